@@ -1,0 +1,47 @@
+# `make run` and `make test` work from a fresh clone with only python3 and make installed:
+# uv is installed into .tools/ when it is not on the PATH, and never downloads a Python.
+SHELL := /bin/bash
+export UV_PYTHON_DOWNLOADS := never
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+PG_URL_FILE := .pg-test-url
+
+.PHONY: run test lint typecheck check bench demo migration env
+
+$(CURDIR)/.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	touch $@
+
+env: .venv/.synced
+
+run: env
+	$(UV) run opsdesk db upgrade
+	$(UV) run streamlit run app.py --server.port 8501
+
+demo: env
+	$(UV) run opsdesk demo --reset
+
+# Starts a throwaway Postgres on loopback when Debian's postgresql is installed, so the Postgres
+# tests run; without it they skip with a reason (or fail under OPSDESK_REQUIRE_POSTGRES=1).
+test: env
+	@if [ -z "$$OPSDESK_TEST_POSTGRES_URL" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		export OPSDESK_TEST_POSTGRES_URL=$$(scripts/pg-throwaway); fi; \
+	$(UV) run pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: env
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+typecheck: env
+	$(UV) run mypy
+
+check: lint typecheck test
+
+bench: env
+	$(UV) run python -m bench.run
+
+migration: env
+	scripts/regen-migration

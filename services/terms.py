@@ -1,0 +1,73 @@
+"""Contract term ends and cancellation deadlines, by the rule in issue 4 / DESIGN.md.
+
+Term boundaries are B_k = start + (initial + k * renewal) calendar months, each counted from the
+start date (so 31 January keeps landing on month ends rather than drifting to the 28th), clamped
+to the month's last day. A term ends the day before its boundary. Only automatically renewing
+contracts roll forward; none and manual keep the initial term.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+# Far enough for any real contract; stops a bad as-of date from looping for ever.
+MAX_RENEWALS = 2000
+
+
+def add_months(start: date, months: int) -> date:
+    """``start`` plus ``months`` calendar months, clamped to the last day of the target month."""
+    index = start.month - 1 + months
+    year, month = start.year + index // 12, index % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def term_end(start: date, initial_months: int, renewal_months: int, k: int) -> date:
+    return add_months(start, initial_months + k * renewal_months) - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Terms:
+    current_term_end: date
+    cancellation_deadline: date
+    renewals: int  # how many automatic renewals lie between the start and the current term
+
+    def days_to_deadline(self, as_of: date) -> int:
+        return (self.cancellation_deadline - as_of).days
+
+
+def compute_terms(
+    *,
+    start_date: date,
+    initial_term_months: int,
+    renewal_type: str,
+    renewal_period_months: int | None,
+    notice_days: int,
+    as_of: date,
+) -> Terms:
+    if initial_term_months <= 0:
+        raise ValueError("initial term must be at least one month")
+    if notice_days < 0:
+        raise ValueError("notice period cannot be negative")
+    notice = timedelta(days=notice_days)
+    if renewal_type != "auto":
+        if renewal_type not in ("none", "manual"):
+            raise ValueError(f"unknown renewal type {renewal_type!r}")
+        end = term_end(start_date, initial_term_months, 0, 0)
+        return Terms(end, end - notice, 0)
+    if not renewal_period_months or renewal_period_months <= 0:
+        raise ValueError("an automatically renewing contract needs a positive renewal period")
+
+    # Start the search near the as-of date instead of at k = 0, then step forward.
+    months_elapsed = (as_of.year - start_date.year) * 12 + as_of.month - start_date.month
+    k = max(0, (months_elapsed - initial_term_months) // renewal_period_months - 1)
+    current_end: date | None = None
+    for k in range(k, k + MAX_RENEWALS):
+        end = term_end(start_date, initial_term_months, renewal_period_months, k)
+        if current_end is None and end >= as_of:
+            current_end = end
+        if end - notice >= as_of:
+            assert current_end is not None
+            return Terms(current_end, end - notice, k)
+    raise ValueError("as-of date too far beyond the contract's start")

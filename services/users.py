@@ -1,0 +1,113 @@
+"""Users and their roles: the identities allowed into Opsdesk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from db.engine import Database
+from db.models import ROLES, User
+from db.types import utcnow
+from services import audit
+from services.access import Actor, require
+
+
+class UserError(ValueError):
+    """A user command that cannot be carried out; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class UserRow:
+    email: str
+    name: str | None
+    role: str
+    active: bool
+
+
+def normalize_email(email: str) -> str:
+    cleaned = email.strip().lower()
+    local, at, domain = cleaned.partition("@")
+    if not at or not local or not domain or " " in cleaned:
+        raise UserError(f"{email!r} is not an email address")
+    return cleaned
+
+
+def _check_role(role: str) -> str:
+    if role not in ROLES:
+        raise UserError(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
+    return role
+
+
+def resolve_identity(db: Database, email: str | None) -> Actor | None:
+    """The active user behind a signed-in email, or None when not registered or deactivated."""
+    if not email:
+        return None
+    with db.read() as session:
+        user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if user is None or not user.active:
+        return None
+    return Actor(email=user.email, role=user.role, user_id=user.id, name=user.name)
+
+
+def ensure_local_admin(db: Database, email: str) -> Actor:
+    """The single local admin of laptop mode, created on first use."""
+    email = normalize_email(email)
+    with db.write() as session:
+        user = session.exec(select(User).where(User.email == email)).first()
+        if user is None:
+            user = User(email=email, name="Local admin", role="admin")
+            session.add(user)
+            session.flush()
+        elif not user.active or user.role != "admin":
+            user.active, user.role, user.updated_at = True, "admin", utcnow()
+        return Actor(email=user.email, role="admin", user_id=user.id, name=user.name)
+
+
+def add_user(db: Database, actor: Actor, email: str, role: str, name: str | None = None) -> UserRow:
+    require(db, actor, "users.manage", record_type="user")
+    email, role = normalize_email(email), _check_role(role)
+    with db.write() as session:
+        if session.exec(select(User).where(User.email == email)).first() is not None:
+            raise UserError(f"user {email} already exists")
+        user = User(email=email, role=role, name=name)
+        session.add(user)
+        session.flush()
+        audit.record(session, actor, "create", "user", user.id, after=audit.snapshot(user))
+        return UserRow(user.email, user.name, user.role, user.active)
+
+
+def list_users(db: Database, actor: Actor) -> list[UserRow]:
+    require(db, actor, "users.manage", record_type="user")
+    with db.read() as session:
+        users = session.exec(select(User).order_by(User.email)).all()
+        return [UserRow(u.email, u.name, u.role, u.active) for u in users]
+
+
+def _update(db: Database, actor: Actor, email: str, **changes: object) -> UserRow:
+    require(db, actor, "users.manage", record_type="user")
+    email = normalize_email(email)
+    with db.write() as session:
+        user = session.exec(select(User).where(User.email == email)).first()
+        if user is None:
+            raise UserError(f"no user {email}")
+        before = audit.snapshot(user)
+        for key, value in changes.items():
+            setattr(user, key, value)
+        user.updated_at = utcnow()
+        session.add(user)
+        audit.record(session, actor, "update", "user", user.id, before=before,
+                     after=audit.snapshot(user))
+        return UserRow(user.email, user.name, user.role, user.active)
+
+
+def deactivate_user(db: Database, actor: Actor, email: str) -> UserRow:
+    return _update(db, actor, email, active=False)
+
+
+def activate_user(db: Database, actor: Actor, email: str) -> UserRow:
+    return _update(db, actor, email, active=True)
+
+
+def set_role(db: Database, actor: Actor, email: str, role: str) -> UserRow:
+    return _update(db, actor, email, role=_check_role(role))

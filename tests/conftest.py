@@ -1,0 +1,129 @@
+"""Shared fixtures: a real SQLite file per test, and the same tests on a real Postgres server.
+
+Postgres tests read OPSDESK_TEST_POSTGRES_URL (set by `.ci/run` and `make test`, which start a
+throwaway cluster); without it they skip with a reason, or fail when OPSDESK_REQUIRE_POSTGRES=1.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from db.engine import Database
+from db.migrate import upgrade
+from services.access import Actor
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+FOCUS_SAMPLE = SHARED / "fixtures" / "focus" / "focus_1.0_sample.csv"
+
+
+def postgres_url() -> str | None:
+    return os.environ.get("OPSDESK_TEST_POSTGRES_URL") or None
+
+
+def skip_or_fail(reason: str, require_var: str) -> None:
+    if os.environ.get(require_var) == "1":
+        pytest.fail(f"{reason} (and {require_var}=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def _migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path, _migrated_sqlite_template: Path) -> Iterator[Database]:
+    """A migrated SQLite file of its own (copied from a template: migrating is slow)."""
+    path = tmp_path / "opsdesk.db"
+    path.write_bytes(_migrated_sqlite_template.read_bytes())
+    db = Database.from_url(f"sqlite:///{path}")
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def postgres_db() -> Iterator[Database]:
+    """A fresh database on the test Postgres server, migrated, dropped afterwards."""
+    base = postgres_url()
+    if base is None:
+        skip_or_fail("no Postgres server: set OPSDESK_TEST_POSTGRES_URL", "OPSDESK_REQUIRE_POSTGRES")
+        raise AssertionError  # unreachable
+    name = f"opsdesk_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.rsplit("/", 1)[0] + "/" + name
+    upgrade(url)
+    db = Database.from_url(url)
+    try:
+        yield db
+    finally:
+        db.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest) -> Database:
+    """The same test on SQLite and on Postgres."""
+    fixture = "sqlite_db" if request.param == "sqlite" else "postgres_db"
+    return request.getfixturevalue(fixture)
+
+
+@pytest.fixture
+def admin() -> Actor:
+    return Actor(email="admin@example.com", role="admin", user_id=None, name="Admin")
+
+
+def actor(role: str, email: str | None = None) -> Actor:
+    return Actor(email=email or f"{role}@example.com", role=role)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_streamlit_caches() -> Iterator[None]:
+    """Streamlit caches live across AppTest runs in one process; start each test clean."""
+    yield
+    try:
+        import streamlit as st
+
+        st.cache_data.clear()
+        st.cache_resource.clear()
+    except Exception:  # noqa: S110  (streamlit absent or not initialised: nothing cached)
+        pass
+
+
+@pytest.fixture
+def app_env(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """Point the app's settings at this test's SQLite file."""
+    from settings import get_settings
+
+    monkeypatch.setenv("OPSDESK_DATABASE_URL", str(sqlite_db.engine.url))
+    get_settings.cache_clear()
+    yield sqlite_db
+    get_settings.cache_clear()
+
+
+def run_page(script: str, actor: Actor | None, *, query: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    """Run one page script under AppTest as ``actor`` (paths from the repository root)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app_pages" / script), default_timeout=30)
+    if actor is not None:
+        at.session_state["_actor"] = actor
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def assert_no_exception(at) -> None:  # type: ignore[no-untyped-def]
+    assert not at.exception, [e.value for e in at.exception]
