@@ -1,1 +1,154 @@
-def main() -> None: ...
+"""The `opsdesk` command: database, demo, users, and the commands each area registers.
+
+Every handler returns an exit code: 0 on success, 2 for bad input (with a message on stderr
+that says what is wrong), 1 for a failure of the system.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import cli_commands
+from db.engine import Database, DatabaseBusy
+from db.migrate import upgrade
+from services import demo, record_imports
+from services.access import Actor, NotAllowed
+from services.users import UserError, add_user, deactivate_user, list_users, set_role
+from settings import get_settings
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def open_database(migrate: bool = True) -> Database:
+    url = get_settings().database_url
+    if migrate:
+        upgrade(url)
+    return Database.from_url(url)
+
+
+def _db_upgrade(_args: argparse.Namespace) -> int:
+    url = get_settings().database_url
+    upgrade(url)
+    print(f"database is at the newest schema: {_redacted(url)}")
+    return 0
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    db = open_database()
+    counts = demo.load(db, Actor.cli(), reset=args.reset)
+    print("demo workspace loaded: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    return 0
+
+
+def _user_add(args: argparse.Namespace) -> int:
+    row = add_user(open_database(), Actor.cli(), args.email, args.role, name=args.name)
+    print(f"added {row.email} as {row.role}")
+    return 0
+
+
+def _user_list(_args: argparse.Namespace) -> int:
+    for row in list_users(open_database(), Actor.cli()):
+        state = "active" if row.active else "deactivated"
+        print(f"{row.email}\t{row.role}\t{state}")
+    return 0
+
+
+def _user_deactivate(args: argparse.Namespace) -> int:
+    row = deactivate_user(open_database(), Actor.cli(), args.email)
+    print(f"deactivated {row.email}")
+    return 0
+
+
+def _user_set_role(args: argparse.Namespace) -> int:
+    row = set_role(open_database(), Actor.cli(), args.email, args.role)
+    print(f"{row.email} is now {row.role}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="opsdesk", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    db_cmd = sub.add_parser("db", help="database maintenance").add_subparsers(
+        dest="db_command", required=True
+    )
+    db_cmd.add_parser("upgrade", help="apply migrations (harmless when up to date)").set_defaults(
+        handler=_db_upgrade
+    )
+
+    demo_cmd = sub.add_parser("demo", help="load the demo workspace, dated relative to today")
+    demo_cmd.add_argument("--reset", action="store_true", help="wipe every record first")
+    demo_cmd.set_defaults(handler=_demo)
+
+    user = sub.add_parser("user", help="manage who may sign in").add_subparsers(
+        dest="user_command", required=True
+    )
+    roles = ["va", "lead", "finance", "admin"]
+    add = user.add_parser("add", help="add a user with a role")
+    add.add_argument("email")
+    add.add_argument("--role", required=True, choices=roles)
+    add.add_argument("--name")
+    add.set_defaults(handler=_user_add)
+    user.add_parser("list", help="list users").set_defaults(handler=_user_list)
+    deactivate = user.add_parser("deactivate", help="refuse a user from the next rerun on")
+    deactivate.add_argument("email")
+    deactivate.set_defaults(handler=_user_deactivate)
+    set_role_cmd = user.add_parser("set-role", help="change a user's role")
+    set_role_cmd.add_argument("email")
+    set_role_cmd.add_argument("--role", required=True, choices=roles)
+    set_role_cmd.set_defaults(handler=_user_set_role)
+
+    _add_import_records(sub)
+    reports = sub.add_parser("report", help="reports as CSV or JSON").add_subparsers(
+        dest="report", required=True
+    )
+    for module_info in sorted(pkgutil.iter_modules(cli_commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"cli_commands.{module_info.name}")
+        module.register(sub, reports)
+    return parser
+
+
+def _import_records(args: argparse.Namespace) -> int:
+    count = record_imports.import_file(open_database(), Actor.cli(), args.kind, args.file)
+    print(f"imported {count} {args.kind} from {args.file}")
+    return 0
+
+
+def _add_import_records(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    cmd = sub.add_parser(
+        "import-records", help="import records from a CSV file: all rows or none"
+    )
+    cmd.add_argument("kind", choices=sorted(record_imports.kinds()))
+    cmd.add_argument("file", type=Path)
+    cmd.set_defaults(handler=_import_records)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except (UserError, ValueError, FileNotFoundError) as exc:
+        print(f"opsdesk: {exc}", file=sys.stderr)
+        return 2
+    except NotAllowed as exc:
+        print(f"opsdesk: {exc}", file=sys.stderr)
+        return 2
+    except DatabaseBusy as exc:
+        print(f"opsdesk: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-command modules of the `opsdesk` command; each exposes ``register(subparsers)``."""

@@ -1,0 +1,42 @@
+"""The one CSV export helper: safe to open in a spreadsheet (CWE-1236).
+
+A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with
+an apostrophe so a spreadsheet shows it instead of evaluating it. Numbers (Decimal, int, float)
+are written as numbers, so negative credits stay negative numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return format(value, "f") if isinstance(value, Decimal) else value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """Rows as CSV text with ``columns`` in order, every text cell neutralised."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([neutralise(c) for c in columns])
+    for row in rows:
+        writer.writerow([neutralise(row.get(c)) for c in columns])
+    return out.getvalue()

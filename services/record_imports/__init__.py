@@ -1,0 +1,108 @@
+"""`opsdesk import-records KIND FILE`: spreadsheet rows into records, all rows or none.
+
+Each kind is a module in this package exposing ``KIND`` (the command word), ``PERMISSION``,
+``REQUIRED`` (column names) and ``import_rows(session, actor, rows) -> int``, which raises
+``RecordError`` naming the row and the problem. Reading, decoding and the all-or-nothing
+transaction are shared here, so every kind refuses bad files the same way.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from sqlmodel import Session
+
+from db.engine import Database
+from services import audit
+from services.access import Actor, require
+
+Row = tuple[int, dict[str, str]]  # (row number as a spreadsheet shows it, values by column)
+MAX_RECORD_FILE_BYTES = 20 * 1024 * 1024
+
+
+class RecordError(ValueError):
+    """A row that cannot be imported; the whole file is refused."""
+
+    def __init__(self, row: int | None, column: str | None, problem: str) -> None:
+        where = ", ".join(
+            part for part in (f"row {row}" if row else "", f"column {column!r}" if column else "")
+            if part
+        )
+        super().__init__(f"{where}: {problem}" if where else problem)
+        self.row, self.column, self.problem = row, column, problem
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    permission: str
+    required: tuple[str, ...]
+    import_rows: Callable[[Session, Actor, list[Row]], int]
+
+
+def kinds() -> dict[str, Kind]:
+    found: dict[str, Kind] = {}
+    for info in pkgutil.iter_modules(__path__):
+        module: ModuleType = importlib.import_module(f"{__name__}.{info.name}")
+        kind = Kind(module.KIND, module.PERMISSION, tuple(module.REQUIRED), module.import_rows)
+        found[kind.name] = kind
+    return dict(sorted(found.items()))
+
+
+def decode(data: bytes, filename: str) -> str:
+    """UTF-8 (with or without Excel's byte-order mark) or UTF-16; anything else is refused."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
+    if data[:4] == b"PK\x03\x04" or data[:2] == b"\x1f\x8b":
+        raise RecordError(None, None, f"{filename} is a zip, xlsx or gzip file, not a CSV")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise RecordError(
+            None, None, f"{filename} is not UTF-8 (byte {exc.start}); save it as CSV UTF-8"
+        ) from exc
+
+
+def read_rows(data: bytes, filename: str, required: tuple[str, ...]) -> list[Row]:
+    text = decode(data, filename)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    if not header:
+        raise RecordError(None, None, f"{filename} is empty")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise RecordError(1, missing[0], f"missing required column(s): {', '.join(missing)}")
+    reader.fieldnames = header
+    rows: list[Row] = []
+    for index, raw in enumerate(reader, start=2):
+        if None in raw:
+            raise RecordError(index, None, "more cells than header columns")
+        values = {k: (v or "").strip() for k, v in raw.items()}
+        if any(values.values()):
+            rows.append((index, values))
+    if not rows:
+        raise RecordError(None, None, f"{filename} has a header but no rows")
+    return rows
+
+
+def import_file(db: Database, actor: Actor, kind_name: str, path: Path) -> int:
+    """Import every row of ``path`` as ``kind_name`` records in one transaction, or none."""
+    kind = kinds().get(kind_name)
+    if kind is None:
+        raise RecordError(None, None, f"unknown record kind {kind_name!r}")
+    require(db, actor, kind.permission, record_type=kind_name)
+    if path.stat().st_size > MAX_RECORD_FILE_BYTES:
+        raise RecordError(None, None, f"{path.name} is larger than {MAX_RECORD_FILE_BYTES} bytes")
+    rows = read_rows(path.read_bytes(), path.name, kind.required)
+    with db.write() as session:
+        count = kind.import_rows(session, actor, rows)
+        audit.record(session, actor, "import", kind_name, None,
+                     detail=f"{count} rows from {path.name}")
+    return count
