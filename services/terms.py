@@ -31,7 +31,7 @@ def term_end(start: date, initial_months: int, renewal_months: int, k: int) -> d
 class Terms:
     current_term_end: date
     cancellation_deadline: date
-    renewals: int  # how many automatic renewals lie between the start and the current term
+    renewals: int  # automatic renewals between the initial term and the current term (k)
 
     def days_to_deadline(self, as_of: date) -> int:
         return (self.cancellation_deadline - as_of).days
@@ -61,13 +61,14 @@ def compute_terms(
 
     # Start the search near the as-of date instead of at k = 0, then step forward.
     months_elapsed = (as_of.year - start_date.year) * 12 + as_of.month - start_date.month
-    k = max(0, (months_elapsed - initial_term_months) // renewal_period_months - 1)
-    current_end: date | None = None
-    for k in range(k, k + MAX_RENEWALS):
+    first_k = max(0, (months_elapsed - initial_term_months) // renewal_period_months - 1)
+    current: tuple[date, int] | None = None
+    for k in range(first_k, first_k + MAX_RENEWALS):
         end = term_end(start_date, initial_term_months, renewal_period_months, k)
-        if current_end is None and end >= as_of:
-            current_end = end
+        if current is None and end >= as_of:
+            current = (end, k)
         if end - notice >= as_of:
-            assert current_end is not None
-            return Terms(current_end, end - notice, k)
+            # notice_days >= 0, so this term also ended on or after as_of: current is set.
+            assert current is not None
+            return Terms(current[0], end - notice, current[1])
     raise ValueError("as-of date too far beyond the contract's start")
