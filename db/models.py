@@ -483,15 +483,20 @@ class CostRollup(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint(
-            "import_id", "day", "source_name", "service_name", "team", "currency",
+            "import_id", "billing_account_id", "billing_period_start", "day", "provider",
+            "source_name", "service_name", "team", "currency",
             name="uq_costrollup_key",
         ),
         Index("ix_costrollup_day", "day"),
+        Index("ix_costrollup_import_slice", "import_id", "billing_account_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     import_id: int = Field(foreign_key="billingimport.id", ondelete="CASCADE")
-    day: date
+    # The slice a newer export replaces: rollups of a replaced slice are deleted with its lines.
+    billing_account_id: str = Field(default="", max_length=200)
+    billing_period_start: date
+    day: date  # UTC date of ChargePeriodStart
     provider: str = Field(default="", max_length=200)
     source_name: str = Field(max_length=200)  # publisher or provider, matched to vendor aliases
     service_name: str = Field(default="", max_length=300)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 10:58:09.650371
+Create Date: 2026-11-22 11:02:04.002292
 """
 
 from collections.abc import Sequence
@@ -245,6 +245,10 @@ def upgrade() -> None:
         "costrollup",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("import_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "billing_account_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False
+        ),
+        sa.Column("billing_period_start", sa.Date(), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("provider", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("source_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -263,7 +267,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_costrollup")),
         sa.UniqueConstraint(
             "import_id",
+            "billing_account_id",
+            "billing_period_start",
             "day",
+            "provider",
             "source_name",
             "service_name",
             "team",
@@ -273,6 +280,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("costrollup", schema=None) as batch_op:
         batch_op.create_index("ix_costrollup_day", ["day"], unique=False)
+        batch_op.create_index(
+            "ix_costrollup_import_slice", ["import_id", "billing_account_id"], unique=False
+        )
 
     op.create_table(
         "vendor",
@@ -821,6 +831,7 @@ def downgrade() -> None:
 
     op.drop_table("vendor")
     with op.batch_alter_table("costrollup", schema=None) as batch_op:
+        batch_op.drop_index("ix_costrollup_import_slice")
         batch_op.drop_index("ix_costrollup_day")
 
     op.drop_table("costrollup")
