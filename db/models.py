@@ -584,3 +584,7 @@ class AuditEvent(SQLModel, table=True):
     before: str | None = Field(default=None, sa_column=Column(Text))  # JSON
     after: str | None = Field(default=None, sa_column=Column(Text))  # JSON
     detail: str | None = Field(default=None, sa_column=Column(Text))
+
+
+# The database refuses UPDATE and DELETE of audit events (triggers created with the table).
+import db.append_only  # noqa: E402, F401
