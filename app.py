@@ -1,39 +1,69 @@
-"""Opsdesk entry point: page config, the sign-in gate, and the role-aware navigation."""
+"""Opsdesk entry point: page config, the sign-in gate, and the role-aware navigation.
+
+Streamlit runs this script on every rerun before the page, so the identity is resolved and
+checked on every click. The menu lists only the pages the role may open; every other page is
+still registered, hidden, with a body that refuses (and audits) a visit by URL.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import streamlit as st
 
 from services.access import can
 from settings import get_settings
-from ui.auth import current_actor
-from ui.navigation import PAGES, PAGES_DIR, SECTIONS
+from ui.auth import sign_in
+from ui.guard import refuse_page
+from ui.navigation import PAGES, PAGES_DIR, SECTIONS, PageSpec
+from ui.text import md_escape
+
+ROLE_LABELS = {"va": "VA", "lead": "Team lead", "finance": "Finance", "admin": "Admin"}
 
 st.set_page_config(page_title="Opsdesk", page_icon=":material/work:", layout="wide")
 
 settings = get_settings()
-actor = current_actor()
-st.session_state["_actor"] = actor
+gate = sign_in()
+actor = gate.actor
 
 if actor is None:
     st.title("Opsdesk")
-    if settings.auth_mode == "oidc" and not st.user.is_logged_in:
-        st.write("Sign in to continue.")
+    if gate.misconfigured:
+        st.error(gate.misconfigured)
+    elif gate.needs_login:
+        st.write("Sign in with your company account to continue.")
         st.button("Sign in", on_click=st.login, type="primary")
     else:
+        who = f" as {md_escape(gate.email)}" if gate.email else ""
         st.warning(
-            "You are not registered in Opsdesk, or your account is deactivated. "
-            "Ask an Opsdesk admin to add you."
+            f"You are signed in{who}, but you are not registered in Opsdesk, or your account "
+            "is deactivated. Ask an Opsdesk admin to add you."
         )
+        if settings.auth_mode == "oidc":
+            st.button("Sign out", on_click=st.logout)
     st.stop()
 
+
+def _refusal(spec: PageSpec) -> Callable[[], None]:
+    def body() -> None:
+        refuse_page(spec.permission, spec.url_path)
+
+    return body
+
+
 with st.sidebar:
-    label = "Local admin (single-user mode)" if settings.auth_mode == "local" else actor.email
-    st.caption(f"Signed in as **{label}** · role `{actor.role}`".replace("*", "\\*", 0))
-    if settings.auth_mode == "oidc":
-        st.button("Sign out", on_click=st.logout)
+    if settings.auth_mode == "local":
+        st.caption("Local admin (single-user mode: no sign-in)")
+    else:
+        st.caption(
+            f"Signed in as {md_escape(actor.name or actor.email)} · "
+            f"{ROLE_LABELS.get(actor.role, md_escape(actor.role))}"
+        )
+        if settings.auth_mode == "oidc":
+            st.button("Sign out", on_click=st.logout)
 
 sections: dict[str, list[st.Page]] = {name: [] for name in SECTIONS}
+hidden: list[st.Page] = []
 for spec in PAGES:
     if can(actor, spec.permission):
         sections[spec.section].append(
@@ -45,4 +75,11 @@ for spec in PAGES:
                 default=spec.default,
             )
         )
-st.navigation({name: pages for name, pages in sections.items() if pages}).run()
+    else:
+        hidden.append(
+            st.Page(_refusal(spec), title=spec.title, url_path=spec.url_path, visibility="hidden")
+        )
+menu = {name: pages for name, pages in sections.items() if pages}
+# Hidden pages go last in the first section, so no section header shows for them alone.
+menu[next(iter(menu))].extend(hidden)
+st.navigation(menu).run()

@@ -1,0 +1,42 @@
+"""Showing a refusal: the service layer raises ``NotAllowed``; pages show it and stop."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import streamlit as st
+
+from services.access import NotAllowed, require
+from ui.auth import require_actor
+from ui.state import database
+
+NOT_ALLOWED_ICON = ":material/block:"
+
+
+def show_not_allowed(exc: NotAllowed) -> None:
+    st.error(f"{exc} Nothing was changed.", icon=NOT_ALLOWED_ICON)
+
+
+@contextmanager
+def allowed() -> Iterator[None]:
+    """Run a block of service calls; a refusal is shown as "not allowed" and stops the page.
+
+    ``with allowed(): rows = vendors.list_vendors(db, actor)``. The service has already
+    written the refusal to the audit trail and changed nothing.
+    """
+    try:
+        yield
+    except NotAllowed as exc:
+        show_not_allowed(exc)
+        st.stop()
+
+
+def refuse_page(permission: str, url_path: str) -> None:
+    """The body of a page the role may not open, reached by URL: audit it and say no."""
+    actor = require_actor()
+    st.title("Not allowed")
+    with allowed():
+        require(database(), actor, permission, record_type="page", record_id=url_path)
+    # Only reached when the role gained the permission since the menu was built.
+    st.info("Reload the page to open it.")
