@@ -126,9 +126,7 @@ def _import_records(args: argparse.Namespace) -> int:
 
 
 def _add_import_records(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    cmd = sub.add_parser(
-        "import-records", help="import records from a CSV file: all rows or none"
-    )
+    cmd = sub.add_parser("import-records", help="import records from a CSV file: all rows or none")
     cmd.add_argument("kind", choices=sorted(record_imports.kinds()))
     cmd.add_argument("file", type=Path)
     cmd.set_defaults(handler=_import_records)

@@ -55,7 +55,9 @@ def postgres_db() -> Iterator[Database]:
     """A fresh database on the test Postgres server, migrated, dropped afterwards."""
     base = postgres_url()
     if base is None:
-        skip_or_fail("no Postgres server: set OPSDESK_TEST_POSTGRES_URL", "OPSDESK_REQUIRE_POSTGRES")
+        skip_or_fail(
+            "no Postgres server: set OPSDESK_TEST_POSTGRES_URL", "OPSDESK_REQUIRE_POSTGRES"
+        )
         raise AssertionError  # unreachable
     name = f"opsdesk_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
@@ -98,7 +100,7 @@ def _fresh_streamlit_caches() -> Iterator[None]:
 
         st.cache_data.clear()
         st.cache_resource.clear()
-    except Exception:  # noqa: S110  (streamlit absent or not initialised: nothing cached)
+    except Exception:
         pass
 
 

@@ -10,8 +10,10 @@ from services.access import Actor, can
 
 
 def offer_demo(db: Database, actor: Actor) -> None:
-    st.info("This workspace is empty. Load the demo workspace to look around, or start adding "
-            "your own vendors, people and meetings.")
+    st.info(
+        "This workspace is empty. Load the demo workspace to look around, or start adding "
+        "your own vendors, people and meetings."
+    )
     if not can(actor, "settings.manage"):
         st.caption("Only an admin can load the demo workspace.")
         return

@@ -32,7 +32,8 @@ def run_migrations_online() -> None:
         return
     url = config.get_main_option("sqlalchemy.url") or get_settings().database_url
     engine = make_engine(url)
-    with engine.connect() as conn:
+    # engine.begin(): commit explicitly; a bare connect() can end in a rollback of the DDL.
+    with engine.begin() as conn:
         _run(conn)
     engine.dispose()
 

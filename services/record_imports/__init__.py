@@ -32,7 +32,8 @@ class RecordError(ValueError):
 
     def __init__(self, row: int | None, column: str | None, problem: str) -> None:
         where = ", ".join(
-            part for part in (f"row {row}" if row else "", f"column {column!r}" if column else "")
+            part
+            for part in (f"row {row}" if row else "", f"column {column!r}" if column else "")
             if part
         )
         super().__init__(f"{where}: {problem}" if where else problem)
@@ -103,6 +104,7 @@ def import_file(db: Database, actor: Actor, kind_name: str, path: Path) -> int:
     rows = read_rows(path.read_bytes(), path.name, kind.required)
     with db.write() as session:
         count = kind.import_rows(session, actor, rows)
-        audit.record(session, actor, "import", kind_name, None,
-                     detail=f"{count} rows from {path.name}")
+        audit.record(
+            session, actor, "import", kind_name, None, detail=f"{count} rows from {path.name}"
+        )
     return count

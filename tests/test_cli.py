@@ -1,0 +1,105 @@
+"""The `opsdesk` command: exit codes, messages, users and the demo workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select
+
+import cli
+from db.engine import Database
+from db.models import ActionItem, Contract, CostRollup, Person, User, Vendor
+from settings import get_settings
+
+
+@pytest.fixture
+def cli_db(db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    monkeypatch.setenv("OPSDESK_DATABASE_URL", db.engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    yield db
+    get_settings.cache_clear()
+
+
+def test_db_upgrade_twice_is_harmless(cli_db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["db", "upgrade"]) == 0
+    assert cli.main(["db", "upgrade"]) == 0
+    assert "newest schema" in capsys.readouterr().out
+
+
+def test_user_add_list_set_role_and_deactivate(
+    cli_db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["user", "add", "Ana@Example.com", "--role", "va"]) == 0
+    assert cli.main(["user", "set-role", "ana@example.com", "--role", "lead"]) == 0
+    assert cli.main(["user", "deactivate", "ana@example.com"]) == 0
+    capsys.readouterr()
+    assert cli.main(["user", "list"]) == 0
+    assert "ana@example.com\tlead\tdeactivated" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["user", "add", "not-an-email", "--role", "va"], "not an email"),
+        (["user", "deactivate", "nobody@example.com"], "no user"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message(
+    cli_db: Database, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert cli.main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_an_unknown_role_is_refused_by_the_parser(cli_db: Database) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["user", "add", "a@example.com", "--role", "root"])
+    assert exc.value.code == 2
+
+
+def test_adding_the_same_user_twice_is_refused(
+    cli_db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["user", "add", "b@example.com", "--role", "finance"]) == 0
+    assert cli.main(["user", "add", "b@example.com", "--role", "finance"]) == 2
+    assert "already exists" in capsys.readouterr().err
+
+
+def _fingerprint(db: Database) -> dict[str, object]:
+    with db.read() as s:
+        return {
+            "vendors": sorted(s.execute(select(Vendor.name)).scalars()),
+            "contracts": sorted(
+                (c.title, c.start_date.isoformat(), str(c.value))
+                for c in s.execute(select(Contract)).scalars()
+            ),
+            "people": s.execute(select(func.count()).select_from(Person)).scalar_one(),
+            "actions": sorted(
+                (a.title, str(a.due_date), a.status)
+                for a in s.execute(select(ActionItem)).scalars()
+            ),
+            "rollups": s.execute(select(func.count()).select_from(CostRollup)).scalar_one(),
+        }
+
+
+def test_demo_reset_twice_gives_the_same_workspace_and_keeps_users(
+    cli_db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["user", "add", "keep@example.com", "--role", "lead"]) == 0
+    assert cli.main(["demo", "--reset"]) == 0
+    first = _fingerprint(cli_db)
+    assert cli.main(["demo", "--reset"]) == 0
+    assert _fingerprint(cli_db) == first
+    assert len(first["vendors"]) >= 10  # type: ignore[arg-type]
+    with cli_db.read() as s:
+        assert s.execute(select(User).where(User.email == "keep@example.com")).first()
+    assert "demo workspace loaded" in capsys.readouterr().out
+
+
+def test_demo_refuses_a_workspace_that_has_records(
+    cli_db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["demo"]) == 0
+    assert cli.main(["demo"]) == 2
+    assert "--reset" in capsys.readouterr().err
