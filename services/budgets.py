@@ -1,0 +1,313 @@
+"""Budgets per team or vendor, monthly or yearly, with alert thresholds.
+
+Actual spend is the effective cost in the budget's currency (other currencies are never
+converted or added). A team budget counts cost lines whose team (from the configured tag keys)
+equals the team's name, casefolded; a vendor budget counts lines matched to the vendor through its
+name or aliases. Forecast to period end: spend so far ÷ days elapsed × days in the period.
+
+Crossing a threshold queues one Notification (outbox) per budget, period, threshold and channel:
+the dedupe key ``budget:<id>:<period start>:<pct>:slack`` makes a second check a no-op. Only the
+period containing today is checked, so importing last year's history alerts nobody.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from db.engine import Database
+from db.models import BUDGET_PERIODS, BUDGET_SCOPES, Budget, Notification, Team, Vendor
+from integrations.billing.common import ISO_4217
+from services import audit
+from services.access import Actor, require
+from services.clock import today as workspace_today
+from services.money import format_money
+from services.spend import SpendFilter, SpendRow, _read_rows
+from settings import get_settings
+
+DEFAULT_THRESHOLDS = "50,75,90,100"
+NOTIFY_CHANNEL = "slack"
+
+
+def period_bounds(budget: Budget, day: date) -> tuple[date, date]:
+    """The budget period containing ``day``: [start, end) as dates."""
+    if budget.period == "yearly":
+        start = date(day.year, budget.starts_on.month, 1)
+        if start > day:
+            start = date(day.year - 1, budget.starts_on.month, 1)
+        return start, date(start.year + 1, start.month, 1)
+    start = date(day.year, day.month, 1)
+    end = date(day.year + (day.month // 12), day.month % 12 + 1, 1)
+    return start, end
+
+
+def parse_thresholds(text: str) -> list[int]:
+    values: list[int] = []
+    for part in text.replace(";", ",").split(","):
+        part = part.strip().rstrip("%")
+        if not part:
+            continue
+        if not part.isdigit() or not 1 <= int(part) <= 1000:
+            raise ValueError(f"threshold {part!r} is not a whole percent between 1 and 1000")
+        values.append(int(part))
+    if not values:
+        raise ValueError("give at least one threshold percent")
+    return sorted(set(values))
+
+
+@dataclass
+class BudgetStatus:
+    budget: Budget
+    target: str  # team or vendor name
+    period_start: date
+    period_end: date  # exclusive
+    actual: Decimal
+    forecast: Decimal
+    percent: Decimal  # actual / amount × 100
+    crossed: list[int]
+
+
+def _target_rows(
+    session: Session, budget: Budget, start: date, end: date
+) -> tuple[str, list[SpendRow]]:
+    flt = SpendFilter(start=start, end=end, currencies=frozenset({budget.currency}))
+    rows = _read_rows(session, flt)
+    if budget.scope == "team":
+        team = session.get(Team, budget.team_id)
+        name = team.name if team else "?"
+        folded = name.casefold()
+        return name, [r for r in rows if r.team.casefold() == folded]
+    vendor = session.get(Vendor, budget.vendor_id)
+    return (vendor.name if vendor else "?"), [r for r in rows if r.vendor_id == budget.vendor_id]
+
+
+def _status(session: Session, budget: Budget, today: date) -> BudgetStatus:
+    start, end = period_bounds(budget, today)
+    target, rows = _target_rows(session, budget, start, end)
+    actual = sum((r.effective_cost for r in rows), Decimal(0))
+    days_total = (end - start).days
+    elapsed = min(max((today - start).days + 1, 1), days_total)
+    forecast = actual / elapsed * days_total
+    percent = (actual / budget.amount * 100) if budget.amount > 0 else Decimal(0)
+    crossed = [t for t in parse_thresholds(budget.thresholds) if percent >= t]
+    return BudgetStatus(
+        budget,
+        target,
+        start,
+        end,
+        actual,
+        forecast.quantize(Decimal("0.01")),
+        percent.quantize(Decimal("0.1")),
+        crossed,
+    )
+
+
+def budget_statuses(db: Database, actor: Actor, *, today: date) -> list[BudgetStatus]:
+    """Each active budget's current period: actual, forecast and thresholds crossed."""
+    require(db, actor, "spend.read", record_type="budget")
+    with db.read() as session:
+        budgets = session.exec(
+            select(Budget).where(col(Budget.archived).is_(False)).order_by(col(Budget.name))
+        ).all()
+        return [_status(session, b, today) for b in budgets if b.starts_on <= today]
+
+
+def list_budgets(db: Database, actor: Actor, *, include_archived: bool = False) -> list[Budget]:
+    require(db, actor, "spend.read", record_type="budget")
+    with db.read() as session:
+        query = select(Budget).order_by(col(Budget.name))
+        if not include_archived:
+            query = query.where(col(Budget.archived).is_(False))
+        return list(session.exec(query).all())
+
+
+def _clean(values: dict[str, Any]) -> dict[str, Any]:
+    scope = str(values.get("scope", "")).strip()
+    if scope not in BUDGET_SCOPES:
+        raise ValueError("scope must be team or vendor")
+    period = str(values.get("period", "monthly")).strip() or "monthly"
+    if period not in BUDGET_PERIODS:
+        raise ValueError("period must be monthly or yearly")
+    name = str(values.get("name", "")).strip()
+    if not name:
+        raise ValueError("give the budget a name")
+    try:
+        amount = Decimal(str(values.get("amount", "")).strip())
+    except InvalidOperation:
+        raise ValueError(f"amount {values.get('amount')!r} is not a number") from None
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError("amount must be a positive number")
+    currency = str(values.get("currency", "USD")).strip().upper()
+    if currency not in ISO_4217:
+        raise ValueError(f"{currency!r} is not an ISO 4217 currency code")
+    thresholds = ",".join(
+        str(t) for t in parse_thresholds(str(values.get("thresholds") or DEFAULT_THRESHOLDS))
+    )
+    starts_on = values.get("starts_on")
+    if isinstance(starts_on, str):
+        try:
+            starts_on = date.fromisoformat(starts_on.strip())
+        except ValueError:
+            raise ValueError(f"starts_on {starts_on!r} is not a date YYYY-MM-DD") from None
+    if not isinstance(starts_on, date):
+        raise ValueError("give the first day the budget applies to (starts_on)")
+    team_id = values.get("team_id") if scope == "team" else None
+    vendor_id = values.get("vendor_id") if scope == "vendor" else None
+    if scope == "team" and not team_id:
+        raise ValueError("a team budget needs a team")
+    if scope == "vendor" and not vendor_id:
+        raise ValueError("a vendor budget needs a vendor")
+    return {
+        "name": name[:200],
+        "scope": scope,
+        "period": period,
+        "amount": amount,
+        "currency": currency,
+        "thresholds": thresholds,
+        "starts_on": starts_on.replace(day=1),
+        "team_id": team_id,
+        "vendor_id": vendor_id,
+    }
+
+
+def create_budget(db: Database, actor: Actor, **values: Any) -> Budget:
+    """Create a budget from the allowed fields only; anything else is refused."""
+    require(db, actor, "budgets.edit", record_type="budget")
+    allowed = {
+        "name",
+        "scope",
+        "period",
+        "amount",
+        "currency",
+        "thresholds",
+        "starts_on",
+        "team_id",
+        "vendor_id",
+    }
+    extra = sorted(set(values) - allowed)
+    if extra:
+        raise ValueError(f"unknown budget field(s): {', '.join(extra)}")
+    clean = _clean(values)
+    with db.write() as session:
+        budget = Budget(**clean)
+        session.add(budget)
+        session.flush()
+        audit.record(session, actor, "create", "budget", budget.id, after=audit.snapshot(budget))
+        queue_threshold_notifications(session)
+        return budget
+
+
+def update_budget(
+    db: Database, actor: Actor, budget_id: int, version: int, **values: Any
+) -> Budget:
+    """Change amount, thresholds, currency, period or name; refuses a stale form."""
+    require(db, actor, "budgets.edit", record_type="budget", record_id=budget_id)
+    with db.write() as session:
+        budget = session.get(Budget, budget_id)
+        if budget is None:
+            raise ValueError(f"no budget #{budget_id}")
+        if budget.version != version:
+            raise ValueError("this budget changed since you opened it; reload and try again")
+        before = audit.snapshot(budget)
+        merged = {**budget.model_dump(), **values}
+        clean = _clean(merged)
+        for key, value in clean.items():
+            setattr(budget, key, value)
+        budget.version += 1
+        session.add(budget)
+        audit.record(
+            session,
+            actor,
+            "update",
+            "budget",
+            budget_id,
+            before=before,
+            after=audit.snapshot(budget),
+        )
+        queue_threshold_notifications(session)
+        return budget
+
+
+def archive_budget(db: Database, actor: Actor, budget_id: int) -> None:
+    require(db, actor, "budgets.edit", record_type="budget", record_id=budget_id)
+    with db.write() as session:
+        budget = session.get(Budget, budget_id)
+        if budget is None:
+            raise ValueError(f"no budget #{budget_id}")
+        before = audit.snapshot(budget)
+        budget.archived = True
+        budget.version += 1
+        session.add(budget)
+        audit.record(
+            session,
+            actor,
+            "archive",
+            "budget",
+            budget_id,
+            before=before,
+            after=audit.snapshot(budget),
+        )
+
+
+def queue_threshold_notifications(session: Session, *, today: date | None = None) -> int:
+    """Queue one outbox row per newly crossed threshold; returns how many were new."""
+    day = today or workspace_today()
+    budgets = session.exec(select(Budget).where(col(Budget.archived).is_(False))).all()
+    recipient = get_settings().slack_default_channel or ""
+    table: Any = Notification.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    queued = 0
+    for budget in budgets:
+        if budget.starts_on > day:
+            continue
+        status = _status(session, budget, day)
+        for pct in status.crossed:
+            occurrence = f"{status.period_start.isoformat()}:{pct}"
+            values = {
+                "dedupe_key": f"budget:{budget.id}:{status.period_start.isoformat()}:{pct}:"
+                f"{NOTIFY_CHANNEL}",
+                "kind": "budget_threshold",
+                "record_type": "budget",
+                "record_id": budget.id,
+                "occurrence": occurrence,
+                "channel": NOTIFY_CHANNEL,
+                "recipient": recipient,
+                "subject": f"Budget {budget.name} passed {pct}%"[:300],
+                "body": (
+                    f"{status.target}: {format_money(status.actual, budget.currency)} of "
+                    f"{format_money(budget.amount, budget.currency)} "
+                    f"({status.percent}%) in the {budget.period} period from "
+                    f"{status.period_start.isoformat()}; forecast to period end "
+                    f"{format_money(status.forecast, budget.currency)}."
+                ),
+                "payload": json.dumps(
+                    {
+                        "budget_id": budget.id,
+                        "threshold": pct,
+                        "period_start": status.period_start.isoformat(),
+                        "actual": format(status.actual, "f"),
+                        "amount": format(budget.amount, "f"),
+                        "currency": budget.currency,
+                    }
+                ),
+                "status": "queued",
+            }
+            maker: Any = pg_insert if dialect == "postgresql" else sqlite_insert
+            stmt = (
+                maker(table).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+            )
+            outcome: Any = session.execute(stmt)
+            queued += int(outcome.rowcount or 0)
+    return queued
+
+
+def days_in_month(day: date) -> int:
+    return calendar.monthrange(day.year, day.month)[1]
