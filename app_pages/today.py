@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import streamlit as st
 
 from services import today as today_service
@@ -9,8 +11,8 @@ from services.clock import today
 from services.money import format_money
 from ui.auth import require_actor
 from ui.demo import offer_demo
+from ui.links import link_to_page
 from ui.state import database
-from ui.text import md_escape
 
 actor = require_actor()
 db = database()
@@ -23,27 +25,44 @@ if data.empty_workspace:
 
 cols = st.columns(4)
 if data.overdue_actions is not None:
-    cols[0].metric("Overdue action items", data.overdue_actions)
+    with cols[0]:
+        st.metric("Overdue action items", data.overdue_actions, border=True)
+        link_to_page("follow-ups", "My follow-ups", actor)
+        link_to_page("review", "Review board", actor)
 if data.deadlines is not None:
-    cols[1].metric("Cancellation deadlines, next 30 days", len(data.deadlines))
+    with cols[1]:
+        st.metric("Cancellation deadlines, next 30 days", len(data.deadlines), border=True)
+        link_to_page("renewals", "Contracts & renewals", actor)
 if data.open_tickets is not None:
-    cols[2].metric("Open vendor tickets", data.open_tickets)
+    with cols[2]:
+        st.metric("Open vendor tickets", data.open_tickets, border=True)
+        link_to_page("tickets", "Vendor tickets", actor)
 if data.spend_mtd is not None and data.budget_month is not None:
-    currencies = sorted(set(data.spend_mtd) | set(data.budget_month)) or ["USD"]
-    for currency in currencies:
-        spent = data.spend_mtd.get(currency)
-        budget = data.budget_month.get(currency)
-        cols[3].metric(
-            f"Spend this month ({currency})",
-            format_money(spent, currency) if spent is not None else f"{currency} 0.00",
-            delta=f"budget {format_money(budget, currency)}" if budget is not None else None,
-            delta_color="off",
-        )
+    with cols[3]:
+        for currency in sorted(set(data.spend_mtd) | set(data.budget_month)) or ["USD"]:
+            spent = data.spend_mtd.get(currency, Decimal("0"))
+            budget = data.budget_month.get(currency)
+            st.metric(f"Spend this month ({currency})", format_money(spent, currency), border=True)
+            if budget:
+                st.caption(
+                    f"{(spent / budget * 100):.0f}% of the monthly team budgets "
+                    f"({format_money(budget, currency)})"
+                )
+        link_to_page("spend", "Spend", actor)
+        link_to_page("budgets", "Budgets", actor)
 
 if data.deadlines:
     st.subheader("Cancellation deadlines in the next 30 days")
-    for item in data.deadlines:
-        st.markdown(
-            f"- **{md_escape(item.vendor)}** · {md_escape(item.contract)}: "
-            f"{item.deadline.isoformat()} ({item.days_left} days)"
-        )
+    st.dataframe(
+        [
+            {
+                "Vendor": item.vendor,
+                "Contract": item.contract,
+                "Cancellation deadline": item.deadline,
+                "Days left": item.days_left,
+            }
+            for item in data.deadlines
+        ],
+        hide_index=True,
+        width="stretch",
+    )
