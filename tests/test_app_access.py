@@ -75,8 +75,7 @@ def app_as(email: str | None) -> AppTest:
 
 
 def open_page(at: AppTest, spec: PageSpec) -> AppTest:
-    """Open ``spec`` the way a browser does with its URL: by the page's url path."""
-    at.run()
+    """Open ``spec`` (after a first run) the way a browser does with its URL: by url path."""
     # AppTest.switch_page matches file paths only; a hidden refusal page has none, so
     # request the page hash Streamlit derives from the url path, as a browser URL does.
     at._page_hash = calc_hash(spec.url_path)
@@ -143,8 +142,7 @@ def test_no_page_renders_for_a_refused_identity(
     at = app_as(email[who])
     at.run()
     sql_log.recording = True
-    at._page_hash = calc_hash(spec.url_path)
-    at.run()
+    open_page(at, spec)
     sql_log.recording = False
     assert_no_exception(at)
     assert [t.value for t in at.title] == ["Opsdesk"]

@@ -26,6 +26,8 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("today.py", "Today", ":material/today:", "Home", "home.read", "today", default=True),
+    PageSpec("users.py", "Users", ":material/group:", "Admin", "users.manage", "users"),
+    PageSpec("audit.py", "Audit", ":material/history:", "Admin", "audit.read", "audit"),
 ]
 
 SECTIONS = ["Home", "Coordination", "Vendors", "Spend", "Admin"]
