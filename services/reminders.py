@@ -1,0 +1,883 @@
+"""Reminder planning: which notifications are due now, written into the outbox once each.
+
+Every reminder has an occurrence (the date it is for, with the date it reminds about), so
+planning again creates nothing and a changed date retires the old occurrences. Reminders go out
+at 09:00 in the recipient's time zone (the workspace's when unknown) on working days. When a record
+is first seen with several occurrences already passed, only the most recent one is sent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import Session, col, select
+
+from db.engine import Database
+from db.models import (
+    ActionItem,
+    AgendaItem,
+    Contract,
+    Meeting,
+    MeetingAttendee,
+    Notification,
+    Person,
+    ReminderRule,
+    RenewalDecision,
+    SupportTicket,
+    User,
+    Vendor,
+)
+from db.types import utcnow
+from integrations.google_calendar import event_id_for
+from services import audit, outbox
+from services.access import Actor, require
+from services.terms import compute_terms
+from settings import get_settings
+
+REMINDER_HOUR = 9
+ACTION_NUDGE_EVERY_WORKING_DAYS = 3
+ACTION_MAX_NUDGES = 5
+CONTRACT_OFFSETS_DAYS = (120, 90, 60, 30, 14, 7)
+MEETING_LOOKBACK_DAYS = 1
+RENEWAL_MEETING_HOUR = 10
+RENEWAL_MEETING_LEAD_DAYS = 7
+OPEN_ACTION_STATUSES = ("open", "in_progress", "waiting", "blocked")
+OPEN_TICKET_STATUSES = ("open", "waiting_on_vendor")
+SYSTEM = Actor.system("reminders")
+
+# kind -> (default offsets, default channel, what the rule means), seeded on first use.
+DEFAULT_RULES: dict[str, tuple[str, str, str]] = {
+    "action_item": (
+        "",
+        "slack",
+        "working day before the due date, first overdue day, then every 3 working "
+        "days while open (at most 5 nudges)",
+    ),
+    "contract": (
+        ",".join(str(d) for d in CONTRACT_OFFSETS_DAYS),
+        "slack",
+        "days before the cancellation deadline, to the contract owner",
+    ),
+    "ticket_sla": ("", "slack", "once when a vendor ticket passes its SLA"),
+    "meeting_agenda": ("1", "slack", "agenda reminder to the organizer, working days before"),
+    "meeting_invite": ("", "google_calendar", "invite, update and cancel in Google Calendar"),
+    "budget_threshold": ("", "slack", "budget thresholds crossed (queued by the spend engine)"),
+}
+RECORD_PATHS = {
+    "action_item": "action-items",
+    "contract": "contracts",
+    "ticket": "tickets",
+    "meeting": "meetings",
+}
+
+
+def app_url() -> str:
+    return os.environ.get("OPSDESK_APP_URL", "http://localhost:8501").rstrip("/")
+
+
+def record_link(record_type: str, record_id: int) -> str:
+    return f"{app_url()}/{RECORD_PATHS.get(record_type, record_type)}?id={record_id}"
+
+
+# --- working days and send times -------------------------------------------------------
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5
+
+
+def previous_working_day(day: date) -> date:
+    """``day`` itself when it is a working day, else the Friday before."""
+    while not is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
+def next_working_day(day: date) -> date:
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def add_working_days(day: date, n: int) -> date:
+    while n > 0:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            n -= 1
+    return day
+
+
+def zone(name: str | None) -> ZoneInfo:
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return get_settings().tz
+
+
+def send_time(day: date, tz: ZoneInfo) -> datetime:
+    """09:00 on ``day`` in ``tz``, as UTC (09:00 exists on every clock-change day)."""
+    return datetime.combine(day, time(REMINDER_HOUR), tzinfo=tz).astimezone(UTC)
+
+
+def latest_passed(
+    schedule: Iterable[tuple[str, date]], tz: ZoneInfo, now: datetime
+) -> tuple[str, date] | None:
+    """The most recent occurrence whose send time has come: no burst of missed ones."""
+    passed = [(occ, day) for occ, day in schedule if send_time(day, tz) <= now]
+    return max(passed, key=lambda item: item[1]) if passed else None
+
+
+def action_schedule(due: date) -> list[tuple[str, date]]:
+    """The day before (working), the first overdue working day, then every 3 working days."""
+    schedule = [(f"{due}:before", previous_working_day(due - timedelta(days=1)))]
+    first = next_working_day(due + timedelta(days=1))
+    for n in range(ACTION_MAX_NUDGES):
+        schedule.append(
+            (f"{due}:overdue{n + 1}", add_working_days(first, n * ACTION_NUDGE_EVERY_WORKING_DAYS))
+        )
+    return schedule
+
+
+def action_subject(due: date, title: str, occurrence: str) -> str:
+    if occurrence.endswith(":before"):
+        return f"Due {due}: {title}"
+    return f"Overdue since {due}: {title}"
+
+
+def contract_schedule(deadline: date, offsets: Iterable[int]) -> list[tuple[str, date]]:
+    return [
+        (f"{deadline}:{d}d", previous_working_day(deadline - timedelta(days=d)))
+        for d in sorted(set(offsets), reverse=True)
+    ]
+
+
+def _tag(recipient: str) -> str:
+    return hashlib.sha1(recipient.lower().encode(), usedforsecurity=False).hexdigest()[:10]
+
+
+# --- rules -----------------------------------------------------------------------------
+
+
+def ensure_default_rules(session: Session) -> None:
+    existing = set(
+        session.exec(select(ReminderRule.kind).where(col(ReminderRule.record_type).is_(None))).all()
+    )
+    for kind, (offsets, channel, _what) in DEFAULT_RULES.items():
+        if kind not in existing:
+            session.add(ReminderRule(kind=kind, offsets_days=offsets, channel=channel))
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    offsets: tuple[int, ...]
+    channel_target: str | None
+    recipients: tuple[str, ...]
+    enabled: bool
+
+
+def _parse_offsets(text: str) -> tuple[int, ...]:
+    out = []
+    for part in (text or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit() or not 0 <= int(part) <= 730:
+            raise ValueError(f"offset {part!r} is not a whole number of days between 0 and 730")
+        out.append(int(part))
+    return tuple(sorted(set(out), reverse=True))
+
+
+def _parse_recipients(text: str) -> tuple[str, ...]:
+    out = []
+    for part in (text or "").replace(";", ",").split(","):
+        part = part.strip().lower()
+        if not part:
+            continue
+        if "@" not in part or " " in part or len(part) > 320:
+            raise ValueError(f"{part!r} is not an email address")
+        out.append(part)
+    return tuple(dict.fromkeys(out))
+
+
+class Rules:
+    """Default rules per kind and per-record overrides, read once per planning pass."""
+
+    def __init__(self, session: Session) -> None:
+        ensure_default_rules(session)
+        self.default: dict[str, ReminderRule] = {}
+        self.record: dict[tuple[str, str, int], ReminderRule] = {}
+        for r in session.exec(select(ReminderRule)).all():
+            if r.record_type is None:
+                self.default.setdefault(r.kind, r)
+            elif r.record_id is not None:
+                self.record[(r.kind, r.record_type, r.record_id)] = r
+
+    def get(self, kind: str, record_type: str | None = None, record_id: int | None = None) -> Rule:
+        base = self.default.get(kind)
+        own = self.record.get((kind, record_type or "", record_id or 0))
+        chosen = own or base
+        offsets_text = (
+            own.offsets_days
+            if own and own.offsets_days
+            else (base.offsets_days if base else DEFAULT_RULES[kind][0])
+        )
+        return Rule(
+            kind=kind,
+            offsets=_parse_offsets(offsets_text),
+            channel_target=(chosen.channel_target if chosen else None) or None,
+            recipients=_parse_recipients(chosen.recipients if chosen else ""),
+            enabled=chosen.enabled if chosen else True,
+        )
+
+
+def list_rules(db: Database, actor: Actor) -> list[ReminderRule]:
+    require(db, actor, "settings.manage", record_type="reminder_rule")
+    with db.write() as session:
+        ensure_default_rules(session)
+    with db.read() as session:
+        return list(
+            session.exec(
+                select(ReminderRule).order_by(
+                    col(ReminderRule.record_type).is_not(None),
+                    col(ReminderRule.kind),
+                    col(ReminderRule.id),
+                )
+            ).all()
+        )
+
+
+def rule_description(kind: str) -> str:
+    return DEFAULT_RULES.get(kind, ("", "", kind))[2]
+
+
+def update_rule(
+    db: Database,
+    actor: Actor,
+    rule_id: int,
+    *,
+    offsets_days: str,
+    channel_target: str,
+    recipients: str,
+    enabled: bool,
+) -> ReminderRule:
+    """Change a rule; offsets, channel id and emails are validated before anything is saved."""
+    require(db, actor, "settings.manage", record_type="reminder_rule", record_id=rule_id)
+    offsets = _parse_offsets(offsets_days)
+    people = _parse_recipients(recipients)
+    target = (channel_target or "").strip()
+    if target and (target[:1] not in ("C", "G") or not target.isalnum() or len(target) > 32):
+        raise ValueError("a Slack channel id looks like C0123ABCD")
+    with db.write() as session:
+        rule = session.get(ReminderRule, rule_id)
+        if rule is None:
+            raise ValueError(f"no reminder rule {rule_id}")
+        before = audit.snapshot(rule)
+        rule.offsets_days = ",".join(str(d) for d in offsets)
+        rule.channel_target = target or None
+        rule.recipients = ",".join(people)
+        rule.enabled = enabled
+        session.add(rule)
+        audit.record(
+            session,
+            actor,
+            "update",
+            "reminder_rule",
+            rule_id,
+            before=before,
+            after=audit.snapshot(rule),
+        )
+        return rule
+
+
+def set_record_recipients(
+    db: Database,
+    actor: Actor,
+    kind: str,
+    record_type: str,
+    record_id: int,
+    recipients: str,
+    *,
+    channel_target: str | None = None,
+) -> ReminderRule:
+    """Per-record recipients that replace the default ones for this record."""
+    require(db, actor, "settings.manage", record_type=record_type, record_id=record_id)
+    if kind not in DEFAULT_RULES:
+        raise ValueError(f"unknown reminder kind {kind!r}")
+    people = _parse_recipients(recipients)
+    with db.write() as session:
+        rule = session.exec(
+            select(ReminderRule).where(
+                col(ReminderRule.kind) == kind,
+                col(ReminderRule.record_type) == record_type,
+                col(ReminderRule.record_id) == record_id,
+            )
+        ).first()
+        before = audit.snapshot(rule)
+        if rule is None:
+            rule = ReminderRule(
+                kind=kind,
+                record_type=record_type,
+                record_id=record_id,
+                channel=DEFAULT_RULES[kind][1],
+            )
+        rule.recipients = ",".join(people)
+        rule.channel_target = channel_target or None
+        session.add(rule)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            "update",
+            "reminder_rule",
+            rule.id,
+            before=before,
+            after=audit.snapshot(rule),
+        )
+        return rule
+
+
+# --- planning --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    recipient: str  # an email (a direct message) or a Slack channel id
+    tz: ZoneInfo
+
+
+class Planner:
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        self.settings = get_settings()
+        self.rules = Rules(session)
+        self.people = {p.id: p for p in session.exec(select(Person)).all()}
+        self.by_email = {p.email.lower(): p for p in self.people.values()}
+        self.planned = 0
+
+    def today(self, tz: ZoneInfo | None = None) -> date:
+        return self.now.astimezone(tz or self.settings.tz).date()
+
+    def targets(self, rule: Rule, owner_id: int | None) -> list[Target]:
+        """Per-record (or rule) recipients override the owner; a channel is added when set."""
+        out: list[Target] = []
+        if rule.recipients:
+            for email in rule.recipients:
+                person = self.by_email.get(email)
+                out.append(Target(email, zone(person.timezone if person else None)))
+        else:
+            owner = self.people.get(owner_id) if owner_id else None
+            if owner is not None and not owner.archived:
+                out.append(Target(owner.email.lower(), zone(owner.timezone)))
+        if rule.channel_target:
+            out.append(Target(rule.channel_target, self.settings.tz))
+        return out
+
+    def plan(
+        self,
+        *,
+        kind: str,
+        record_type: str,
+        record_id: int,
+        schedule: list[tuple[str, date]],
+        targets: list[Target],
+        subject: str | Callable[[str], str],
+        body: str,
+        retire_kinds: Iterable[str] = (),
+    ) -> None:
+        keep = {f"{occ}:{_tag(t.recipient)}" for occ, _ in schedule for t in targets}
+        outbox.retire(
+            self.session,
+            record_type=record_type,
+            record_id=record_id,
+            kinds=list(retire_kinds) or [kind],
+            keep=keep,
+        )
+        for target in targets:
+            chosen = latest_passed(schedule, target.tz, self.now)
+            if chosen is None:
+                continue
+            occurrence, day = chosen
+            if outbox.enqueue(
+                self.session,
+                kind=kind,
+                record_type=record_type,
+                record_id=record_id,
+                occurrence=f"{occurrence}:{_tag(target.recipient)}",
+                channel="slack",
+                recipient=target.recipient,
+                subject=subject(occurrence) if callable(subject) else subject,
+                body=body,
+                payload={"link": record_link(record_type, record_id)},
+                due_at=send_time(day, target.tz),
+            ):
+                self.planned += 1
+
+    def stop(self, record_type: str, record_id: int, kinds: Iterable[str]) -> None:
+        outbox.retire(
+            self.session,
+            record_type=record_type,
+            record_id=record_id,
+            kinds=list(kinds),
+            reason="the record no longer needs reminding",
+        )
+
+    # --- action items --------------------------------------------------------------------
+
+    def action_items(self) -> None:
+        rule_enabled = self.rules.get("action_item").enabled
+        items = self.session.exec(
+            select(ActionItem).where(col(ActionItem.due_date).is_not(None))
+        ).all()
+        queued = self._records_with_queued("action_item", "action_item")
+        for item in items:
+            assert item.id is not None and item.due_date is not None
+            rule = self.rules.get("action_item", "action_item", item.id)
+            is_open = item.status in OPEN_ACTION_STATUSES
+            snoozed = item.snoozed_until is not None and item.snoozed_until > self.today()
+            if not (rule_enabled and rule.enabled and is_open and not snoozed):
+                if item.id in queued:
+                    self.stop("action_item", item.id, ["action_item"])
+                continue
+            if item.due_date < self.today() - timedelta(days=60) and item.id not in queued:
+                # Far past its nudges: nothing left to plan.
+                continue
+            title = item.title
+            self.plan(
+                kind="action_item",
+                record_type="action_item",
+                record_id=item.id,
+                schedule=action_schedule(item.due_date),
+                targets=self.targets(rule, item.owner_id),
+                subject=partial(action_subject, item.due_date, title),
+                body=f"Status: {item.status.replace('_', ' ')}. Priority: {item.priority}.",
+            )
+
+    def _records_with_queued(self, kind: str, record_type: str) -> set[int]:
+        return set(
+            self.session.exec(
+                select(Notification.record_id).where(
+                    col(Notification.kind) == kind,
+                    col(Notification.record_type) == record_type,
+                    col(Notification.status) == "queued",
+                )
+            ).all()
+        )
+
+    # --- contracts -----------------------------------------------------------------------
+
+    def contracts(self) -> None:
+        today = self.today()
+        rows = self.session.exec(
+            select(Contract, Vendor).join(Vendor, col(Vendor.id) == col(Contract.vendor_id))
+        ).all()
+        for contract, vendor in rows:
+            assert contract.id is not None
+            rule = self.rules.get("contract", "contract", contract.id)
+            if contract.cancelled or not rule.enabled:
+                self.stop("contract", contract.id, ["contract"])
+                continue
+            terms = compute_terms(
+                start_date=contract.start_date,
+                initial_term_months=contract.initial_term_months,
+                renewal_type=contract.renewal_type,
+                renewal_period_months=contract.renewal_period_months,
+                notice_days=contract.notice_days,
+                as_of=today,
+            )
+            decided = self.session.exec(
+                select(RenewalDecision).where(
+                    col(RenewalDecision.contract_id) == contract.id,
+                    col(RenewalDecision.term_end) == terms.current_term_end,
+                )
+            ).first()
+            if decided is not None or terms.cancellation_deadline < today:
+                self.stop("contract", contract.id, ["contract"])
+                continue
+            deadline = terms.cancellation_deadline
+            self.plan(
+                kind="contract",
+                record_type="contract",
+                record_id=contract.id,
+                schedule=contract_schedule(deadline, rule.offsets),
+                targets=self.targets(rule, contract.owner_id),
+                subject=f"Cancellation deadline {deadline}: {vendor.name} {contract.title}",
+                body=(
+                    f"Notice must be given by {deadline} or the contract "
+                    f"{'renews automatically' if contract.renewal_type == 'auto' else 'ends'}"
+                    f" (term ends {terms.current_term_end}, {contract.notice_days} days notice)."
+                ),
+            )
+
+    # --- vendor tickets past SLA ------------------------------------------------------------
+
+    def tickets(self) -> None:
+        if not self.rules.get("ticket_sla").enabled:
+            return
+        rows = self.session.exec(
+            select(SupportTicket, Contract)
+            .join(Contract, col(Contract.id) == col(SupportTicket.contract_id))
+            .where(
+                col(SupportTicket.status).in_(OPEN_TICKET_STATUSES),
+                col(Contract.sla_hours).is_not(None),
+            )
+        ).all()
+        for ticket, contract in rows:
+            assert ticket.id is not None and contract.sla_hours is not None
+            opened = (
+                ticket.opened_at
+                if ticket.opened_at.tzinfo
+                else ticket.opened_at.replace(tzinfo=UTC)
+            )
+            breach = opened + timedelta(hours=contract.sla_hours)
+            if breach > self.now:
+                continue
+            rule = self.rules.get("ticket_sla", "ticket", ticket.id)
+            for target in self.targets(rule, ticket.owner_id):
+                day = next_working_day(breach.astimezone(target.tz).date())
+                if send_time(day, target.tz) < breach:
+                    day = add_working_days(day, 1)
+                if send_time(day, target.tz) > self.now:
+                    continue
+                if outbox.enqueue(
+                    self.session,
+                    kind="ticket_sla",
+                    record_type="ticket",
+                    record_id=ticket.id,
+                    occurrence=f"sla:{breach:%Y%m%dT%H%M}:{_tag(target.recipient)}",
+                    channel="slack",
+                    recipient=target.recipient,
+                    subject=f"Vendor ticket past its SLA: {ticket.vendor_ticket_id} {ticket.title}",
+                    body=(
+                        f"Opened {opened:%Y-%m-%d %H:%M} UTC; the SLA of {contract.sla_hours} "
+                        f"hours ran out {breach:%Y-%m-%d %H:%M} UTC. Severity {ticket.severity}."
+                    ),
+                    payload={"link": record_link("ticket", ticket.id)},
+                    due_at=send_time(day, target.tz),
+                ):
+                    self.planned += 1
+
+    # --- meetings: agenda reminders and calendar events ------------------------------------
+
+    def meetings(self) -> None:
+        since = self.now - timedelta(days=MEETING_LOOKBACK_DAYS)
+        meetings = self.session.exec(select(Meeting).where(col(Meeting.starts_at) >= since)).all()
+        invite_rule = self.rules.get("meeting_invite")
+        agenda_rule = self.rules.get("meeting_agenda")
+        for meeting in meetings:
+            assert meeting.id is not None
+            if invite_rule.enabled:
+                self.meeting_event(meeting)
+            if agenda_rule.enabled:
+                self.agenda_reminder(meeting, agenda_rule)
+
+    def agenda_reminder(self, meeting: Meeting, default: Rule) -> None:
+        assert meeting.id is not None
+        if meeting.status != "scheduled" or meeting.starts_at <= self.now:
+            self.stop("meeting", meeting.id, ["meeting_agenda"])
+            return
+        rule = self.rules.get("meeting_agenda", "meeting", meeting.id)
+        targets = self.targets(rule, meeting.organizer_id)
+        local_day = meeting.starts_at.astimezone(zone(meeting.timezone)).date()
+        days_before = rule.offsets[0] if rule.offsets else 1
+        day = local_day
+        for _ in range(max(1, days_before)):
+            day = previous_working_day(day - timedelta(days=1))
+        items = self.session.exec(
+            select(AgendaItem)
+            .where(col(AgendaItem.meeting_id) == meeting.id)
+            .order_by(col(AgendaItem.position))
+        ).all()
+        agenda = "\n".join(f"• {i.title}" for i in items) or "No agenda items yet: add some."
+        start = meeting.starts_at.astimezone(zone(meeting.timezone))
+        self.plan(
+            kind="meeting_agenda",
+            record_type="meeting",
+            record_id=meeting.id,
+            schedule=[(f"agenda:{start:%Y-%m-%dT%H:%M}", day)],
+            targets=targets,
+            subject=f"Agenda check for {meeting.title} ({start:%a %d %b %H:%M} {meeting.timezone})",
+            body=agenda,
+        )
+
+    def meeting_event(self, meeting: Meeting) -> None:
+        assert meeting.id is not None
+        key = f"meeting:{meeting.id}"
+        event_id = event_id_for(key)
+        rows = self.session.exec(
+            select(Notification).where(
+                col(Notification.record_type) == "meeting",
+                col(Notification.record_id) == meeting.id,
+                col(Notification.channel) == "google_calendar",
+            )
+        ).all()
+        delivered = [
+            r
+            for r in rows
+            if r.status in ("sent", "sending") or (r.status == "queued" and r.attempts > 0)
+        ]
+        organizer = self.people.get(meeting.organizer_id) if meeting.organizer_id else None
+        recipient = organizer.email.lower() if organizer else self.settings.google_calendar_id
+        if meeting.status == "cancelled":
+            outbox.retire(
+                self.session,
+                record_type="meeting",
+                record_id=meeting.id,
+                kinds=["meeting_invite", "meeting_update"],
+                reason="meeting cancelled",
+            )
+            if delivered and outbox.enqueue(
+                self.session,
+                kind="meeting_cancel",
+                record_type="meeting",
+                record_id=meeting.id,
+                occurrence="cancel",
+                channel="google_calendar",
+                recipient=recipient,
+                subject=f"Cancel: {meeting.title}",
+                payload={"op": "cancel", "event_id": event_id, "key": key},
+            ):
+                self.planned += 1
+            return
+        event = self._event_data(meeting)
+        fingerprint = hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest()[:16]
+        payload = {
+            "op": "insert",
+            "event_id": event_id,
+            "key": key,
+            "event": event,
+            "fingerprint": fingerprint,
+        }
+        invite = next((r for r in rows if r.kind == "meeting_invite"), None)
+        if invite is None:
+            if meeting.starts_at > self.now and outbox.enqueue(
+                self.session,
+                kind="meeting_invite",
+                record_type="meeting",
+                record_id=meeting.id,
+                occurrence="invite",
+                channel="google_calendar",
+                recipient=recipient,
+                subject=f"Invite: {meeting.title}",
+                body=event["description"],
+                payload=payload,
+            ):
+                self.planned += 1
+            return
+        if invite.status == "queued" and invite.attempts == 0:
+            # Not sent yet: the invite itself carries the latest state.
+            if outbox.payload_of(invite).get("fingerprint") != fingerprint:
+                invite.payload = json.dumps(payload, sort_keys=True)
+                invite.subject = f"Invite: {meeting.title}"[:300]
+                self.session.add(invite)
+            return
+        if invite.status in ("cancelled", "failed"):
+            return
+        changes = sorted(
+            (
+                r
+                for r in rows
+                if r.kind in ("meeting_invite", "meeting_update") and r.status != "cancelled"
+            ),
+            key=lambda r: r.id or 0,
+        )
+        latest = outbox.payload_of(changes[-1]).get("fingerprint") if changes else None
+        if latest == fingerprint:
+            return
+        outbox.retire(
+            self.session,
+            record_type="meeting",
+            record_id=meeting.id,
+            kinds=["meeting_update"],
+            reason="superseded by a newer change",
+        )
+        if outbox.enqueue(
+            self.session,
+            kind="meeting_update",
+            record_type="meeting",
+            record_id=meeting.id,
+            occurrence=f"update:{fingerprint}",
+            channel="google_calendar",
+            recipient=recipient,
+            subject=f"Update: {meeting.title}",
+            body=event["description"],
+            payload=payload | {"op": "patch"},
+        ):
+            self.planned += 1
+
+    def _event_data(self, meeting: Meeting) -> dict[str, Any]:
+        assert meeting.id is not None
+        tz = zone(meeting.timezone)
+        start = meeting.starts_at.astimezone(tz)
+        attendees = sorted(
+            {
+                a.email.lower()
+                for a in self.session.exec(
+                    select(MeetingAttendee).where(col(MeetingAttendee.meeting_id) == meeting.id)
+                ).all()
+            }
+        )
+        items = self.session.exec(
+            select(AgendaItem)
+            .where(col(AgendaItem.meeting_id) == meeting.id)
+            .order_by(col(AgendaItem.position))
+        ).all()
+        agenda = "\n".join(f"- {i.title}" for i in items)
+        description = (f"Agenda:\n{agenda}\n\n" if agenda else "") + (
+            f"Opsdesk: {record_link('meeting', meeting.id)}"
+        )
+        return {
+            "summary": meeting.title,
+            "description": description,
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(minutes=meeting.duration_minutes)).isoformat(),
+            "timezone": meeting.timezone if meeting.timezone else self.settings.timezone,
+            "attendees": attendees,
+            "location": meeting.location,
+        }
+
+    # --- renewal decision meetings -------------------------------------------------------
+
+    def renewal_meetings(self) -> None:
+        today = self.today()
+        horizon = self.settings.renewal_meeting_days
+        rows = self.session.exec(
+            select(Contract, Vendor)
+            .join(Vendor, col(Vendor.id) == col(Contract.vendor_id))
+            .where(col(Contract.cancelled).is_(False))
+        ).all()
+        for contract, vendor in rows:
+            if contract.renewal_type == "none":
+                continue
+            terms = compute_terms(
+                start_date=contract.start_date,
+                initial_term_months=contract.initial_term_months,
+                renewal_type=contract.renewal_type,
+                renewal_period_months=contract.renewal_period_months,
+                notice_days=contract.notice_days,
+                as_of=today,
+            )
+            deadline = terms.cancellation_deadline
+            if not today <= deadline <= today + timedelta(days=horizon):
+                continue
+            decided = self.session.exec(
+                select(RenewalDecision).where(
+                    col(RenewalDecision.contract_id) == contract.id,
+                    col(RenewalDecision.term_end) == terms.current_term_end,
+                )
+            ).first()
+            if decided is not None:
+                continue
+            window_start = datetime.combine(
+                deadline - timedelta(days=horizon + 14), time(0), tzinfo=UTC
+            )
+            exists = self.session.exec(
+                select(Meeting.id).where(
+                    col(Meeting.contract_id) == contract.id,
+                    col(Meeting.title).startswith("Renewal decision:"),
+                    col(Meeting.starts_at) >= window_start,
+                )
+            ).first()
+            if exists is not None:
+                continue
+            self._create_renewal_meeting(contract, vendor, terms.current_term_end, deadline)
+
+    def _create_renewal_meeting(
+        self, contract: Contract, vendor: Vendor, term_end: date, deadline: date
+    ) -> None:
+        assert contract.id is not None
+        owner = self.people.get(contract.owner_id) if contract.owner_id else None
+        tz = zone(owner.timezone if owner else None)
+        day = previous_working_day(deadline - timedelta(days=RENEWAL_MEETING_LEAD_DAYS))
+        earliest = next_working_day(self.today(tz) + timedelta(days=1))
+        day = min(max(day, earliest), deadline)
+        starts = datetime.combine(day, time(RENEWAL_MEETING_HOUR), tzinfo=tz).astimezone(UTC)
+        meeting = Meeting(
+            title=f"Renewal decision: {vendor.name} {contract.title}"[:200],
+            starts_at=starts,
+            duration_minutes=30,
+            timezone=str(tz.key),
+            organizer_id=owner.id if owner else None,
+            vendor_id=vendor.id,
+            contract_id=contract.id,
+        )
+        self.session.add(meeting)
+        self.session.flush()
+        assert meeting.id is not None
+        emails: dict[str, int | None] = {}
+        if owner is not None:
+            emails[owner.email.lower()] = owner.id
+            if owner.team_id is not None:
+                for p in self.people.values():
+                    if p.is_lead and p.team_id == owner.team_id and not p.archived:
+                        emails.setdefault(p.email.lower(), p.id)
+        for user in self.session.exec(
+            select(User).where(col(User.role) == "finance", col(User.active).is_(True))
+        ).all():
+            person = self.by_email.get(user.email.lower())
+            emails.setdefault(user.email.lower(), person.id if person else None)
+        for email, person_id in emails.items():
+            self.session.add(
+                MeetingAttendee(meeting_id=meeting.id, person_id=person_id, email=email)
+            )
+        value = f"{contract.value} {contract.currency}" if contract.value is not None else "not set"
+        facts = [
+            ("Cancellation deadline", f"{deadline} (notice {contract.notice_days} days)"),
+            ("Current term ends", str(term_end)),
+            (
+                "Renewal",
+                f"{contract.renewal_type}"
+                + (
+                    f", {contract.renewal_period_months} months"
+                    if contract.renewal_period_months
+                    else ""
+                ),
+            ),
+            ("Contract value", f"{value} per {contract.billing_period}"),
+            ("Decide", "renew, renegotiate or cancel"),
+        ]
+        for position, (title, details) in enumerate(facts):
+            self.session.add(
+                AgendaItem(
+                    meeting_id=meeting.id,
+                    position=position,
+                    title=f"{title}: {details}"[:300],
+                    details=details,
+                )
+            )
+        audit.record(
+            self.session,
+            SYSTEM,
+            "create",
+            "meeting",
+            meeting.id,
+            after=audit.snapshot(meeting),
+            detail=f"renewal decision meeting for contract {contract.id}",
+        )
+        self.planned += 1
+
+
+def plan_all(db: Database, now: datetime | None = None) -> int:
+    """Plan every kind of reminder due at ``now``; returns how many rows or meetings were added.
+
+    Each kind runs in its own write transaction, so one broken record type cannot stop the rest.
+    """
+    now = now or utcnow()
+    total = 0
+    for step in ("renewal_meetings", "action_items", "contracts", "tickets", "meetings"):
+        with db.write() as session:
+            planner = Planner(session, now)
+            getattr(planner, step)()
+            total += planner.planned
+    return total
