@@ -251,6 +251,23 @@ def get_vendor(db: Database, actor: Actor, vendor_id: int) -> VendorRow:
         return _vendor_row(v, owners, aliases, n.one())
 
 
+def find_vendor(session: Session, name: str) -> Vendor | None:
+    """The vendor named ``name`` or having it as an alias, compared casefolded."""
+    wanted = normalise_alias(name or "")
+    if not wanted:
+        return None
+    alias = session.exec(select(VendorAlias).where(VendorAlias.alias == wanted)).first()
+    if alias is not None:
+        return session.get(Vendor, alias.vendor_id)
+    for vendor in session.exec(
+        select(Vendor).where(func.lower(Vendor.name) == name.strip().lower())
+    ):
+        return vendor
+    return next(
+        (v for v in session.exec(select(Vendor)) if normalise_alias(v.name) == wanted), None
+    )
+
+
 def _set_aliases(session: Session, vendor: Vendor, aliases: list[str] | tuple[str, ...]) -> None:
     wanted = {normalise_alias(a) for a in aliases if a.strip()}
     for a in wanted:

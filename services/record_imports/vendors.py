@@ -1,0 +1,152 @@
+"""`opsdesk import-records vendors FILE`: one vendor per row.
+
+Columns (header row, UTF-8 CSV):
+
+| column | required | meaning |
+| --- | --- | --- |
+| name | yes | the vendor's name (unique, case-insensitive) |
+| category | yes | llm_api, ml_platform, experiment_tracking, data_labeling, gpu_cloud, |
+| | | monitoring, data_warehouse or other (blank = other) |
+| website | yes (may be blank) | an http:// or https:// address; `javascript:`, `data:` |
+| | | and every other scheme are refused |
+| status | no | evaluating, active (default), offboarding or retired |
+| owner_email | no | email of an existing Person who owns the vendor |
+| aliases | no | names the vendor appears under in billing files, separated by `;` |
+| notes | no | free text |
+
+Also the small parsers the other vendor-area kinds share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from db.models import VENDOR_CATEGORIES, VENDOR_STATUSES
+from services import audit
+from services.access import Actor
+from services.record_imports import RecordError, Row
+from services.vendors import (
+    VendorError,
+    check_choice,
+    check_web_url,
+    find_vendor,
+    new_vendor,
+    person_id_for_email,
+)
+
+KIND = "vendors"
+PERMISSION = "vendors.edit"
+REQUIRED = ("name", "category", "website")
+
+
+def parse_date(row: int, values: dict[str, str], column: str) -> date:
+    text = values.get(column, "")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise RecordError(row, column, f"{text!r} is not a date (use YYYY-MM-DD)") from None
+
+
+def parse_datetime(
+    row: int, values: dict[str, str], column: str, tz: ZoneInfo, *, optional: bool = False
+) -> datetime | None:
+    """An ISO date-time; one without an offset is read in the workspace time zone."""
+    text = values.get(column, "")
+    if not text and optional:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise RecordError(
+            row, column, f"{text!r} is not a date-time (use YYYY-MM-DD HH:MM)"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=tz)
+
+
+def parse_int(
+    row: int, values: dict[str, str], column: str, *, default: int | None = None
+) -> int | None:
+    text = values.get(column, "")
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise RecordError(row, column, f"{text!r} is not a whole number") from None
+
+
+def parse_decimal(row: int, values: dict[str, str], column: str) -> Decimal | None:
+    text = values.get(column, "")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise RecordError(row, column, f"{text!r} is not a number (use 1234.56)") from None
+    if not value.is_finite():
+        raise RecordError(row, column, f"{text!r} is not a finite number")
+    return value
+
+
+def vendor_id(session: Session, row: int, values: dict[str, str], column: str = "vendor") -> int:
+    name = values.get(column, "")
+    vendor = find_vendor(session, name)
+    if vendor is None or vendor.id is None:
+        raise RecordError(row, column, f"unknown vendor {name!r}")
+    return vendor.id
+
+
+def person_id(session: Session, row: int, values: dict[str, str], column: str) -> int | None:
+    try:
+        return person_id_for_email(session, values.get(column))
+    except VendorError as exc:
+        raise RecordError(row, column, str(exc)) from None
+
+
+def checked_column(row: int, column: str, check: Callable[..., object], *args: object) -> object:
+    """Run one field check, naming the row and column when it refuses the value."""
+    try:
+        return check(*args)
+    except VendorError as exc:
+        raise RecordError(row, column, str(exc)) from None
+
+
+def import_rows(session: Session, actor: Actor, rows: list[Row]) -> int:
+    for number, values in rows:
+        checked_column(number, "website", check_web_url, values["website"])
+        checked_column(
+            number,
+            "category",
+            check_choice,
+            values["category"] or "other",
+            VENDOR_CATEGORIES,
+            "category",
+        )
+        checked_column(
+            number,
+            "status",
+            check_choice,
+            values.get("status") or "active",
+            VENDOR_STATUSES,
+            "status",
+        )
+        try:
+            vendor = new_vendor(
+                session,
+                name=values["name"],
+                category=values["category"] or "other",
+                status=values.get("status") or "active",
+                owner_id=person_id(session, number, values, "owner_email"),
+                website=values["website"],
+                notes=values.get("notes", ""),
+                aliases=[a for a in values.get("aliases", "").split(";") if a.strip()],
+            )
+        except VendorError as exc:
+            raise RecordError(number, None, str(exc)) from None
+        audit.record(session, actor, "create", "vendor", vendor.id, after=audit.snapshot(vendor))
+    return len(rows)
