@@ -98,6 +98,13 @@ def _choose_format(fmt: str, header: set[str], mapping: MappingSpec | None, name
     for module in (focus, aws_cur, gcp):
         if module.matches(header):
             return module.NAME
+    if any(";" in h for h in header):
+        raise BillingError(
+            name,
+            "the columns are separated by semicolons; strict mode reads comma-separated files "
+            "only (lenient mode reads ';' files with decimal commas such as 1.234,56)",
+            row=1,
+        )
     raise BillingError(
         name,
         "unrecognised billing format (not FOCUS, AWS CUR 2.0 or a Google Cloud export): "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -298,15 +299,18 @@ def refuse_non_csv(head: bytes, filename: str) -> None:
         raise BillingError(filename, "the file is empty")
 
 
-def open_text(path: Path, head: bytes) -> IO[str]:
-    """The file as text: UTF-8 (with or without Excel's BOM) or UTF-16 with a BOM.
+def open_lines(path: Path, head: bytes) -> tuple[Iterator[str], IO[Any]]:
+    """The file as text lines: UTF-8 (with or without Excel's BOM) or UTF-16 with a BOM.
 
-    Decoding is strict, so a cp1252 file fails at its first non-UTF-8 byte instead of being
-    stored garbled; the reader reports the row where that happened.
+    UTF-8 is decoded line by line and strictly, so a cp1252 file fails at the row holding its
+    first non-UTF-8 byte (reported with that row) instead of being stored garbled.
     """
     if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        return path.open("r", encoding="utf-16", errors="strict", newline="")
-    return path.open("r", encoding="utf-8-sig", errors="strict", newline="")
+        text = path.open("r", encoding="utf-16", errors="strict", newline="")
+        return iter(text), text
+    raw = path.open("rb")
+    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
+    return (decoder.decode(line) for line in raw), raw
 
 
 def detect_delimiter(header_line: str, options: ParseOptions) -> str:
@@ -328,23 +332,24 @@ def read_csv(path: Path, options: ParseOptions, filename: str | None = None) -> 
     name = filename or path.name
     head = sniff(path)
     refuse_non_csv(head, name)
-    handle = open_text(path, head)
+    lines, handle = open_lines(path, head)
     try:
-        first = handle.readline()
+        first = next(lines, "")
     except UnicodeDecodeError as exc:
         handle.close()
         raise _not_utf8(name, 1, exc) from None
     delimiter = detect_delimiter(first, options)
-    handle.seek(0)
-    reader = csv.reader(handle, delimiter=delimiter, strict=True)
+    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter, strict=True)
     try:
         header = [h.strip().lstrip("\ufeff") for h in next(reader)]
     except StopIteration:
         handle.close()
         raise BillingError(name, "the file is empty") from None
-    except UnicodeDecodeError as exc:
+    except (UnicodeDecodeError, csv.Error) as exc:
         handle.close()
-        raise _not_utf8(name, 1, exc) from None
+        if isinstance(exc, UnicodeDecodeError):
+            raise _not_utf8(name, 1, exc) from None
+        raise BillingError(name, f"broken header: {exc}", row=1) from None
     if not any(header):
         handle.close()
         raise BillingError(name, "the first line is not a header row")
@@ -360,7 +365,7 @@ def _not_utf8(filename: str, row: int, exc: UnicodeDecodeError) -> BillingError:
 
 
 def _rows(
-    reader: Any, handle: IO[str], filename: str, width: int
+    reader: Any, handle: IO[Any], filename: str, width: int
 ) -> Iterator[tuple[int, list[str]]]:
     """Rows numbered as a spreadsheet shows them (header = 1), blank lines skipped."""
     number = 1
