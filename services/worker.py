@@ -310,6 +310,7 @@ def deliver_due(
     report: RunReport | None = None,
     google_credentials_changed_at: datetime | None = None,
     max_batches: int = 100,
+    batch_size: int = outbox.CLAIM_BATCH,
 ) -> RunReport:
     """Deliver every row due at ``now`` in batches until none is left."""
     report = report or RunReport()
@@ -321,7 +322,7 @@ def deliver_due(
             for c in channels
             if (c == "slack" and run.slack_ok) or (c == "google_calendar" and run.google_ok)
         ]
-        rows = outbox.claim(db, run.wid, now, channels=channels)
+        rows = outbox.claim(db, run.wid, now, channels=channels, limit=batch_size)
         if not rows:
             break
         run.deliver(rows)

@@ -55,6 +55,8 @@ class SlackServer:
         self.token_error: str | None = None
         self.plans: dict[str, deque[tuple[Any, ...]]] = defaultdict(deque)
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.after_record: Any = None  # called after a post is recorded, before the answer
+        self.post_delay_seconds = 0.0
         self._ts = 1_700_000_000
         self._lock = threading.Lock()
         self.httpd = _Server(("127.0.0.1", 0), self._handler())
@@ -120,6 +122,11 @@ class SlackServer:
                 if action and action[0] == "status":
                     return self._send({"ok": False, "error": "internal_error"}, action[1])
                 result = server._answer(method, params)
+                if method == "chat.postMessage" and result.get("ok"):
+                    if server.post_delay_seconds:
+                        time.sleep(server.post_delay_seconds)
+                    if server.after_record is not None:
+                        server.after_record()
                 if action and action[0] == "drop":
                     # The post is recorded, then the connection drops before any answer.
                     self.close_connection = True

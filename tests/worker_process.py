@@ -1,0 +1,32 @@
+"""A worker process for the multi-process tests: deliver what is due at NOW, then exit.
+
+Usage: python tests/worker_process.py DATABASE_URL SLACK_BASE_URL NOW_ISO WORKER_ID
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from db.engine import Database  # noqa: E402
+from integrations.bootstrap import Gateways  # noqa: E402
+from integrations.slack.web import WebSlackGateway, make_client  # noqa: E402
+from services.worker import deliver_due  # noqa: E402
+from tests.fake_servers import SLACK_TOKEN  # noqa: E402
+
+
+def main() -> None:
+    url, base, now, wid = sys.argv[1:5]
+    db = Database.from_url(url)
+    gateway = WebSlackGateway(make_client(SLACK_TOKEN, base, timeout_seconds=10), pace_seconds=0)
+    report = deliver_due(
+        db, Gateways(slack=gateway), datetime.fromisoformat(now), wid=wid, batch_size=2
+    )
+    print(report.sent)
+
+
+if __name__ == "__main__":
+    main()
