@@ -11,11 +11,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from db.engine import Database  # noqa: E402
-from integrations.bootstrap import Gateways  # noqa: E402
-from integrations.slack.web import WebSlackGateway, make_client  # noqa: E402
-from services.worker import deliver_due  # noqa: E402
-from tests.fake_servers import SLACK_TOKEN  # noqa: E402
+from db.engine import Database
+from integrations.bootstrap import Gateways
+from integrations.slack.web import WebSlackGateway, make_client
+from services.worker import deliver_due
+from tests.fake_servers import SLACK_TOKEN
 
 
 def main() -> None:
