@@ -23,6 +23,9 @@ ROLE_LABELS = {"va": "VA", "lead": "Team lead", "finance": "Finance", "admin": "
 st.set_page_config(page_title="Opsdesk", page_icon=":material/work:", layout="wide")
 
 settings = get_settings()
+if settings.env == "development":
+    # .streamlit/config.toml shows users no error details; a developer wants all of them.
+    st.set_option("client.showErrorDetails", "full")
 gate = sign_in()
 actor = gate.actor
 
