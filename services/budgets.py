@@ -302,10 +302,12 @@ def queue_threshold_notifications(session: Session, *, today: date | None = None
             }
             maker: Any = pg_insert if dialect == "postgresql" else sqlite_insert
             stmt = (
-                maker(table).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+                maker(table)
+                .values(**values)
+                .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                .returning(table.c.id)
             )
-            outcome: Any = session.execute(stmt)
-            queued += int(outcome.rowcount or 0)
+            queued += len(session.execute(stmt).all())
     return queued
 
 

@@ -1,0 +1,414 @@
+"""Spend figures, budgets, the money round trip and the spend commands, on SQLite and Postgres."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from itertools import count
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import col, select
+
+import cli
+from db.engine import Database
+from db.models import Budget, Contract, CostLine, Notification, SeatPool
+from services import billing_import, budgets, record_imports, spend
+from services.access import NotAllowed
+from services.clock import today as workspace_today
+from services.export import to_csv
+from settings import get_settings
+from tests.billing_builders import counts, focus_row, make_team, make_vendor, write_focus
+from tests.conftest import actor
+
+ADMIN = actor("admin")
+_files = count()
+
+
+def _import_rows(db: Database, folder: Path, rows: list[dict[str, str]]) -> None:
+    path = write_focus(folder / f"f{next(_files)}.csv", rows)
+    billing_import.import_files(db, ADMIN, [path])
+
+
+def _day_row(day: date, cost: str, **kw: str) -> dict[str, str]:
+    period = day.replace(day=1)
+    kw.setdefault("BillingAccountId", f"acct-{period:%Y%m}")
+    return focus_row(
+        BilledCost=cost,
+        EffectiveCost=cost,
+        ChargePeriodStart=f"{day.isoformat()}T00:00:00Z",
+        BillingPeriodStart=f"{period.isoformat()}T00:00:00Z",
+        **kw,
+    )
+
+
+# --- money round trip ---------------------------------------------------------------------------
+
+MONEY = st.decimals(
+    min_value=Decimal("-999999999999999.9999999999"),
+    max_value=Decimal("999999999999999.9999999999"),
+    places=10,
+    allow_nan=False,
+    allow_infinity=False,
+)
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(amounts=st.lists(MONEY, min_size=1, max_size=25))
+def test_money_round_trips_exactly_through_import_storage_and_export(
+    db: Database, tmp_path: Path, amounts: list[Decimal]
+) -> None:
+    account = f"rt-{next(_files)}"
+    rows = [
+        focus_row(BilledCost=format(a, "f"), EffectiveCost=format(a, "f"), BillingAccountId=account)
+        for a in amounts
+    ]
+    path = write_focus(tmp_path / f"{account}.csv", rows)
+    result = billing_import.import_files(db, ADMIN, [path])
+    import_id = result.files[0].import_id
+    with db.read() as s:
+        stored = [
+            line.billed_cost
+            for line in s.exec(
+                select(CostLine)
+                .where(CostLine.import_id == import_id)
+                .order_by(col(CostLine.row_number))
+            )
+        ]
+    assert stored == amounts
+    assert [format(x, "f") for x in stored] == [format(a, "f") for a in amounts]
+    exported = to_csv([{"amount": x} for x in stored], ["amount"]).splitlines()[1:]
+    assert [Decimal(x) for x in exported] == amounts
+    assert exported == [format(a, "f") for a in amounts]
+    total = spend.group_spend(
+        [r for r in spend.spend_rows(db, ADMIN) if r.source_name == "OpenAI"], ["currency"]
+    )
+    assert total  # sums exist; exactness of sums is checked below
+    as_json = json.loads(spend.as_json([{"x": sum(amounts, Decimal(0))}]))
+    assert Decimal(as_json[0]["x"]) == sum(amounts, Decimal(0))
+
+
+# --- grouping and report ------------------------------------------------------------------------
+
+
+def test_totals_are_per_currency_and_never_summed_across(db: Database, tmp_path: Path) -> None:
+    _import_rows(
+        db,
+        tmp_path,
+        [
+            _day_row(date(2026, 9, 2), "10.10"),
+            _day_row(date(2026, 9, 3), "5.05", BillingCurrency="EUR", BillingAccountId="eu"),
+            _day_row(date(2026, 10, 3), "1.00"),
+        ],
+    )
+    rows = spend.report(db, ADMIN, ["month"])
+    assert [(r["month"], r["currency"], r["billed_cost"]) for r in rows] == [
+        ("2026-09", "EUR", Decimal("5.05")),
+        ("2026-09", "USD", Decimal("10.10")),
+        ("2026-10", "USD", Decimal("1.00")),
+    ]
+    limited = spend.report(db, ADMIN, ["month"], from_month="2026-10", to_month="2026-10")
+    assert [r["month"] for r in limited] == ["2026-10"]
+
+
+def test_month_is_the_utc_month_of_charge_period_start(db: Database, tmp_path: Path) -> None:
+    row = focus_row(
+        ChargePeriodStart="2026-09-30T23:30:00-02:00", BilledCost="2", EffectiveCost="2"
+    )
+    _import_rows(db, tmp_path, [row])
+    assert [r["month"] for r in spend.report(db, ADMIN, ["month"])] == ["2026-10"]
+
+
+def test_unknown_group_field_is_refused(db: Database) -> None:
+    with pytest.raises(ValueError, match="group-by field"):
+        spend.report(db, ADMIN, ["name) OR 1=1 --"])
+
+
+def test_spend_needs_the_read_permission(db: Database) -> None:
+    with pytest.raises(NotAllowed):
+        spend.spend_rows(db, actor("va"))
+
+
+def test_team_and_vendor_filters(db: Database, tmp_path: Path) -> None:
+    vendor_id = make_vendor(db, "OpenAI")
+    make_vendor(db, "Anthropic", "anthropic pbc")
+    _import_rows(
+        db,
+        tmp_path,
+        [
+            _day_row(date(2026, 9, 2), "1", Tags='{"team": "Research"}'),
+            _day_row(
+                date(2026, 9, 2),
+                "2",
+                Tags='{"team": "Applied"}',
+                PublisherName="Anthropic PBC",
+                ProviderName="Anthropic PBC",
+                BillingAccountId="anth",
+            ),
+        ],
+    )
+    only_openai = spend.spend_rows(db, ADMIN, spend.SpendFilter(vendor_ids=frozenset({vendor_id})))
+    assert [r.vendor for r in only_openai] == ["OpenAI"]
+    applied = spend.spend_rows(db, ADMIN, spend.SpendFilter(teams=frozenset({"Applied"})))
+    assert [r.vendor for r in applied] == ["Anthropic"]
+
+
+# --- anomalies, commitments, seats --------------------------------------------------------------
+
+
+def test_anomaly_rule_flags_a_spike_and_not_normal_variation(db: Database, tmp_path: Path) -> None:
+    start = date(2026, 8, 1)
+    rows = [_day_row(start + timedelta(days=i), "100.00") for i in range(40)]
+    rows.append(_day_row(start + timedelta(days=40), "1000.00"))
+    rows.append(_day_row(start + timedelta(days=41), "250.00"))
+    _import_rows(db, tmp_path, rows)
+    found = spend.find_anomalies(spend.spend_rows(db, ADMIN))
+    assert [(a.day, a.cost, a.baseline) for a in found] == [
+        (start + timedelta(days=40), Decimal("1000.00"), Decimal("100.00"))
+    ]
+
+
+def test_commitment_burn_down_projects_exhaustion(db: Database, tmp_path: Path) -> None:
+    vendor_id = make_vendor(db, "OpenAI")
+    today = date(2026, 9, 30)
+    with db.write() as s:
+        s.add(
+            Contract(
+                vendor_id=vendor_id,
+                title="Commit",
+                start_date=date(2026, 9, 1),
+                initial_term_months=12,
+                committed_amount=Decimal("3000"),
+                currency="USD",
+            )
+        )
+    _import_rows(db, tmp_path, [_day_row(date(2026, 9, d), "50") for d in range(1, 31)])
+    [burn] = spend.burn_downs(db, ADMIN, today=today)
+    assert (burn.spent, burn.remaining, burn.daily_rate) == (
+        Decimal("1500"),
+        Decimal("1500"),
+        Decimal("50.00"),
+    )
+    assert burn.exhaustion == today + timedelta(days=30)
+    assert spend.burn_downs(db, actor("finance"), today=today)
+
+
+def test_unused_seats_cost_per_month(db: Database) -> None:
+    vendor_id = make_vendor(db, "Weights & Biases")
+    with db.write() as s:
+        s.add(
+            SeatPool(
+                vendor_id=vendor_id,
+                product="Teams",
+                seats_purchased=20,
+                seats_assigned=18,
+                seats_active_30d=14,
+                unit_price=Decimal("600"),
+                billing_period="yearly",
+            )
+        )
+    [waste] = spend.unused_seats(db, ADMIN)
+    assert (waste.unused, waste.monthly_cost) == (6, Decimal("300"))
+
+
+# --- budgets ------------------------------------------------------------------------------------
+
+
+def _notifications(db: Database) -> list[Notification]:
+    with db.read() as s:
+        return list(s.exec(select(Notification).order_by(col(Notification.id))).all())
+
+
+def test_crossing_thresholds_queues_one_notification_each(db: Database, tmp_path: Path) -> None:
+    team_id = make_team(db, "Research")
+    today = workspace_today()
+    budget = budgets.create_budget(
+        db,
+        ADMIN,
+        name="Research monthly",
+        scope="team",
+        team_id=team_id,
+        amount="1000",
+        currency="USD",
+        starts_on=today.replace(day=1),
+    )
+    assert budget.thresholds == "50,75,90,100"
+    _import_rows(db, tmp_path, [_day_row(today, "800", Tags='{"team": "research"}')])
+    keys = [n.dedupe_key for n in _notifications(db)]
+    period = today.replace(day=1).isoformat()
+    assert keys == [
+        f"budget:{budget.id}:{period}:50:slack",
+        f"budget:{budget.id}:{period}:75:slack",
+    ]
+    assert {n.kind for n in _notifications(db)} == {"budget_threshold"}
+    # Another import in the same period: only the newly crossed thresholds are queued.
+    _import_rows(
+        db,
+        tmp_path,
+        [_day_row(today, "150", Tags='{"team": "Research"}', BillingAccountId="other")],
+    )
+    keys = [n.dedupe_key for n in _notifications(db)]
+    assert keys[2:] == [f"budget:{budget.id}:{period}:90:slack"]
+    with db.write() as s:
+        assert budgets.queue_threshold_notifications(s) == 0
+    [status] = budgets.budget_statuses(db, ADMIN, today=today)
+    assert status.actual == Decimal("950")
+    assert status.crossed == [50, 75, 90]
+
+
+def test_budget_forecast_is_the_run_rate_to_period_end(db: Database, tmp_path: Path) -> None:
+    vendor_id = make_vendor(db, "OpenAI")
+    budgets.create_budget(
+        db,
+        ADMIN,
+        name="OpenAI",
+        scope="vendor",
+        vendor_id=vendor_id,
+        amount="100000",
+        starts_on=date(2026, 9, 1),
+    )
+    _import_rows(db, tmp_path, [_day_row(date(2026, 9, d), "10") for d in range(1, 11)])
+    [status] = budgets.budget_statuses(db, ADMIN, today=date(2026, 9, 10))
+    assert (status.actual, status.forecast) == (Decimal("100"), Decimal("300.00"))
+
+
+def test_budget_edit_needs_permission_and_refuses_extra_fields(db: Database) -> None:
+    team_id = make_team(db, "Ops")
+    with pytest.raises(NotAllowed):
+        budgets.create_budget(
+            db,
+            actor("lead"),
+            name="x",
+            scope="team",
+            team_id=team_id,
+            amount="1",
+            starts_on=date(2026, 1, 1),
+        )
+    with pytest.raises(ValueError, match="unknown budget field"):
+        budgets.create_budget(
+            db,
+            ADMIN,
+            name="x",
+            scope="team",
+            team_id=team_id,
+            amount="1",
+            starts_on=date(2026, 1, 1),
+            archived=True,
+        )
+    with pytest.raises(ValueError, match="positive"):
+        budgets.create_budget(
+            db,
+            ADMIN,
+            name="x",
+            scope="team",
+            team_id=team_id,
+            amount="-1",
+            starts_on=date(2026, 1, 1),
+        )
+
+
+def test_budget_stale_edit_is_refused(db: Database) -> None:
+    team_id = make_team(db, "Ops")
+    created = budgets.create_budget(
+        db,
+        ADMIN,
+        name="Ops",
+        scope="team",
+        team_id=team_id,
+        amount="10",
+        starts_on=date(2026, 1, 1),
+    )
+    assert created.id is not None
+    budgets.update_budget(db, ADMIN, created.id, created.version, amount="20")
+    with pytest.raises(ValueError, match="changed since"):
+        budgets.update_budget(db, ADMIN, created.id, created.version, amount="30")
+
+
+def test_import_records_budgets_all_or_nothing(db: Database, tmp_path: Path) -> None:
+    make_team(db, "Research")
+    make_vendor(db, "OpenAI")
+    good = tmp_path / "budgets.csv"
+    good.write_text(
+        "name,scope,target,amount,period,thresholds\n"
+        'R,team,research,5000,monthly,"80,100"\nO,vendor,OpenAI,60000,yearly,\n'
+    )
+    assert record_imports.import_file(db, ADMIN, "budgets", good) == 2
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,scope,target,amount\nX,team,Nobody,1\n")
+    with pytest.raises(ValueError, match="row 2"):
+        record_imports.import_file(db, ADMIN, "budgets", bad)
+    with db.read() as s:
+        rows = s.exec(select(Budget).order_by(col(Budget.name))).all()
+    assert [(b.name, b.period, b.thresholds) for b in rows] == [
+        ("O", "yearly", "50,75,90,100"),
+        ("R", "monthly", "80,100"),
+    ]
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_db(db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    monkeypatch.setenv("OPSDESK_DATABASE_URL", db.engine.url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    yield db
+    get_settings.cache_clear()
+
+
+def test_cli_import_billing_prints_counts_and_is_idempotent(
+    cli_db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_focus(tmp_path / "sept.csv", [focus_row(), focus_row()])
+    assert cli.main(["import-billing", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "rows read: 2, imported: 2, replaced: 0, skipped as duplicates: 0, rejected: 0" in out
+    assert cli.main(["import-billing", str(path)]) == 0
+    assert "already imported" in capsys.readouterr().out
+
+
+def test_cli_import_billing_bad_file_exits_non_zero_and_writes_nothing(
+    cli_db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_focus(tmp_path / "bad.csv", [focus_row(), focus_row(BilledCost="1,0")])
+    before = counts(cli_db)
+    assert cli.main(["import-billing", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.csv" in err and "row 3" in err and "BilledCost" in err
+    assert counts(cli_db) == before
+    assert cli.main(["import-billing", "--lenient", str(path)]) == 0
+
+
+def test_cli_report_spend_json_and_csv(
+    cli_db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_focus(
+        tmp_path / "s.csv",
+        [
+            focus_row(BilledCost="0.10", EffectiveCost="0.10"),
+            focus_row(BilledCost="0.20", EffectiveCost="-0.05", ServiceName="=cmd|' /C calc'!A0"),
+        ],
+    )
+    assert cli.main(["import-billing", str(path)]) == 0
+    capsys.readouterr()
+    assert cli.main(["report", "spend", "--group-by", "month,provider", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data == [
+        {
+            "month": "2026-09",
+            "provider": "OpenAI",
+            "currency": "USD",
+            "billed_cost": "0.30",
+            "effective_cost": "0.05",
+        }
+    ]
+    assert cli.main(["report", "spend", "--group-by", "service", "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "service,currency,billed_cost,effective_cost"
+    assert "'=cmd|' /C calc'!A0,USD,0.20,-0.05" in lines
