@@ -31,6 +31,8 @@ from services import audit
 from services.access import Actor, require
 from services.clock import today as workspace_today
 
+STATUSES = ACTION_STATUSES  # re-exported for pages, which do not import db
+PRIORITIES = ACTION_PRIORITIES
 OPEN_STATUSES = ("open", "in_progress", "waiting", "blocked")
 CLOSED_STATUSES = ("done", "dropped")
 # Columns the bulk editor may change; anything else in a row is ignored.

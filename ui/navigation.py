@@ -26,6 +26,24 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("today.py", "Today", ":material/today:", "Home", "home.read", "today", default=True),
+    PageSpec(
+        "follow_ups.py", "My follow-ups", ":material/checklist:", "Coordination", "actions.read",
+        "follow-ups",
+    ),
+    PageSpec("meetings.py", "Meetings", ":material/groups:", "Coordination", "meetings.read",
+             "meetings"),
+    PageSpec("actions.py", "Action items", ":material/task_alt:", "Coordination", "actions.read",
+             "actions"),
+    PageSpec("review.py", "Review board", ":material/monitoring:", "Coordination", "review.read",
+             "review"),
+    PageSpec("people.py", "People", ":material/badge:", "Coordination", "people.read", "people"),
+    PageSpec("vendors.py", "Vendors", ":material/storefront:", "Vendors", "vendors.read",
+             "vendors"),
+    PageSpec("renewals.py", "Contracts & renewals", ":material/event_repeat:", "Vendors",
+             "contracts.read", "renewals"),
+    PageSpec("seats.py", "Seats", ":material/event_seat:", "Vendors", "seats.read", "seats"),
+    PageSpec("tickets.py", "Vendor tickets", ":material/support_agent:", "Vendors",
+             "tickets.read", "tickets"),
     PageSpec("users.py", "Users", ":material/group:", "Admin", "users.manage", "users"),
     PageSpec("audit.py", "Audit", ":material/history:", "Admin", "audit.read", "audit"),
 ]

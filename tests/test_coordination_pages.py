@@ -1,0 +1,267 @@
+"""AppTest of the coordination pages: empty states, happy paths, hostile names as text, and the
+meeting flow from creation to carried-over items in the next meeting."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from db.engine import Database
+from db.models import ActionItem, AgendaItem, Meeting
+from services import meetings
+from services.access import Actor
+from services.clock import today
+from services.review import WeekRate
+from tests.conftest import assert_no_exception, run_page
+from tests.coordination_builders import (
+    ADMIN,
+    LEAD,
+    VA,
+    XSS,
+    make_action,
+    make_person,
+    make_team,
+)
+from ui.charts_review import aging_figure, completion_rate_figure
+from ui.text import md_escape
+
+PAGES = ["follow_ups.py", "meetings.py", "actions.py", "review.py", "people.py"]
+
+
+def _texts(at) -> list[str]:  # type: ignore[no-untyped-def]
+    """Everything rendered through markdown-capable elements."""
+    out: list[str] = []
+    for kind in (
+        "markdown",
+        "caption",
+        "title",
+        "header",
+        "subheader",
+        "info",
+        "success",
+        "warning",
+        "error",
+    ):
+        out += [str(e.value) for e in getattr(at, kind)]
+    out += [str(e.label) for e in at.expander]
+    return out
+
+
+def _no_raw_html(at) -> None:  # type: ignore[no-untyped-def]
+    assert all(XSS not in t for t in _texts(at)), [t for t in _texts(at) if XSS in t]
+
+
+@pytest.mark.parametrize("script", PAGES)
+@pytest.mark.parametrize("who", [ADMIN, VA, LEAD])
+def test_every_page_renders_on_an_empty_workspace(
+    app_env: Database, script: str, who: Actor
+) -> None:
+    at = run_page(script, who)
+    assert_no_exception(at)
+
+
+@pytest.mark.parametrize("script", PAGES)
+def test_every_page_renders_with_hostile_names_as_text(app_env: Database, script: str) -> None:
+    team = make_team(app_env, XSS)
+    me = make_person(app_env, name=XSS, email="va@example.com", team_id=team)
+    make_action(app_env, XSS, owner_id=me, due_date=today() - timedelta(days=3), status="blocked")
+    make_action(
+        app_env,
+        "done",
+        owner_id=me,
+        due_date=today() - timedelta(days=1),
+        status="done",
+        completed_at=datetime.now(UTC),
+    )
+    m = meetings.create_meeting(
+        app_env,
+        ADMIN,
+        title=XSS,
+        timezone="UTC",
+        starts_at=datetime.now(UTC) + timedelta(days=1),
+        attendees=meetings.Attendees((me,), ()),
+    )
+    meetings.add_agenda_item(app_env, ADMIN, m.id or 0, XSS)
+    who = LEAD if script == "review.py" else VA
+    at = run_page(script, who)
+    assert_no_exception(at)
+    _no_raw_html(at)
+    if script == "meetings.py":
+        at = run_page(script, who, query={"meeting": str(m.id)})
+        assert_no_exception(at)
+        _no_raw_html(at)
+        assert any(XSS in t.value for t in at.text)  # attendees shown literally
+
+
+def test_follow_ups_explains_how_to_appear_when_no_person(app_env: Database) -> None:
+    at = run_page("follow_ups.py", VA)
+    assert_no_exception(at)
+    assert "Add yourself under People" in at.info[0].value
+
+
+def test_follow_ups_empty_queue_and_one_click_done(app_env: Database) -> None:
+    me = make_person(app_env, name="Val", email="va@example.com")
+    at = run_page("follow_ups.py", VA)
+    assert "Nothing to chase" in at.success[0].value
+    a = make_action(app_env, "Chase the DPA", owner_id=me, due_date=today() - timedelta(days=1))
+    b = make_action(app_env, "Book the QBR", owner_id=me, due_date=today())
+    at = run_page("follow_ups.py", VA)
+    assert [s.value for s in at.subheader] == ["Overdue (1)", "Due today (1)"]
+    at.button(key=f"fu_done_action_{a}").click().run()
+    at.button(key=f"fu_snooze_action_{b}").click().run()
+    assert_no_exception(at)
+    with app_env.read() as s:
+        assert s.get(ActionItem, a).status == "done"  # type: ignore[union-attr]
+        assert s.get(ActionItem, b).snoozed_until == today() + timedelta(days=1)  # type: ignore[union-attr]
+    assert "Nothing to chase" in at.success[0].value
+
+
+def test_people_page_adds_a_person_and_a_team(app_env: Database) -> None:
+    at = run_page("people.py", VA)
+    at.text_input(key="people_team_name").input("Platform")
+    at.button(key="people_team_submit").click().run()
+    at.text_input(key="people_add_name").input(XSS)
+    at.text_input(key="people_add_email").input("val@example.com")
+    at.selectbox(key="people_add_team").select_index(1)
+    at.button(key="people_add_submit").click().run()
+    assert_no_exception(at)
+    frame = at.dataframe[0].value
+    assert list(frame["Name"]) == [XSS] and list(frame["Team"]) == ["Platform"]
+    _no_raw_html(at)
+
+
+def test_people_page_shows_a_bad_email_as_an_error(app_env: Database) -> None:
+    at = run_page("people.py", VA)
+    at.text_input(key="people_add_name").input("X")
+    at.text_input(key="people_add_email").input("not an email")
+    at.button(key="people_add_submit").click().run()
+    assert_no_exception(at)
+    assert "not an email address" in at.error[0].value
+
+
+def test_actions_page_quick_add_and_table(app_env: Database) -> None:
+    make_person(app_env, name="Ana", email="ana@example.com")
+    at = run_page("actions.py", VA)
+    assert "No action items match" in at.info[0].value
+    at.text_input(key="actions_quick_text").input("Send DPA @ana@example.com due:2030-01-02 !high")
+    at.button(key="actions_quick_submit").click().run()
+    assert_no_exception(at)
+    with app_env.read() as s:
+        item = s.exec(select(ActionItem)).one()
+    assert (item.title, item.due_date, item.priority) == ("Send DPA", date(2030, 1, 2), "high")
+    assert list(at.data_editor[0].value["title"]) == ["Send DPA"]
+    at.button(key="actions_save").click().run()
+    assert "Nothing changed" in at.info[0].value
+
+
+def test_actions_table_save_refuses_a_row_changed_by_someone_else(app_env: Database) -> None:
+    from services import actions
+
+    mine = make_action(app_env, "Mine to edit", due_date=date(2030, 1, 1))
+    theirs = make_action(app_env, XSS, due_date=date(2030, 1, 2))
+    at = run_page("actions.py", VA)
+    assert list(at.data_editor[0].value["title"]) == ["Mine to edit", XSS]
+    actions.set_status(app_env, ADMIN, theirs, "blocked")  # another user, after our load
+    at.session_state["actions_editor"] = {
+        "edited_rows": {0: {"status": "done"}, 1: {"priority": "urgent"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    at.button(key="actions_save").click().run()
+    assert_no_exception(at)
+    warning = at.warning[0].value
+    assert "Saved 1 action item" in warning and "changed by someone else" in warning
+    assert md_escape(XSS) in warning  # the refused row is named, as text
+    with app_env.read() as s:
+        assert s.get(ActionItem, mine).status == "done"  # type: ignore[union-attr]
+        kept = s.get(ActionItem, theirs)
+        assert kept is not None and (kept.status, kept.priority) == ("blocked", "medium")
+
+
+def test_review_page_for_lead_and_refused_for_va(app_env: Database) -> None:
+    ana = make_person(app_env, name="Ana", email="ana@example.com")
+    make_action(app_env, "late", owner_id=ana, due_date=today() - timedelta(days=12))
+    at = run_page("review.py", LEAD)
+    assert_no_exception(at)
+    assert [m.value for m in at.metric][:2] == ["1", "1"]
+    at.selectbox(key="review_drill").select("Overdue 8-30 days").run()
+    assert list(at.dataframe[-1].value["Title"]) == ["late"]
+    at = run_page("review.py", VA)
+    assert "Not allowed" in at.error[0].value
+
+
+def test_review_charts_are_pure_functions_of_rows() -> None:
+    weeks = [WeekRate(date(2026, 11, 9), 4, 3, 3), WeekRate(date(2026, 11, 16), 0, 0, 1)]
+    fig = completion_rate_figure(weeks)
+    assert list(fig.data[2].y) == [75.0, None]
+    assert list(aging_figure({"1-7 days": 2, "8-30 days": 0, "over 30 days": 1}).data[0].y) == [
+        2,
+        0,
+        1,
+    ]
+
+
+def test_meeting_flow_create_agenda_minutes_actions_then_next_meeting_shows_carried(
+    app_env: Database,
+) -> None:
+    ana = make_person(app_env, name="Ana", email="ana@example.com")
+    at = run_page("meetings.py", VA)
+    assert_no_exception(at)
+    at.text_input(key="new_title").input("Platform sync")
+    at.multiselect(key="new_people").select(ana)
+    at.text_input(key="new_outside").input("guest@vendor.example")
+    at.radio(key="new_kind").set_value("weekly")
+    at.selectbox(key="new_template").select_index(3)  # alphabetical: Weekly platform sync
+    at.button(key="new_submit").click().run()
+    assert_no_exception(at)
+    with app_env.read() as s:
+        first = s.exec(select(Meeting).order_by(Meeting.starts_at)).first()
+    assert first is not None and first.series_id is not None
+    assert at.query_params["meeting"] == [str(first.id)] or at.query_params["meeting"] == str(
+        first.id
+    )
+
+    at.text_input(key="agenda_add_title").input("GPU quota")
+    at.button(key="agenda_add_submit").click().run()
+    with app_env.read() as s:
+        gpu = s.exec(select(AgendaItem).where(AgendaItem.title == "GPU quota")).one()
+    at.text_area(key=f"ag_min_{gpu.id}").input("Need 64 more H100 hours")
+    at.button(key=f"ag_save_{gpu.id}").click().run()
+    assert_no_exception(at)
+    at.text_input(key="meeting_action_title").input("Ask Lambda for a quote")
+    at.selectbox(key="meeting_action_owner").select("ana@example.com")
+    at.button(key="meeting_action_submit").click().run()
+    assert_no_exception(at)
+    with app_env.read() as s:
+        assert s.get(AgendaItem, gpu.id).minutes == "Need 64 more H100 hours"  # type: ignore[union-attr]
+        action = s.exec(select(ActionItem)).one()
+    assert action.meeting_id == first.id and action.priority == "medium"
+
+    at.button(key="meeting_open_next").click().run()
+    assert_no_exception(at)
+    with app_env.read() as s:
+        second = s.exec(
+            select(Meeting).where(Meeting.starts_at > first.starts_at).order_by(Meeting.starts_at)
+        ).first()
+    assert second is not None
+    assert str(second.id) in str(at.query_params["meeting"])
+    first_day = first.starts_at.date().isoformat()
+    labels = [e.label for e in at.expander]
+    assert any(f"GPU quota · carried from {first_day} (1x)" in md_unescape(lb) for lb in labels)
+    carried = at.dataframe[0].value
+    assert list(carried["Title"]) == ["Ask Lambda for a quote"]
+    assert list(carried["Carried from"]) == [first_day]
+    assert "Carried over" in at.success[0].value
+
+
+def md_unescape(text: str) -> str:
+    return text.replace("\\", "")
+
+
+def test_meeting_query_param_of_missing_meeting_is_a_warning(app_env: Database) -> None:
+    at = run_page("meetings.py", VA, query={"meeting": "999"})
+    assert_no_exception(at)
+    assert "does not exist" in at.warning[0].value
