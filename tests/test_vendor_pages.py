@@ -1,0 +1,163 @@
+"""AppTest of the vendor-area pages, and their pure chart builders."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from conftest import actor, assert_no_exception, run_page
+from vendor_builders import (
+    ADMIN,
+    add_rollup,
+    make_contract,
+    make_person,
+    make_seat_pool,
+    make_ticket,
+    make_vendor,
+)
+
+from db.engine import Database
+from services import vendors
+from services.clock import today
+from ui.charts_vendors import SpendRow, TimelineRow, renewal_timeline, spend_trend
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def _all_text(at) -> str:  # type: ignore[no-untyped-def]
+    parts = [
+        str(getattr(e, "value", ""))
+        for e in (*at.markdown, *at.title, *at.caption, *at.subheader, *at.text)
+    ]
+    for frame in at.dataframe:
+        parts.append(frame.value.to_string())
+    return "\n".join(parts)
+
+
+def _workspace(db: Database) -> int:
+    owner = make_person(db)
+    vid = make_vendor(db, name=XSS, owner_id=owner, aliases=["xss inc"])
+    soon = today() + timedelta(days=20)
+    start = (soon + timedelta(days=1)).replace(year=soon.year - 1)
+    make_contract(
+        db,
+        vid,
+        title=f"**{XSS}**",
+        start_date=start,
+        renewal_type="none",
+        notice_days=0,
+        owner_id=owner,
+        sla_hours=4,
+    )
+    make_seat_pool(db, vid, product=XSS)
+    make_ticket(db, vid, title=XSS, owner_id=owner, opened_at=datetime.now(UTC) - timedelta(days=2))
+    add_rollup(db, "XSS Inc", today().replace(day=1), "12.34")
+    return vid
+
+
+@pytest.mark.parametrize("script", ["vendors.py", "renewals.py", "seats.py", "tickets.py"])
+def test_page_empty_state_renders(app_env: Database, script: str) -> None:
+    at = run_page(script, ADMIN)
+    assert_no_exception(at)
+    assert at.info or at.caption
+
+
+@pytest.mark.parametrize("script", ["vendors.py", "renewals.py", "seats.py", "tickets.py"])
+def test_page_shows_hostile_names_as_text(app_env: Database, script: str) -> None:
+    _workspace(app_env)
+    at = run_page(script, ADMIN)
+    assert_no_exception(at)
+    assert XSS in _all_text(at)
+    for element in (*at.markdown, *at.title, *at.caption, *at.subheader):
+        assert "<img" not in str(element.value)  # markdown only ever gets the escaped form
+
+
+def test_vendor_detail_page_shows_everything_about_it(app_env: Database) -> None:
+    vid = _workspace(app_env)
+    at = run_page("vendors.py", ADMIN, query={"vendor": str(vid)})
+    assert_no_exception(at)
+    assert [t.value for t in at.title] == [r"\<img src=x onerror=alert\(1\)\>"]
+    headings = {s.value for s in at.subheader}
+    assert {
+        "Contacts",
+        "Contracts",
+        "Seats",
+        "Support tickets",
+        "Meetings",
+        "Open action items",
+        "Spend trend",
+    } <= headings
+    text = _all_text(at)
+    assert "xss inc" in text and XSS in text
+
+
+def test_vendor_detail_with_unknown_or_bad_id_says_so(app_env: Database) -> None:
+    at = run_page("vendors.py", ADMIN, query={"vendor": "999"})
+    assert_no_exception(at)
+    assert at.error
+    at = run_page("vendors.py", ADMIN, query={"vendor": "1 OR 1=1"})
+    assert_no_exception(at)
+    assert at.error
+
+
+def test_vendor_add_form_refuses_javascript_website(app_env: Database) -> None:
+    at = run_page("vendors.py", ADMIN)
+    at.text_input(key="vendors_add_name").input("Evil")
+    at.text_input(key="vendors_add_website").input(" JaVaScRiPt:alert(1)")
+    form_submit = next(b for b in at.button if b.label == "Add vendor")
+    form_submit.click().run()
+    assert_no_exception(at)
+    assert at.error
+    assert vendors.list_vendors(app_env, ADMIN) == []
+
+
+def test_renewal_decision_from_the_page(app_env: Database) -> None:
+    _workspace(app_env)
+    at = run_page("renewals.py", ADMIN)
+    at.radio(key="renewals_decide_choice").set_value("cancel")
+    next(b for b in at.button if b.label == "Record decision").click().run()
+    assert_no_exception(at)
+    from services.renewals import list_renewals
+
+    [row] = list_renewals(app_env, ADMIN)
+    assert row.decision is not None and row.decision.decision == "cancel"
+
+
+def test_finance_sees_values_but_va_does_not(app_env: Database) -> None:
+    _workspace(app_env)
+    va = run_page("renewals.py", actor("va"))
+    assert_no_exception(va)
+    assert "12,000.50" not in _all_text(va)
+    finance = run_page("renewals.py", actor("finance"))
+    assert_no_exception(finance)
+    assert "USD 12,000.50" in _all_text(finance)
+
+
+def test_renewal_timeline_has_one_bar_per_contract_and_five_bands() -> None:
+    as_of = date(2026, 11, 22)
+    rows = [
+        TimelineRow(XSS, "a", as_of + timedelta(days=10), as_of + timedelta(days=40), "≤14 days"),
+        TimelineRow(
+            "B", "b", as_of - timedelta(days=3), as_of + timedelta(days=5), "passed", "renew"
+        ),
+    ]
+    fig = renewal_timeline(rows, as_of)
+    [bar] = fig.data
+    assert len(bar.y) == 2
+    assert all("<img" not in label for label in bar.y)
+    assert "&lt;img" in bar.y[0]
+    assert len(fig.layout.shapes) == 6  # five bands and the as-of line
+    assert bar.marker.color[1] == "#d62728"  # a passed deadline stands out
+
+
+def test_spend_trend_draws_one_line_per_currency() -> None:
+    fig = spend_trend(
+        [
+            SpendRow(date(2026, 9, 1), "USD", Decimal("1.10")),
+            SpendRow(date(2026, 10, 1), "USD", Decimal("2")),
+            SpendRow(date(2026, 10, 1), "EUR", Decimal("3")),
+        ]
+    )
+    assert [t.name for t in fig.data] == ["EUR", "USD"]
+    assert list(fig.data[1].y) == [1.1, 2.0]

@@ -1,0 +1,128 @@
+"""Vendor-area charts as pure functions: rows in, plotly figure out (tested without Streamlit).
+
+Plotly renders a small HTML subset in labels (``<b>``, ``<a href>``), so every vendor-supplied
+text is HTML-escaped before it becomes a label or hover text.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+import plotly.graph_objects as go
+
+BANDS_DAYS = (14, 30, 60, 90, 120)
+# Darker for nearer deadlines; the bands are drawn behind the bars.
+BAND_COLOURS = {
+    14: "rgba(214, 39, 40, 0.22)",
+    30: "rgba(255, 127, 14, 0.18)",
+    60: "rgba(255, 187, 120, 0.16)",
+    90: "rgba(188, 189, 34, 0.12)",
+    120: "rgba(44, 160, 44, 0.10)",
+}
+
+
+def plotly_text(value: object) -> str:
+    """Text shown literally by plotly: no tags, no links."""
+    return html.escape(str(value), quote=True)
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    vendor: str
+    title: str
+    cancellation_deadline: date
+    current_term_end: date
+    band: str
+    decision: str | None = None
+
+
+def renewal_timeline(rows: Sequence[TimelineRow], as_of: date) -> go.Figure:
+    """One bar per contract from its cancellation deadline to its term end, over the bands.
+
+    The shaded bands mark deadlines due within 14, 30, 60, 90 and 120 days of ``as_of``.
+    """
+    fig = go.Figure()
+    labels = [plotly_text(f"{r.vendor} · {r.title}") for r in rows]
+    fig.add_trace(
+        go.Bar(
+            orientation="h",
+            y=labels,
+            base=[r.cancellation_deadline.isoformat() for r in rows],
+            x=[
+                max(1, (r.current_term_end - r.cancellation_deadline).days + 1) * 86_400_000
+                for r in rows
+            ],
+            marker_color=[
+                "#d62728" if r.cancellation_deadline < as_of else "#1f77b4" for r in rows
+            ],
+            customdata=[
+                [
+                    r.cancellation_deadline.isoformat(),
+                    r.current_term_end.isoformat(),
+                    plotly_text(r.band),
+                    plotly_text(r.decision or "not decided"),
+                ]
+                for r in rows
+            ],
+            hovertemplate=(
+                "%{y}<br>notice by %{customdata[0]}<br>term ends %{customdata[1]}"
+                "<br>%{customdata[2]} · %{customdata[3]}<extra></extra>"
+            ),
+            name="notice window",
+        )
+    )
+    lower = 0
+    for days in BANDS_DAYS:
+        fig.add_vrect(
+            x0=(as_of + timedelta(days=lower)).isoformat(),
+            x1=(as_of + timedelta(days=days)).isoformat(),
+            fillcolor=BAND_COLOURS[days],
+            line_width=0,
+            layer="below",
+            annotation_text=f"≤{days}d",
+            annotation_position="top left",
+        )
+        lower = days
+    fig.add_vline(x=as_of.isoformat(), line_dash="dot", line_color="#444")
+    fig.update_layout(
+        xaxis={"type": "date", "title": "cancellation deadline → term end"},
+        yaxis={"autorange": "reversed", "title": None},
+        height=max(260, 40 + 28 * len(rows)),
+        margin={"l": 10, "r": 10, "t": 30, "b": 40},
+        showlegend=False,
+    )
+    return fig
+
+
+@dataclass(frozen=True)
+class SpendRow:
+    month: date
+    currency: str
+    amount: Decimal
+
+
+def spend_trend(rows: Sequence[SpendRow]) -> go.Figure:
+    """Monthly spend, one line per currency (amounts are never added across currencies)."""
+    fig = go.Figure()
+    for currency in sorted({r.currency for r in rows}):
+        mine = sorted((r for r in rows if r.currency == currency), key=lambda r: r.month)
+        fig.add_trace(
+            go.Scatter(
+                x=[r.month.isoformat() for r in mine],
+                # Plotly plots floats; the exact Decimal stays in the data and the table.
+                y=[float(r.amount) for r in mine],
+                mode="lines+markers",
+                name=plotly_text(currency),
+            )
+        )
+    fig.update_layout(
+        xaxis={"type": "date", "title": None},
+        yaxis={"title": "spend per month"},
+        height=280,
+        margin={"l": 10, "r": 10, "t": 20, "b": 30},
+    )
+    return fig
