@@ -72,10 +72,13 @@ def enqueue(
     }
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     stmt = (
-        insert(Notification).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        insert(Notification)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(col(Notification.id))
     )
-    result = session.execute(stmt)
-    return bool(getattr(result, "rowcount", 0))
+    # RETURNING, not rowcount: psycopg reports a row for a conflicting insert that did nothing.
+    return session.execute(stmt).first() is not None
 
 
 def retire(
