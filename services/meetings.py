@@ -767,6 +767,26 @@ def _carry_over(session: Session, actor: Actor, prev: Meeting, nxt: Meeting) -> 
         ).first()
         if already is not None:
             continue
+        # The same topic already on the next agenda (from its template): mark that one as
+        # carried instead of listing the topic twice.
+        same = session.exec(
+            select(AgendaItem)
+            .where(AgendaItem.meeting_id == nxt.id)
+            .where(AgendaItem.title == item.title)
+            .where(col(AgendaItem.carried_from_id).is_(None))
+            .where(AgendaItem.status == "open")
+        ).first()
+        if same is not None:
+            same.carried_from_id = item.id
+            same.carry_count = item.carry_count + 1
+            same.details = same.details or item.details
+            same.version += 1
+            session.add(same)
+            audit.record(
+                session, actor, "carry", "agendaitem", same.id, detail=f"from meeting {prev.id}"
+            )
+            agenda += 1
+            continue
         copy = AgendaItem(
             meeting_id=nxt.id,
             position=position,

@@ -39,7 +39,7 @@ class PersonRow:
 def clean_email(email: str) -> str:
     cleaned = (email or "").strip().lower()
     local, at, domain = cleaned.partition("@")
-    if not at or not local or "." not in domain or " " in cleaned:
+    if not at or not local or not domain or " " in cleaned:
         raise ValueError(f"{email!r} is not an email address")
     return cleaned
 

@@ -605,3 +605,17 @@ def test_report_actions_json_and_csv(
         assert len(capsys.readouterr().out.splitlines()) == 2
     finally:
         get_settings.cache_clear()
+
+
+def test_carried_template_topic_is_marked_not_listed_twice(db: Database) -> None:
+    template = next(t for t in meetings.list_templates(db, VA) if t.name == "Weekly platform sync")
+    _, first = _weekly_series(db, template_id=template.id)
+    before = meetings.meeting_detail(db, VA, first).agenda
+    for item in before[1:]:
+        meetings.record_agenda_item(db, VA, item.id, expected_version=item.version, status="done")
+    result = meetings.open_next_meeting(db, VA, first, today=TODAY)
+    agenda = meetings.meeting_detail(db, VA, result.meeting_id).agenda
+    assert [a.title for a in agenda] == [a.title for a in before]
+    assert [(a.carried_from, a.carry_count) for a in agenda] == [(date(2026, 11, 23), 1)] + [
+        (None, 0)
+    ] * (len(before) - 1)
