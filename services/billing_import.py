@@ -460,18 +460,26 @@ def undo_import(db: Database, actor: Actor, import_id: int) -> BillingImport:
         return record
 
 
-def data_version(db: Database) -> tuple[int, int]:
-    """Changes whenever billing data does: a cache key for chart data (no permission needed)."""
+def data_version(db: Database) -> tuple[int, ...]:
+    """Changes whenever billing data or vendor matching does: a cache key for chart data."""
     with db.read() as session:
-        top, count = session.exec(
+        top, total = session.exec(
             select(func.max(BillingImport.id), func.count()).select_from(BillingImport)
         ).one()
-        undone = session.exec(
+        inactive = session.exec(
             select(func.count())
             .select_from(BillingImport)
             .where(col(BillingImport.status) != "active")
         ).one()
-    return (int(top or 0), int(count) * 1_000_003 + int(undone))
+        alias_top, aliases = session.exec(
+            select(func.max(VendorAlias.id), func.count()).select_from(VendorAlias)
+        ).one()
+        vendor_top, vendors = session.exec(
+            select(func.max(Vendor.id), func.count()).select_from(Vendor)
+        ).one()
+    return tuple(
+        int(v or 0) for v in (top, total, inactive, alias_top, aliases, vendor_top, vendors)
+    )
 
 
 # --- vendor matching -----------------------------------------------------------------------

@@ -313,3 +313,18 @@ def queue_threshold_notifications(session: Session, *, today: date | None = None
 
 def days_in_month(day: date) -> int:
     return calendar.monthrange(day.year, day.month)[1]
+
+
+def budget_targets(db: Database, actor: Actor) -> tuple[dict[int, str], dict[int, str]]:
+    """Teams and vendors a budget can be for: (team id -> name, vendor id -> name)."""
+    require(db, actor, "spend.read", record_type="budget")
+    with db.read() as session:
+        teams = {
+            t.id: t.name
+            for t in session.exec(select(Team).where(col(Team.archived).is_(False)))
+            if t.id is not None
+        }
+        vendors = {v.id: v.name for v in session.exec(select(Vendor)) if v.id is not None}
+    return dict(sorted(teams.items(), key=lambda kv: kv[1])), dict(
+        sorted(vendors.items(), key=lambda kv: kv[1])
+    )

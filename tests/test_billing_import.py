@@ -13,6 +13,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from billing_builders import counts, focus_row, focus_text, make_vendor, write_focus
+from conftest import FOCUS_SAMPLE, actor
 from sqlmodel import col, select
 
 from db.engine import Database
@@ -22,8 +24,6 @@ from services import billing_import, spend
 from services.access import NotAllowed
 from services.billing_import import SourceFile
 from settings import get_settings
-from tests.billing_builders import counts, focus_row, focus_text, make_vendor, write_focus
-from tests.conftest import FOCUS_SAMPLE, actor
 
 ADMIN = actor("admin")
 

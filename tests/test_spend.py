@@ -10,6 +10,8 @@ from itertools import count
 from pathlib import Path
 
 import pytest
+from billing_builders import counts, focus_row, make_team, make_vendor, write_focus
+from conftest import actor
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import col, select
@@ -22,8 +24,6 @@ from services.access import NotAllowed
 from services.clock import today as workspace_today
 from services.export import to_csv
 from settings import get_settings
-from tests.billing_builders import counts, focus_row, make_team, make_vendor, write_focus
-from tests.conftest import actor
 
 ADMIN = actor("admin")
 _files = count()

@@ -44,8 +44,16 @@ PAGES: list[PageSpec] = [
     PageSpec("seats.py", "Seats", ":material/event_seat:", "Vendors", "seats.read", "seats"),
     PageSpec("tickets.py", "Vendor tickets", ":material/support_agent:", "Vendors",
              "tickets.read", "tickets"),
+    PageSpec("spend.py", "Spend", ":material/payments:", "Spend", "spend.read", "spend"),
+    PageSpec("budgets.py", "Budgets", ":material/savings:", "Spend", "spend.read", "budgets"),
+    PageSpec("imports.py", "Imports", ":material/upload_file:", "Spend", "spend.import",
+             "imports"),
     PageSpec("users.py", "Users", ":material/group:", "Admin", "users.manage", "users"),
     PageSpec("audit.py", "Audit", ":material/history:", "Admin", "audit.read", "audit"),
+    PageSpec("delivery_log.py", "Delivery log", ":material/outbox:", "Admin", "outbox.read",
+             "delivery-log"),
+    PageSpec("settings.py", "Settings", ":material/settings:", "Admin", "settings.manage",
+             "settings"),
 ]
 
 SECTIONS = ["Home", "Coordination", "Vendors", "Spend", "Admin"]

@@ -1,0 +1,235 @@
+"""AppTest of the Spend, Budgets and Imports pages, the demo billing, and the spend charts."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from billing_builders import focus_row, make_team, make_vendor, write_focus
+from conftest import actor, assert_no_exception, run_page
+
+from db.engine import Database
+from services import billing_import, budgets, demo_billing, spend
+from services.clock import today
+from ui import charts_spend
+
+XSS = "<img src=x onerror=alert(1)>"
+ADMIN = actor("admin")
+PAGES = ["spend.py", "budgets.py", "imports.py"]
+
+
+def _all_text(at) -> str:  # type: ignore[no-untyped-def]
+    parts = [
+        str(getattr(e, "value", ""))
+        for e in (
+            *at.markdown,
+            *at.title,
+            *at.caption,
+            *at.subheader,
+            *at.text,
+            *at.info,
+            *at.success,
+            *at.error,
+        )
+    ]
+    for frame in at.dataframe:
+        parts.append(frame.value.to_string())
+    return "\n".join(parts)
+
+
+def _demo(db: Database) -> None:
+    for name in ("OpenAI", "Anthropic", "Databricks", "CoreWeave", "Lambda", "Snowflake"):
+        make_vendor(
+            db,
+            name,
+            *{
+                "OpenAI": ["openai, l.l.c."],
+                "Anthropic": ["anthropic pbc"],
+                "Databricks": ["databricks inc."],
+                "Lambda": ["lambda labs"],
+                "Snowflake": ["snowflake inc."],
+            }.get(name, []),
+        )
+    team_id = 0
+    for team in ("ML Platform", "Research", "Applied ML", "Operations"):
+        team_id = make_team(db, team)
+    budgets.create_budget(
+        db,
+        ADMIN,
+        name="Ops monthly",
+        scope="team",
+        team_id=team_id,
+        amount="5000",
+        starts_on=today().replace(day=1) - timedelta(days=400),
+    )
+    assert demo_billing.seed(db, ADMIN, today()) > 1000
+
+
+@pytest.mark.parametrize("script", PAGES)
+def test_page_empty_state_renders(app_env: Database, script: str) -> None:
+    at = run_page(script, ADMIN)
+    assert_no_exception(at)
+    assert at.title[0].value in {"Spend", "Budgets", "Imports"}
+
+
+@pytest.mark.parametrize("script", PAGES)
+def test_page_over_demo_billing_renders(app_env: Database, script: str) -> None:
+    _demo(app_env)
+    at = run_page(script, ADMIN)
+    assert_no_exception(at)
+
+
+def test_spend_page_shows_totals_and_the_demo_spike(app_env: Database) -> None:
+    _demo(app_env)
+    at = run_page("spend.py", actor("finance"))
+    assert_no_exception(at)
+    assert at.metric[0].label.startswith("Spend ")
+    frames = [f.value for f in at.dataframe]
+    anomalies = [f for f in frames if "times usual" in f.columns]
+    assert anomalies, "the demo's spike should be listed"
+    spike_day = today() - timedelta(days=demo_billing.SPIKE_DAYS_AGO)
+    assert spike_day in set(anomalies[0]["day"])
+
+
+def test_billing_names_are_shown_as_text(app_env: Database, tmp_path: Path) -> None:
+    vendor_id = make_vendor(app_env, XSS)
+    path = write_focus(
+        tmp_path / "x.csv",
+        [
+            focus_row(
+                PublisherName=XSS,
+                ChargePeriodStart=f"{today().isoformat()}T00:00:00Z",
+                BillingPeriodStart=f"{today().replace(day=1).isoformat()}T00:00:00Z",
+            ),
+            focus_row(
+                PublisherName="**bold** :red[x]",
+                BillingAccountId="2",
+                ChargePeriodStart=f"{today().isoformat()}T00:00:00Z",
+                BillingPeriodStart=f"{today().replace(day=1).isoformat()}T00:00:00Z",
+            ),
+        ],
+    )
+    billing_import.import_files(app_env, ADMIN, [path])
+    billing_import.map_name_to_vendor(app_env, ADMIN, XSS, vendor_id)
+    for script in PAGES:
+        at = run_page(script, ADMIN)
+        assert_no_exception(at)
+        for element in (*at.markdown, *at.caption, *at.info, *at.success):
+            assert "<img" not in str(element.value)
+    imports = run_page("imports.py", ADMIN)
+    assert "**bold** :red[x] (OpenAI)" in _all_text(imports)  # st.text: literal
+
+
+@pytest.mark.parametrize(
+    ("script", "role"), [("spend.py", "va"), ("budgets.py", "va"), ("imports.py", "lead")]
+)
+def test_page_refuses_a_role_without_permission(app_env: Database, script: str, role: str) -> None:
+    _demo(app_env)
+    at = run_page(script, actor(role))
+    assert_no_exception(at)
+    assert any("Not allowed" in str(e.value) for e in at.error)
+    assert not at.dataframe
+
+
+def test_budgets_page_adds_a_budget(app_env: Database) -> None:
+    make_team(app_env, "Research")
+    at = run_page("budgets.py", actor("finance"))
+    at.text_input[0].input("Research monthly")
+    at.text_input[1].input("2500")
+    at.button[0].click().run()
+    assert_no_exception(at)
+    [budget] = budgets.list_budgets(app_env, ADMIN)
+    assert (budget.name, budget.amount, budget.thresholds) == (
+        "Research monthly",
+        Decimal("2500"),
+        "50,75,90,100",
+    )
+
+
+def test_budgets_page_is_read_only_for_a_lead(app_env: Database) -> None:
+    make_team(app_env, "Research")
+    at = run_page("budgets.py", actor("lead"))
+    assert_no_exception(at)
+    assert not at.text_input
+    assert "Add a budget" not in _all_text(at)
+
+
+def test_imports_page_undo_and_one_click_mapping(app_env: Database, tmp_path: Path) -> None:
+    vendor_id = make_vendor(app_env, "OpenAI")
+    path = write_focus(
+        tmp_path / "f.csv",
+        [focus_row(PublisherName="OpenAI, L.L.C.", ProviderName="OpenAI, L.L.C.")],
+    )
+    billing_import.import_files(app_env, ADMIN, [path])
+    at = run_page("imports.py", actor("finance"))
+    assert_no_exception(at)
+    at.button(key="map_button_0").click().run()
+    assert_no_exception(at)
+    assert billing_import.unmatched_names(app_env, ADMIN) == []
+    assert spend.report(app_env, ADMIN, ["vendor"])[0]["vendor"] == "OpenAI"
+    undo = next(b for b in at.button if b.label == "Undo import")
+    undo.click().run()
+    assert_no_exception(at)
+    assert spend.report(app_env, ADMIN, ["vendor"]) == []
+    assert vendor_id
+
+
+def test_imports_page_saves_a_column_mapping(app_env: Database) -> None:
+    at = run_page("imports.py", ADMIN)
+    at.text_input[0].input("LLM invoice")
+    at.text_input(key="mapcol_charge_date").input("Date")
+    at.text_input(key="mapcol_billed_cost").input("Amount")
+    at.text_input(key="mapdef_currency").input("usd")
+    at.text_input(key="mapdef_provider").input("Cohere")
+    next(b for b in at.button if b.label == "Save mapping").click().run()
+    assert_no_exception(at)
+    [mapping] = billing_import.list_mappings(app_env, ADMIN)
+    assert mapping.name == "LLM invoice"
+    assert '"currency": "USD"' in mapping.spec
+
+
+# --- charts -------------------------------------------------------------------------------------
+
+
+def _row(
+    day: date, vendor: str, cost: str, currency: str = "USD", team: str = "T"
+) -> spend.SpendRow:
+    amount = Decimal(cost)
+    return spend.SpendRow(
+        day, None, vendor, False, vendor, vendor, "svc", team, currency, amount, amount
+    )
+
+
+def test_monthly_chart_stacks_vendors_in_one_currency_only() -> None:
+    rows = [
+        _row(date(2026, 9, 1), "A", "1.10"),
+        _row(date(2026, 9, 2), "A", "2.20"),
+        _row(date(2026, 10, 1), "B", "5"),
+        _row(date(2026, 10, 1), "C", "7", "EUR"),
+    ]
+    fig = charts_spend.monthly_by(rows, "USD", "vendor", "t")
+    assert [t.name for t in fig.data] == ["B", "A"]
+    assert list(fig.data[1].y) == [pytest.approx(3.3), 0.0]
+    assert fig.data[1].customdata[0] == "USD 3.30"
+
+
+def test_chart_labels_do_not_carry_html() -> None:
+    fig = charts_spend.totals_by([_row(date(2026, 9, 1), XSS, "1")], "USD", "vendor", XSS)
+    assert "<img" not in str(fig.data[0].y) and "<img" not in fig.layout.title.text
+
+
+def test_anomaly_chart_marks_each_anomaly() -> None:
+    rows = [_row(date(2026, 9, d), "A", "10") for d in range(1, 30)]
+    anomaly = spend.Anomaly(date(2026, 9, 29), "A", "USD", Decimal("500"), Decimal("10"))
+    fig = charts_spend.daily_with_anomalies(rows, [anomaly], "USD")
+    assert [t.name for t in fig.data] == ["Daily spend", "Anomaly"]
+    assert list(fig.data[1].x) == [date(2026, 9, 29)]
+
+
+def test_empty_charts_say_so() -> None:
+    assert charts_spend.monthly_by([], "USD", "vendor", "x").layout.title.text == (
+        charts_spend.EMPTY_TITLE
+    )
+    assert charts_spend.budget_vs_actual([]).layout.title.text == charts_spend.EMPTY_TITLE

@@ -1,0 +1,178 @@
+"""Spend charts: pure functions from service rows to plotly figures, one currency per figure.
+
+Amounts become floats only here, for drawing; hover text shows the exact decimal. Names from
+billing files go through ``label`` because plotly renders a small HTML subset in text.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import plotly.graph_objects as go
+
+from services.budgets import BudgetStatus
+from services.spend import Anomaly, BurnDown, SpendRow
+
+EMPTY_TITLE = "No spend in this selection"
+
+
+def label(text: object) -> str:
+    """Text safe for plotly: its HTML subset (<a>, <b>, <br>) is shown, not interpreted."""
+    return str(text).replace("<", "‹").replace(">", "›")
+
+
+def _money(amount: Decimal, currency: str) -> str:
+    return f"{currency} {amount.quantize(Decimal('0.01')):,}"
+
+
+def _layout(fig: go.Figure, title: str, currency: str) -> go.Figure:
+    fig.update_layout(
+        title=label(title),
+        yaxis_title=currency,
+        legend_title_text="",
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        hovermode="closest",
+    )
+    return fig
+
+
+def monthly_by(rows: Iterable[SpendRow], currency: str, field: str, title: str) -> go.Figure:
+    """Stacked bars: spend per month, one colour per ``field`` value (vendor, team, service)."""
+    totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    months: set[str] = set()
+    for row in rows:
+        if row.currency != currency:
+            continue
+        key = str(getattr(row, field)) or "(none)"
+        totals[key][row.month] += row.effective_cost
+        months.add(row.month)
+    ordered = sorted(months)
+    fig = go.Figure()
+    ranked = sorted(totals, key=lambda k: -sum(totals[k].values()))
+    for key in ranked:
+        values = [totals[key].get(m, Decimal(0)) for m in ordered]
+        fig.add_bar(
+            name=label(key),
+            x=ordered,
+            y=[float(v) for v in values],
+            customdata=[_money(v, currency) for v in values],
+            hovertemplate="%{x}: %{customdata}<extra>" + label(key) + "</extra>",
+        )
+    fig.update_layout(barmode="relative")
+    return _layout(fig, title if ranked else EMPTY_TITLE, currency)
+
+
+def totals_by(rows: Iterable[SpendRow], currency: str, field: str, title: str) -> go.Figure:
+    """Horizontal bars: total spend per ``field`` value, largest first."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        if row.currency == currency:
+            totals[str(getattr(row, field)) or "(none)"] += row.effective_cost
+    ranked = sorted(totals.items(), key=lambda kv: kv[1])
+    fig = go.Figure(
+        go.Bar(
+            x=[float(v) for _, v in ranked],
+            y=[label(k) for k, _ in ranked],
+            orientation="h",
+            customdata=[_money(v, currency) for _, v in ranked],
+            hovertemplate="%{y}: %{customdata}<extra></extra>",
+        )
+    )
+    fig.update_layout(xaxis_title=currency)
+    return _layout(fig, title if ranked else EMPTY_TITLE, currency)
+
+
+def daily_with_anomalies(
+    rows: Iterable[SpendRow], anomalies: Sequence[Anomaly], currency: str
+) -> go.Figure:
+    """Daily spend with each anomaly marked where it happened."""
+    daily: dict[date, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        if row.currency == currency:
+            daily[row.day] += row.effective_cost
+    days = sorted(daily)
+    fig = go.Figure()
+    fig.add_scatter(
+        x=days,
+        y=[float(daily[d]) for d in days],
+        mode="lines",
+        name="Daily spend",
+        customdata=[_money(daily[d], currency) for d in days],
+        hovertemplate="%{x|%Y-%m-%d}: %{customdata}<extra></extra>",
+    )
+    marked = [a for a in anomalies if a.currency == currency]
+    if marked:
+        fig.add_scatter(
+            x=[a.day for a in marked],
+            y=[float(daily.get(a.day, a.cost)) for a in marked],
+            mode="markers",
+            marker={"size": 14, "symbol": "circle-open", "line": {"width": 3}, "color": "red"},
+            name="Anomaly",
+            customdata=[
+                f"{label(a.vendor)}: {_money(a.cost, currency)} ({a.factor}× usual)" for a in marked
+            ],
+            hovertemplate="%{x|%Y-%m-%d}: %{customdata}<extra></extra>",
+        )
+    return _layout(fig, "Daily spend and anomalies" if days else EMPTY_TITLE, currency)
+
+
+def budget_vs_actual(statuses: Sequence[BudgetStatus]) -> go.Figure:
+    """Actual and forecast against each budget's amount for the current period."""
+    names = [label(f"{s.budget.name} ({s.budget.currency})") for s in statuses]
+    fig = go.Figure()
+    fig.add_bar(
+        name="Actual",
+        x=names,
+        y=[float(s.actual) for s in statuses],
+        customdata=[_money(s.actual, s.budget.currency) for s in statuses],
+        hovertemplate="%{x}<br>actual %{customdata}<extra></extra>",
+    )
+    fig.add_bar(
+        name="Forecast to period end",
+        x=names,
+        y=[float(max(s.forecast - s.actual, Decimal(0))) for s in statuses],
+        customdata=[_money(s.forecast, s.budget.currency) for s in statuses],
+        hovertemplate="%{x}<br>forecast %{customdata}<extra></extra>",
+        opacity=0.45,
+    )
+    fig.add_scatter(
+        name="Budget",
+        x=names,
+        y=[float(s.budget.amount) for s in statuses],
+        mode="markers",
+        marker={"symbol": "line-ew", "size": 40, "line": {"width": 3}, "color": "black"},
+        customdata=[_money(s.budget.amount, s.budget.currency) for s in statuses],
+        hovertemplate="%{x}<br>budget %{customdata}<extra></extra>",
+    )
+    fig.update_layout(barmode="stack")
+    return _layout(fig, "Budget against actual, this period" if statuses else EMPTY_TITLE, "")
+
+
+def burn_down(burn: BurnDown) -> go.Figure:
+    """Remaining committed or prepaid amount, with the projection to exhaustion dashed."""
+    xs: list[Any] = [p[0] for p in burn.points]
+    ys = [float(p[1]) for p in burn.points]
+    fig = go.Figure()
+    fig.add_scatter(
+        x=xs,
+        y=ys,
+        mode="lines+markers",
+        name="Remaining",
+        customdata=[_money(p[1], burn.currency) for p in burn.points],
+        hovertemplate="%{x|%Y-%m-%d}: %{customdata}<extra></extra>",
+    )
+    if burn.exhaustion is not None and burn.remaining > 0 and xs:
+        fig.add_scatter(
+            x=[xs[-1], burn.exhaustion],
+            y=[ys[-1], 0],
+            mode="lines",
+            line={"dash": "dash"},
+            name="Projection",
+            hovertemplate="%{x|%Y-%m-%d}<extra>projected</extra>",
+        )
+    title = f"{burn.vendor}: {burn.contract} ({burn.kind})"
+    return _layout(fig, title, burn.currency)
