@@ -148,9 +148,9 @@ def decide_renewal(
         s.add(row)
         s.flush()
         audit.record(s, actor, "decide", "contract", contract_id, after=audit.snapshot(row))
-        # Due a week before the deadline, or today when that is closer; a passed deadline
-        # (none/manual contracts) makes the follow-up due today.
-        due = max(as_of, min(deadline, deadline - timedelta(days=FOLLOW_UP_LEAD_DAYS)))
+        # Due a week before the deadline, or today when that is closer; a deadline already
+        # passed (none/manual contracts) makes the follow-up due today.
+        due = max(as_of, deadline - timedelta(days=FOLLOW_UP_LEAD_DAYS))
         if deadline < as_of:
             due = as_of
         for title in follow_up_titles(decision, vendor_name, contract.title, deadline):

@@ -26,6 +26,7 @@ from db.models import (
     Contract,
     CostRollup,
     Meeting,
+    MeetingSeries,
     Person,
     SeatPool,
     SupportTicket,
@@ -573,19 +574,24 @@ def vendor_overview(
     if can(actor, "tickets.read"):
         out.tickets = tickets.list_tickets(db, actor, vendor_id=vendor_id)
     with db.read() as s:
+        contract_ids = list(s.exec(select(Contract.id).where(Contract.vendor_id == vendor_id)))
         if can(actor, "meetings.read"):
+            series_ids = list(
+                s.exec(select(MeetingSeries.id).where(MeetingSeries.vendor_id == vendor_id))
+            )
+            about = col(Meeting.vendor_id) == vendor_id
+            if series_ids:
+                about = about | col(Meeting.series_id).in_(series_ids)
+            if contract_ids:
+                about = about | col(Meeting.contract_id).in_(contract_ids)
             out.meetings = [
                 MeetingRow(m.id, m.title, m.starts_at, m.status)
                 for m in s.exec(
-                    select(Meeting)
-                    .where(Meeting.vendor_id == vendor_id)
-                    .order_by(col(Meeting.starts_at).desc())
-                    .limit(50)
+                    select(Meeting).where(about).order_by(col(Meeting.starts_at).desc()).limit(50)
                 )
                 if m.id is not None
             ]
         if can(actor, "actions.read"):
-            contract_ids = list(s.exec(select(Contract.id).where(Contract.vendor_id == vendor_id)))
             ticket_ids = list(
                 s.exec(select(SupportTicket.id).where(SupportTicket.vendor_id == vendor_id))
             )

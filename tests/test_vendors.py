@@ -253,3 +253,51 @@ def test_vendor_overview_hides_sections_the_role_cannot_read(db: Database) -> No
     ov = vendors.vendor_overview(db, actor("finance"), vid)
     assert ov.tickets is None and ov.meetings is None and ov.open_actions is None
     assert ov.spend == []
+
+
+def test_vendor_overview_lists_meetings_of_its_series_and_open_items(db: Database) -> None:
+    from datetime import UTC, datetime
+
+    from db.models import ActionItem, Meeting, MeetingSeries
+
+    vid = make_vendor(db)
+    cid = make_contract(db, vid)
+    with db.write() as s:
+        series = MeetingSeries(
+            title="QBR",
+            rrule="FREQ=MONTHLY",
+            timezone="UTC",
+            vendor_id=vid,
+            first_starts_at=datetime(2026, 1, 5, 15, tzinfo=UTC),
+        )
+        s.add(series)
+        s.flush()
+        s.add(
+            Meeting(
+                title="QBR Jan", series_id=series.id, starts_at=datetime(2026, 1, 5, 15, tzinfo=UTC)
+            )
+        )
+        s.add(Meeting(title="Unrelated", starts_at=datetime(2026, 1, 6, 15, tzinfo=UTC)))
+        s.add(ActionItem(title="Ask for discount", contract_id=cid))
+        s.add(ActionItem(title="Done already", vendor_id=vid, status="done"))
+    ov = vendors.vendor_overview(db, ADMIN, vid)
+    assert [m.title for m in ov.meetings or []] == ["QBR Jan"]
+    assert [a.title for a in ov.open_actions or []] == ["Ask for discount"]
+
+
+def test_database_refuses_a_contract_row_for_a_missing_vendor(db: Database) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from db.models import Contract
+
+    with pytest.raises(IntegrityError), db.write() as s:
+        s.add(
+            Contract(
+                vendor_id=424242,
+                title="Orphan",
+                start_date=date(2026, 1, 1),
+                initial_term_months=12,
+            )
+        )
+    with db.read() as s:
+        assert s.exec(select(Contract)).first() is None
