@@ -25,6 +25,7 @@ from db.types import utcnow
 from services import audit
 from services.access import Actor, require
 
+STATUSES = NOTIFICATION_STATUSES
 LEASE_SECONDS = 120
 RETRY_BASE_SECONDS = 60
 RETRY_CAP_SECONDS = 6 * 3600

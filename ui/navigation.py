@@ -50,6 +50,10 @@ PAGES: list[PageSpec] = [
              "imports"),
     PageSpec("users.py", "Users", ":material/group:", "Admin", "users.manage", "users"),
     PageSpec("audit.py", "Audit", ":material/history:", "Admin", "audit.read", "audit"),
+    PageSpec("delivery_log.py", "Delivery log", ":material/outbox:", "Admin", "outbox.read",
+             "delivery-log"),
+    PageSpec("settings.py", "Settings", ":material/settings:", "Admin", "settings.manage",
+             "settings"),
 ]
 
 SECTIONS = ["Home", "Coordination", "Vendors", "Spend", "Admin"]
