@@ -18,7 +18,7 @@ from ui.auth import require_actor
 from ui.charts_vendors import TimelineRow, renewal_timeline
 from ui.guard import allowed
 from ui.state import database
-from ui.text import md_escape
+from ui.text import md_escape, safe_link
 
 actor = require_actor()
 db = database()
@@ -306,6 +306,7 @@ with contracts_tab:
                         "Value": _money(c.value, c.currency, c.values_hidden),
                         "SLA hours": c.sla_hours,
                         "Owner": c.owner_name,
+                        "Document": safe_link(c.document_url),
                         "Cancelled": c.cancelled,
                     }
                     for c in all_contracts
@@ -313,6 +314,7 @@ with contracts_tab:
             ),
             hide_index=True,
             width="stretch",
+            column_config={"Document": st.column_config.LinkColumn("Document")},
         )
         by_id = {c.id: c for c in all_contracts}
         pick = st.selectbox(
