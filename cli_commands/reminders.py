@@ -50,10 +50,11 @@ def _remind(args: argparse.Namespace) -> int:
 
     if not args.once:
         raise ValueError("use --once (or `opsdesk worker` for a long-running process)")
+    now = parse_now(args.now)
     report = worker.run_once(
         cli.open_database(),
         _gateways(),
-        parse_now(args.now),
+        now,
         google_credentials_changed_at=_credentials_changed_at(),
     )
     print(report)
