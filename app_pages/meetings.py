@@ -101,6 +101,9 @@ if selected is None:
             templates = meetings.list_templates(db, actor)
             everyone = people.list_people(db, actor)
             vendors = meetings.vendor_choices(db, actor)
+            contracts = meetings.contract_choices(db, actor)
+        contract_names = {cid: label for cid, _vid, label in contracts}
+        contract_vendor = {cid: vid for cid, vid, _label in contracts}
         template_names = {t.id: t.name for t in templates if t.id is not None}
         vendor_names = dict(vendors)
         person_names = {p.id: f"{p.name} <{p.email}>" for p in everyone}
@@ -131,7 +134,7 @@ if selected is None:
             outside = st.text_input(
                 "Outside attendees (emails, comma separated)", key="new_outside"
             )
-            v1, v2 = st.columns(2)
+            v1, v2, v3 = st.columns(3)
             vendor_id = v1.selectbox(
                 "Vendor (adds a vendor facts agenda item)",
                 [None, *vendor_names],
@@ -144,7 +147,15 @@ if selected is None:
                 format_func=lambda i: "(none)" if i is None else template_names[i],
                 key="new_template",
             )
+            contract_id = v3.selectbox(
+                "Contract (optional)",
+                [None, *contract_names],
+                format_func=lambda i: "(none)" if i is None else contract_names[i],
+                key="new_contract",
+            )
             if st.form_submit_button("Create", type="primary", key="new_submit"):
+                if contract_id is not None and vendor_id is None:
+                    vendor_id = contract_vendor[contract_id]
                 attendees = meetings.Attendees(
                     tuple(chosen_people), tuple(e for e in outside.split(",") if e.strip())
                 )
@@ -154,6 +165,7 @@ if selected is None:
                     "duration_minutes": int(minutes),
                     "attendees": attendees,
                     "vendor_id": vendor_id,
+                    "contract_id": contract_id,
                     "template_id": template_id,
                     "today": today(),
                 }
@@ -247,6 +259,25 @@ if (
             "action item(s)."
         )
         _open(result.meeting_id)
+if editable:
+    s1, s2, _rest = st.columns([1, 1, 4])
+    for column, status, label in (
+        (s1, "done", "Mark as held"),
+        (
+            s2,
+            "cancelled" if meeting.status != "cancelled" else "scheduled",
+            "Cancel meeting" if meeting.status != "cancelled" else "Restore meeting",
+        ),
+    ):
+        if (
+            meeting.status != status
+            and column.button(label, key=f"meeting_status_{status}")
+            and _do(
+                lambda s=status: meetings.set_meeting_status(db, actor, meeting.id or 0, s),
+                "Saved",
+            )
+        ):
+            st.rerun()
 if message := st.session_state.pop("carry_message", None):
     st.success(message)
 

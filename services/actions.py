@@ -231,6 +231,10 @@ def quick_add(
     with db.write() as s:
         owner = parsed.owner_email or default_owner_email
         owner_id = _owner_id(s, owner)
+        # An item from a vendor meeting is linked to that vendor and contract too.
+        meeting = s.get(Meeting, meeting_id) if meeting_id is not None else None
+        if meeting_id is not None and meeting is None:
+            raise ValueError(f"no meeting {meeting_id}")
         return create_action_in(
             s,
             actor,
@@ -239,6 +243,8 @@ def quick_add(
             due_date=parsed.due_date or default_due,
             priority=parsed.priority,
             meeting_id=meeting_id,
+            vendor_id=meeting.vendor_id if meeting else None,
+            contract_id=meeting.contract_id if meeting else None,
         )
 
 

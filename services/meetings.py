@@ -889,3 +889,16 @@ def vendor_choices(db: Database, actor: Actor) -> list[tuple[int, str]]:
     require(db, actor, "meetings.read")
     with db.read() as s:
         return [(v.id or 0, v.name) for v in s.exec(select(Vendor).order_by(Vendor.name)).all()]
+
+
+def contract_choices(db: Database, actor: Actor) -> list[tuple[int, int, str]]:
+    """(contract id, vendor id, "Vendor · contract") for the meeting form."""
+    require(db, actor, "meetings.read")
+    with db.read() as s:
+        rows = s.exec(
+            select(Contract, Vendor.name)
+            .join(Vendor, col(Vendor.id) == Contract.vendor_id)
+            .where(col(Contract.cancelled).is_(False))
+            .order_by(col(Vendor.name), col(Contract.title))
+        ).all()
+        return [(c.id or 0, c.vendor_id, f"{name} · {c.title}") for c, name in rows]

@@ -619,3 +619,33 @@ def test_carried_template_topic_is_marked_not_listed_twice(db: Database) -> None
     assert [(a.carried_from, a.carry_count) for a in agenda] == [(date(2026, 11, 23), 1)] + [
         (None, 0)
     ] * (len(before) - 1)
+
+
+def test_action_from_a_vendor_meeting_links_vendor_and_contract(db: Database) -> None:
+    vid = make_vendor(db)
+    cid = make_contract(db, vid)
+    other = make_contract(db, make_vendor(db, "Other AI"))
+    assert (cid, vid, "Acme AI · Enterprise plan") in meetings.contract_choices(db, VA)
+    with pytest.raises(ValueError, match="another vendor"):
+        meetings.create_meeting(
+            db,
+            VA,
+            title="x",
+            timezone="UTC",
+            vendor_id=vid,
+            contract_id=other,
+            starts_at=datetime(2026, 12, 1, tzinfo=UTC),
+        )
+    m = meetings.create_meeting(
+        db,
+        VA,
+        title="Renewal",
+        timezone="UTC",
+        vendor_id=vid,
+        contract_id=cid,
+        starts_at=datetime(2026, 12, 1, tzinfo=UTC),
+        today=TODAY,
+    )
+    item = actions.quick_add(db, VA, "Ask for a discount", meeting_id=m.id, today=TODAY)
+    assert (item.vendor_id, item.contract_id, item.meeting_id) == (vid, cid, m.id)
+    assert [r.vendor for r in actions.list_actions(db, VA, today=TODAY)] == ["Acme AI"]

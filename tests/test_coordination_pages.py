@@ -265,3 +265,17 @@ def test_meeting_query_param_of_missing_meeting_is_a_warning(app_env: Database) 
     at = run_page("meetings.py", VA, query={"meeting": "999"})
     assert_no_exception(at)
     assert "does not exist" in at.warning[0].value
+
+
+def test_meeting_can_be_marked_held_and_cancelled(app_env: Database) -> None:
+    m = meetings.create_meeting(
+        app_env, VA, title="Sync", timezone="UTC", starts_at=datetime.now(UTC) + timedelta(days=1)
+    )
+    at = run_page("meetings.py", VA, query={"meeting": str(m.id)})
+    at.button(key="meeting_status_done").click().run()
+    assert_no_exception(at)
+    with app_env.read() as s:
+        assert s.get(Meeting, m.id).status == "done"  # type: ignore[union-attr]
+    at = run_page("meetings.py", LEAD, query={"meeting": str(m.id)})
+    assert_no_exception(at)
+    assert not [b for b in at.button if b.key and b.key.startswith("meeting_status")]
