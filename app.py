@@ -85,4 +85,5 @@ for spec in PAGES:
 menu = {name: pages for name, pages in sections.items() if pages}
 # Hidden pages go last in the first section, so no section header shows for them alone.
 menu[next(iter(menu))].extend(hidden)
-st.navigation(menu).run()
+# Expanded: an admin's seventeen pages would otherwise fold the Admin section behind "View more".
+st.navigation(menu, expanded=True).run()
