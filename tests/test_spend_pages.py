@@ -20,6 +20,15 @@ ADMIN = actor("admin")
 PAGES = ["spend.py", "budgets.py", "imports.py"]
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _warm_imports() -> None:
+    """Import plotly and pandas before the first AppTest, so its 30 s budget is the page's."""
+    import pandas  # noqa: F401
+    import plotly.graph_objects as go
+
+    go.Figure().to_plotly_json()
+
+
 def _all_text(at) -> str:  # type: ignore[no-untyped-def]
     parts = [
         str(getattr(e, "value", ""))

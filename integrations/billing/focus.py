@@ -26,6 +26,7 @@ from integrations.billing.common import (
 NAME = "focus"
 REQUIRED = ("BilledCost", "BillingCurrency", "ChargePeriodStart", "BillingPeriodStart")
 PROVIDER_COLUMNS = ("ProviderName", "ServiceProviderName")
+MAX_CACHED_TAG_SETS = 50_000
 
 
 def matches(header: set[str]) -> bool:
@@ -46,6 +47,7 @@ def converter(header: set[str], options: ParseOptions) -> Converter:
     # Exports repeat the same few timestamps and currencies on every row: parse each once.
     moments: dict[Any, Any] = {}
     currencies: dict[Any, str] = {}
+    tag_sets: dict[str, tuple[dict[str, str], str]] = {}
 
     def moment(value: Any, column: str) -> Any:
         key = (value, column)
@@ -76,7 +78,16 @@ def converter(header: set[str], options: ParseOptions) -> Converter:
             else moment(end_raw, "ChargePeriodEnd")
         )
         period = moment(rec["BillingPeriodStart"], "BillingPeriodStart")
-        tags, tags_text = parse_tags(rec.get("Tags"), "Tags", options)
+        raw_tags = rec.get("Tags")
+        if type(raw_tags) is str:  # tag sets repeat across rows: parse each distinct one once
+            parsed = tag_sets.get(raw_tags)
+            if parsed is None:
+                parsed = parse_tags(raw_tags, "Tags", options)
+                if len(tag_sets) < MAX_CACHED_TAG_SETS:
+                    tag_sets[raw_tags] = parsed
+            tags, tags_text = parsed
+        else:
+            tags, tags_text = parse_tags(raw_tags, "Tags", options)
         provider = text_or_blank(rec.get(provider_col))
         if not provider:
             raise RowProblem(provider_col, "provider name is blank")
