@@ -75,7 +75,7 @@ def app_as(email: str | None) -> AppTest:
 
 
 def open_page(at: AppTest, spec: PageSpec) -> AppTest:
-    """Open ``spec`` (after a first run) the way a browser does with its URL: by url path."""
+    """Open ``spec`` the way a browser does with its URL: by url path (as the first run)."""
     # AppTest.switch_page matches file paths only; a hidden refusal page has none, so
     # request the page hash Streamlit derives from the url path, as a browser URL does.
     at._page_hash = calc_hash(spec.url_path)
@@ -100,7 +100,7 @@ def test_each_page_for_each_role_renders_or_refuses(
     oidc_app: Database, sql_log: StatementLog, spec: PageSpec, role: str
 ) -> None:
     at = app_as(f"{role}@example.com")
-    at.run()
+    users.resolve_identity(oidc_app, "warm-up@example.com")  # engine and tables warmed
     sql_log.recording = True
     open_page(at, spec)
     sql_log.recording = False
@@ -140,7 +140,6 @@ def test_no_page_renders_for_a_refused_identity(
     if who == "deactivated":
         users.deactivate_user(oidc_app, actor("admin", "setup@example.com"), "va@example.com")
     at = app_as(email[who])
-    at.run()
     sql_log.recording = True
     open_page(at, spec)
     sql_log.recording = False
