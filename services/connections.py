@@ -97,8 +97,8 @@ def connection_states(
             state, reason, paused = row.state, row.reason, row.paused_until
             if paused is not None and paused > now:
                 state = "paused"
-            elif state == "off":
-                state = "connected"
+            elif state in ("off", "paused"):
+                state, paused = "connected", None
         views.append(ConnectionView(name, label, configured, state, reason, paused, how))
     return views
 

@@ -181,6 +181,27 @@ def _finish(db: Database, row_id: int, worker_id: str, **values: Any) -> bool:
         return bool(getattr(result, "rowcount", 0))
 
 
+def extend_lease(db: Database, row_ids: list[int], worker_id: str, now: datetime) -> set[int]:
+    """Renew this worker's lease on ``row_ids``; returns the ids it still holds.
+
+    Called before each send, so a slow batch (rate limits, pacing) never sends a row whose
+    lease ran out and which another worker may have claimed meanwhile."""
+    if not row_ids:
+        return set()
+    with db.write() as session:
+        stmt = (
+            update(Notification)
+            .where(
+                col(Notification.id).in_(row_ids),
+                col(Notification.claimed_by) == worker_id,
+                col(Notification.status) == "sending",
+            )
+            .values(lease_until=now + timedelta(seconds=LEASE_SECONDS))
+            .returning(col(Notification.id))
+        )
+        return {row[0] for row in session.execute(stmt).all()}
+
+
 def mark_sent(db: Database, row_id: int, worker_id: str, external_id: str, now: datetime) -> bool:
     return _finish(
         db,
@@ -206,9 +227,11 @@ def retry_later(
     now: datetime,
     *,
     delay_seconds: float | None = None,
+    give_up: bool = True,
 ) -> bool:
-    """Back to the queue with exponential backoff; failed for good after MAX_ATTEMPTS."""
-    if row.attempts >= MAX_ATTEMPTS and delay_seconds is None:
+    """Back to the queue with exponential backoff; failed for good after MAX_ATTEMPTS
+    (unless ``give_up`` is False: a rate limit is not the message's fault)."""
+    if give_up and row.attempts >= MAX_ATTEMPTS:
         return mark_failed(
             db, row.id or 0, worker_id, f"gave up after {row.attempts} attempts: {error}"
         )

@@ -77,6 +77,7 @@ class _Run:
         self.db, self.gateways, self.now, self.wid, self.report = db, gateways, now, wid, report
         self.slack_ok = False
         self.google_ok = False
+        self.started = time.monotonic()
 
     # --- which channels may send in this run ----------------------------------------------
 
@@ -109,6 +110,8 @@ class _Run:
             ):
                 self.report.notes.append("Google needs reconnecting: run `opsdesk google-auth`")
             else:
+                # The pause ran out or the credentials file changed: try again.
+                set_state(self.db, GOOGLE, "connected")
                 self.google_ok = True
         return [
             name
@@ -132,12 +135,35 @@ class _Run:
             if not self.slack_ok:
                 self._release(group, "Slack disconnected; waiting to reconnect")
                 continue
-            self._deliver_slack(group)
+            held = self._still_held(group)
+            if held:
+                self._guarded(held, self._deliver_slack)
         for row in calendar_rows:
             if not self.google_ok:
                 self._release([row], None)
                 continue
-            self._deliver_calendar(row)
+            if self._still_held([row]):
+                self._guarded([row], lambda rows: self._deliver_calendar(rows[0]))
+
+    def current(self) -> datetime:
+        """The run's clock: its start (real or --now) plus the real time spent since."""
+        return self.now + timedelta(seconds=time.monotonic() - self.started)
+
+    def _still_held(self, rows: list[Notification]) -> list[Notification]:
+        held = outbox.extend_lease(self.db, [r.id or 0 for r in rows], self.wid, self.current())
+        return [r for r in rows if r.id in held]
+
+    def _guarded(
+        self, rows: list[Notification], deliver: Callable[[list[Notification]], None]
+    ) -> None:
+        """An unexpected error fails this attempt only: counted, retried, given up at the cap."""
+        try:
+            deliver(rows)
+        except Exception as exc:  # a bug or an unknown vendor error must not stop the run
+            log.exception("delivery of outbox rows %s failed", [r.id for r in rows])
+            for row in rows:
+                outbox.retry_later(self.db, row, self.wid, f"unexpected error: {exc}", self.now)
+                self.report.deferred += 1
 
     def _release(
         self, rows: list[Notification], error: str | None, until: datetime | None = None
@@ -213,7 +239,13 @@ class _Run:
         except RateLimited as exc:
             for row in rows:
                 outbox.retry_later(
-                    self.db, row, self.wid, str(exc), self.now, delay_seconds=exc.retry_after
+                    self.db,
+                    row,
+                    self.wid,
+                    str(exc),
+                    self.now,
+                    delay_seconds=exc.retry_after,
+                    give_up=False,
                 )
                 self.report.deferred += 1
         except Ambiguous as exc:
