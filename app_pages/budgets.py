@@ -94,6 +94,33 @@ with st.form("budget_add", clear_on_submit=True):
                 st.rerun()
 
 if statuses:
+    st.subheader("Change a budget")
+    editable = {s.budget.id: s.budget for s in statuses}
+    picked = st.selectbox(
+        "Budget", list(editable), format_func=lambda b: editable[b].name, key="budget_edit"
+    )
+    if picked is not None:
+        current = editable[picked]
+        with st.form("budget_change"):
+            new_amount = st.text_input("New amount", value=format(current.amount, "f"))
+            new_thresholds = st.text_input("New thresholds (%)", value=current.thresholds)
+            if st.form_submit_button("Save changes"):
+                with allowed():
+                    try:
+                        budgets.update_budget(
+                            db,
+                            actor,
+                            picked,
+                            current.version,
+                            amount=new_amount,
+                            thresholds=new_thresholds,
+                        )
+                    except ValueError as exc:
+                        st.error(md_escape(exc))
+                    else:
+                        st.toast("Budget saved")
+                        st.rerun()
+
     st.subheader("Archive a budget")
     by_id = {s.budget.id: s.budget for s in statuses}
     chosen = st.selectbox(

@@ -242,3 +242,22 @@ def test_empty_charts_say_so() -> None:
         charts_spend.EMPTY_TITLE
     )
     assert charts_spend.budget_vs_actual([]).layout.title.text == charts_spend.EMPTY_TITLE
+
+
+def test_budgets_page_changes_a_budget_amount(app_env: Database) -> None:
+    team_id = make_team(app_env, "Research")
+    budgets.create_budget(
+        app_env,
+        ADMIN,
+        name="R",
+        scope="team",
+        team_id=team_id,
+        amount="10",
+        starts_on=today().replace(day=1),
+    )
+    at = run_page("budgets.py", actor("finance"))
+    next(t for t in at.text_input if t.label == "New amount").input("12.50")
+    next(b for b in at.button if b.label == "Save changes").click().run()
+    assert_no_exception(at)
+    [budget] = budgets.list_budgets(app_env, ADMIN)
+    assert (budget.amount, budget.version) == (Decimal("12.50"), 2)
