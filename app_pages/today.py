@@ -31,7 +31,7 @@ if data.overdue_actions is not None:
         link_to_page("review", "Review board", actor)
 if data.deadlines is not None:
     with cols[1]:
-        st.metric("Cancellation deadlines, next 30 days", len(data.deadlines), border=True)
+        st.metric("Deadlines within 30 days", len(data.deadlines), border=True)
         link_to_page("renewals", "Contracts & renewals", actor)
 if data.open_tickets is not None:
     with cols[2]:
@@ -42,7 +42,7 @@ if data.spend_mtd is not None and data.budget_month is not None:
         for currency in sorted(set(data.spend_mtd) | set(data.budget_month)) or ["USD"]:
             spent = data.spend_mtd.get(currency, Decimal("0"))
             budget = data.budget_month.get(currency)
-            st.metric(f"Spend this month ({currency})", format_money(spent, currency), border=True)
+            st.metric(f"Spend this month ({currency})", format_money(spent, currency, places=0), border=True)
             if budget:
                 st.caption(
                     f"{(spent / budget * 100):.0f}% of the monthly team budgets "

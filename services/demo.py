@@ -11,11 +11,12 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 from sqlalchemy import func, select, text
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel, col
 
 from db.engine import Database
 from db.migrate import upgrade
@@ -45,6 +46,7 @@ from services.terms import add_months
 from settings import get_settings
 
 SEED = 20261122
+DOCS_URL = "https://docs.acme-ml.example/contracts"
 
 
 class WorkspaceNotEmpty(ValueError):
@@ -121,6 +123,13 @@ def _at(day: date, hour: int, minute: int, tz: ZoneInfo) -> datetime:
 
 def _money(value: str | int) -> Decimal:
     return Decimal(str(value))
+
+
+def _id(record: SQLModel) -> int:
+    """The primary key of a flushed record."""
+    value = getattr(record, "id", None)
+    assert isinstance(value, int), f"{type(record).__name__} was not flushed"
+    return value
 
 
 def wipe_workspace(db: Database) -> None:
@@ -213,7 +222,7 @@ def _seed(session: Session, day: date) -> dict[str, int]:
         ("Dana Whitfield", "finance"),
     ]:
         email = people[name].email
-        if session.execute(select(User).where(User.email == email)).first() is None:
+        if session.execute(select(User).where(col(User.email) == email)).first() is None:
             session.add(User(email=email, name=name, role=role))
 
     # Vendors, aliases, contacts.
@@ -232,11 +241,11 @@ def _seed(session: Session, day: date) -> dict[str, int]:
         session.flush()
         vendors[spec.name] = vendor
         for alias in sorted({a.strip().casefold() for a in (spec.name, *spec.aliases)}):
-            session.add(VendorAlias(vendor_id=vendor.id, alias=alias))
+            session.add(VendorAlias(vendor_id=_id(vendor), alias=alias))
         domain = spec.website.split("//", 1)[1].removeprefix("www.")
         session.add(
             VendorContact(
-                vendor_id=vendor.id,
+                vendor_id=_id(vendor),
                 name=f"{spec.contact} (account manager)",
                 email=f"{spec.contact.lower()}@{domain}",
                 role="account_manager",
@@ -244,7 +253,7 @@ def _seed(session: Session, day: date) -> dict[str, int]:
         )
         session.add(
             VendorContact(
-                vendor_id=vendor.id,
+                vendor_id=_id(vendor),
                 name=f"{spec.name} support",
                 email=f"support@{domain}",
                 role="support",
@@ -255,7 +264,7 @@ def _seed(session: Session, day: date) -> dict[str, int]:
     # Contracts: (vendor, title, renewal, initial, period, notice, days to deadline, value,
     # committed, prepaid, owner, sla hours). Start dates are solved backwards from the wanted
     # deadline so the demo always shows deadlines inside 14, 30, 60 and 120 days.
-    specs = [
+    specs: list[tuple[Any, ...]] = [
         (
             "OpenAI",
             "API enterprise commitment",
@@ -432,7 +441,7 @@ def _seed(session: Session, day: date) -> dict[str, int]:
         months_back = initial + renewals_done * (period or 0)
         start = add_months(term_end + timedelta(days=1), -months_back)
         contract = Contract(
-            vendor_id=vendors[vname].id,
+            vendor_id=_id(vendors[vname]),
             title=title,
             start_date=start,
             initial_term_months=initial,
@@ -447,13 +456,13 @@ def _seed(session: Session, day: date) -> dict[str, int]:
             owner_id=people[owner].id,
             sla_hours=sla,
             escalation_path=f"Account manager, then {vname} support director",
-            document_url="https://docs.acme-ml.example/contracts/" + vname.lower().replace(" ", "-"),
+            document_url=f"{DOCS_URL}/{vname.lower().replace(' ', '-')}",
         )
         session.add(contract)
         contracts[vname] = contract
     session.flush()
     previous = Contract(
-        vendor_id=vendors["OpenAI"].id,
+        vendor_id=_id(vendors["OpenAI"]),
         title="API pay-as-you-go (superseded)",
         start_date=add_months(contracts["OpenAI"].start_date, -12),
         initial_term_months=12,
@@ -469,7 +478,7 @@ def _seed(session: Session, day: date) -> dict[str, int]:
     contracts["OpenAI"].previous_contract_id = previous.id
     session.add(
         ContractAmendment(
-            contract_id=contracts["Databricks"].id,
+            contract_id=_id(contracts["Databricks"]),
             effective_date=day - timedelta(days=120),
             summary="Added 50,000 DBUs of serverless compute to the commitment.",
             value_change=_money("20000"),
@@ -479,16 +488,17 @@ def _seed(session: Session, day: date) -> dict[str, int]:
     counts["contracts"] = len(contracts) + 1
 
     # Seat pools, several with unused seats; one nearly full.
-    for vname, product, bought, assigned, active, price, period in [
+    seat_specs: list[tuple[Any, ...]] = [
         ("Weights & Biases", "Teams seats", 50, 42, 31, "50", "monthly"),
         ("Hugging Face", "Enterprise Hub seats", 30, 18, 12, "20", "monthly"),
         ("Labelbox", "Annotator seats", 20, 19, 17, "80", "monthly"),
         ("Arize AI", "Platform users", 10, 8, 5, "1200", "yearly"),
         ("Databricks", "Workspace admin seats", 15, 9, 9, "0", "monthly"),
-    ]:
+    ]
+    for vname, product, bought, assigned, active, price, period in seat_specs:
         session.add(
             SeatPool(
-                vendor_id=vendors[vname].id,
+                vendor_id=_id(vendors[vname]),
                 contract_id=contracts[vname].id,
                 product=product,
                 seats_purchased=bought,
@@ -557,7 +567,7 @@ def _seed(session: Session, day: date) -> dict[str, int]:
     ticket_rows: dict[str, SupportTicket] = {}
     for vname, ref, title, severity, status, age, since_update, owner in tickets:
         ticket = SupportTicket(
-            vendor_id=vendors[vname].id,
+            vendor_id=_id(vendors[vname]),
             contract_id=contracts[vname].id,
             vendor_ticket_id=ref,
             title=title,
@@ -659,12 +669,14 @@ def _seed(session: Session, day: date) -> dict[str, int]:
             meetings += 1
             for person in attendees:
                 session.add(
-                    MeetingAttendee(meeting_id=meeting.id, person_id=person.id, email=person.email)
+                    MeetingAttendee(
+                        meeting_id=_id(meeting), person_id=person.id, email=person.email
+                    )
                 )
             for position, (title, details, decision) in enumerate(agenda):
                 session.add(
                     AgendaItem(
-                        meeting_id=meeting.id,
+                        meeting_id=_id(meeting),
                         position=position,
                         title=title,
                         details=details,
@@ -680,7 +692,7 @@ def _seed(session: Session, day: date) -> dict[str, int]:
     # Action items: overdue, due this week, waiting, blocked, and done over the last 8 weeks.
     sync_meeting = last_past.get(sync.id or 0)
     review_meeting = last_past.get(review.id or 0)
-    items = [
+    items: list[tuple[Any, ...]] = [
         (
             "Request Lambda quote for 64 H100 hours",
             "Luis Ortega",
@@ -897,7 +909,7 @@ def _seed(session: Session, day: date) -> dict[str, int]:
             Budget(
                 name=f"{vname} {period}",
                 scope="vendor",
-                vendor_id=vendors[vname].id,
+                vendor_id=_id(vendors[vname]),
                 period=period,
                 amount=_money(amount),
                 currency="USD",

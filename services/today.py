@@ -83,13 +83,13 @@ def summary(db: Database, actor: Actor, *, today: date) -> TodaySummary:
         if can(actor, "spend.read"):
             month_start = today.replace(day=1)
             spent = s.exec(
-                select(CostRollup.currency, CostRollup.effective_cost)
+                select(col(CostRollup.currency), col(CostRollup.effective_cost))
                 .where(CostRollup.day >= month_start)
                 .where(CostRollup.day < today + timedelta(days=1))
             ).all()
             out.spend_mtd = totals_by_currency(spent)
             budgets = s.exec(
-                select(Budget.currency, Budget.amount)
+                select(col(Budget.currency), col(Budget.amount))
                 .where(col(Budget.archived).is_(False))
                 .where(Budget.period == "monthly")
                 .where(Budget.scope == "team")
