@@ -1,0 +1,97 @@
+"""Connection state, test messages, and the delivery log's retry and cancel, on both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from db.engine import Database
+from db.models import AuditEvent, Notification
+from services import connections, outbox
+from services.access import NotAllowed
+from settings import Settings
+from tests.conftest import actor
+from tests.outbox_builders import queue
+
+NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
+
+
+def views(db: Database, **settings: object) -> dict[str, connections.ConnectionView]:
+    cfg = Settings(database_url="sqlite://", **settings)  # type: ignore[arg-type]
+    return {v.name: v for v in connections.connection_states(db, actor("admin"), cfg, NOW)}
+
+
+def test_unconfigured_connections_are_off(db: Database) -> None:
+    state = views(db)
+    assert state["slack"].state == "off" and state["google"].state == "off"
+
+
+def test_a_disconnected_slack_shows_its_reason_until_reconnected(db: Database) -> None:
+    connections.set_state(db, "slack", "disconnected", "token_revoked")
+    state = views(db, slack_bot_token="xoxb-1")["slack"]
+    assert (state.state, state.reason) == ("disconnected", "token_revoked")
+    connections.reconnect(db, actor("admin"), "slack")
+    assert views(db, slack_bot_token="xoxb-1")["slack"].state == "connected"
+
+
+def test_a_google_pause_shows_until_it_runs_out(db: Database) -> None:
+    connections.set_state(db, "google", "paused", "quota", NOW + timedelta(hours=3))
+    assert views(db, google_credentials_file="/x.json")["google"].state == "paused"
+    connections.set_state(db, "google", "paused", "quota", NOW - timedelta(minutes=1))
+    assert views(db, google_credentials_file="/x.json")["google"].state == "connected"
+
+
+def test_a_test_message_is_queued_once_per_minute_and_audited(db: Database) -> None:
+    admin = actor("admin")
+    assert connections.queue_test_message(db, admin, "C0123", now=NOW)
+    assert not connections.queue_test_message(db, admin, "C0123", now=NOW + timedelta(seconds=20))
+    assert connections.queue_test_message(db, admin, "C0123", now=NOW + timedelta(minutes=1))
+    with db.read() as session:
+        assert len(session.exec(select(Notification)).all()) == 2
+        assert session.exec(select(AuditEvent).where(col(AuditEvent.action) == "queue")).first()
+
+
+def test_a_test_message_target_is_checked(db: Database) -> None:
+    with pytest.raises(ValueError):
+        connections.queue_test_message(db, actor("admin"), "<!channel>")
+    with pytest.raises(NotAllowed):
+        connections.queue_test_message(db, actor("va"), "C0123")
+
+
+def test_retry_and_cancel_follow_the_status_and_are_audited(db: Database) -> None:
+    queue(db, 2, due_at=NOW)
+    rows = outbox.list_notifications(db, actor("admin"))
+    first, second = sorted(rows, key=lambda r: r.id or 0)
+    outbox.cancel(db, actor("admin"), first.id or 0)
+    with pytest.raises(ValueError):
+        outbox.cancel(db, actor("admin"), first.id or 0)
+    with pytest.raises(ValueError):
+        outbox.retry(db, actor("admin"), second.id or 0)  # still queued
+    again = outbox.retry(db, actor("admin"), first.id or 0)
+    assert again.status == "queued" and again.attempts == 0
+    with db.read() as session:
+        actions = [
+            e.action
+            for e in session.exec(
+                select(AuditEvent).where(col(AuditEvent.record_type) == "notification")
+            )
+        ]
+    assert actions == ["cancel", "retry"]
+    with pytest.raises(NotAllowed):
+        outbox.cancel(db, actor("finance"), second.id or 0)
+
+
+def test_the_log_filters_by_status_channel_and_text(db: Database) -> None:
+    queue(db, 3, due_at=NOW, subject="Renewal")
+    queue(db, 1, due_at=NOW, start=3, subject="Agenda")
+    admin = actor("admin")
+    assert len(outbox.list_notifications(db, admin, outbox.LogFilter(text="agenda"))) == 1
+    assert len(outbox.list_notifications(db, admin, outbox.LogFilter(status="failed"))) == 0
+    assert (
+        len(outbox.list_notifications(db, admin, outbox.LogFilter(channel="google_calendar"))) == 0
+    )
+    with pytest.raises(ValueError):
+        outbox.list_notifications(db, admin, outbox.LogFilter(status="x') OR 1=1 --"))
+    assert outbox.status_counts(db, admin) == {"queued": 4}
