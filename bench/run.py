@@ -1,0 +1,752 @@
+"""`make bench`: every figure on SQLite and on Postgres, written to bench/RESULTS.md.
+
+    python -m bench.run                          full sizes (about an hour on 2 cores)
+    python -m bench.run --small                  a quick development run (tiny sizes)
+    python -m bench.run --only import,pages --dbs sqlite --rows 50000 --scale-factor 0.05
+
+Figures (``--only``): delivery, reminders, import, memory, pages, multiprocess. Results are merged
+into bench/results.json after each figure and RESULTS.md is rendered from it, so a partial run
+still leaves its figures recorded (``--fresh`` starts a new file).
+
+Scratch data (generated files, SQLite databases, logs) goes to ``BENCH_WORK`` (default
+/tmp/opsdesk-bench). Postgres databases are created fresh on the throwaway cluster that
+``scripts/pg-throwaway`` starts on 127.0.0.1 (or ``BENCH_POSTGRES_URL``), one per run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bench import generate
+from bench.harness import (
+    BIG_IMPORT_BYTES,
+    ROOT,
+    WORK,
+    Figure,
+    Results,
+    drop_database,
+    fresh_database,
+    log,
+    machine_info,
+    run_child,
+    venv_bin,
+)
+
+FIGURES = ["delivery", "reminders", "import", "memory", "pages", "multiprocess"]
+os.environ.setdefault("OPSDESK_MAX_IMPORT_BYTES", BIG_IMPORT_BYTES)
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, results: Results) -> None:
+        self.args = args
+        self.results = results
+        self.files = WORK / "files"
+        self.files.mkdir(parents=True, exist_ok=True)
+        self.templates: dict[str, str] = {}
+        self.workspaces: dict[tuple[str, str], str] = {}
+
+    # --- shared bases --------------------------------------------------------------------
+
+    def demo_base(self, kind: str) -> str:
+        """A demo workspace, built once per database kind and cloned for each run."""
+        if kind not in self.templates:
+            url = fresh_database(kind, "demo_base")
+            log(f"{kind}: loading the demo workspace")
+            generate.load_demo(url)
+            self.templates[kind] = url
+        return self.templates[kind]
+
+    def empty(self, kind: str, name: str) -> str:
+        from db.migrate import upgrade
+
+        url = fresh_database(kind, name)
+        upgrade(url)
+        return url
+
+    def scale(self, name: str) -> generate.Scale:
+        return generate.scaled(generate.SCALES[name], self.args.scale_factor)
+
+    # --- import ------------------------------------------------------------------------------
+
+    def import_figure(self, kind: str) -> None:
+        rows = self.args.rows
+        path = generate.focus_file(self.files, rows)
+        size_mb = path.stat().st_size / 1e6
+        log(f"{kind}: import of {rows:,} rows ({size_mb:,.0f} MB), {self.args.import_runs} runs")
+        service: list[float] = []
+        service_mem: list[float] = []
+        pandas: list[float] = []
+        pandas_mem: list[float] = []
+        last_url = ""
+        for i in range(self.args.import_runs):
+            url = fresh_database(kind, f"import_{i}", template=self.demo_base(kind))
+            run = run_child(
+                [venv_bin("opsdesk"), "import-billing", str(path)],
+                env={"OPSDESK_DATABASE_URL": url},
+            )
+            if run.returncode != 0 or f"imported {rows} of {rows}" not in run.stdout:
+                raise RuntimeError(f"import failed: {run.stdout[-1000:]} {run.stderr[-2000:]}")
+            service.append(run.seconds)
+            service_mem.append(run.peak_rss_mib)
+            log(f"  opsdesk import-billing: {run.seconds:.1f} s, {run.peak_rss_mib:.0f} MiB")
+            if last_url:
+                drop_database(last_url)
+            last_url = url
+            purl = fresh_database(kind, f"pandas_{i}")
+            prun = run_child(
+                [sys.executable, "-m", "bench.tasks", "pandas-import", purl, str(path)]
+            )
+            if prun.returncode != 0:
+                raise RuntimeError(f"pandas failed: {prun.stderr[-2000:]}")
+            pandas.append(prun.seconds)
+            pandas_mem.append(prun.peak_rss_mib)
+            log(f"  pandas read_csv + to_sql: {prun.seconds:.1f} s, {prun.peak_rss_mib:.0f} MiB")
+            drop_database(purl)
+        self.workspaces[(kind, "import")] = last_url
+        size = f"{rows:,} rows, {size_mb:,.0f} MB"
+        self.results.add(
+            Figure(
+                key=f"import.{kind}",
+                title="`opsdesk import-billing` (whole command)",
+                database=kind,
+                value=statistics.median(service),
+                unit="s",
+                runs=service,
+                baseline_label="pandas read_csv + to_sql",
+                baseline=statistics.median(pandas),
+                baseline_runs=pandas,
+                target="ratio <= 1.0",
+                limit=1.0,
+                size=size,
+                notes=(
+                    f"peak memory: opsdesk {statistics.median(service_mem):,.0f} MiB, "
+                    f"pandas {statistics.median(pandas_mem):,.0f} MiB. Both are whole child "
+                    "processes (interpreter start included); opsdesk imports into a freshly "
+                    "loaded demo workspace (validation, vendor rollups, audit, one transaction), "
+                    "pandas into an empty database of the same kind."
+                ),
+            ).judge()
+        )
+        self.results.add_run(f"import_peak.{kind}", service_mem)
+
+    def memory_figure(self, kind: str) -> None:
+        rows, big = self.args.rows, self.args.big_rows
+        small_peaks = self.results.data["runs"].get(f"import_peak.{kind}")
+        if not small_peaks:
+            path = generate.focus_file(self.files, rows)
+            url = fresh_database(kind, "mem_small", template=self.demo_base(kind))
+            run = run_child(
+                [venv_bin("opsdesk"), "import-billing", str(path)],
+                env={"OPSDESK_DATABASE_URL": url},
+            )
+            small_peaks = [run.peak_rss_mib]
+            drop_database(url)
+        log(f"{kind}: peak memory of a {big:,}-row import")
+        path = generate.focus_file(self.files, big)
+        url = fresh_database(kind, "mem_big", template=self.demo_base(kind))
+        run = run_child(
+            [venv_bin("opsdesk"), "import-billing", str(path)], env={"OPSDESK_DATABASE_URL": url}
+        )
+        if run.returncode != 0:
+            raise RuntimeError(f"import failed: {run.stdout[-1000:]} {run.stderr[-2000:]}")
+        drop_database(url)
+        log(f"  {run.seconds:.1f} s, {run.peak_rss_mib:.0f} MiB")
+        self.results.add(
+            Figure(
+                key=f"memory.{kind}",
+                title=f"peak RSS importing {big:,} rows",
+                database=kind,
+                value=run.peak_rss_mib,
+                unit="MiB",
+                runs=[run.peak_rss_mib],
+                baseline_label=f"{rows:,} rows",
+                baseline=statistics.median(small_peaks),
+                baseline_runs=small_peaks,
+                target="ratio <= 1.25",
+                limit=1.25,
+                size=f"{big:,} vs {rows:,} rows",
+                notes=f"the {big:,}-row import took {run.seconds:.0f} s",
+            ).judge()
+        )
+
+    # --- pages -------------------------------------------------------------------------------
+
+    def workspace(self, kind: str, name: str) -> str:
+        if (kind, name) in self.workspaces:
+            return self.workspaces[(kind, name)]
+        if name == "empty":
+            url = self.empty(kind, "pages_empty")
+        elif name == "demo":
+            url = fresh_database(kind, "pages_demo", template=self.demo_base(kind))
+        else:
+            scale = self.scale(name)
+            source = self.workspaces.get((kind, "import")) if name == "x100" else None
+            if source is None or self.args.rows < scale.cost_lines:
+                source = fresh_database(kind, f"pages_{name}", template=self.demo_base(kind))
+            log(f"{kind}: building the {name} workspace {scale}")
+            url = source
+            found = generate.top_up(url, scale, self.files)
+            log(f"  {found}")
+        self.workspaces[(kind, name)] = url
+        return url
+
+    def pages_figure(self, kind: str) -> None:
+        from bench.browser import app_server, chromium, measure_pages
+
+        names = ["empty", "demo", "x10", "x100"]
+        urls = {name: self.workspace(kind, name) for name in names}
+        with ExitStack() as stack:
+            servers = {
+                name: stack.enter_context(app_server(urls[name], f"{kind}-{name}"))
+                for name in names
+            }
+            browser = stack.enter_context(chromium())
+            log(f"{kind}: page loads over {', '.join(names)}, interleaved")
+            loads = measure_pages(
+                browser, {name: srv.url for name, srv in servers.items()}, self.args.page_runs
+            )
+        sizes = {n: generate.counts(u) for n, u in urls.items()}
+        for name in names[1:]:
+            for page, runs in loads[name].items():
+                values = [load.seconds for load in runs]
+                base = [load.seconds for load in loads["empty"][page]]
+                exceptions = sum(load.exception for load in runs)
+                self.results.add(
+                    Figure(
+                        key=f"pages.{kind}.{name}.{page}",
+                        title=page,
+                        database=kind,
+                        value=statistics.median(values),
+                        unit="s",
+                        runs=values,
+                        baseline_label="empty",
+                        baseline=statistics.median(base),
+                        baseline_runs=base,
+                        target="ratio <= 2.0",
+                        limit=2.0,
+                        size=name,
+                        notes=f"{exceptions} loads showed an exception" if exceptions else "",
+                    ).judge()
+                )
+        self.results.add_run(f"pages_sizes.{kind}", sizes)
+
+    # --- reminders ---------------------------------------------------------------------------
+
+    def reminders_figure(self, kind: str) -> None:
+        from sqlalchemy import text
+
+        from db.engine import Database
+        from services import reminders
+        from services.clock import today
+
+        scale = self.scale("reminders")
+        base = fresh_database(kind, "rem_base", template=self.demo_base(kind))
+        log(f"{kind}: building the reminders workspace {scale}")
+        found = generate.top_up(base, scale, self.files)
+        log(f"  {found}")
+        day = today()
+        lo, hi = day - timedelta(days=60), day + timedelta(days=3)
+        query = text(
+            "SELECT id, owner_id, due_date, status FROM actionitem "
+            "WHERE status IN ('open', 'in_progress', 'waiting', 'blocked') "
+            "AND due_date BETWEEN :lo AND :hi"
+        )
+        db = Database.from_url(base)
+        query_runs: list[float] = []
+        due_rows = 0
+        try:
+            with db.read() as session:
+                plan = session.execute(
+                    text(
+                        ("EXPLAIN QUERY PLAN " if kind == "sqlite" else "EXPLAIN ")
+                        + str(query.compile(compile_kwargs={"literal_binds": False}))
+                    ),
+                    {"lo": lo, "hi": hi},
+                ).all()
+            for _ in range(max(5, self.args.runs)):
+                with db.read() as session:
+                    start = time.perf_counter()
+                    due_rows = len(session.execute(query, {"lo": lo, "hi": hi}).all())
+                    query_runs.append(time.perf_counter() - start)
+        finally:
+            db.dispose()
+        plan_text = " / ".join(str(row[-1]) for row in plan)
+        plan_runs: list[float] = []
+        planned = 0
+        for i in range(self.args.runs):
+            url = fresh_database(kind, f"rem_{i}", template=base)
+            db = Database.from_url(url)
+            try:
+                start = time.perf_counter()
+                planned = reminders.plan_all(db, datetime.now(UTC))
+                plan_runs.append(time.perf_counter() - start)
+            finally:
+                db.dispose()
+            log(f"  plan_all: {plan_runs[-1]:.2f} s, {planned} planned")
+            drop_database(url)
+        drop_database(base)
+        self.results.add(
+            Figure(
+                key=f"reminders.{kind}",
+                title="reminders.plan_all (first pass)",
+                database=kind,
+                value=statistics.median(plan_runs),
+                unit="s",
+                runs=plan_runs,
+                baseline_label="one indexed query",
+                baseline=statistics.median(query_runs),
+                baseline_runs=query_runs,
+                size=f"{found['action items']:,} action items, {found['contracts']:,} contracts",
+                notes=(
+                    f"planned {planned} notifications/meetings; the query returns {due_rows} "
+                    f"open items due {lo}..{hi}; its plan: {plan_text}"
+                ),
+            ).judge()
+        )
+
+    # --- delivery ----------------------------------------------------------------------------
+
+    def delivery_figure(self, kind: str) -> None:
+        runs: list[float] = []
+        notes: list[str] = []
+        ok = True
+        for i in range(self.args.delivery_runs):
+            seconds, good, note = self.deliver_once(kind, i)
+            runs.append(seconds)
+            ok = ok and good
+            notes.append(note)
+        self.results.add(
+            Figure(
+                key=f"delivery.{kind}",
+                title=f"deliver {self.args.messages:,} queued Slack messages, 2 workers",
+                database=kind,
+                value=statistics.median(runs),
+                unit="s",
+                runs=runs,
+                target="no duplicate, none lost",
+                holds=ok,
+                size=f"{self.args.messages:,} messages",
+                notes=" | ".join(notes),
+            ).judge()
+        )
+
+    def deliver_once(self, kind: str, index: int) -> tuple[float, bool, str]:
+        from sqlalchemy import func, insert, select
+
+        from db.engine import Database
+        from db.models import Notification, Person
+        from services import outbox
+
+        messages = self.args.messages
+        people = max(1, min(500, messages // 10))
+        url = self.empty(kind, f"delivery_{index}")
+        db = Database.from_url(url)
+        try:
+            with db.write() as session:
+                session.connection().execute(
+                    insert(Person.__table__),  # type: ignore[attr-defined]
+                    [
+                        {
+                            "name": f"Bench Person {p}",
+                            "email": f"person{p}@bench.example",
+                            "timezone": "UTC",
+                            "slack_user_id": f"U{10_000 + p}",
+                            "is_internal": True,
+                            "is_lead": False,
+                            "archived": False,
+                            "version": 1,
+                            "created_at": datetime.now(UTC),
+                            "updated_at": datetime.now(UTC),
+                        }
+                        for p in range(people)
+                    ],
+                )
+            due = datetime.now(UTC) - timedelta(minutes=1)
+            with db.write() as session:
+                for n in range(messages):
+                    outbox.enqueue(
+                        session,
+                        kind="bench",
+                        record_type="bench",
+                        record_id=n,
+                        occurrence="once",
+                        channel="slack",
+                        recipient=f"person{n % people}@bench.example",
+                        subject=f"Bench reminder {n}",
+                        body="Status: open. Priority: medium.",
+                        payload={"link": f"http://127.0.0.1/bench/{n}"},
+                        due_at=due,
+                    )
+            with slack_server() as (server, token):
+                env = {
+                    "OPSDESK_DATABASE_URL": url,
+                    "OPSDESK_SLACK_BOT_TOKEN": token,
+                    "OPSDESK_SLACK_API_URL": server.base_url,
+                }
+                start = time.perf_counter()
+                with workers(2, env, f"delivery-{kind}-{index}"):
+                    deadline = start + self.args.delivery_timeout
+                    while time.perf_counter() < deadline:
+                        with db.read() as session:
+                            left = session.execute(
+                                select(func.count())
+                                .select_from(Notification)
+                                .where(Notification.status.in_(("queued", "sending")))  # type: ignore[attr-defined]
+                            ).scalar_one()
+                        if left == 0:
+                            break
+                        time.sleep(0.25)
+                    seconds = time.perf_counter() - start
+                posted = posted_ids(server)
+            with db.read() as session:
+                rows = session.execute(
+                    select(Notification.id, Notification.status, Notification.claimed_by)
+                ).all()
+                first, last = session.execute(
+                    select(func.min(Notification.sent_at), func.max(Notification.sent_at))
+                ).one()
+        finally:
+            db.dispose()
+        span = (last - first).total_seconds() if first and last else 0.0
+        ids = {row[0] for row in rows}
+        statuses = Counter(row[1] for row in rows)
+        by_worker = Counter(row[2] for row in rows if row[1] == "sent")
+        counts = Counter(posted)
+        duplicates = sum(c - 1 for c in counts.values() if c > 1)
+        lost = len(ids - set(counts))
+        strangers = len(set(counts) - ids)
+        good = duplicates == 0 and lost == 0 and strangers == 0 and statuses["sent"] == messages
+        note = (
+            f"run {index + 1}: {statuses['sent']} sent ({', '.join(map(str, by_worker.values()))}"
+            f" per worker), {duplicates} duplicates, {lost} lost, {len(posted)} ids posted, "
+            f"{messages / seconds:,.0f} msg/s from worker start; first to last send "
+            f"{span:.1f} s ({messages / max(span, 0.001):,.0f} msg/s)"
+        )
+        log(f"  {kind} delivery: {seconds:.1f} s; {note}")
+        drop_database(url)
+        return seconds, good, note
+
+    # --- multi-process on Postgres -----------------------------------------------------------
+
+    def multiprocess_figure(self) -> None:
+        from sqlalchemy import func, select
+
+        from bench.browser import app_server, chromium, load_page, page_urls
+        from db.engine import Database
+        from db.models import ActionItem, AuditEvent, Notification, Person
+        from services import actions
+        from services.access import Actor
+        from services.clock import today
+
+        kind = "postgres"
+        url = fresh_database(kind, "multiprocess", template=self.demo_base(kind))
+        db = Database.from_url(url)
+        actor = Actor.cli()
+        rng = random.Random(11)
+        with db.read() as session:
+            owners = [p.id for p in session.execute(select(Person)).scalars() if p.slack_user_id]
+        created: dict[int, str] = {}
+        expected: dict[int, tuple[str, int]] = {}
+        views: Counter[str] = Counter()
+        view_times: dict[str, list[float]] = {"A": [], "B": []}
+        exceptions = 0
+        errors: list[str] = []
+        edits = 0
+        log(f"postgres: multi-process run for {self.args.mp_seconds} s")
+        with slack_server() as (server, token):
+            env = {
+                "OPSDESK_SLACK_BOT_TOKEN": token,
+                "OPSDESK_SLACK_API_URL": server.base_url,
+            }
+            with (
+                app_server(url, "mp-a", extra_env=env) as app_a,
+                app_server(url, "mp-b", extra_env=env) as app_b,
+                workers(2, {**env, "OPSDESK_DATABASE_URL": url}, "mp"),
+                chromium() as browser,
+            ):
+                pages = {
+                    "A": browser.new_context().new_page(),
+                    "B": browser.new_context().new_page(),
+                }
+                targets = {"A": page_urls(app_a.url), "B": page_urls(app_b.url)}
+                for app in ("A", "B"):  # first session after server start: not timed
+                    load_page(pages[app], targets[app][0][1])
+                stop = threading.Event()
+                counter = {"edits": 0, "n": 0}
+
+                def edit_loop() -> None:
+                    # Edits through the services, as the pages make them: a new overdue item
+                    # (the workers plan and send its reminder) and a status change of an
+                    # earlier one, with the version the editor saw.
+                    edit_rng = random.Random(12)
+                    while not stop.is_set():
+                        counter["n"] += 1
+                        try:
+                            item = actions.create_action(
+                                db,
+                                actor,
+                                title=f"mp-{counter['n']} follow up with vendor",
+                                owner_id=edit_rng.choice(owners),
+                                due_date=today() - timedelta(days=edit_rng.randint(3, 20)),
+                            )
+                            assert item.id is not None
+                            created[item.id] = item.title
+                            expected[item.id] = ("open", item.version)
+                            counter["edits"] += 1
+                            if len(created) > 3:
+                                target = edit_rng.choice(list(created))
+                                status = edit_rng.choice(["in_progress", "waiting", "done", "open"])
+                                _, version = expected[target]
+                                changed = actions.set_status(
+                                    db, actor, target, status, expected_version=version
+                                )
+                                expected[target] = (changed.status, changed.version)
+                                counter["edits"] += 1
+                        except Exception as exc:
+                            errors.append(f"edit: {exc.__class__.__name__}: {exc}")
+                        stop.wait(0.25)
+
+                editor = threading.Thread(target=edit_loop, daemon=True)
+                editor.start()
+                end = time.monotonic() + self.args.mp_seconds
+                n = 0
+                while time.monotonic() < end:
+                    n += 1
+                    app = "A" if n % 2 else "B"
+                    path, page_url = rng.choice(targets[app])
+                    try:
+                        loaded = load_page(pages[app], page_url)
+                        views[app] += 1
+                        view_times[app].append(loaded.seconds)
+                        exceptions += int(loaded.exception)
+                    except Exception as exc:
+                        errors.append(f"view {app} {path}: {exc.__class__.__name__}")
+                stop.set()
+                editor.join(timeout=60)
+                edits = counter["edits"]
+                log("  load done; letting the workers drain the outbox")
+                drain_end = time.monotonic() + 120
+                while time.monotonic() < drain_end:
+                    with db.read() as session:
+                        left = session.execute(
+                            select(func.count())
+                            .select_from(Notification)
+                            .where(
+                                Notification.status.in_(("queued", "sending")),  # type: ignore[attr-defined]
+                                Notification.next_attempt_at <= datetime.now(UTC),  # type: ignore[operator]
+                                Notification.channel == "slack",  # type: ignore[arg-type]
+                            )
+                        ).scalar_one()
+                    if left == 0:
+                        break
+                    time.sleep(1)
+            posted = posted_ids(server)
+        with db.read() as session:
+            items = {
+                a.id: a
+                for a in session.execute(
+                    select(ActionItem).where(ActionItem.title.like("mp-%"))  # type: ignore[attr-defined]
+                ).scalars()
+            }
+            audits = session.execute(
+                select(func.count())
+                .select_from(AuditEvent)
+                .where(
+                    AuditEvent.record_type == "actionitem",  # type: ignore[arg-type]
+                    AuditEvent.action == "create",  # type: ignore[arg-type]
+                    AuditEvent.record_id.in_([str(i) for i in created]),  # type: ignore[union-attr]
+                )
+            ).scalar_one()
+            notes = session.execute(
+                select(Notification.id, Notification.status, Notification.record_id)
+            ).all()
+            failures = Counter(
+                str(reason or "")[:80]
+                for reason in session.execute(
+                    select(Notification.last_error).where(Notification.status == "failed")  # type: ignore[arg-type]
+                ).scalars()
+            )
+        db.dispose()
+        titles = Counter(a.title for a in items.values())
+        missing = [i for i in created if i not in items]
+        duplicated_titles = sum(c - 1 for c in titles.values() if c > 1)
+        wrong_state = [
+            i
+            for i, (status, version) in expected.items()
+            if i in items and (items[i].status, items[i].version) != (status, version)
+        ]
+        sent_ids = {row[0] for row in notes if row[1] == "sent"}
+        statuses = Counter(row[1] for row in notes)
+        counts = Counter(posted)
+        duplicates = sum(c - 1 for c in counts.values() if c > 1)
+        lost = len(sent_ids - set(counts))
+        unrecorded = len(set(counts) - sent_ids)
+        mp_reminders = sum(1 for row in notes if row[2] in created and row[1] == "sent")
+        ok = not (
+            missing
+            or duplicated_titles
+            or wrong_state
+            or duplicates
+            or lost
+            or unrecorded
+            or errors
+            or audits != len(created)
+        )
+        drop_database(url)
+        med = {k: statistics.median(v) if v else 0.0 for k, v in view_times.items()}
+        text = "\n".join(
+            [
+                f"Two `streamlit run` processes (A, B) and two `opsdesk worker` processes on one "
+                f"Postgres database (the demo workspace), a Slack-speaking server on 127.0.0.1, "
+                f"for {self.args.mp_seconds} s: page views alternating between A and B over "
+                f"every registered page in Chromium, and edits through the services (create "
+                f"an overdue action item, change the status of an earlier one with its version).",
+                "",
+                "| check | result |",
+                "| --- | --- |",
+                f"| page views | A {views['A']} (median {med['A']:.2f} s), "
+                f"B {views['B']} (median {med['B']:.2f} s); {exceptions} showed an exception |",
+                f"| edits | {edits} ({len(created)} created, {edits - len(created)} status "
+                f"changes) |",
+                f"| created items lost | {len(missing)} |",
+                f"| created items duplicated | {duplicated_titles} |",
+                f"| status changes not as last written | {len(wrong_state)} |",
+                f"| audit events for the creations | {audits} of {len(created)} |",
+                f"| outbox | {dict(statuses)}; {mp_reminders} reminders for the new items sent |",
+                f"| failed rows, by reason | {dict(failures) or 'none'} |",
+                f"| Slack messages: duplicates / lost / not recorded as sent | {duplicates} / "
+                f"{lost} / {unrecorded} |",
+                f"| errors | {len(errors)}{': ' + '; '.join(errors[:5]) if errors else ''} |",
+                f"| **nothing lost or duplicated** | **{'yes' if ok else 'NO'}** |",
+            ]
+        )
+        self.results.section("multiprocess", text)
+        log(f"  multi-process: ok={ok}; views {dict(views)}, edits {edits}, errors {len(errors)}")
+
+
+@contextmanager
+def slack_server() -> Iterator[tuple[Any, str]]:
+    """The Slack-speaking test server from tests/ (the Slack adapter's own), on 127.0.0.1."""
+    sys.path.insert(0, str(ROOT))
+    from tests.fake_servers import SLACK_TOKEN
+    from tests.fake_servers import slack_server as serve
+
+    with serve() as server:
+        yield server, SLACK_TOKEN
+
+
+def posted_ids(server: Any) -> list[int]:
+    from integrations.slack.blocks import outbox_ids_of
+
+    out: list[int] = []
+    for message in server.posted():
+        out.extend(sorted(outbox_ids_of(message.get("metadata"))))
+    return out
+
+
+@contextmanager
+def workers(count: int, env: dict[str, str], name: str) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """``count`` ``opsdesk worker`` processes; stopped with SIGINT (their clean shutdown)."""
+    procs: list[subprocess.Popen[bytes]] = []
+    logs = []
+    try:
+        for i in range(count):
+            out = (WORK / f"worker-{name}-{i}.log").open("wb")
+            logs.append(out)
+            procs.append(
+                subprocess.Popen(
+                    [venv_bin("opsdesk"), "worker", "--poll", "0.5"],
+                    cwd=ROOT,
+                    env={**os.environ, **env},
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
+            )
+        yield procs
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for out in logs:
+            out.close()
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.run", description=__doc__.split("\n")[0] if __doc__ else ""
+    )
+    parser.add_argument("--only", default=",".join(FIGURES), help="comma separated figures")
+    parser.add_argument("--dbs", default="sqlite,postgres")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="import figure rows")
+    parser.add_argument("--big-rows", type=int, default=4_000_000, help="memory figure rows")
+    parser.add_argument(
+        "--scale-factor",
+        type=float,
+        default=1.0,
+        help="multiplies the x10, x100 and reminders workspace sizes (for development runs)",
+    )
+    parser.add_argument("--runs", type=int, default=3, help="runs of each quick figure")
+    parser.add_argument("--import-runs", type=int, default=3)
+    parser.add_argument("--page-runs", type=int, default=3)
+    parser.add_argument("--delivery-runs", type=int, default=2)
+    parser.add_argument("--messages", type=int, default=5_000)
+    parser.add_argument("--delivery-timeout", type=float, default=900)
+    parser.add_argument("--mp-seconds", type=int, default=180)
+    parser.add_argument("--fresh", action="store_true", help="start a new results file")
+    parser.add_argument("--small", action="store_true", help="tiny sizes for a quick check")
+    args = parser.parse_args(argv)
+    if args.small:
+        args.rows, args.big_rows, args.scale_factor = 20_000, 40_000, 0.02
+        args.runs = args.import_runs = args.page_runs = args.delivery_runs = 1
+        args.messages, args.mp_seconds = 300, 30
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    only = [f.strip() for f in args.only.split(",") if f.strip()]
+    dbs = [d.strip() for d in args.dbs.split(",") if d.strip()]
+    unknown = set(only) - set(FIGURES)
+    if unknown:
+        raise SystemExit(f"unknown figures: {', '.join(sorted(unknown))}")
+    if args.fresh:
+        (ROOT / "bench" / "results.json").unlink(missing_ok=True)
+    results = Results()
+    command = "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:])
+    results.set_machine(machine_info(postgres="postgres" in dbs), command.strip())
+    bench = Bench(args, results)
+    started = time.monotonic()
+    for figure in FIGURES:
+        if figure not in only:
+            continue
+        if figure == "multiprocess":
+            if "postgres" in dbs:
+                bench.multiprocess_figure()
+            continue
+        for kind in dbs:
+            getattr(bench, f"{figure}_figure")(kind)
+    log(f"done in {time.monotonic() - started:.0f} s; wrote bench/RESULTS.md")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

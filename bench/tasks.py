@@ -1,0 +1,33 @@
+"""Child-process entry points, so each measurement runs in its own interpreter (clean peak memory).
+
+python -m bench.tasks pandas-import URL FILE    the baseline: pandas.read_csv + DataFrame.to_sql
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+def pandas_import(url: str, path: str) -> int:
+    import pandas as pd
+    from sqlalchemy import create_engine
+
+    start = time.perf_counter()
+    frame = pd.read_csv(path)
+    engine = create_engine(url)
+    frame.to_sql("focus_pandas", engine, index=False, if_exists="replace")
+    engine.dispose()
+    print(f"pandas: {len(frame)} rows in {time.perf_counter() - start:.3f} s")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["pandas-import"] and len(argv) == 3:
+        return pandas_import(argv[1], argv[2])
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
