@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -39,8 +40,10 @@ from db.types import utcnow
 from integrations.google_calendar import event_id_for
 from services import audit, outbox
 from services.access import Actor, require
-from services.terms import compute_terms
+from services.terms import Terms, compute_terms
 from settings import get_settings
+
+log = logging.getLogger(__name__)
 
 REMINDER_HOUR = 9
 ACTION_NUDGE_EVERY_WORKING_DAYS = 3
@@ -488,14 +491,9 @@ class Planner:
             if contract.cancelled or not rule.enabled:
                 self.stop("contract", contract.id, ["contract"])
                 continue
-            terms = compute_terms(
-                start_date=contract.start_date,
-                initial_term_months=contract.initial_term_months,
-                renewal_type=contract.renewal_type,
-                renewal_period_months=contract.renewal_period_months,
-                notice_days=contract.notice_days,
-                as_of=today,
-            )
+            terms = _terms(contract, today)
+            if terms is None:
+                continue
             decided = self.session.exec(
                 select(RenewalDecision).where(
                     col(RenewalDecision.contract_id) == contract.id,
@@ -760,14 +758,9 @@ class Planner:
         for contract, vendor in rows:
             if contract.renewal_type == "none":
                 continue
-            terms = compute_terms(
-                start_date=contract.start_date,
-                initial_term_months=contract.initial_term_months,
-                renewal_type=contract.renewal_type,
-                renewal_period_months=contract.renewal_period_months,
-                notice_days=contract.notice_days,
-                as_of=today,
-            )
+            terms = _terms(contract, today)
+            if terms is None:
+                continue
             deadline = terms.cancellation_deadline
             if not today <= deadline <= today + timedelta(days=horizon):
                 continue
@@ -866,6 +859,22 @@ class Planner:
             detail=f"renewal decision meeting for contract {contract.id}",
         )
         self.planned += 1
+
+
+def _terms(contract: Contract, today: date) -> Terms | None:
+    """The contract's terms, or None for a contract whose data cannot give any (logged)."""
+    try:
+        return compute_terms(
+            start_date=contract.start_date,
+            initial_term_months=contract.initial_term_months,
+            renewal_type=contract.renewal_type,
+            renewal_period_months=contract.renewal_period_months,
+            notice_days=contract.notice_days,
+            as_of=today,
+        )
+    except ValueError:
+        log.warning("contract %s: no reminders, its terms cannot be computed", contract.id)
+        return None
 
 
 def plan_all(db: Database, now: datetime | None = None) -> int:
