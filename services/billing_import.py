@@ -47,6 +47,7 @@ from settings import get_settings
 INSERT_BATCH_ROWS = 5_000
 HASH_CHUNK_BYTES = 1024 * 1024
 SLICE_KEY_MAX = 500
+MAX_CACHED_MOMENTS = 100_000
 
 Progress = Callable[[str, int, int], None]  # filename, rows done, estimated rows in the file
 
@@ -414,6 +415,8 @@ class _LineWriter:
         found = self._moments.get(value)
         if found is None:
             found = self._moment_bind(value) if self._moment_bind else value
+            if len(self._moments) >= MAX_CACHED_MOMENTS:  # keep memory flat on long files
+                self._moments.clear()
             self._moments[value] = found
         return found
 

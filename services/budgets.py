@@ -129,7 +129,8 @@ def list_budgets(db: Database, actor: Actor, *, include_archived: bool = False) 
         return list(session.exec(query).all())
 
 
-def _clean(values: dict[str, Any]) -> dict[str, Any]:
+def clean_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """Validated budget columns from user input; raises ValueError naming the problem."""
     scope = str(values.get("scope", "")).strip()
     if scope not in BUDGET_SCOPES:
         raise ValueError("scope must be team or vendor")
@@ -195,7 +196,7 @@ def create_budget(db: Database, actor: Actor, **values: Any) -> Budget:
     extra = sorted(set(values) - allowed)
     if extra:
         raise ValueError(f"unknown budget field(s): {', '.join(extra)}")
-    clean = _clean(values)
+    clean = clean_fields(values)
     with db.write() as session:
         budget = Budget(**clean)
         session.add(budget)
@@ -218,7 +219,7 @@ def update_budget(
             raise ValueError("this budget changed since you opened it; reload and try again")
         before = audit.snapshot(budget)
         merged = {**budget.model_dump(), **values}
-        clean = _clean(merged)
+        clean = clean_fields(merged)
         for key, value in clean.items():
             setattr(budget, key, value)
         budget.version += 1

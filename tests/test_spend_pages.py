@@ -261,3 +261,14 @@ def test_budgets_page_changes_a_budget_amount(app_env: Database) -> None:
     assert_no_exception(at)
     [budget] = budgets.list_budgets(app_env, ADMIN)
     assert (budget.amount, budget.version) == (Decimal("12.50"), 2)
+
+
+def test_cached_spend_is_not_served_to_a_user_without_permission(app_env: Database) -> None:
+    _demo(app_env)
+    first = run_page("spend.py", actor("finance", "fin@example.com"))
+    assert_no_exception(first)
+    assert first.metric
+    second = run_page("spend.py", actor("va", "va@example.com"))
+    assert_no_exception(second)
+    assert not second.metric and not second.dataframe
+    assert any("Not allowed" in str(e.value) for e in second.error)

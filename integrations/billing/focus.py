@@ -27,6 +27,7 @@ NAME = "focus"
 REQUIRED = ("BilledCost", "BillingCurrency", "ChargePeriodStart", "BillingPeriodStart")
 PROVIDER_COLUMNS = ("ProviderName", "ServiceProviderName")
 MAX_CACHED_TAG_SETS = 50_000
+MAX_CACHED_MOMENTS = 100_000
 
 
 def matches(header: set[str]) -> bool:
@@ -54,6 +55,8 @@ def converter(header: set[str], options: ParseOptions) -> Converter:
         found = moments.get(key)
         if found is None:
             found = datetime_of(value, column, options)
+            if len(moments) >= MAX_CACHED_MOMENTS:  # keep memory flat on long files
+                moments.clear()
             moments[key] = found
         return found
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, func, select
 from db.models import Budget, Team, Vendor
 from services import audit
 from services.access import Actor
-from services.budgets import _clean
+from services.budgets import clean_fields
 from services.clock import today
 from services.record_imports import RecordError, Row
 
@@ -54,7 +54,7 @@ def import_rows(session: Session, actor: Actor, rows: list[Row]) -> int:
                 raise RecordError(number, "target", f"no vendor named {target!r}")
             fields["vendor_id"] = vendor.id
         try:
-            clean = _clean(fields)
+            clean = clean_fields(fields)
         except ValueError as exc:
             raise RecordError(number, None, str(exc)) from None
         budget = Budget(**clean)
