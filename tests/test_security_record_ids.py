@@ -122,3 +122,20 @@ def test_a_forged_record_id_is_refused_unchanged_and_audited(
         str(record.id),
         perm,
     )
+
+
+@pytest.mark.parametrize(("name", "perm", "model", "call"), CASES, ids=[c[0] for c in CASES])
+def test_the_same_change_by_an_admin_is_audited_with_the_record_id(
+    demo_db: Database, name: str, perm: str, model: type[Any], call: Callable[..., object]
+) -> None:
+    with demo_db.read() as session:
+        record = session.exec(select(model)).first()
+        last = session.exec(select(AuditEvent.id).order_by(AuditEvent.id.desc())).first()  # type: ignore[union-attr]
+    assert record is not None
+    call(demo_db, actor("admin"), record.id)
+    with demo_db.read() as session:
+        new = session.exec(select(AuditEvent).where(AuditEvent.id > (last or 0))).all()  # type: ignore[operator]
+    assert any(
+        e.actor == "admin@example.com" and e.record_id == str(record.id) and e.action != "denied"
+        for e in new
+    ), [(e.action, e.record_type, e.record_id) for e in new]
