@@ -42,7 +42,11 @@ if data.spend_mtd is not None and data.budget_month is not None:
         for currency in sorted(set(data.spend_mtd) | set(data.budget_month)) or ["USD"]:
             spent = data.spend_mtd.get(currency, Decimal("0"))
             budget = data.budget_month.get(currency)
-            st.metric(f"Spend this month ({currency})", format_money(spent, currency, places=0), border=True)
+            st.metric(
+                f"Spend this month ({currency})",
+                format_money(spent, currency, places=0),
+                border=True,
+            )
             if budget:
                 st.caption(
                     f"{(spent / budget * 100):.0f}% of the monthly team budgets "
