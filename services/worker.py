@@ -210,7 +210,11 @@ class _Run:
             pending = []
             for row in rows:
                 # Tried before: the post may have landed. Look for it before posting again.
-                found = slack.find_message(target, row.id or 0) if row.attempts > 1 else None
+                found = (
+                    slack.find_message(target, row.id or 0, since=row.created_at)
+                    if row.attempts > 1
+                    else None
+                )
                 if found is not None:
                     self._sent(row, found.external_id)
                 else:

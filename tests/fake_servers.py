@@ -57,7 +57,7 @@ class SlackServer:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.after_record: Any = None  # called after a post is recorded, before the answer
         self.post_delay_seconds = 0.0
-        self._ts = 1_700_000_000
+        self._ts = 0.0
         self._lock = threading.Lock()
         self.httpd = _Server(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(
@@ -147,7 +147,8 @@ class SlackServer:
             return {"ok": True, "channel": {"id": "D" + str(params["users"])[1:]}}
         if method == "conversations.history":
             channel = str(params.get("channel"))
-            msgs = list(reversed(self.messages.get(channel, [])))
+            oldest = float(params.get("oldest") or 0)
+            msgs = [m for m in reversed(self.messages.get(channel, [])) if float(m["ts"]) > oldest]
             with_meta = str(params.get("include_all_metadata", "")).lower() in ("true", "1")
             out = [{k: v for k, v in m.items() if k != "metadata" or with_meta} for m in msgs]
             return {"ok": True, "messages": out, "has_more": False}
@@ -166,8 +167,9 @@ class SlackServer:
             ):
                 return {"ok": False, "error": "invalid_blocks"}
             with self._lock:
-                self._ts += 1
-                ts = f"{self._ts}.000200"
+                # Like Slack: the epoch time of the post, unique within the channel.
+                self._ts = max(self._ts + 0.000001, time.time())
+                ts = f"{self._ts:.6f}"
                 message = {
                     "ts": ts,
                     "text": text,

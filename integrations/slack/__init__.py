@@ -8,6 +8,7 @@ so the worker never sees a vendor exception.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 # Slack's own limits: a section block's text and the top-level fallback text.
@@ -98,6 +99,8 @@ class SlackGateway(Protocol):
         """Post ``message``; at most one message per call."""
         ...
 
-    def find_message(self, channel: str, outbox_id: int) -> Delivery | None:
-        """Our earlier message for ``outbox_id`` in ``channel``, if it landed."""
+    def find_message(
+        self, channel: str, outbox_id: int, since: datetime | None = None
+    ) -> Delivery | None:
+        """Our earlier message for ``outbox_id`` in ``channel`` (posted after ``since``)."""
         ...

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from integrations.slack import (
     AuthRevoked,
@@ -44,7 +45,9 @@ class FakeSlackGateway:
         self.posted.append((delivery, message))
         return delivery
 
-    def find_message(self, channel: str, outbox_id: int) -> Delivery | None:
+    def find_message(
+        self, channel: str, outbox_id: int, since: datetime | None = None
+    ) -> Delivery | None:
         wanted = "D" + channel[1:] if channel.startswith("U") else channel
         for delivery, message in self.posted:
             if delivery.channel == wanted and outbox_id in message.outbox_ids:

@@ -13,6 +13,7 @@ import threading
 import time
 import urllib.error
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -60,6 +61,7 @@ PACE_SECONDS = 1.0
 MAX_INLINE_WAIT_SECONDS = 60.0
 MAX_RATE_LIMIT_WAITS = 5
 HISTORY_PAGES = 5
+HISTORY_MARGIN_SECONDS = 3600
 CONNECTION_ERRORS = (
     urllib.error.URLError,
     http.client.HTTPException,
@@ -121,7 +123,9 @@ class WebSlackGateway:
             self._dm_channels[message.channel] = delivery.channel
         return delivery
 
-    def find_message(self, channel: str, outbox_id: int) -> Delivery | None:
+    def find_message(
+        self, channel: str, outbox_id: int, since: datetime | None = None
+    ) -> Delivery | None:
         conversation = self._conversation(channel)
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
@@ -130,6 +134,9 @@ class WebSlackGateway:
                 "limit": 200,
                 "include_all_metadata": True,
             }
+            if since is not None:
+                # Our message cannot predate the outbox row; a margin covers clock skew.
+                kwargs["oldest"] = f"{since.timestamp() - HISTORY_MARGIN_SECONDS:.6f}"
             if cursor:
                 kwargs["cursor"] = cursor
             data = self._call("conversations_history", **kwargs)
