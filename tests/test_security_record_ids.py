@@ -124,7 +124,13 @@ def test_a_forged_record_id_is_refused_unchanged_and_audited(
     )
 
 
-@pytest.mark.parametrize(("name", "perm", "model", "call"), CASES, ids=[c[0] for c in CASES])
+# A demo vendor has history, so deleting it is refused by a rule (archive instead).
+ADMIN_CASES = [c for c in CASES if c[0] != "delete vendor"]
+
+
+@pytest.mark.parametrize(
+    ("name", "perm", "model", "call"), ADMIN_CASES, ids=[c[0] for c in ADMIN_CASES]
+)
 def test_the_same_change_by_an_admin_is_audited_with_the_record_id(
     demo_db: Database, name: str, perm: str, model: type[Any], call: Callable[..., object]
 ) -> None:
