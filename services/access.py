@@ -99,3 +99,16 @@ def require(
             )
         )
     raise NotAllowed(permission)
+
+
+def permission_table_markdown() -> str:
+    """The README's permission table, generated from ``PERMISSIONS`` so the two cannot drift."""
+    roles = ["va", "lead", "finance", "admin"]
+    lines = [
+        "| permission | " + " | ".join(roles) + " |",
+        "| --- | " + " | ".join("---" for _ in roles) + " |",
+    ]
+    for permission, holders in PERMISSIONS.items():
+        marks = " | ".join("yes" if role in holders else "" for role in roles)
+        lines.append(f"| `{permission}` | {marks} |")
+    return "\n".join(lines)
