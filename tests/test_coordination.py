@@ -649,3 +649,13 @@ def test_action_from_a_vendor_meeting_links_vendor_and_contract(db: Database) ->
     item = actions.quick_add(db, VA, "Ask for a discount", meeting_id=m.id, today=TODAY)
     assert (item.vendor_id, item.contract_id, item.meeting_id) == (vid, cid, m.id)
     assert [r.vendor for r in actions.list_actions(db, VA, today=TODAY)] == ["Acme AI"]
+
+
+def test_list_meetings_counts_open_action_items(db: Database) -> None:
+    _, first = _weekly_series(db)
+    actions.quick_add(db, VA, "open one", meeting_id=first, today=TODAY)
+    actions.create_action(db, VA, title="closed", status="done", meeting_id=first)
+    rows = meetings.list_meetings(db, LEAD)
+    assert rows[0].id == first and rows[0].open_actions == 1 and rows[0].recurring
+    assert rows[0].local_start.hour == 10 and rows[0].timezone == "Europe/Berlin"
+    assert all(r.open_actions == 0 for r in rows[1:])

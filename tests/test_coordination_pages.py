@@ -279,3 +279,14 @@ def test_meeting_can_be_marked_held_and_cancelled(app_env: Database) -> None:
     at = run_page("meetings.py", LEAD, query={"meeting": str(m.id)})
     assert_no_exception(at)
     assert not [b for b in at.button if b.key and b.key.startswith("meeting_status")]
+
+
+@pytest.mark.parametrize("script", PAGES)
+def test_finance_reaching_a_coordination_page_by_url_is_refused(
+    app_env: Database, script: str
+) -> None:
+    make_action(app_env, "secret plan")
+    at = run_page(script, Actor("fin@example.com", "finance"))
+    assert_no_exception(at)
+    assert "Not allowed" in at.error[0].value
+    assert not at.dataframe and not at.data_editor
