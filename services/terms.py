@@ -59,7 +59,9 @@ def compute_terms(
     if not renewal_period_months or renewal_period_months <= 0:
         raise ValueError("an automatically renewing contract needs a positive renewal period")
 
-    # Start the search near the as-of date instead of at k = 0, then step forward.
+    # Start the search near the as-of date instead of at k = 0, then step forward. Skipping is
+    # safe: boundary B(first_k - 1) is at most (months_elapsed - 2) months after the start, so
+    # it lies in a month before the as-of month, and every skipped term ended before as_of.
     months_elapsed = (as_of.year - start_date.year) * 12 + as_of.month - start_date.month
     first_k = max(0, (months_elapsed - initial_term_months) // renewal_period_months - 1)
     current: tuple[date, int] | None = None
