@@ -221,6 +221,8 @@ class GoogleServer:
         self.calls: list[tuple[str, str, dict[str, Any]]] = []
         self.token_error: str | None = None
         self.token_requests = 0
+        self.codes: list[str] = []
+        self.scope = ""
         self._lock = threading.Lock()
         self.httpd = _Server(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(
@@ -287,13 +289,15 @@ class GoogleServer:
                             },
                             400,
                         )
-                    return self._send(
-                        {
-                            "access_token": GOOGLE_ACCESS_TOKEN,
-                            "expires_in": 3600,
-                            "token_type": "Bearer",
-                        }
-                    )
+                    answer = {
+                        "access_token": GOOGLE_ACCESS_TOKEN,
+                        "expires_in": 3600,
+                        "token_type": "Bearer",
+                    }
+                    if params.get("grant_type") == "authorization_code":
+                        server.codes.append(str(params.get("code")))
+                        answer |= {"refresh_token": "1//from-consent", "scope": server.scope}
+                    return self._send(answer)
                 if self.headers.get("Authorization") != f"Bearer {GOOGLE_ACCESS_TOKEN}":
                     return self._send(_google_error(401, "authError"), 401)
                 if parts[:2] != ["calendar", "v3"] or len(parts) < 4:
