@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,10 @@ def _google_auth(args: argparse.Namespace) -> int:
     )
     path = Path(out)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(creds.to_json(), encoding="utf-8")
+    # Created owner-only from the start: the file holds a refresh token.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(creds.to_json())
     path.chmod(0o600)
     set_state(cli.open_database(), GOOGLE, "connected")
     print(f"wrote an authorized-user token to {path}; set OPSDESK_GOOGLE_CREDENTIALS_FILE to it")
