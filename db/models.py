@@ -483,8 +483,16 @@ class CostRollup(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint(
-            "import_id", "billing_account_id", "billing_period_start", "day", "provider",
-            "source_name", "service_name", "team", "currency",
+            "import_id",
+            "billing_account_id",
+            "billing_period_start",
+            "day",
+            "provider",
+            "source_name",
+            "invoice_issuer",
+            "service_name",
+            "team",
+            "currency",
             name="uq_costrollup_key",
         ),
         Index("ix_costrollup_day", "day"),
@@ -499,6 +507,7 @@ class CostRollup(SQLModel, table=True):
     day: date  # UTC date of ChargePeriodStart
     provider: str = Field(default="", max_length=200)
     source_name: str = Field(max_length=200)  # publisher or provider, matched to vendor aliases
+    invoice_issuer: str = Field(default="", max_length=200)  # matched when the names above miss
     service_name: str = Field(default="", max_length=300)
     team: str = Field(default="", max_length=200)
     currency: str = Field(max_length=3)

@@ -97,7 +97,7 @@ class SourceFile:
         return item if isinstance(item, SourceFile) else cls(item, item.name)
 
 
-RollupKey = tuple[str, date, date, str, str, str, str, str]
+RollupKey = tuple[str, date, date, str, str, str, str, str, str]
 
 
 def team_of(row: CostRow, tag_keys: Sequence[str]) -> str:
@@ -299,6 +299,7 @@ def _import_one(
             row.charge_period_start.date(),
             provider,
             (row.publisher or row.provider)[:200],
+            row.invoice_issuer[:200],
             service,
             team,
             row.currency,
@@ -333,9 +334,10 @@ def _import_one(
             "day": k[2],
             "provider": k[3],
             "source_name": k[4],
-            "service_name": k[5],
-            "team": k[6],
-            "currency": k[7],
+            "invoice_issuer": k[5],
+            "service_name": k[6],
+            "team": k[7],
+            "currency": k[8],
             "billed_cost": v[0] + zero,
             "effective_cost": v[1] + zero,
             "line_count": v[2],
@@ -561,9 +563,14 @@ def vendor_names(session: Session) -> dict[str, tuple[int, str]]:
 
 
 def match_vendor(
-    names: dict[str, tuple[int, str]], source_name: str, provider: str
+    names: dict[str, tuple[int, str]], source_name: str, provider: str, invoice_issuer: str = ""
 ) -> tuple[int, str] | None:
-    return names.get(source_name.casefold().strip()) or names.get(provider.casefold().strip())
+    """The vendor of a billing row: by publisher, else provider, else invoice issuer."""
+    for name in (source_name, provider, invoice_issuer):
+        found = names.get(name.casefold().strip()) if name else None
+        if found is not None:
+            return found
+    return None
 
 
 @dataclass(frozen=True)
@@ -575,7 +582,7 @@ class UnmatchedName:
 
 
 def unmatched_names(db: Database, actor: Actor) -> list[UnmatchedName]:
-    """Billing source names (publisher or provider) that match no vendor name or alias."""
+    """Billing names (publisher, provider, invoice issuer) none of which matches a vendor."""
     require(db, actor, "spend.read", record_type="billing_import")
     with db.read() as session:
         names = vendor_names(session)
@@ -583,14 +590,15 @@ def unmatched_names(db: Database, actor: Actor) -> list[UnmatchedName]:
             sa_select(
                 col(CostRollup.source_name),
                 col(CostRollup.provider),
+                col(CostRollup.invoice_issuer),
                 col(CostRollup.currency),
                 col(CostRollup.effective_cost),
                 col(CostRollup.line_count),
             )
         ).all()
     grouped: dict[tuple[str, str], tuple[int, dict[str, Decimal]]] = {}
-    for source, provider, currency, amount, count in rows:
-        if match_vendor(names, source, provider) is not None:
+    for source, provider, issuer, currency, amount, count in rows:
+        if match_vendor(names, source, provider, issuer) is not None:
             continue
         lines, totals = grouped.get((source, provider), (0, {}))
         totals[currency] = totals.get(currency, Decimal(0)) + amount

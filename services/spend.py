@@ -80,6 +80,7 @@ def _read_rows(session: Session, flt: SpendFilter) -> list[SpendRow]:
         col(CostRollup.day),
         col(CostRollup.source_name),
         col(CostRollup.provider),
+        col(CostRollup.invoice_issuer),
         col(CostRollup.service_name),
         col(CostRollup.team),
         col(CostRollup.currency),
@@ -96,8 +97,9 @@ def _read_rows(session: Session, flt: SpendFilter) -> list[SpendRow]:
         query = query.where(col(CostRollup.team).in_(sorted(flt.teams)))
     names = vendor_names(session)
     out: list[SpendRow] = []
-    for day, source, provider, service, team, currency, billed, effective in session.execute(query):
-        found = match_vendor(names, source, provider)
+    result = session.execute(query)
+    for day, source, provider, issuer, service, team, currency, billed, effective in result:
+        found = match_vendor(names, source, provider, issuer)
         vendor_id = found[0] if found else None
         if flt.vendor_ids is not None and vendor_id not in flt.vendor_ids:
             continue

@@ -675,3 +675,22 @@ def test_unmatched_name_mapped_in_one_click_applies_at_once(db: Database, tmp_pa
     assert billing_import.unmatched_names(db, ADMIN) == []
     rows = spend.report(db, ADMIN, ["vendor"])
     assert [r["vendor"] for r in rows] == ["OpenAI Inc"]
+
+
+def test_invoice_issuer_alias_matches_when_publisher_and_provider_do_not(
+    db: Database, tmp_path: Path
+) -> None:
+    make_vendor(db, "Scale AI", "scale ai, inc.")
+    path = write_focus(
+        tmp_path / "f.csv",
+        [
+            focus_row(
+                PublisherName="Reseller X",
+                ProviderName="Cloud Y",
+                InvoiceIssuerName="Scale AI, Inc.",
+            )
+        ],
+    )
+    _import(db, path)
+    assert billing_import.unmatched_names(db, ADMIN) == []
+    assert [r["vendor"] for r in spend.report(db, ADMIN, ["vendor"])] == ["Scale AI"]

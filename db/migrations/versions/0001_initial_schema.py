@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 11:02:04.002292
+Create Date: 2026-11-22 11:44:41.756410
 """
 
 from collections.abc import Sequence
@@ -252,6 +252,7 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("provider", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("source_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("invoice_issuer", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("service_name", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
         sa.Column("team", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
@@ -272,6 +273,7 @@ def upgrade() -> None:
             "day",
             "provider",
             "source_name",
+            "invoice_issuer",
             "service_name",
             "team",
             "currency",
