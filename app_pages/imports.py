@@ -56,7 +56,9 @@ if uploads and st.button("Import", type="primary", icon=":material/upload:"):
         bar = st.progress(0.0, text="Reading…")
 
         def _progress(name: str, done: int, estimate: int) -> None:
-            bar.progress(min(done / max(estimate, 1), 1.0), text=f"{name}: {done:,} rows")
+            bar.progress(
+                min(done / max(estimate, 1), 1.0), text=f"{md_escape(name)}: {done:,} rows"
+            )
 
         with tempfile.TemporaryDirectory(prefix="opsdesk-upload-") as folder, allowed():
             sources = []
