@@ -74,9 +74,10 @@ DEFAULT_RULES: dict[str, tuple[str, str, str]] = {
     "meeting_invite": ("", "google_calendar", "invite, update and cancel in Google Calendar"),
     "budget_threshold": ("", "slack", "budget thresholds crossed (queued by the spend engine)"),
 }
+# record type -> the page's url_path in ui/navigation.py
 RECORD_PATHS = {
-    "action_item": "action-items",
-    "contract": "contracts",
+    "action_item": "actions",
+    "contract": "renewals",
     "ticket": "tickets",
     "meeting": "meetings",
 }

@@ -198,6 +198,18 @@ class _Run:
                     session.add(fresh)
         return user_id
 
+    def _forget_slack_user(self, recipient: str) -> None:
+        """A cached user id that Slack refused is looked up again next time."""
+        if "@" not in recipient:
+            return
+        with self.db.write() as session:
+            person = session.exec(
+                select(Person).where(col(Person.email) == recipient.lower())
+            ).first()
+            if person is not None and person.slack_user_id:
+                person.slack_user_id = None
+                session.add(person)
+
     def _deliver_slack(self, rows: list[Notification]) -> None:
         slack = self.gateways.slack
         assert slack is not None
@@ -240,6 +252,7 @@ class _Run:
         except ChannelGone as exc:
             for row in rows:
                 self._failed(row, f"Slack: {exc}")
+            self._forget_slack_user(rows[0].recipient)
         except RateLimited as exc:
             for row in rows:
                 outbox.retry_later(

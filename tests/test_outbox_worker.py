@@ -376,3 +376,17 @@ def test_an_event_deleted_in_google_is_shown_as_such(
     deliver_due(db, calendar_gateways(google, tmp_path), NOW)
     (row,) = rows(db)
     assert row.status == "failed" and "deleted in Google" in (row.last_error or "")
+
+
+def test_a_refused_cached_slack_user_is_looked_up_again_next_time(
+    db: Database, slack: SlackServer
+) -> None:
+    with db.write() as session:
+        session.add(Person(name="Ada", email="ada@example.com", slack_user_id="UOLD"))
+    slack.gone["DOLD"] = "user_not_found"
+    queue(db, recipient="ada@example.com", due_at=NOW)
+    deliver_due(db, slack_gateways(slack), NOW)
+    (row,) = rows(db)
+    assert row.status == "failed" and "user_not_found" in (row.last_error or "")
+    with db.read() as session:
+        assert session.exec(select(Person)).one().slack_user_id is None
