@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 QUOTA_PAUSE_HOURS = 3
 AMBIGUOUS_RETRY_SECONDS = 30
 DIGEST_HEADING = "Opsdesk reminders"
+DIGEST_MAX_ITEMS = 10
 
 
 def worker_id() -> str:
@@ -131,7 +132,13 @@ class _Run:
                 groups.setdefault(row.recipient.lower(), []).append(row)
             else:
                 singles.append([row])
-        for group in [*groups.values(), *singles]:
+        # A digest holds at most DIGEST_MAX_ITEMS, so every item fits Slack's 50 blocks.
+        chunks = [
+            g[i : i + DIGEST_MAX_ITEMS]
+            for g in groups.values()
+            for i in range(0, len(g), DIGEST_MAX_ITEMS)
+        ]
+        for group in [*chunks, *singles]:
             if not self.slack_ok:
                 self._release(group, "Slack disconnected; waiting to reconnect")
                 continue

@@ -390,3 +390,15 @@ def test_a_refused_cached_slack_user_is_looked_up_again_next_time(
     assert row.status == "failed" and "user_not_found" in (row.last_error or "")
     with db.read() as session:
         assert session.exec(select(Person)).one().slack_user_id is None
+
+
+def test_a_long_digest_is_split_so_every_item_is_shown(db: Database, slack: SlackServer) -> None:
+    slack.users["ada@example.com"] = "UADA"
+    queue(db, 23, recipient="ada@example.com", due_at=NOW)
+    deliver_due(db, slack_gateways(slack), NOW)
+    posted = slack.posted("DADA")
+    assert len(posted) == 3
+    for message in posted:
+        shown = sum(1 for b in message["blocks"] if b["type"] == "section")
+        assert shown == len(outbox_ids_of(message["metadata"]))
+    assert {r.status for r in rows(db)} == {"sent"}
