@@ -68,6 +68,9 @@ def test_compute_terms_matches_the_literal_rule(
     assert (terms.current_term_end, terms.cancellation_deadline) == reference_terms(
         start, initial, renewal_type, renewal, notice, as_of
     )
+    # ``renewals`` is the k of the current term: its end is B_k - 1 day.
+    k_months = initial + terms.renewals * (renewal if renewal_type == "auto" else 0)
+    assert terms.current_term_end == start + relativedelta(months=k_months) - timedelta(days=1)
 
 
 @settings(max_examples=300, deadline=None)

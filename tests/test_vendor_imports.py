@@ -201,3 +201,26 @@ def test_import_records_cli_refusal_exits_2(
     path = write(tmp_path, "v.csv", "name,category,website\nX,other,javascript:alert(1)\n")
     assert cli.main(["import-records", "vendors", str(path)]) == 2
     assert "row 2" in capsys.readouterr().err
+
+
+def test_report_renewals_negative_within_is_a_usage_error(app_env: Database) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["report", "renewals", "--within", "-5"])
+    assert exit_info.value.code == 2
+
+
+def test_report_renewals_defaults_to_today_in_the_workspace_time_zone(
+    app_env: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.clock import today
+    from settings import get_settings
+
+    monkeypatch.setenv("OPSDESK_TIMEZONE", "Pacific/Kiritimati")
+    get_settings.cache_clear()
+    vid = make_vendor(app_env)
+    make_contract(app_env, vid, start_date=date(2024, 1, 1))
+    assert cli.main(["report", "renewals", "--format", "json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    deadline = date.fromisoformat(row["cancellation_deadline"])
+    assert row["days_to_deadline"] == (deadline - today()).days
+    get_settings.cache_clear()
