@@ -741,7 +741,7 @@ class Planner:
             "description": description,
             "starts_at": start.isoformat(),
             "ends_at": (start + timedelta(minutes=meeting.duration_minutes)).isoformat(),
-            "timezone": meeting.timezone if meeting.timezone else self.settings.timezone,
+            "timezone": str(tz.key),
             "attendees": attendees,
             "location": meeting.location,
         }
