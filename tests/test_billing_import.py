@@ -694,3 +694,11 @@ def test_invoice_issuer_alias_matches_when_publisher_and_provider_do_not(
     _import(db, path)
     assert billing_import.unmatched_names(db, ADMIN) == []
     assert [r["vendor"] for r in spend.report(db, ADMIN, ["vendor"])] == ["Scale AI"]
+
+
+def test_tabs_backslashes_and_unicode_survive_the_bulk_insert(db: Database, tmp_path: Path) -> None:
+    name = "a\tb\\c\\N ünïcode 🚀 '; DROP TABLE costline; --"
+    path = write_focus(tmp_path / "t.csv", [focus_row(ServiceName=name, Tags="NULL")])
+    _import(db, path)
+    line = _lines(db)[0]
+    assert (line.service_name, line.tags, line.team) == (name, "", "")
