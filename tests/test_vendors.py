@@ -301,3 +301,32 @@ def test_database_refuses_a_contract_row_for_a_missing_vendor(db: Database) -> N
         )
     with db.read() as s:
         assert s.exec(select(Contract)).first() is None
+
+
+def test_two_simultaneous_saves_from_the_same_form_keep_exactly_one(db: Database) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    vid = make_vendor(db)
+    cid = make_contract(db, vid)
+    opened = contracts.get_contract(db, ADMIN, cid)
+
+    def save(title: str) -> str:
+        data = ContractInput(
+            vendor_id=vid,
+            title=title,
+            start_date=opened.start_date,
+            initial_term_months=12,
+            renewal_type="none",
+            notice_days=30,
+        )
+        try:
+            contracts.update_contract(db, ADMIN, cid, data, expected_version=opened.version)
+        except StaleEdit:
+            return "stale"
+        return "saved"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(save, ["from A", "from B"]))
+    assert outcomes == ["saved", "stale"]
+    after = contracts.get_contract(db, ADMIN, cid)
+    assert after.version == opened.version + 1 and after.title in {"from A", "from B"}
