@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from services import outbox
+from services import connections, outbox
 from services.access import can
 from ui.auth import require_actor
 from ui.guard import allowed
-from ui.state import database
+from ui.state import database, settings
 from ui.text import md_escape
 
 ANY = "(any)"
@@ -20,6 +20,14 @@ st.title("Delivery log")
 
 with allowed():
     counts = outbox.status_counts(db, actor)
+    links = connections.connection_states(db, actor, settings())
+
+for link in links:
+    if link.state != "connected":
+        st.warning(
+            f"{link.label} is {link.state.replace('_', ' ')}: its notifications wait queued "
+            "and nothing is lost. See Settings."
+        )
 
 cols = st.columns(len(outbox.STATUSES))
 for col, status in zip(cols, outbox.STATUSES, strict=True):

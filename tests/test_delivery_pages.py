@@ -28,6 +28,8 @@ def test_delivery_log_empty_state_says_what_to_do(app_env: Database) -> None:
     at = run_page("delivery_log.py", actor("admin"))
     assert_no_exception(at)
     assert any("remind --once" in i.value for i in at.info)
+    # Neither Slack nor Google is configured in tests: the page says rows wait.
+    assert sum("wait queued" in w.value for w in at.warning) == 2
 
 
 def test_delivery_log_filters_by_status(app_env: Database) -> None:
