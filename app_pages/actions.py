@@ -104,6 +104,7 @@ if snapshot is None or snapshot["filters"] != filters:
                 "notes": r.notes,
                 "overdue": r.overdue,
                 "meeting": r.meeting,
+                "vendor": r.vendor,
                 "carried": r.carry_count,
                 "version": r.version,
             }
@@ -124,7 +125,7 @@ shown = frame.drop(columns=["version"])
 edited = st.data_editor(
     shown,
     key="actions_editor",
-    disabled=not editable or ["overdue", "meeting", "carried"],  # type: ignore[arg-type]
+    disabled=not editable or ["overdue", "meeting", "vendor", "carried"],  # type: ignore[arg-type]
     num_rows="fixed",
     width="stretch",
     column_config={
@@ -140,6 +141,7 @@ edited = st.data_editor(
         "notes": st.column_config.TextColumn("Notes"),
         "overdue": st.column_config.CheckboxColumn("Overdue"),
         "meeting": st.column_config.TextColumn("Meeting"),
+        "vendor": st.column_config.TextColumn("Vendor"),
         "carried": st.column_config.NumberColumn("Carried", help="times carried over"),
     },
 )
