@@ -35,7 +35,9 @@ def neutralise(value: Any) -> Any:
 def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
     """Rows as CSV text with ``columns`` in order, every text cell neutralised."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF as RFC 4180 says; it also makes csv quote a cell holding a bare carriage return,
+    # which a spreadsheet would otherwise read as a new row starting with that cell's tail.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([neutralise(c) for c in columns])
     for row in rows:
         writer.writerow([neutralise(row.get(c)) for c in columns])

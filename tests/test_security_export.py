@@ -33,12 +33,6 @@ def test_formula_looking_text_is_prefixed_with_an_apostrophe(payload: str) -> No
     assert rows[1][0] == "'" + payload
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services/export.py writes with lineterminator='\\n', so csv does not quote a "
-    "bare carriage return: the cell splits into a new row whose '=1+1' is not neutralised "
-    "(reported to the lead; fix: lineterminator='\\r\\n' or QUOTE_NONNUMERIC for text)",
-)
 @pytest.mark.parametrize("payload", ["\r=1+1", "note\r=1+1"])
 def test_a_carriage_return_cannot_start_an_unneutralised_row(payload: str) -> None:
     rows = _cells(to_csv([{"name": payload, "n": 1}], ["name", "n"]))
