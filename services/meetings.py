@@ -30,11 +30,11 @@ from db.models import (
     SeatPool,
     SupportTicket,
     Vendor,
-    VendorAlias,
 )
 from db.types import utcnow
 from services import audit, recurrence
 from services.access import Actor, can, require
+from services.billing_import import match_vendor, vendor_names
 from services.clock import today as workspace_today
 from services.money import format_money, totals_by_currency
 from services.people import StaleEdit, clean_email
@@ -187,19 +187,14 @@ def vendor_facts(
     facts.append(f"Open vendor tickets: {open_tickets}")
 
     if include_spend:
-        vendor = session.get(Vendor, vendor_id)
-        names = {
-            a.casefold()
-            for a in session.exec(
-                select(VendorAlias.alias).where(VendorAlias.vendor_id == vendor_id)
-            ).all()
-        }
-        if vendor is not None:
-            names.add(vendor.name.strip().casefold())
+        # The spend pages' matching rule: publisher, else provider, else invoice issuer.
+        names = vendor_names(session)
         start, end = _last_month(today)
         rows = session.exec(
-            select(
+            select(  # type: ignore[call-overload]
                 col(CostRollup.source_name),
+                col(CostRollup.provider),
+                col(CostRollup.invoice_issuer),
                 col(CostRollup.currency),
                 col(CostRollup.effective_cost),
             )
@@ -208,7 +203,9 @@ def vendor_facts(
         ).all()
         # Money is summed in Python: SQLite stores it as text.
         spent = totals_by_currency(
-            (cur, amount) for source, cur, amount in rows if source.strip().casefold() in names
+            (cur, amount)
+            for source, provider, issuer, cur, amount in rows
+            if (match_vendor(names, source, provider, issuer) or (None,))[0] == vendor_id
         )
         budgets = session.exec(
             select(Budget)
