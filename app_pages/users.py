@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from db.models import ROLES
 from services import users
 from ui.auth import require_actor
 from ui.guard import allowed
@@ -60,7 +59,7 @@ with st.form("add_user", clear_on_submit=True):
     cols = st.columns([3, 2, 1])
     email = cols[0].text_input("Email", placeholder="name@company.com")
     name = cols[1].text_input("Name (optional)")
-    role = cols[2].selectbox("Role", ROLES, help=ROLE_HELP)
+    role = cols[2].selectbox("Role", users.ROLES, help=ROLE_HELP)
     if st.form_submit_button("Add user", type="primary"):
         _run(lambda: users.add_user(db, actor, email, role, name=name or None), "User added.")
 
@@ -72,7 +71,11 @@ if rows:
     target = cols[0].selectbox("User", emails, key="users_target")
     current = by_email[target]
     new_role = cols[1].selectbox(
-        "Role", ROLES, index=ROLES.index(current.role), key=f"users_role_{target}", help=ROLE_HELP
+        "Role",
+        users.ROLES,
+        index=users.ROLES.index(current.role),
+        key=f"users_role_{target}",
+        help=ROLE_HELP,
     )
     buttons = st.columns(3)
     if buttons[0].button("Save role", disabled=new_role == current.role):
