@@ -659,3 +659,19 @@ def test_list_meetings_counts_open_action_items(db: Database) -> None:
     assert rows[0].id == first and rows[0].open_actions == 1 and rows[0].recurring
     assert rows[0].local_start.hour == 10 and rows[0].timezone == "Europe/Berlin"
     assert all(r.open_actions == 0 for r in rows[1:])
+
+
+def test_follow_up_ticket_done_resolves_it_and_a_lead_cannot(db: Database) -> None:
+    me = make_person(db, name="Val", email="va@example.com")
+    ticket = make_ticket(db, make_vendor(db), owner_id=me)
+    with pytest.raises(NotAllowed):
+        followups.mark_done(db, LEAD, "ticket", ticket)
+    followups.mark_done(db, VA, "ticket", ticket)
+    assert followups.my_follow_ups(db, VA, today=TODAY).items == []
+    with db.read() as s:
+        from db.models import SupportTicket
+
+        row = s.get(SupportTicket, ticket)
+        assert row is not None and row.status == "resolved" and row.version == 2
+    with pytest.raises(ValueError, match="renewal"):
+        followups.mark_done(db, VA, "renewal", 1)
