@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     renewal_meeting_days: int = Field(
         default=45, description="days before a deadline to schedule a renewal decision meeting"
     )
+    app_url: str = Field(
+        default="http://localhost:8501", description="where people open Opsdesk (message links)"
+    )
     worker_poll_seconds: float = Field(default=30.0, description="pause between worker runs")
 
     @field_validator("timezone")

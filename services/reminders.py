@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -74,21 +73,24 @@ DEFAULT_RULES: dict[str, tuple[str, str, str]] = {
     "meeting_invite": ("", "google_calendar", "invite, update and cancel in Google Calendar"),
     "budget_threshold": ("", "slack", "budget thresholds crossed (queued by the spend engine)"),
 }
-# record type -> the page's url_path in ui/navigation.py
-RECORD_PATHS = {
-    "action_item": "actions",
-    "contract": "renewals",
-    "ticket": "tickets",
-    "meeting": "meetings",
+# record type -> (the page's url_path in ui/navigation.py, the query parameter it reads)
+RECORD_PAGES: dict[str, tuple[str, str | None]] = {
+    "action_item": ("follow-ups", None),
+    "contract": ("renewals", None),
+    "ticket": ("tickets", None),
+    "meeting": ("meetings", "meeting"),
+    "budget": ("budgets", None),
 }
 
 
 def app_url() -> str:
-    return os.environ.get("OPSDESK_APP_URL", "http://localhost:8501").rstrip("/")
+    return get_settings().app_url.rstrip("/")
 
 
 def record_link(record_type: str, record_id: int) -> str:
-    return f"{app_url()}/{RECORD_PATHS.get(record_type, record_type)}?id={record_id}"
+    path, param = RECORD_PAGES.get(record_type, (record_type, None))
+    query = f"?{param}={record_id}" if param else ""
+    return f"{app_url()}/{path}{query}"
 
 
 # --- working days and send times -------------------------------------------------------

@@ -47,7 +47,7 @@ def test_delivery_log_refuses_other_roles(app_env: Database, role: str) -> None:
 
 
 def test_settings_shows_connections_off_and_queues_a_test_message(app_env: Database) -> None:
-    at = run_page("settings.py", actor("admin"))
+    at = run_page("admin_settings.py", actor("admin"))
     assert_no_exception(at)
     assert sum("Off (not configured)" in m.value for m in at.markdown) == 2
     at.text_input(key="test_target").input("C0123ABCD")
@@ -68,7 +68,7 @@ def test_settings_shows_a_disconnected_reason_as_text(
     monkeypatch.setenv("OPSDESK_SLACK_BOT_TOKEN", "xoxb-x")
     get_settings.cache_clear()
     connections.set_state(app_env, "slack", "disconnected", f"token_revoked {XSS}")
-    at = run_page("settings.py", actor("admin"))
+    at = run_page("admin_settings.py", actor("admin"))
     assert_no_exception(at)
     assert any("Disconnected" in m.value for m in at.markdown)
     assert any(XSS in t.value for t in at.text)
@@ -76,7 +76,7 @@ def test_settings_shows_a_disconnected_reason_as_text(
 
 
 def test_settings_lists_the_default_reminder_rules(app_env: Database) -> None:
-    at = run_page("settings.py", actor("admin"))
+    at = run_page("admin_settings.py", actor("admin"))
     assert_no_exception(at)
     (editor,) = at.dataframe
     assert {"action_item", "contract", "meeting_invite"} <= set(editor.value["Kind"])
@@ -85,5 +85,5 @@ def test_settings_lists_the_default_reminder_rules(app_env: Database) -> None:
 
 
 def test_settings_refuses_non_admins(app_env: Database) -> None:
-    at = run_page("settings.py", actor("va"))
+    at = run_page("admin_settings.py", actor("va"))
     assert at.error

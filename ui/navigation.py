@@ -52,7 +52,7 @@ PAGES: list[PageSpec] = [
     PageSpec("audit.py", "Audit", ":material/history:", "Admin", "audit.read", "audit"),
     PageSpec("delivery_log.py", "Delivery log", ":material/outbox:", "Admin", "outbox.read",
              "delivery-log"),
-    PageSpec("settings.py", "Settings", ":material/settings:", "Admin", "settings.manage",
+    PageSpec("admin_settings.py", "Settings", ":material/settings:", "Admin", "settings.manage",
              "settings"),
 ]
 
