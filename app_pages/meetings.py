@@ -327,6 +327,27 @@ if editable:
         ):
             st.rerun()
 
+if editable:
+    with allowed():
+        template_choices = {t.id: t.name for t in meetings.list_templates(db, actor) if t.id}
+    t1, t2 = st.columns([3, 1])
+    chosen_template = t1.selectbox(
+        "Add the items of an agenda template",
+        list(template_choices),
+        format_func=lambda i: template_choices[i],
+        key="agenda_template_pick",
+    )
+    if (
+        t2.button("Add template items", key="agenda_template_apply")
+        and chosen_template is not None
+        and _do(
+            lambda: meetings.apply_template(db, actor, meeting.id or 0, chosen_template),
+            "Template items added",
+        )
+        is not None
+    ):
+        st.rerun()
+
 st.subheader("Action items")
 if detail.actions:
     st.dataframe(

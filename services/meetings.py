@@ -899,3 +899,33 @@ def contract_choices(db: Database, actor: Actor) -> list[tuple[int, int, str]]:
             .order_by(col(Vendor.name), col(Contract.title))
         ).all()
         return [(c.id or 0, c.vendor_id, f"{name} · {c.title}") for c, name in rows]
+
+
+def apply_template(db: Database, actor: Actor, meeting_id: int, template_id: int) -> int:
+    """Append a template's items to a meeting's agenda, skipping topics already on it."""
+    require(db, actor, "meetings.edit", record_type="meeting", record_id=meeting_id)
+    with db.write() as s:
+        if s.get(Meeting, meeting_id) is None:
+            raise ValueError(f"no meeting {meeting_id}")
+        existing = s.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id)).all()
+        titles = {a.title for a in existing}
+        position = max((a.position for a in existing), default=-1) + 1
+        added = 0
+        for line in _template_items(s, template_id):
+            if line[:300] in titles:
+                continue
+            item = AgendaItem(meeting_id=meeting_id, position=position, title=line[:300])
+            s.add(item)
+            s.flush()
+            audit.record(
+                s,
+                actor,
+                "create",
+                "agendaitem",
+                item.id,
+                after=audit.snapshot(item),
+                detail=f"from template {template_id}",
+            )
+            position += 1
+            added += 1
+        return added

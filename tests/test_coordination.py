@@ -675,3 +675,25 @@ def test_follow_up_ticket_done_resolves_it_and_a_lead_cannot(db: Database) -> No
         assert row is not None and row.status == "resolved" and row.version == 2
     with pytest.raises(ValueError, match="renewal"):
         followups.mark_done(db, VA, "renewal", 1)
+
+
+def test_apply_template_appends_missing_topics_only(db: Database) -> None:
+    template = meetings.create_template(db, VA, "Mine", "Budget\n\nRisks\n")
+    m = meetings.create_meeting(
+        db, VA, title="x", timezone="UTC", starts_at=datetime(2026, 12, 1, tzinfo=UTC)
+    )
+    meetings.add_agenda_item(db, VA, m.id or 0, "Budget")
+    assert meetings.apply_template(db, VA, m.id or 0, template.id or 0) == 1
+    assert [a.title for a in meetings.meeting_detail(db, VA, m.id or 0).agenda] == [
+        "Budget",
+        "Risks",
+    ]
+    with pytest.raises(ValueError, match="already exists"):
+        meetings.create_template(db, VA, "Mine", "x")
+
+
+def test_action_filters_are_bound_parameters_not_sql(db: Database) -> None:
+    make_action(db, "a")
+    assert actions.list_actions(db, VA, owner_email="x') OR 1=1 --", today=TODAY) == []
+    with pytest.raises(ValueError, match="unknown status"):
+        actions.list_actions(db, VA, status="open' OR '1'='1", today=TODAY)

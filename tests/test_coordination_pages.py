@@ -290,3 +290,15 @@ def test_finance_reaching_a_coordination_page_by_url_is_refused(
     assert_no_exception(at)
     assert "Not allowed" in at.error[0].value
     assert not at.dataframe and not at.data_editor
+
+
+def test_meeting_page_adds_template_items_to_an_existing_agenda(app_env: Database) -> None:
+    m = meetings.create_meeting(
+        app_env, VA, title="Sync", timezone="UTC", starts_at=datetime.now(UTC) + timedelta(days=1)
+    )
+    at = run_page("meetings.py", VA, query={"meeting": str(m.id)})
+    at.selectbox(key="agenda_template_pick").select_index(0)  # Renewal decision
+    at.button(key="agenda_template_apply").click().run()
+    assert_no_exception(at)
+    labels = [md_unescape(e.label) for e in at.expander]
+    assert "Alternatives considered" in labels
