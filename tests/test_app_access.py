@@ -216,3 +216,21 @@ def test_proxy_mode_without_the_header_is_refused(
     assert_no_exception(at)
     assert "not registered" in at.warning[0].value
     assert at.session_state["_actor"] is None
+
+
+@pytest.mark.parametrize(
+    ("values", "email"),
+    [
+        (["ana@example.com"], "ana@example.com"),
+        ([" ana@example.com "], "ana@example.com"),
+        ([], None),
+        ([""], None),
+        (["evil@example.com", "ana@example.com"], None),  # the client's header and the proxy's
+        (["evil@example.com, ana@example.com"], None),
+        (["ana@example.com admin@example.com"], None),
+    ],
+)
+def test_proxy_header_must_carry_exactly_one_address(values: list[str], email: str | None) -> None:
+    from ui.auth import email_from_proxy_header
+
+    assert email_from_proxy_header(values) == email

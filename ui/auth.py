@@ -35,6 +35,20 @@ class SignIn:
     misconfigured: str | None = None  # why sign-in cannot work with this configuration
 
 
+def email_from_proxy_header(values: list[str]) -> str | None:
+    """The email a proxy header carries, or None unless it is exactly one plain address.
+
+    A header sent twice (the client's own plus the proxy's) or a comma-separated list means
+    the proxy did not replace what the client sent: trust neither.
+    """
+    if len(values) != 1:
+        return None
+    value = values[0].strip()
+    if not value or "," in value or any(ch.isspace() for ch in value):
+        return None
+    return value
+
+
 def _oidc_configured() -> bool:
     try:
         return "auth" in st.secrets
@@ -48,8 +62,8 @@ def presented_email() -> SignIn:
     if cfg.auth_mode == "local":
         return SignIn(actor=None, email=cfg.local_admin_email)
     if cfg.auth_mode == "proxy":
-        value = st.context.headers.get(cfg.auth_proxy_header)
-        return SignIn(actor=None, email=(value or "").strip() or None)
+        values = st.context.headers.get_all(cfg.auth_proxy_header)
+        return SignIn(actor=None, email=email_from_proxy_header(values))
     if not st.user.get("is_logged_in"):
         if not _oidc_configured():
             return SignIn(
