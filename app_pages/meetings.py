@@ -43,7 +43,7 @@ def _do(change, done: str):  # type: ignore[no-untyped-def]
             st.error(md_escape(exc))
             return None
     st.toast(done)
-    return result
+    return True if result is None else result
 
 
 def _open(meeting_id: int | None) -> None:
@@ -278,6 +278,70 @@ if editable:
             )
         ):
             st.rerun()
+if editable:
+    with st.expander("Reschedule or change attendees"):
+        with st.form(f"meeting_move_{meeting.version}"):
+            r1, r2, r3 = st.columns(3)
+            new_day = r1.date_input("Date", value=detail.local_start.date(), key="move_date")
+            new_time = r2.time_input("Time", value=detail.local_start.time(), key="move_time")
+            new_minutes = r3.number_input(
+                "Minutes", 5, 24 * 60, meeting.duration_minutes, step=5, key="move_duration"
+            )
+            st.caption(f"Time zone: {md_escape(meeting.timezone)}")
+            if st.form_submit_button("Reschedule", key="move_submit") and _do(
+                lambda: meetings.reschedule_meeting(
+                    db,
+                    actor,
+                    meeting.id or 0,
+                    starts_at=recurrence.localize(
+                        datetime.combine(new_day, new_time), recurrence.zone(meeting.timezone)
+                    ),
+                    duration_minutes=int(new_minutes),
+                    expected_version=meeting.version,
+                ),
+                "Rescheduled",
+            ):
+                st.rerun()
+        with allowed():
+            directory = people.list_people(db, actor) if can(actor, "people.read") else []
+        invited = {e for _, e in detail.attendees}
+        candidates = {p.id: f"{p.name} <{p.email}>" for p in directory if p.email not in invited}
+        with st.form("meeting_invite", clear_on_submit=True):
+            more = st.multiselect(
+                "Invite people",
+                list(candidates),
+                format_func=lambda i: candidates[i],
+                key="invite_people",
+            )
+            outside_more = st.text_input(
+                "Invite outside emails (comma separated)", key="invite_outside"
+            )
+            if (
+                st.form_submit_button("Invite", key="invite_submit")
+                and _do(
+                    lambda: meetings.add_attendees(
+                        db,
+                        actor,
+                        meeting.id or 0,
+                        meetings.Attendees(tuple(more), tuple(outside_more.split(","))),
+                    ),
+                    "Invited",
+                )
+                is not None
+            ):
+                st.rerun()
+        if invited:
+            u1, u2 = st.columns([3, 1])
+            gone = u1.selectbox("Remove an attendee", sorted(invited), key="uninvite_pick")
+            if (
+                u2.button("Remove", key="uninvite_submit")
+                and gone
+                and _do(
+                    lambda: meetings.remove_attendee(db, actor, meeting.id or 0, gone), "Removed"
+                )
+                is not None
+            ):
+                st.rerun()
 if message := st.session_state.pop("carry_message", None):
     st.success(message)
 

@@ -929,3 +929,98 @@ def apply_template(db: Database, actor: Actor, meeting_id: int, template_id: int
             position += 1
             added += 1
         return added
+
+
+def reschedule_meeting(
+    db: Database,
+    actor: Actor,
+    meeting_id: int,
+    *,
+    starts_at: datetime,
+    duration_minutes: int,
+    expected_version: int,
+) -> Meeting:
+    """Move one meeting; a calendar event already sent is updated by the reminders planner."""
+    require(db, actor, "meetings.edit", record_type="meeting", record_id=meeting_id)
+    if not 1 <= duration_minutes <= 24 * 60:
+        raise ValueError("a meeting lasts between 1 minute and 24 hours")
+    start = _aware(starts_at)
+    with db.write() as s:
+        meeting = s.get(Meeting, meeting_id)
+        if meeting is None:
+            raise ValueError(f"no meeting {meeting_id}")
+        if meeting.version != expected_version:
+            raise StaleEdit(
+                "The meeting was changed by someone else since you opened it; "
+                "their change was kept."
+            )
+        if meeting.series_id is not None:
+            clash = _occurrence(s, meeting.series_id, start)
+            if clash is not None and clash.id != meeting_id:
+                raise ValueError("another meeting of this series already starts then")
+        before = audit.snapshot(meeting)
+        meeting.starts_at = start
+        meeting.duration_minutes = duration_minutes
+        meeting.version += 1
+        meeting.updated_at = utcnow()
+        s.add(meeting)
+        audit.record(
+            s,
+            actor,
+            "update",
+            "meeting",
+            meeting_id,
+            before=before,
+            after=audit.snapshot(meeting),
+            detail="rescheduled",
+        )
+        return meeting
+
+
+def add_attendees(db: Database, actor: Actor, meeting_id: int, attendees: Attendees) -> int:
+    """Invite more people or outside emails; someone already invited is skipped."""
+    require(db, actor, "meetings.edit", record_type="meeting", record_id=meeting_id)
+    with db.write() as s:
+        if s.get(Meeting, meeting_id) is None:
+            raise ValueError(f"no meeting {meeting_id}")
+        invited = set(
+            s.exec(
+                select(MeetingAttendee.email).where(MeetingAttendee.meeting_id == meeting_id)
+            ).all()
+        )
+        people_ids = tuple(
+            pid
+            for pid in attendees.person_ids
+            if (p := s.get(Person, pid)) is None or p.email not in invited
+        )
+        emails = tuple(
+            e for e in attendees.outside_emails if e.strip() and clean_email(e) not in invited
+        )
+        _add_attendees(s, meeting_id, Attendees(people_ids, emails))
+        s.flush()
+        added = len(
+            set(
+                s.exec(
+                    select(MeetingAttendee.email).where(MeetingAttendee.meeting_id == meeting_id)
+                ).all()
+            )
+            - invited
+        )
+        audit.record(
+            s, actor, "update", "meeting", meeting_id, detail=f"invited {added} attendee(s)"
+        )
+        return added
+
+
+def remove_attendee(db: Database, actor: Actor, meeting_id: int, email: str) -> None:
+    require(db, actor, "meetings.edit", record_type="meeting", record_id=meeting_id)
+    with db.write() as s:
+        row = s.exec(
+            select(MeetingAttendee)
+            .where(MeetingAttendee.meeting_id == meeting_id)
+            .where(MeetingAttendee.email == email.strip().lower())
+        ).first()
+        if row is None:
+            raise ValueError(f"{email} is not invited")
+        s.delete(row)
+        audit.record(s, actor, "delete", "meetingattendee", row.id, before=audit.snapshot(row))

@@ -697,3 +697,37 @@ def test_action_filters_are_bound_parameters_not_sql(db: Database) -> None:
     assert actions.list_actions(db, VA, owner_email="x') OR 1=1 --", today=TODAY) == []
     with pytest.raises(ValueError, match="unknown status"):
         actions.list_actions(db, VA, status="open' OR '1'='1", today=TODAY)
+
+
+def test_reschedule_and_attendee_changes(db: Database) -> None:
+    pid = make_person(db, name="Ana", email="ana@example.com")
+    sid, first = _weekly_series(db)
+    moved = meetings.reschedule_meeting(
+        db,
+        VA,
+        first,
+        starts_at=datetime(2026, 11, 24, 14, 0, tzinfo=BERLIN),
+        duration_minutes=45,
+        expected_version=1,
+    )
+    assert moved.starts_at.astimezone(BERLIN).hour == 14 and moved.duration_minutes == 45
+    with pytest.raises(people.StaleEdit):
+        meetings.reschedule_meeting(
+            db,
+            VA,
+            first,
+            starts_at=datetime(2026, 11, 24, tzinfo=UTC),
+            duration_minutes=30,
+            expected_version=1,
+        )
+    second = meetings.list_meetings(db, VA)[1]
+    with pytest.raises(ValueError, match="already starts"):
+        meetings.reschedule_meeting(
+            db, VA, first, starts_at=second.starts_at, duration_minutes=30, expected_version=2
+        )
+    added = meetings.add_attendees(db, VA, first, meetings.Attendees((pid,), ("G@x.example",)))
+    assert added == 2
+    assert meetings.add_attendees(db, VA, first, meetings.Attendees((pid,), ("g@x.example",))) == 0
+    meetings.remove_attendee(db, VA, first, "g@x.example")
+    assert meetings.meeting_detail(db, VA, first).attendees == [("Ana", "ana@example.com")]
+    assert sid

@@ -302,3 +302,27 @@ def test_meeting_page_adds_template_items_to_an_existing_agenda(app_env: Databas
     assert_no_exception(at)
     labels = [md_unescape(e.label) for e in at.expander]
     assert "Alternatives considered" in labels
+
+
+def test_meeting_page_reschedules_and_invites(app_env: Database) -> None:
+    make_person(app_env, name=XSS, email="ana@example.com")
+    m = meetings.create_meeting(
+        app_env,
+        VA,
+        title="Sync",
+        timezone="Europe/Berlin",
+        starts_at=datetime(2030, 3, 30, 8, 0, tzinfo=UTC),
+    )
+    at = run_page("meetings.py", VA, query={"meeting": str(m.id)})
+    at.multiselect(key="invite_people").select(at.multiselect(key="invite_people").options[0])
+    at.text_input(key="invite_outside").input("guest@vendor.example")
+    at.button(key="invite_submit").click().run()
+    assert_no_exception(at)
+    at.date_input(key="move_date").set_value(date(2030, 3, 31))
+    at.button(key="move_submit").click().run()
+    assert_no_exception(at)
+    _no_raw_html(at)
+    detail = meetings.meeting_detail(app_env, VA, m.id or 0)
+    # 09:00 CET on 30 March; moved across the clock change it stays 09:00, now CEST.
+    assert detail.local_start.isoformat() == "2030-03-31T09:00:00+02:00"
+    assert [e for _, e in detail.attendees] == ["ana@example.com", "guest@vendor.example"]
