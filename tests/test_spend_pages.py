@@ -169,7 +169,13 @@ def test_imports_page_undo_and_one_click_mapping(app_env: Database, tmp_path: Pa
     vendor_id = make_vendor(app_env, "OpenAI")
     path = write_focus(
         tmp_path / "f.csv",
-        [focus_row(PublisherName="OpenAI, L.L.C.", ProviderName="OpenAI, L.L.C.")],
+        [
+            focus_row(
+                PublisherName="OpenAI, L.L.C.",
+                ProviderName="OpenAI, L.L.C.",
+                InvoiceIssuerName="OpenAI, L.L.C.",
+            )
+        ],
     )
     billing_import.import_files(app_env, ADMIN, [path])
     at = run_page("imports.py", actor("finance"))
