@@ -20,6 +20,7 @@ from services.access import Actor, can, require
 from services.clock import now_utc
 from services.clock import today as workspace_today
 from services.people import person_for_email
+from services.tickets import ticket_views
 from settings import get_settings
 
 RENEWAL_WINDOW_DAYS = 30
@@ -80,12 +81,6 @@ def _bucket_for_date(due: date | None, today: date) -> str:
         return "this_week"
     return "later"
 
-
-def sla_deadline(ticket: SupportTicket, sla_hours: int | None) -> datetime | None:
-    if not sla_hours:
-        return None
-    since = ticket.last_vendor_update_at or ticket.opened_at
-    return since + timedelta(hours=sla_hours)
 
 
 def sort_key(item: FollowUp) -> tuple[int, date, int, int]:
@@ -179,15 +174,16 @@ def my_follow_ups(
                 )
 
         if can(actor, "tickets.read"):
-            for t, vendor, sla in s.exec(
-                select(SupportTicket, Vendor.name, Contract.sla_hours)
-                .join(Vendor, col(Vendor.id) == SupportTicket.vendor_id)
-                .join(Contract, col(Contract.id) == SupportTicket.contract_id, isouter=True)
-                .where(SupportTicket.owner_id == person.id)
-                .where(col(SupportTicket.status).in_(OPEN_TICKET_STATUSES))
-            ).all():
-                deadline = sla_deadline(t, sla)
-                past = deadline is not None and deadline < now
+            mine = list(
+                s.exec(
+                    select(SupportTicket)
+                    .where(SupportTicket.owner_id == person.id)
+                    .where(col(SupportTicket.status).in_(OPEN_TICKET_STATUSES))
+                )
+            )
+            for t in ticket_views(s, mine):
+                deadline = t.sla_due_at
+                past = t.past_sla(now)
                 due = deadline.astimezone(tz).date() if deadline else None
                 if past:
                     bucket = "overdue"
@@ -201,8 +197,8 @@ def my_follow_ups(
                 items.append(
                     FollowUp(
                         "ticket",
-                        t.id or 0,
-                        f"{vendor} ticket {t.vendor_ticket_id}: {t.title}",
+                        t.id,
+                        f"{t.vendor_name} ticket {t.vendor_ticket_id}: {t.title}",
                         due,
                         bucket,
                         detail,

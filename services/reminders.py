@@ -40,6 +40,7 @@ from integrations.google_calendar import event_id_for
 from services import audit, outbox
 from services.access import Actor, require
 from services.terms import Terms, compute_terms
+from services.tickets import ticket_views
 from settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -526,23 +527,14 @@ class Planner:
     def tickets(self) -> None:
         if not self.rules.get("ticket_sla").enabled:
             return
-        rows = self.session.exec(
-            select(SupportTicket, Contract)
-            .join(Contract, col(Contract.id) == col(SupportTicket.contract_id))
-            .where(
-                col(SupportTicket.status).in_(OPEN_TICKET_STATUSES),
-                col(Contract.sla_hours).is_not(None),
+        open_tickets = list(
+            self.session.exec(
+                select(SupportTicket).where(col(SupportTicket.status).in_(OPEN_TICKET_STATUSES))
             )
-        ).all()
-        for ticket, contract in rows:
-            assert ticket.id is not None and contract.sla_hours is not None
-            opened = (
-                ticket.opened_at
-                if ticket.opened_at.tzinfo
-                else ticket.opened_at.replace(tzinfo=UTC)
-            )
-            breach = opened + timedelta(hours=contract.sla_hours)
-            if breach > self.now:
+        )
+        for ticket in ticket_views(self.session, open_tickets):
+            breach = ticket.sla_due_at
+            if breach is None or breach > self.now:
                 continue
             rule = self.rules.get("ticket_sla", "ticket", ticket.id)
             for target in self.targets(rule, ticket.owner_id):
@@ -561,8 +553,9 @@ class Planner:
                     recipient=target.recipient,
                     subject=f"Vendor ticket past its SLA: {ticket.vendor_ticket_id} {ticket.title}",
                     body=(
-                        f"Opened {opened:%Y-%m-%d %H:%M} UTC; the SLA of {contract.sla_hours} "
-                        f"hours ran out {breach:%Y-%m-%d %H:%M} UTC. Severity {ticket.severity}."
+                        f"{ticket.vendor_name} ticket opened {ticket.opened_at:%Y-%m-%d %H:%M} "
+                        f"UTC; the SLA of {ticket.sla_hours} hours ran out "
+                        f"{breach:%Y-%m-%d %H:%M} UTC. Severity {ticket.severity}."
                     ),
                     payload={"link": record_link("ticket", ticket.id)},
                     due_at=send_time(day, target.tz),

@@ -114,7 +114,8 @@ def _sla_contracts(
     return out
 
 
-def _views(s: Session, tickets: list[SupportTicket]) -> list[TicketView]:
+def ticket_views(s: Session, tickets: list[SupportTicket]) -> list[TicketView]:
+    """Tickets with their SLA and escalation path: the one SLA rule every caller uses."""
     vendors = (
         {
             v.id: v.name
@@ -170,7 +171,7 @@ def list_tickets(
             query = query.where(SupportTicket.vendor_id == vendor_id)
         if open_only:
             query = query.where(col(SupportTicket.status).in_(OPEN_STATUSES))
-        return _views(s, list(s.exec(query)))
+        return ticket_views(s, list(s.exec(query)))
 
 
 def overdue_tickets(
@@ -195,7 +196,7 @@ def overdue_tickets(
             if person is None:
                 return []
             query = query.where(SupportTicket.owner_id == person.id)
-        views = _views(s, list(s.exec(query)))
+        views = ticket_views(s, list(s.exec(query)))
     late = [v for v in views if v.past_sla(now)]
     return sorted(late, key=lambda v: (v.sla_due_at or now, v.id))
 

@@ -415,8 +415,10 @@ def test_follow_up_queue_order_and_sources(db: Database) -> None:
         ("today", "today low"),
         ("this_week", "this week"),
         ("this_week", "Renewal decision"),
-        ("waiting", "waiting"),
+        # The ticket has no contract of its own; the vendor's contract SLA (24 h) applies,
+        # so it is due tomorrow, before the waiting action item.
         ("waiting", "Acme AI ticket WAIT"),
+        ("waiting", "waiting"),
         ("later", "later"),
     ]
     assert queue.items[1].flagged and not queue.items[0].flagged
