@@ -184,6 +184,20 @@ if mappings:
         pd.DataFrame([{"name": m.name, "spec": m.spec, "by": m.created_by} for m in mappings]),
         hide_index=True,
     )
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        by_id = {m.id: m.name for m in mappings}
+        doomed = st.selectbox(
+            "Delete a mapping", list(by_id), format_func=lambda m: by_id[m], key="mapping_delete"
+        )
+        if st.button("Delete mapping", icon=":material/delete:") and doomed is not None:
+            with allowed():
+                try:
+                    billing_import.delete_mapping(db, actor, doomed)
+                except ValueError as exc:
+                    st.error(md_escape(exc))
+                else:
+                    st.toast("Mapping deleted")
+                    st.rerun()
 with st.form("mapping_form"):
     name = st.text_input("Mapping name")
     column_cols = st.columns(3)

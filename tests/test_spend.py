@@ -412,3 +412,21 @@ def test_cli_report_spend_json_and_csv(
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "service,currency,billed_cost,effective_cost"
     assert "'=cmd|' /C calc'!A0,USD,0.20,-0.05" in lines
+
+
+def test_yearly_budget_period_starts_in_the_budgets_start_month() -> None:
+    budget = Budget(
+        name="FY",
+        scope="team",
+        team_id=1,
+        period="yearly",
+        amount=Decimal(1),
+        starts_on=date(2025, 4, 1),
+    )
+    assert budgets.period_bounds(budget, date(2026, 3, 31)) == (date(2025, 4, 1), date(2026, 4, 1))
+    assert budgets.period_bounds(budget, date(2026, 4, 1)) == (date(2026, 4, 1), date(2027, 4, 1))
+    budget.period = "monthly"
+    assert budgets.period_bounds(budget, date(2026, 12, 31)) == (
+        date(2026, 12, 1),
+        date(2027, 1, 1),
+    )

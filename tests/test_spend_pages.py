@@ -278,3 +278,17 @@ def test_cached_spend_is_not_served_to_a_user_without_permission(app_env: Databa
     assert_no_exception(second)
     assert not second.metric and not second.dataframe
     assert any("Not allowed" in str(e.value) for e in second.error)
+
+
+def test_imports_page_deletes_an_unused_mapping(app_env: Database) -> None:
+    billing_import.save_mapping(
+        app_env,
+        ADMIN,
+        "Old",
+        {"charge_date": "D", "billed_cost": "A"},
+        {"currency": "USD", "provider": "X"},
+    )
+    at = run_page("imports.py", ADMIN)
+    next(b for b in at.button if b.label == "Delete mapping").click().run()
+    assert_no_exception(at)
+    assert billing_import.list_mappings(app_env, ADMIN) == []
