@@ -39,7 +39,7 @@ from db.models import (
     VendorContact,
     metadata,
 )
-from services import audit
+from services import audit, meetings
 from services.access import Actor, require
 from services.clock import today as workspace_today
 from services.terms import add_months
@@ -162,8 +162,13 @@ def load(
             "the workspace already has records; run `opsdesk demo --reset` to replace them"
         )
     with db.write() as session:
-        counts = _seed(session, day)
+        counts, last_meetings = _seed(session, day)
         audit.record(session, actor, "create", "demo", None, detail=f"demo workspace {counts}")
+    # The next meeting of each series comes from the real carry-over, so it opens with the
+    # previous meeting's unfinished agenda items and open action items marked as carried.
+    for meeting_id in last_meetings:
+        meetings.open_next_meeting(db, actor, meeting_id, today=day)
+        counts["meetings"] += 1
     counts.update(_seed_billing(db, actor, day))
     return counts
 
@@ -177,7 +182,8 @@ def _seed_billing(db: Database, actor: Actor, day: date) -> dict[str, int]:
     return {"billing rows": int(module.seed(db, actor, day))}
 
 
-def _seed(session: Session, day: date) -> dict[str, int]:
+def _seed(session: Session, day: date) -> tuple[dict[str, int], list[int]]:
+    """Every record but billing; returns counts and the last past meeting of each series."""
     rng = random.Random(SEED)
     tz = get_settings().tz
     now = datetime.now(UTC)
@@ -639,20 +645,15 @@ def _seed(session: Session, day: date) -> dict[str, int]:
         ),
         ("Labeling vendor quality", "Scale AI batch 14 below spec; ticket open.", ""),
     ]
-    meetings = 0
+    meeting_count = 0
     last_past: dict[int, Meeting] = {}
-    for series, agenda, count_after in [(sync, sync_agenda, 2), (review, review_agenda, 1)]:
+    for series, agenda in [(sync, sync_agenda), (review, review_agenda)]:
         local_first = series.first_starts_at.astimezone(tz).replace(tzinfo=None)
         rule = rrulestr(series.rrule, dtstart=local_first)
-        until = datetime.combine(day + timedelta(days=40), time(23, 59))
-        future_seen = 0
+        until = datetime.combine(day - timedelta(days=1), time(23, 59))
         for local in rule.between(local_first, until, inc=True):
             starts = local.replace(tzinfo=tz).astimezone(UTC)
-            past = local.date() < day
-            if not past:
-                future_seen += 1
-                if future_seen > count_after:
-                    break
+            past = True
             meeting = Meeting(
                 series_id=series.id,
                 title=series.title,
@@ -666,7 +667,7 @@ def _seed(session: Session, day: date) -> dict[str, int]:
             )
             session.add(meeting)
             session.flush()
-            meetings += 1
+            meeting_count += 1
             for person in attendees:
                 session.add(
                     MeetingAttendee(
@@ -687,7 +688,7 @@ def _seed(session: Session, day: date) -> dict[str, int]:
                 )
             if past:
                 last_past[series.id or 0] = meeting
-    counts["meetings"] = meetings
+    counts["meetings"] = meeting_count
 
     # Action items: overdue, due this week, waiting, blocked, and done over the last 8 weeks.
     sync_meeting = last_past.get(sync.id or 0)
@@ -917,4 +918,4 @@ def _seed(session: Session, day: date) -> dict[str, int]:
             )
         )
     counts["budgets"] = 7
-    return counts
+    return counts, [_id(m) for m in last_past.values()]
