@@ -29,7 +29,9 @@ if settings.env == "development":
 gate = sign_in()
 actor = gate.actor
 
-if actor is None:
+
+def _gate_page() -> None:
+    """All a refused identity sees, whatever URL it opened."""
     st.title("Opsdesk")
     if gate.misconfigured:
         st.error(gate.misconfigured)
@@ -44,6 +46,17 @@ if actor is None:
         )
         if settings.auth_mode == "oidc":
             st.button("Sign out", on_click=st.logout)
+
+
+if actor is None:
+    # A navigation with no visible page replaces any menu the browser still shows from before
+    # a deactivation; every known URL lands on the gate instead of "page not found".
+    gate_pages = [st.Page(_gate_page, title="Opsdesk", url_path="sign-in", default=True)]
+    gate_pages += [
+        st.Page(_gate_page, title=spec.title, url_path=spec.url_path, visibility="hidden")
+        for spec in PAGES
+    ]
+    st.navigation(gate_pages, position="hidden").run()
     st.stop()
 
 

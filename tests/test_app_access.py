@@ -159,6 +159,8 @@ def test_a_user_deactivated_mid_session_is_refused_on_the_next_rerun(oidc_app: D
     at.run()
     assert "not registered" in at.warning[0].value
     assert at.session_state["_actor"] is None
+    # The menu of before is replaced: no page script is reachable any more.
+    assert not [i for i in at._registered_pages.values() if i.get("script_path")]
 
 
 def test_a_role_change_applies_on_the_next_rerun(oidc_app: Database) -> None:
