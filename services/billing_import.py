@@ -29,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from db.engine import Database
@@ -177,50 +178,57 @@ def import_files(
     results: list[FileResult] = []
     batch_ids: list[int] = []
     seen: set[str] = set()
-    with db.write() as session:
-        for source, sha in zip(sources, hashes, strict=True):
-            earlier = session.exec(
-                select(BillingImport)
-                .where(BillingImport.sha256 == sha)
-                .where(BillingImport.status == "active")
-            ).first()
-            if earlier is not None or sha in seen:
-                skipped = earlier.rows_read if earlier is not None else 0
-                when = (
-                    f"import #{earlier.id} on {earlier.imported_at:%Y-%m-%d %H:%M} UTC"
-                    if earlier is not None
-                    else "this batch"
-                )
-                results.append(
-                    FileResult(
-                        source.name,
-                        format=earlier.format if earlier is not None else "",
-                        import_id=earlier.id if earlier is not None else None,
-                        rows_skipped_duplicate=skipped,
-                        duplicate=True,
-                        message=f"{source.name} was already imported ({when}): nothing changed",
+    try:
+        with db.write() as session:
+            for source, sha in zip(sources, hashes, strict=True):
+                earlier = session.exec(
+                    select(BillingImport)
+                    .where(BillingImport.sha256 == sha)
+                    .where(BillingImport.status == "active")
+                ).first()
+                if earlier is not None or sha in seen:
+                    skipped = earlier.rows_read if earlier is not None else 0
+                    when = (
+                        f"import #{earlier.id} on {earlier.imported_at:%Y-%m-%d %H:%M} UTC"
+                        if earlier is not None
+                        else "this batch"
                     )
+                    results.append(
+                        FileResult(
+                            source.name,
+                            format=earlier.format if earlier is not None else "",
+                            import_id=earlier.id if earlier is not None else None,
+                            rows_skipped_duplicate=skipped,
+                            duplicate=True,
+                            message=f"{source.name} was already imported ({when}): nothing changed",
+                        )
+                    )
+                    continue
+                seen.add(sha)
+                result = _import_one(
+                    session,
+                    actor,
+                    source,
+                    sha,
+                    fmt=fmt,
+                    mapping=mapping,
+                    mapping_id=mapping_id,
+                    lenient=lenient,
+                    tag_keys=settings.tag_keys,
+                    batch_ids=batch_ids,
+                    progress=progress,
                 )
-                continue
-            seen.add(sha)
-            result = _import_one(
-                session,
-                actor,
-                source,
-                sha,
-                fmt=fmt,
-                mapping=mapping,
-                mapping_id=mapping_id,
-                lenient=lenient,
-                tag_keys=settings.tag_keys,
-                batch_ids=batch_ids,
-                progress=progress,
-            )
-            results.append(result)
-        if batch_ids:
-            from services import budgets
+                results.append(result)
+            if batch_ids:
+                from services import budgets
 
-            budgets.queue_threshold_notifications(session)
+                budgets.queue_threshold_notifications(session)
+    except OperationalError as exc:
+        # Disk full, read-only file, lost connection: the transaction was rolled back whole.
+        reason = str(exc.orig) if exc.orig is not None else str(exc)
+        raise ValueError(
+            f"the database could not store the import ({reason}); nothing was imported"
+        ) from exc
     return ImportResult(results)
 
 

@@ -702,3 +702,23 @@ def test_tabs_backslashes_and_unicode_survive_the_bulk_insert(db: Database, tmp_
     _import(db, path)
     line = _lines(db)[0]
     assert (line.service_name, line.tags, line.team) == (name, "", "")
+
+
+def test_disk_full_during_an_import_rolls_everything_back(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    from sqlalchemy import event, text
+
+    with sqlite_db.engine.connect() as conn:
+        pages = conn.execute(text("PRAGMA page_count")).scalar_one()
+
+    @event.listens_for(sqlite_db.engine, "connect")
+    def _small_disk(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.execute(f"PRAGMA max_page_count = {pages + 20}")
+
+    rows = [focus_row(ServiceName="x" * 200, BillingAccountId=str(i)) for i in range(3000)]
+    path = write_focus(tmp_path / "big.csv", rows)
+    before = counts(sqlite_db)
+    with pytest.raises(ValueError, match=r"full\); nothing was imported"):
+        _import(sqlite_db, path)
+    assert counts(sqlite_db) == before
