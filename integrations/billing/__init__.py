@@ -4,7 +4,9 @@
 checks the required columns and returns a lazy stream of rows, so a file of any length is read
 in constant memory: CSV through the ``csv`` module, Parquet in record batches through pyarrow.
 In strict mode the first bad value raises ``BillingError`` naming file, row and column; in
-lenient mode a row that still cannot be read is counted as rejected and skipped.
+lenient mode a row that still cannot be read is counted as rejected and skipped. Row numbers
+are as a spreadsheet shows them (the header is row 1); in a Parquet file, row 1 is the first
+record.
 """
 
 from __future__ import annotations
