@@ -13,20 +13,17 @@ period containing today is checked, so importing last year's history alerts nobo
 from __future__ import annotations
 
 import calendar
-import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from db.engine import Database
-from db.models import BUDGET_PERIODS, BUDGET_SCOPES, Budget, Notification, Team, Vendor
+from db.models import BUDGET_PERIODS, BUDGET_SCOPES, Budget, Team, User, Vendor
 from integrations.billing.common import ISO_4217
-from services import audit
+from services import audit, outbox
 from services.access import Actor, require
 from services.clock import today as workspace_today
 from services.money import format_money
@@ -258,57 +255,58 @@ def archive_budget(db: Database, actor: Actor, budget_id: int) -> None:
         )
 
 
+def _alert_recipients(session: Session) -> list[str]:
+    """The default Slack channel when one is set, else every active finance user (by DM)."""
+    channel = get_settings().slack_default_channel
+    if channel:
+        return [channel]
+    return list(
+        session.exec(
+            select(User.email)
+            .where(User.role == "finance")
+            .where(col(User.active).is_(True))
+            .order_by(col(User.email))
+        )
+    )
+
+
 def queue_threshold_notifications(session: Session, *, today: date | None = None) -> int:
-    """Queue one outbox row per newly crossed threshold; returns how many were new."""
+    """Queue one outbox row per newly crossed threshold and recipient; returns how many."""
     day = today or workspace_today()
     budgets = session.exec(select(Budget).where(col(Budget.archived).is_(False))).all()
-    recipient = get_settings().slack_default_channel or ""
-    table: Any = Notification.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
+    recipients = _alert_recipients(session)
     queued = 0
     for budget in budgets:
-        if budget.starts_on > day:
+        if budget.starts_on > day or budget.id is None:
             continue
         status = _status(session, budget, day)
         for pct in status.crossed:
-            occurrence = f"{status.period_start.isoformat()}:{pct}"
-            values = {
-                "dedupe_key": f"budget:{budget.id}:{status.period_start.isoformat()}:{pct}:"
-                f"{NOTIFY_CHANNEL}",
-                "kind": "budget_threshold",
-                "record_type": "budget",
-                "record_id": budget.id,
-                "occurrence": occurrence,
-                "channel": NOTIFY_CHANNEL,
-                "recipient": recipient,
-                "subject": f"Budget {budget.name} passed {pct}%"[:300],
-                "body": (
-                    f"{status.target}: {format_money(status.actual, budget.currency)} of "
-                    f"{format_money(budget.amount, budget.currency)} "
-                    f"({status.percent}%) in the {budget.period} period from "
-                    f"{status.period_start.isoformat()}; forecast to period end "
-                    f"{format_money(status.forecast, budget.currency)}."
-                ),
-                "payload": json.dumps(
-                    {
+            for recipient in recipients:
+                queued += outbox.enqueue(
+                    session,
+                    kind="budget_threshold",
+                    record_type="budget",
+                    record_id=budget.id,
+                    occurrence=f"{status.period_start.isoformat()}:{pct}:{recipient}",
+                    channel=NOTIFY_CHANNEL,
+                    recipient=recipient,
+                    subject=f"Budget {budget.name} passed {pct}%",
+                    body=(
+                        f"{status.target}: {format_money(status.actual, budget.currency)} of "
+                        f"{format_money(budget.amount, budget.currency)} "
+                        f"({status.percent}%) in the {budget.period} period from "
+                        f"{status.period_start.isoformat()}; forecast to period end "
+                        f"{format_money(status.forecast, budget.currency)}."
+                    ),
+                    payload={
                         "budget_id": budget.id,
                         "threshold": pct,
                         "period_start": status.period_start.isoformat(),
                         "actual": format(status.actual, "f"),
                         "amount": format(budget.amount, "f"),
                         "currency": budget.currency,
-                    }
-                ),
-                "status": "queued",
-            }
-            maker: Any = pg_insert if dialect == "postgresql" else sqlite_insert
-            stmt = (
-                maker(table)
-                .values(**values)
-                .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                .returning(table.c.id)
-            )
-            queued += len(session.execute(stmt).all())
+                    },
+                )
     return queued
 
 

@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 import cli
 from db.engine import Database
-from db.models import Budget, Contract, CostLine, Notification, SeatPool
+from db.models import Budget, Contract, CostLine, Notification, SeatPool, User
 from services import billing_import, budgets, record_imports, spend
 from services.access import NotAllowed
 from services.clock import today as workspace_today
@@ -226,6 +226,9 @@ def _notifications(db: Database) -> list[Notification]:
 
 
 def test_crossing_thresholds_queues_one_notification_each(db: Database, tmp_path: Path) -> None:
+    with db.write() as s:
+        s.add(User(email="fin@example.com", role="finance"))
+        s.add(User(email="gone@example.com", role="finance", active=False))
     team_id = make_team(db, "Research")
     today = workspace_today()
     budget = budgets.create_budget(
@@ -242,10 +245,12 @@ def test_crossing_thresholds_queues_one_notification_each(db: Database, tmp_path
     _import_rows(db, tmp_path, [_day_row(today, "800", Tags='{"team": "research"}')])
     keys = [n.dedupe_key for n in _notifications(db)]
     period = today.replace(day=1).isoformat()
+    key = f"budget_threshold:budget:{budget.id}:{period}"
     assert keys == [
-        f"budget:{budget.id}:{period}:50:slack",
-        f"budget:{budget.id}:{period}:75:slack",
+        f"{key}:50:fin@example.com:slack",
+        f"{key}:75:fin@example.com:slack",
     ]
+    assert {n.recipient for n in _notifications(db)} == {"fin@example.com"}
     assert {n.kind for n in _notifications(db)} == {"budget_threshold"}
     # Another import in the same period: only the newly crossed thresholds are queued.
     _import_rows(
@@ -254,12 +259,36 @@ def test_crossing_thresholds_queues_one_notification_each(db: Database, tmp_path
         [_day_row(today, "150", Tags='{"team": "Research"}', BillingAccountId="other")],
     )
     keys = [n.dedupe_key for n in _notifications(db)]
-    assert keys[2:] == [f"budget:{budget.id}:{period}:90:slack"]
+    assert keys[2:] == [f"{key}:90:fin@example.com:slack"]
     with db.write() as s:
         assert budgets.queue_threshold_notifications(s) == 0
     [status] = budgets.budget_statuses(db, ADMIN, today=today)
     assert status.actual == Decimal("950")
     assert status.crossed == [50, 75, 90]
+
+
+def test_threshold_alerts_go_to_the_default_channel_when_one_is_set(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPSDESK_SLACK_DEFAULT_CHANNEL", "C0FINANCE")
+    get_settings.cache_clear()
+    try:
+        team_id = make_team(db, "Research")
+        today = workspace_today()
+        budgets.create_budget(
+            db,
+            ADMIN,
+            name="R",
+            scope="team",
+            team_id=team_id,
+            amount="100",
+            currency="USD",
+            starts_on=today.replace(day=1),
+        )
+        _import_rows(db, tmp_path, [_day_row(today, "60", Tags='{"team": "research"}')])
+        assert [n.recipient for n in _notifications(db)] == ["C0FINANCE"]
+    finally:
+        get_settings.cache_clear()
 
 
 def test_budget_forecast_is_the_run_rate_to_period_end(db: Database, tmp_path: Path) -> None:
