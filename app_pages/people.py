@@ -8,9 +8,8 @@ import streamlit as st
 from services import people
 from services.access import can
 from ui.auth import require_actor
-from ui.guard import allowed
+from ui.guard import allowed, save_and_rerun
 from ui.state import database
-from ui.text import md_escape
 
 actor = require_actor()
 db = database()
@@ -23,17 +22,6 @@ with allowed():
 editable = can(actor, "people.edit")
 active_teams = [t for t in teams if not t.archived]
 team_names = {t.id: t.name for t in active_teams}
-
-
-def _save(change, done: str) -> None:  # type: ignore[no-untyped-def]
-    with allowed():
-        try:
-            change()
-        except ValueError as exc:
-            st.error(md_escape(exc))
-            return
-    st.toast(done)
-    st.rerun()
 
 
 if rows:
@@ -106,7 +94,7 @@ add_tab, edit_tab, teams_tab = st.tabs(["Add a person", "Edit or archive", "Team
 with add_tab, st.form("people_add", clear_on_submit=True):
     fields = _person_fields("people_add", None)
     if st.form_submit_button("Add person", type="primary", key="people_add_submit"):
-        _save(lambda: people.add_person(db, actor, **fields), "Person added")
+        save_and_rerun(lambda: people.add_person(db, actor, **fields), "Person added")
 
 with edit_tab:
     if not rows:
@@ -123,7 +111,7 @@ with edit_tab:
         with st.form(f"people_edit_{chosen}_{current.version}"):
             fields = _person_fields(f"people_edit_{chosen}_{current.version}", current)
             if st.form_submit_button("Save changes", key="people_edit_submit"):
-                _save(
+                save_and_rerun(
                     lambda: people.update_person(
                         db, actor, chosen, expected_version=current.version, **fields
                     ),
@@ -131,9 +119,11 @@ with edit_tab:
                 )
         if current.archived:
             if st.button("Restore", key="people_restore"):
-                _save(lambda: people.set_person_archived(db, actor, chosen, False), "Restored")
+                save_and_rerun(
+                    lambda: people.set_person_archived(db, actor, chosen, False), "Restored"
+                )
         elif st.button("Archive", key="people_archive"):
-            _save(lambda: people.set_person_archived(db, actor, chosen, True), "Archived")
+            save_and_rerun(lambda: people.set_person_archived(db, actor, chosen, True), "Archived")
 
 with teams_tab:
     if teams:
@@ -144,7 +134,7 @@ with teams_tab:
     with st.form("people_team_add", clear_on_submit=True):
         name = st.text_input("New team name", key="people_team_name")
         if st.form_submit_button("Add team", key="people_team_submit"):
-            _save(lambda: people.create_team(db, actor, name), "Team added")
+            save_and_rerun(lambda: people.create_team(db, actor, name), "Team added")
     if teams:
         team_by_id = {t.id: t for t in teams}
         pick = st.selectbox(
@@ -156,4 +146,6 @@ with teams_tab:
         target = team_by_id[pick]
         label = "Restore team" if target.archived else "Archive team"
         if st.button(label, key="people_team_archive") and pick is not None:
-            _save(lambda: people.set_team_archived(db, actor, pick, not target.archived), "Saved")
+            save_and_rerun(
+                lambda: people.set_team_archived(db, actor, pick, not target.archived), "Saved"
+            )

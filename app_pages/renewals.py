@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -16,24 +15,13 @@ from services.contracts import ContractInput, ContractView
 from services.money import format_money
 from ui.auth import require_actor
 from ui.charts_vendors import TimelineRow, renewal_timeline
-from ui.guard import allowed
+from ui.guard import allowed, save_and_rerun
 from ui.state import database
-from ui.text import md_escape, safe_link
+from ui.text import safe_link
 
 actor = require_actor()
 db = database()
 as_of = today()
-
-
-def _save(change: Callable[[], object], done: str) -> None:
-    with allowed():
-        try:
-            change()
-        except ValueError as exc:
-            st.error(md_escape(exc))
-            return
-    st.toast(done)
-    st.rerun()
 
 
 def _money(value: Decimal | None, currency: str, hidden: bool) -> str:
@@ -129,7 +117,7 @@ with calendar_tab:
                     )
                     note = st.text_area("Note", key="renewals_decide_note")
                     if st.form_submit_button("Record decision", type="primary"):
-                        _save(
+                        save_and_rerun(
                             lambda: renewals.decide_renewal(
                                 db, actor, pick, decision=decision, note=note, as_of=as_of
                             ),
@@ -367,7 +355,7 @@ with contracts_tab:
         with add, st.form("contracts_add", clear_on_submit=True):
             data = _contract_form("contracts_add", None)
             if st.form_submit_button("Add contract", type="primary") and data is not None:
-                _save(lambda: contracts.create_contract(db, actor, data), "Contract added")
+                save_and_rerun(lambda: contracts.create_contract(db, actor, data), "Contract added")
         with edit:
             if pick is None:
                 st.caption("No contract to edit.")
@@ -376,7 +364,7 @@ with contracts_tab:
                 with st.form(f"contracts_edit_{pick}_{current.version}"):
                     data = _contract_form(f"contracts_edit_{pick}_{current.version}", current)
                     if st.form_submit_button("Save changes") and data is not None:
-                        _save(
+                        save_and_rerun(
                             lambda: contracts.update_contract(
                                 db, actor, pick, data, expected_version=current.version
                             ),
@@ -397,7 +385,7 @@ with contracts_tab:
                         else ""
                     )
                     if st.form_submit_button("Record amendment"):
-                        _save(
+                        save_and_rerun(
                             lambda: contracts.add_amendment(
                                 db,
                                 actor,

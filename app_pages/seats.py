@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 import pandas as pd
@@ -13,23 +12,11 @@ from services.access import can
 from services.money import format_money
 from services.seats import SeatPoolInput, SeatPoolView
 from ui.auth import require_actor
-from ui.guard import allowed
+from ui.guard import allowed, save_and_rerun
 from ui.state import database
-from ui.text import md_escape
 
 actor = require_actor()
 db = database()
-
-
-def _save(change: Callable[[], object], done: str) -> None:
-    with allowed():
-        try:
-            change()
-        except ValueError as exc:
-            st.error(md_escape(exc))
-            return
-    st.toast(done)
-    st.rerun()
 
 
 def _percent(share: Decimal | None) -> str:
@@ -165,7 +152,7 @@ add_tab, edit_tab = st.tabs(["Add a seat pool", "Edit or delete"])
 with add_tab, st.form("seats_add", clear_on_submit=True):
     data = _form("seats_add", None)
     if st.form_submit_button("Add seat pool", type="primary") and data is not None:
-        _save(lambda: seats.create_seat_pool(db, actor, data), "Seat pool added")
+        save_and_rerun(lambda: seats.create_seat_pool(db, actor, data), "Seat pool added")
 
 with edit_tab:
     if not pools:
@@ -182,11 +169,11 @@ with edit_tab:
         with st.form(f"seats_edit_{pick}_{current.version}"):
             data = _form(f"seats_edit_{pick}_{current.version}", current)
             if st.form_submit_button("Save changes") and data is not None:
-                _save(
+                save_and_rerun(
                     lambda: seats.update_seat_pool(
                         db, actor, pick, data, expected_version=current.version
                     ),
                     "Saved",
                 )
         if st.button("Delete seat pool", key="seats_delete"):
-            _save(lambda: seats.delete_seat_pool(db, actor, pick), "Deleted")
+            save_and_rerun(lambda: seats.delete_seat_pool(db, actor, pick), "Deleted")

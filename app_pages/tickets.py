@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, time
 
 import pandas as pd
@@ -13,25 +12,13 @@ from services.access import can
 from services.clock import now_utc, today
 from services.tickets import TicketInput, TicketView
 from ui.auth import require_actor
-from ui.guard import allowed
+from ui.guard import allowed, save_and_rerun
 from ui.state import database, settings
-from ui.text import md_escape
 
 actor = require_actor()
 db = database()
 now = now_utc()
 tz = settings().tz
-
-
-def _save(change: Callable[[], object], done: str) -> None:
-    with allowed():
-        try:
-            change()
-        except ValueError as exc:
-            st.error(md_escape(exc))
-            return
-    st.toast(done)
-    st.rerun()
 
 
 st.title("Vendor tickets")
@@ -169,7 +156,7 @@ add_tab, edit_tab = st.tabs(["Log a ticket", "Update a ticket"])
 with add_tab, st.form("tickets_add", clear_on_submit=True):
     data = _form("tickets_add", None)
     if st.form_submit_button("Log ticket", type="primary"):
-        _save(lambda: tickets.create_ticket(db, actor, data), "Ticket logged")
+        save_and_rerun(lambda: tickets.create_ticket(db, actor, data), "Ticket logged")
 
 with edit_tab:
     if not rows:
@@ -188,7 +175,7 @@ with edit_tab:
         with st.form(f"tickets_edit_{pick}_{current.version}"):
             data_edit = _form(f"tickets_edit_{pick}_{current.version}", current)
             if st.form_submit_button("Save changes"):
-                _save(
+                save_and_rerun(
                     lambda: tickets.update_ticket(
                         db, actor, pick, data_edit, expected_version=current.version
                     ),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 import streamlit as st
 
@@ -13,23 +11,12 @@ from services.clock import now_utc, today
 from services.money import format_money
 from ui.auth import require_actor
 from ui.charts_vendors import SpendRow, spend_trend
-from ui.guard import allowed
+from ui.guard import allowed, save_and_rerun
 from ui.state import database
 from ui.text import md_escape, safe_link
 
 actor = require_actor()
 db = database()
-
-
-def _save(change: Callable[[], object], done: str) -> None:
-    with allowed():
-        try:
-            change()
-        except ValueError as exc:
-            st.error(md_escape(exc))
-            return
-    st.toast(done)
-    st.rerun()
 
 
 def _open(vendor_id: int | None) -> None:
@@ -171,7 +158,7 @@ def _edit_contacts(vendor_id: int, contacts: list) -> None:  # type: ignore[type
             role = st.selectbox("Role", vendors.CONTACT_ROLES, key="vendor_contact_role")
             phone = st.text_input("Phone", key="vendor_contact_phone")
             if st.form_submit_button("Add contact"):
-                _save(
+                save_and_rerun(
                     lambda: vendors.add_contact(
                         db, actor, vendor_id, name=name, email=email, role=role, phone=phone
                     ),
@@ -186,7 +173,7 @@ def _edit_contacts(vendor_id: int, contacts: list) -> None:  # type: ignore[type
                 key="vendor_contact_pick",
             )
             if st.button("Remove contact", key="vendor_contact_remove") and pick is not None:
-                _save(lambda: vendors.remove_contact(db, actor, pick), "Contact removed")
+                save_and_rerun(lambda: vendors.remove_contact(db, actor, pick), "Contact removed")
 
 
 chosen = st.query_params.get("vendor")
@@ -292,7 +279,7 @@ add_tab, edit_tab = st.tabs(["Add a vendor", "Edit, archive or delete"])
 with add_tab, st.form("vendors_add", clear_on_submit=True):
     fields = _fields("vendors_add", None)
     if st.form_submit_button("Add vendor", type="primary"):
-        _save(lambda: vendors.create_vendor(db, actor, **fields), "Vendor added")  # type: ignore[arg-type]
+        save_and_rerun(lambda: vendors.create_vendor(db, actor, **fields), "Vendor added")  # type: ignore[arg-type]
 
 with edit_tab:
     if not rows:
@@ -306,7 +293,7 @@ with edit_tab:
         with st.form(f"vendors_edit_{chosen_id}_{current.version}"):
             fields = _fields(f"vendors_edit_{chosen_id}_{current.version}", current)
             if st.form_submit_button("Save changes"):
-                _save(
+                save_and_rerun(
                     lambda: vendors.update_vendor(
                         db,
                         actor,
@@ -318,6 +305,6 @@ with edit_tab:
                 )
         left, right = st.columns(2)
         if left.button("Archive (status retired)", key="vendors_archive"):
-            _save(lambda: vendors.archive_vendor(db, actor, chosen_id), "Archived")
+            save_and_rerun(lambda: vendors.archive_vendor(db, actor, chosen_id), "Archived")
         if right.button("Delete", key="vendors_delete"):
-            _save(lambda: vendors.delete_vendor(db, actor, chosen_id), "Deleted")
+            save_and_rerun(lambda: vendors.delete_vendor(db, actor, chosen_id), "Deleted")

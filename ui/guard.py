@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import streamlit as st
@@ -10,6 +10,7 @@ import streamlit as st
 from services.access import NotAllowed, require
 from ui.auth import require_actor
 from ui.state import database
+from ui.text import md_escape
 
 NOT_ALLOWED_ICON = ":material/block:"
 
@@ -30,6 +31,19 @@ def allowed() -> Iterator[None]:
     except NotAllowed as exc:
         show_not_allowed(exc)
         st.stop()
+
+
+def save_and_rerun(change: Callable[[], object], done: str) -> None:
+    """Run one service call from a form: a refusal or a ValueError is shown and nothing is
+    changed; on success a toast says ``done`` and the page reruns to show the new state."""
+    with allowed():
+        try:
+            change()
+        except ValueError as exc:
+            st.error(md_escape(exc))
+            return
+    st.toast(md_escape(done))
+    st.rerun()
 
 
 def refuse_page(permission: str, url_path: str) -> None:
