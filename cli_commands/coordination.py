@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
@@ -11,7 +10,7 @@ from db.models import ACTION_STATUSES
 from services.access import Actor
 from services.actions import list_actions
 from services.clock import today
-from services.export import to_csv
+from services.export import render
 
 COLUMNS = (
     "id",
@@ -60,11 +59,7 @@ def report_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def _report_actions(args: argparse.Namespace) -> int:
-    rows = report_rows(args)
-    if args.format == "json":
-        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
-    else:
-        sys.stdout.write(to_csv(rows, COLUMNS))
+    sys.stdout.write(render(report_rows(args), COLUMNS, args.format))
     return 0
 
 

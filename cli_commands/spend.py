@@ -9,7 +9,7 @@ from pathlib import Path
 from integrations.billing import FORMATS
 from services import billing_import, spend
 from services.access import Actor
-from services.export import to_csv
+from services.export import render
 
 
 def register(commands: argparse._SubParsersAction, reports: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -67,13 +67,6 @@ def _report_spend(args: argparse.Namespace) -> int:
     rows = spend.report(
         open_database(), Actor.cli(), fields, from_month=args.from_month, to_month=args.to_month
     )
-    if args.out_format == "json":
-        sys.stdout.write(spend.as_json(rows) + "\n")
-    else:
-        columns = [f for f in fields if f != "currency"] + [
-            "currency",
-            "billed_cost",
-            "effective_cost",
-        ]
-        sys.stdout.write(to_csv(rows, columns))
+    columns = [f for f in fields if f != "currency"] + ["currency", "billed_cost", "effective_cost"]
+    sys.stdout.write(render(rows, columns, args.out_format))
     return 0

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date
 from typing import Any
 
 from services.access import Actor
 from services.clock import today
-from services.export import to_csv
+from services.export import render
 from services.renewals import list_renewals
 
 COLUMNS = (
@@ -78,14 +77,7 @@ def report_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def _report_renewals(args: argparse.Namespace) -> int:
-    rows = report_rows(args)
-    if args.format == "json":
-        # Money as an exact decimal string, never a float.
-        for row in rows:
-            row["value"] = None if row["value"] is None else format(row["value"], "f")
-        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
-    else:
-        sys.stdout.write(to_csv(rows, COLUMNS))
+    sys.stdout.write(render(report_rows(args), COLUMNS, args.format))
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -42,3 +43,21 @@ def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
     for row in rows:
         writer.writerow([neutralise(row.get(c)) for c in columns])
     return out.getvalue()
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")  # an exact decimal string, never a float
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot export {type(value).__name__} as JSON")
+
+
+def to_json(rows: Iterable[Mapping[str, Any]]) -> str:
+    """Rows as a JSON array: money as exact decimal strings, dates as ISO 8601."""
+    return json.dumps(list(rows), indent=2, ensure_ascii=False, default=_json_value) + "\n"
+
+
+def render(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], fmt: str) -> str:
+    """A report in ``fmt`` (csv or json): the one place CLI reports are written."""
+    return to_json(rows) if fmt == "json" else to_csv(rows, columns)

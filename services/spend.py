@@ -20,7 +20,6 @@ Documented rules (also shown on the Spend page):
 from __future__ import annotations
 
 import calendar
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -387,11 +386,3 @@ def filter_options(db: Database, actor: Actor) -> dict[str, list[Any]]:
         "first_day": [first] if first else [],
         "last_day": [last] if last else [],
     }
-
-
-def as_json(rows: list[dict[str, Any]]) -> str:
-    """Exact decimal strings, never floats."""
-    return json.dumps(
-        [{k: format(v, "f") if isinstance(v, Decimal) else v for k, v in r.items()} for r in rows],
-        indent=2,
-    )

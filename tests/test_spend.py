@@ -22,7 +22,7 @@ from db.models import Budget, Contract, CostLine, Notification, SeatPool, User
 from services import billing_import, budgets, record_imports, spend
 from services.access import NotAllowed
 from services.clock import today as workspace_today
-from services.export import to_csv
+from services.export import to_csv, to_json
 from settings import get_settings
 
 ADMIN = actor("admin")
@@ -90,7 +90,7 @@ def test_money_round_trips_exactly_through_import_storage_and_export(
         [r for r in spend.spend_rows(db, ADMIN) if r.source_name == "OpenAI"], ["currency"]
     )
     assert total  # sums exist; exactness of sums is checked below
-    as_json = json.loads(spend.as_json([{"x": sum(amounts, Decimal(0))}]))
+    as_json = json.loads(to_json([{"x": sum(amounts, Decimal(0))}]))
     assert Decimal(as_json[0]["x"]) == sum(amounts, Decimal(0))
 
 
