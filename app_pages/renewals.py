@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 import pandas as pd
 import streamlit as st
 
-from services import contracts, renewals, vendors
+from services import contracts, reminders, renewals, vendors
 from services.access import can
 from services.clock import today
 from services.contracts import ContractInput, ContractView
@@ -396,3 +396,45 @@ with contracts_tab:
                             ),
                             "Amendment recorded",
                         )
+
+    if pick is not None and can(actor, "settings.manage"):
+        with st.expander("Reminder recipients for this contract"):
+            with allowed():
+                override = next(
+                    (
+                        r
+                        for r in reminders.list_rules(db, actor)
+                        if r.kind == "contract"
+                        and r.record_type == "contract"
+                        and r.record_id == pick
+                    ),
+                    None,
+                )
+            st.caption(
+                "Deadline reminders go to the contract owner by default. Emails here replace "
+                "them for this contract; a Slack channel id also posts there."
+            )
+            with st.form(f"contract_recipients_{pick}"):
+                emails = st.text_input(
+                    "Recipients (emails, comma separated)",
+                    value=override.recipients if override else "",
+                    key=f"contract_recipients_emails_{pick}",
+                )
+                channel = st.text_input(
+                    "Slack channel id (optional)",
+                    value=(override.channel_target or "") if override else "",
+                    key=f"contract_recipients_channel_{pick}",
+                )
+                if st.form_submit_button("Save recipients"):
+                    save_and_rerun(
+                        lambda: reminders.set_record_recipients(
+                            db,
+                            actor,
+                            "contract",
+                            "contract",
+                            pick,
+                            emails,
+                            channel_target=channel.strip() or None,
+                        ),
+                        "Recipients saved",
+                    )

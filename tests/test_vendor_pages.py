@@ -124,6 +124,21 @@ def test_renewal_decision_from_the_page(app_env: Database) -> None:
     assert row.decision is not None and row.decision.decision == "cancel"
 
 
+def test_an_admin_sets_reminder_recipients_for_one_contract(app_env: Database) -> None:
+    _workspace(app_env)
+    from services import reminders
+
+    at = run_page("renewals.py", ADMIN)
+    [key] = [t.key for t in at.text_input if t.key.startswith("contract_recipients_emails_")]
+    at.text_input(key=key).input("cfo@example.com, va@example.com")
+    next(b for b in at.button if b.label == "Save recipients").click().run()
+    assert_no_exception(at)
+    [rule] = [r for r in reminders.list_rules(app_env, ADMIN) if r.record_type == "contract"]
+    assert (rule.kind, rule.recipients) == ("contract", "cfo@example.com,va@example.com")
+    va = run_page("renewals.py", actor("va"))
+    assert not [t for t in va.text_input if t.key.startswith("contract_recipients_")]
+
+
 def test_finance_sees_values_but_va_does_not(app_env: Database) -> None:
     _workspace(app_env)
     va = run_page("renewals.py", actor("va"))
