@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -318,7 +319,7 @@ def focus_file(folder: Path, rows: int, *, seed: int = 20261122) -> Path:
     """A cached generated file for ``rows`` rows (rebuilt when missing)."""
     path = folder / f"focus-{rows}-{seed}-{twelve_months_before(date.today()):%Y%m}.csv"
     if not path.is_file():
-        tmp = path.with_suffix(".part")
+        tmp = path.with_suffix(f".{os.getpid()}.part")
         write_focus_csv(tmp, rows, seed=seed)
         tmp.rename(path)
     return path

@@ -41,6 +41,7 @@ from bench.harness import (
     fresh_database,
     log,
     machine_info,
+    pg_base_url,
     run_child,
     venv_bin,
 )
@@ -63,7 +64,7 @@ class Bench:
     def demo_base(self, kind: str) -> str:
         """A demo workspace, built once per database kind and cloned for each run."""
         if kind not in self.templates:
-            url = fresh_database(kind, "demo_base")
+            url = fresh_database(kind, f"{self.args.tag}demo_base")
             log(f"{kind}: loading the demo workspace")
             generate.load_demo(url)
             self.templates[kind] = url
@@ -72,7 +73,7 @@ class Bench:
     def empty(self, kind: str, name: str) -> str:
         from db.migrate import upgrade
 
-        url = fresh_database(kind, name)
+        url = fresh_database(kind, f"{self.args.tag}{name}")
         upgrade(url)
         return url
 
@@ -92,7 +93,7 @@ class Bench:
         pandas_mem: list[float] = []
         last_url = ""
         for i in range(self.args.import_runs):
-            url = fresh_database(kind, f"import_{i}", template=self.demo_base(kind))
+            url = fresh_database(kind, f"{self.args.tag}import_{i}", template=self.demo_base(kind))
             run = run_child(
                 [venv_bin("opsdesk"), "import-billing", str(path)],
                 env={"OPSDESK_DATABASE_URL": url},
@@ -105,7 +106,7 @@ class Bench:
             if last_url:
                 drop_database(last_url)
             last_url = url
-            purl = fresh_database(kind, f"pandas_{i}")
+            purl = fresh_database(kind, f"{self.args.tag}pandas_{i}")
             prun = run_child(
                 [sys.executable, "-m", "bench.tasks", "pandas-import", purl, str(path)]
             )
@@ -147,7 +148,7 @@ class Bench:
         small_peaks = self.results.data["runs"].get(f"import_peak.{kind}")
         if not small_peaks:
             path = generate.focus_file(self.files, rows)
-            url = fresh_database(kind, "mem_small", template=self.demo_base(kind))
+            url = fresh_database(kind, f"{self.args.tag}mem_small", template=self.demo_base(kind))
             run = run_child(
                 [venv_bin("opsdesk"), "import-billing", str(path)],
                 env={"OPSDESK_DATABASE_URL": url},
@@ -156,7 +157,7 @@ class Bench:
             drop_database(url)
         log(f"{kind}: peak memory of a {big:,}-row import")
         path = generate.focus_file(self.files, big)
-        url = fresh_database(kind, "mem_big", template=self.demo_base(kind))
+        url = fresh_database(kind, f"{self.args.tag}mem_big", template=self.demo_base(kind))
         run = run_child(
             [venv_bin("opsdesk"), "import-billing", str(path)], env={"OPSDESK_DATABASE_URL": url}
         )
@@ -187,15 +188,22 @@ class Bench:
     def workspace(self, kind: str, name: str) -> str:
         if (kind, name) in self.workspaces:
             return self.workspaces[(kind, name)]
+        reuse = self.reusable(kind, name)
+        if reuse:
+            log(f"{kind}: reusing the {name} workspace {reuse}")
+            self.workspaces[(kind, name)] = reuse
+            return reuse
         if name == "empty":
             url = self.empty(kind, "pages_empty")
         elif name == "demo":
-            url = fresh_database(kind, "pages_demo", template=self.demo_base(kind))
+            url = fresh_database(kind, f"{self.args.tag}pages_demo", template=self.demo_base(kind))
         else:
             scale = self.scale(name)
             source = self.workspaces.get((kind, "import")) if name == "x100" else None
             if source is None or self.args.rows < scale.cost_lines:
-                source = fresh_database(kind, f"pages_{name}", template=self.demo_base(kind))
+                source = fresh_database(
+                    kind, f"{self.args.tag}pages_{name}", template=self.demo_base(kind)
+                )
             log(f"{kind}: building the {name} workspace {scale}")
             url = source
             found = generate.top_up(url, scale, self.files)
@@ -203,8 +211,30 @@ class Bench:
         self.workspaces[(kind, name)] = url
         return url
 
+    def reusable(self, kind: str, name: str) -> str | None:
+        """With --reuse, an x10 / x100 workspace left by an earlier run of the same tag."""
+        if not self.args.reuse or name not in ("x10", "x100"):
+            return None
+        from bench.harness import database_exists
+
+        candidates = [f"pages_{name}"]
+        if name == "x100":
+            candidates.insert(0, f"import_{self.args.import_runs - 1}")
+        for candidate in candidates:
+            if kind == "sqlite":
+                url = f"sqlite:///{WORK / 'db' / f'{self.args.tag}{candidate}.db'}"
+            else:
+                url = f"{pg_base_url().rsplit('/', 1)[0]}/bench_{self.args.tag}{candidate}"
+            if database_exists(url) and generate.counts(url) == {
+                "cost lines": max(self.scale(name).cost_lines, generate.counts(url)["cost lines"]),
+                "action items": self.scale(name).action_items,
+                "contracts": self.scale(name).contracts,
+            }:
+                return url
+        return None
+
     def pages_figure(self, kind: str) -> None:
-        from bench.browser import app_server, chromium, measure_pages
+        from bench.browser import LOAD_TIMEOUT_MS, app_server, chromium, measure_pages
 
         names = ["empty", "demo", "x10", "x100"]
         urls = {name: self.workspace(kind, name) for name in names}
@@ -224,6 +254,9 @@ class Bench:
                 values = [load.seconds for load in runs]
                 base = [load.seconds for load in loads["empty"][page]]
                 exceptions = sum(load.exception for load in runs)
+                timeouts = sum(load.timed_out for load in runs) + sum(
+                    load.timed_out for load in loads["empty"][page]
+                )
                 self.results.add(
                     Figure(
                         key=f"pages.{kind}.{name}.{page}",
@@ -238,7 +271,18 @@ class Bench:
                         target="ratio <= 2.0",
                         limit=2.0,
                         size=name,
-                        notes=f"{exceptions} loads showed an exception" if exceptions else "",
+                        notes="; ".join(
+                            text
+                            for text in (
+                                f"{exceptions} loads showed an exception" if exceptions else "",
+                                f"{timeouts} loads did not finish within the "
+                                f"{LOAD_TIMEOUT_MS / 1000:.0f} s timeout (counted as "
+                                f"{LOAD_TIMEOUT_MS / 1000:.0f} s)"
+                                if timeouts
+                                else "",
+                            )
+                            if text
+                        ),
                     ).judge()
                 )
         self.results.add_run(f"pages_sizes.{kind}", sizes)
@@ -246,14 +290,19 @@ class Bench:
     # --- reminders ---------------------------------------------------------------------------
 
     def reminders_figure(self, kind: str) -> None:
+        for factor in sorted({float(f) for f in self.args.reminder_factors.split(",") if f}):
+            self.reminders_at(kind, factor)
+
+    def reminders_at(self, kind: str, factor: float) -> None:
+        import json
+
         from sqlalchemy import text
 
         from db.engine import Database
-        from services import reminders
         from services.clock import today
 
-        scale = self.scale("reminders")
-        base = fresh_database(kind, "rem_base", template=self.demo_base(kind))
+        scale = generate.scaled(generate.SCALES["reminders"], self.args.scale_factor * factor)
+        base = fresh_database(kind, f"{self.args.tag}rem_base", template=self.demo_base(kind))
         log(f"{kind}: building the reminders workspace {scale}")
         found = generate.top_up(base, scale, self.files)
         log(f"  {found}")
@@ -270,10 +319,7 @@ class Bench:
         try:
             with db.read() as session:
                 plan = session.execute(
-                    text(
-                        ("EXPLAIN QUERY PLAN " if kind == "sqlite" else "EXPLAIN ")
-                        + str(query.compile(compile_kwargs={"literal_binds": False}))
-                    ),
+                    text(("EXPLAIN QUERY PLAN " if kind == "sqlite" else "EXPLAIN ") + query.text),
                     {"lo": lo, "hi": hi},
                 ).all()
             for _ in range(max(5, self.args.runs)):
@@ -286,32 +332,42 @@ class Bench:
         plan_text = " / ".join(str(row[-1]) for row in plan)
         plan_runs: list[float] = []
         planned = 0
+        unfinished = ""
         for i in range(self.args.runs):
-            url = fresh_database(kind, f"rem_{i}", template=base)
-            db = Database.from_url(url)
-            try:
-                start = time.perf_counter()
-                planned = reminders.plan_all(db, datetime.now(UTC))
-                plan_runs.append(time.perf_counter() - start)
-            finally:
-                db.dispose()
-            log(f"  plan_all: {plan_runs[-1]:.2f} s, {planned} planned")
+            url = fresh_database(kind, f"{self.args.tag}rem_{i}", template=base)
+            run = run_child(
+                [sys.executable, "-m", "bench.tasks", "plan-reminders", url],
+                timeout=self.args.plan_timeout,
+            )
             drop_database(url)
+            if run.returncode != 0:
+                unfinished = (
+                    f"plan_all did not finish within {self.args.plan_timeout:.0f} s "
+                    f"(stopped; exit {run.returncode})"
+                )
+                log(f"  {unfinished}")
+                break
+            outcome = json.loads(run.stdout.strip().splitlines()[-1])
+            plan_runs.append(outcome["seconds"])
+            planned = outcome["planned"]
+            log(f"  plan_all: {plan_runs[-1]:.2f} s, {planned} planned")
         drop_database(base)
+        size = f"{found['action items']:,} action items, {found['contracts']:,} contracts"
         self.results.add(
             Figure(
-                key=f"reminders.{kind}",
+                key=f"reminders.{kind}.{found['action items']:09d}",
                 title="reminders.plan_all (first pass)",
                 database=kind,
-                value=statistics.median(plan_runs),
+                value=statistics.median(plan_runs) if plan_runs and not unfinished else None,
                 unit="s",
                 runs=plan_runs,
                 baseline_label="one indexed query",
                 baseline=statistics.median(query_runs),
                 baseline_runs=query_runs,
-                size=f"{found['action items']:,} action items, {found['contracts']:,} contracts",
+                size=size,
                 notes=(
-                    f"planned {planned} notifications/meetings; the query returns {due_rows} "
+                    (unfinished + "; " if unfinished else "")
+                    + f"planned {planned} notifications/meetings; the query returns {due_rows} "
                     f"open items due {lo}..{hi}; its plan: {plan_text}"
                 ),
             ).judge()
@@ -452,7 +508,7 @@ class Bench:
         from services.clock import today
 
         kind = "postgres"
-        url = fresh_database(kind, "multiprocess", template=self.demo_base(kind))
+        url = fresh_database(kind, f"{self.args.tag}multiprocess", template=self.demo_base(kind))
         db = Database.from_url(url)
         actor = Actor.cli()
         rng = random.Random(11)
@@ -464,6 +520,7 @@ class Bench:
         view_times: dict[str, list[float]] = {"A": [], "B": []}
         exceptions = 0
         errors: list[str] = []
+        view_errors: list[str] = []
         edits = 0
         log(f"postgres: multi-process run for {self.args.mp_seconds} s")
         with slack_server() as (server, token):
@@ -533,7 +590,7 @@ class Bench:
                         view_times[app].append(loaded.seconds)
                         exceptions += int(loaded.exception)
                     except Exception as exc:
-                        errors.append(f"view {app} {path}: {exc.__class__.__name__}")
+                        view_errors.append(f"{app} {path}: {exc.__class__.__name__}")
                 stop.set()
                 editor.join(timeout=60)
                 edits = counter["edits"]
@@ -629,7 +686,9 @@ class Bench:
                 f"| failed rows, by reason | {dict(failures) or 'none'} |",
                 f"| Slack messages: duplicates / lost / not recorded as sent | {duplicates} / "
                 f"{lost} / {unrecorded} |",
-                f"| errors | {len(errors)}{': ' + '; '.join(errors[:5]) if errors else ''} |",
+                f"| edit errors | {len(errors)}{': ' + '; '.join(errors[:5]) if errors else ''} |",
+                f"| page views that did not finish (timeout) | {len(view_errors)}"
+                f"{': ' + '; '.join(view_errors[:5]) if view_errors else ''} |",
                 f"| **nothing lost or duplicated** | **{'yes' if ok else 'NO'}** |",
             ]
         )
@@ -708,10 +767,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--import-runs", type=int, default=3)
     parser.add_argument("--page-runs", type=int, default=3)
     parser.add_argument("--delivery-runs", type=int, default=2)
+    parser.add_argument(
+        "--reminder-factors",
+        default="0.1,1",
+        help="sizes of the reminders workspace, as fractions of 100,000 items / 10,000 contracts",
+    )
+    parser.add_argument("--plan-timeout", type=float, default=600, help="seconds per plan_all")
     parser.add_argument("--messages", type=int, default=5_000)
     parser.add_argument("--delivery-timeout", type=float, default=900)
     parser.add_argument("--mp-seconds", type=int, default=180)
     parser.add_argument("--fresh", action="store_true", help="start a new results file")
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse x10/x100 workspaces of an earlier run (tag)"
+    )
+    parser.add_argument(
+        "--tag", default="", help="prefix of database names, for runs side by side (a_, b_)"
+    )
     parser.add_argument("--small", action="store_true", help="tiny sizes for a quick check")
     args = parser.parse_args(argv)
     if args.small:
@@ -735,9 +806,7 @@ def main(argv: list[str] | None = None) -> int:
     results.set_machine(machine_info(postgres="postgres" in dbs), command.strip())
     bench = Bench(args, results)
     started = time.monotonic()
-    for figure in FIGURES:
-        if figure not in only:
-            continue
+    for figure in only:  # in the order given
         if figure == "multiprocess":
             if "postgres" in dbs:
                 bench.multiprocess_figure()

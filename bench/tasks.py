@@ -22,9 +22,27 @@ def pandas_import(url: str, path: str) -> int:
     return 0
 
 
+def plan_reminders(url: str) -> int:
+    import json
+    from datetime import UTC, datetime
+
+    from db.engine import Database
+    from services import reminders
+
+    db = Database.from_url(url)
+    start = time.perf_counter()
+    planned = reminders.plan_all(db, datetime.now(UTC))
+    seconds = time.perf_counter() - start
+    db.dispose()
+    print(json.dumps({"seconds": seconds, "planned": planned}))
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["pandas-import"] and len(argv) == 3:
         return pandas_import(argv[1], argv[2])
+    if argv[:1] == ["plan-reminders"] and len(argv) == 2:
+        return plan_reminders(argv[1])
     print(__doc__, file=sys.stderr)
     return 2
 
