@@ -53,9 +53,16 @@ def _do(change, done: str) -> None:  # type: ignore[no-untyped-def]
     st.rerun()
 
 
+BUCKET_CAP = 50  # cards drawn per bucket; a long queue is worked from the top
+
 for bucket, items in queue.by_bucket().items():
     st.subheader(f"{followups.BUCKET_LABELS[bucket]} ({len(items)})")
-    for item in items:
+    if len(items) > BUCKET_CAP:
+        st.caption(
+            f"Showing the first {BUCKET_CAP} of {len(items):,}, most pressing first; "
+            "the Action items page lists them all."
+        )
+    for item in items[:BUCKET_CAP]:
         with st.container(border=True):
             text, done_col, snooze_col = st.columns([8, 1, 1])
             flag = " :red[past SLA]" if item.flagged else ""

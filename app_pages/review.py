@@ -21,7 +21,14 @@ with allowed():
     board = review.board(db, actor, today=today())
 
 
-def _table(rows: list[ActionRow]) -> None:
+TABLE_CAP = 500  # rows shown per table; the counts above cover everything
+
+
+def _table(rows: list[ActionRow], total: int | None = None) -> None:
+    total = len(rows) if total is None else total
+    if total > TABLE_CAP:
+        st.caption(f"Showing the first {TABLE_CAP:,} of {total:,} items, by due date.")
+    rows = rows[:TABLE_CAP]
     st.dataframe(
         pd.DataFrame(
             [
@@ -91,17 +98,29 @@ if board.blocked:
 
 st.subheader("Drill down")
 choices: dict[str, dict[str, object]] = {"All open items": {}}
+totals: dict[str, int] = {"All open items": board.open_total}
 for o in board.owners:
-    choices[f"Owner: {o.owner} ({o.owner_email or 'no email'})"] = {"owner_email": o.owner_email}
-for team in board.teams:
+    label = f"Owner: {o.owner} ({o.owner_email or 'no email'})"
+    choices[label] = {"owner_email": o.owner_email}
+    totals[label] = totals.get(label, 0) + o.open
+for team, count in board.teams.items():
     choices[f"Team: {team}"] = {"team": team}
+    totals[f"Team: {team}"] = count
 for bucket in review.AGING_BUCKETS:
     choices[f"Overdue {bucket}"] = {"aging": bucket}
+    totals[f"Overdue {bucket}"] = board.aging[bucket]
 choices["Blocked"] = {"blocked": True}
+totals["Blocked"] = len(board.blocked)
 pick = st.selectbox("Show the items behind", list(choices), key="review_drill")
 with allowed():
-    rows = review.drill_down(db, actor, today=today(), **choices[pick])  # type: ignore[arg-type]
+    rows = review.drill_down(
+        db,
+        actor,
+        today=today(),
+        limit=TABLE_CAP + 1,
+        **choices[pick],  # type: ignore[arg-type]
+    )
 if rows:
-    _table(rows)
+    _table(rows, max(totals.get(pick, 0), len(rows)))
 else:
     st.caption("No items.")

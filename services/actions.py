@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from db.engine import Database
@@ -264,8 +265,15 @@ def list_actions(
     meeting_id: int | None = None,
     today: date | None = None,
     limit: int = 2000,
+    exact_owner_email: str | None = None,
+    team_name: str | None = None,
+    due_range: tuple[date | None, date] | None = None,
 ) -> list[ActionRow]:
-    """Action items matching the filters; every filter is a bound parameter."""
+    """Action items matching the filters; every filter is a bound parameter.
+
+    ``exact_owner_email`` "" means no owner email; ``team_name`` "(no team)" means no team;
+    ``due_range`` is [low, high) on the due date (low None: unbounded).
+    """
     require(db, actor, "actions.read")
     today = today or workspace_today()
     with db.read() as s:
@@ -294,6 +302,23 @@ def list_actions(
             )
         if meeting_id is not None:
             q = q.where(ActionItem.meeting_id == meeting_id)
+        if exact_owner_email is not None:
+            q = q.where(
+                or_(col(Person.email).is_(None), col(Person.email) == "")
+                if exact_owner_email == ""
+                else Person.email == exact_owner_email
+            )
+        if team_name is not None:
+            q = q.where(
+                or_(col(Team.name).is_(None), col(Team.name) == "")
+                if team_name == "(no team)"
+                else Team.name == team_name
+            )
+        if due_range is not None:
+            low, high = due_range
+            q = q.where(col(ActionItem.due_date) < high)
+            if low is not None:
+                q = q.where(col(ActionItem.due_date) >= low)
         q = q.order_by(
             col(ActionItem.due_date).is_(None), col(ActionItem.due_date), col(ActionItem.id)
         ).limit(limit)
