@@ -22,6 +22,7 @@ from ui.text import safe_link
 actor = require_actor()
 db = database()
 as_of = today()
+TIMELINE_CAP = 150  # bars drawn; more is unreadable and slow in the browser
 
 
 def _money(value: Decimal | None, currency: str, hidden: bool) -> str:
@@ -32,8 +33,8 @@ def _money(value: Decimal | None, currency: str, hidden: bool) -> str:
 
 st.title("Contracts & renewals")
 with allowed():
-    rows = renewals.list_renewals(db, actor, as_of=as_of)
     all_contracts = contracts.list_contracts(db, actor, as_of=as_of)
+    rows = renewals.list_renewals(db, actor, as_of=as_of, views=all_contracts)
 
 calendar_tab, contracts_tab = st.tabs(["Renewals", "Contracts"])
 
@@ -52,6 +53,11 @@ with calendar_tab:
             key="renewals_window",
         )
         shown = [r for r in rows if r.contract.days_to_deadline <= window]
+        if len(shown) > TIMELINE_CAP:
+            st.caption(
+                f"The timeline shows the first {TIMELINE_CAP} of {len(shown):,} deadlines in this "
+                "window; the table below lists them all."
+            )
         st.plotly_chart(
             renewal_timeline(
                 [
@@ -63,7 +69,7 @@ with calendar_tab:
                         r.band,
                         r.decision.decision if r.decision else None,
                     )
-                    for r in shown
+                    for r in shown[:TIMELINE_CAP]
                 ],
                 as_of,
             ),

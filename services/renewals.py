@@ -59,14 +59,21 @@ def list_renewals(
     *,
     as_of: date | None = None,
     within_days: int | None = None,
+    views: list[ContractView] | None = None,
 ) -> list[RenewalRow]:
     """Live contracts sorted by cancellation deadline, each with its band and decision.
 
+    ``views``: the caller's ``list_contracts(db, actor, as_of=as_of)``, so a page that shows both
+    lists loads the contracts once.
     ``within_days`` keeps deadlines from ``as_of`` up to that many days ahead (and ones already
     passed for none/manual contracts are then left out).
     """
     as_of = as_of or workspace_today()
-    views = list_contracts(db, actor, as_of=as_of, include_cancelled=False)
+    if views is None:
+        views = list_contracts(db, actor, as_of=as_of, include_cancelled=False)
+    else:  # the caller's list_contracts(as_of=as_of) result, already sorted: reuse it
+        require(db, actor, "contracts.read", record_type="contract")
+        views = [v for v in views if not v.cancelled]
     if within_days is not None:
         if within_days < 0:
             raise VendorError("--within must be zero or more days")
