@@ -1,0 +1,58 @@
+"""Pages and board figures stay correct when they stop drawing everything: the review board's
+counts come from SQL, its drill-down filters in SQL, and long lists are capped with a note."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from db.engine import Database
+from services import review
+from services.access import Actor
+from services.clock import today
+from tests.conftest import assert_no_exception, run_page
+from tests.coordination_builders import make_action, make_person, make_team
+
+LEAD = Actor(email="lead@example.com", role="lead")
+VA = Actor(email="va@example.com", role="va")
+TODAY = date(2026, 11, 22)
+
+
+def test_drill_down_matches_the_board_for_no_owner_no_team_and_blocked(db: Database) -> None:
+    team = make_team(db, "Platform")
+    ana = make_person(db, name="Ana", email="ana@example.com", team_id=team)
+    loner = make_person(db, name="Lo", email="lo@example.com")
+    make_action(
+        db, "ana blocked", owner_id=ana, due_date=TODAY - timedelta(days=2), status="blocked"
+    )
+    make_action(db, "ana open", owner_id=ana, due_date=TODAY + timedelta(days=2))
+    make_action(db, "ana done", owner_id=ana, due_date=TODAY - timedelta(days=2), status="done")
+    make_action(db, "nobody's", due_date=TODAY - timedelta(days=31))
+    make_action(db, "lo's", owner_id=loner, due_date=None)
+    board = review.board(db, LEAD, today=TODAY)
+    assert board.teams == {"(no team)": 2, "Platform": 2}
+    for o in board.owners:
+        rows = review.drill_down(db, LEAD, owner_email=o.owner_email, today=TODAY)
+        assert len(rows) == o.open
+    assert [r.title for r in review.drill_down(db, LEAD, owner_email="", today=TODAY)] == [
+        "nobody's"
+    ]
+    no_team = review.drill_down(db, LEAD, team="(no team)", today=TODAY)
+    assert [r.title for r in no_team] == ["nobody's", "lo's"]  # no due date last
+    assert [r.title for r in review.drill_down(db, LEAD, blocked=True, today=TODAY)] == [
+        "ana blocked"
+    ]
+    assert [r.title for r in review.drill_down(db, LEAD, aging="over 30 days", today=TODAY)] == [
+        "nobody's"
+    ]
+    assert len(review.drill_down(db, LEAD, today=TODAY, limit=2)) == 2
+
+
+def test_follow_ups_draw_at_most_fifty_cards_per_bucket_and_say_so(app_env: Database) -> None:
+    me = make_person(app_env, name="Val", email="va@example.com")
+    for n in range(53):
+        make_action(app_env, f"late {n}", owner_id=me, due_date=today() - timedelta(days=1))
+    at = run_page("follow_ups.py", VA)
+    assert_no_exception(at)
+    assert [s.value for s in at.subheader] == ["Overdue (53)"]
+    assert "Showing the first 50 of 53" in " ".join(c.value for c in at.caption)
+    assert len([b for b in at.button if b.key and b.key.startswith("fu_done_")]) == 50
