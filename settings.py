@@ -92,7 +92,9 @@ class Settings(BaseSettings):
     )
 
     max_import_bytes: int = Field(
-        default=512 * 1024 * 1024, description="billing files larger than this are refused"
+        # The importer streams with flat memory, so the limit guards disk and time, not RAM: a
+        # month of FOCUS rows for a large account runs to gigabytes.
+        default=4 * 1024**3, description="billing files larger than this are refused"
     )
     team_tag_keys: str = Field(
         default="team,business_unit", description="tag keys read, in order, for a cost's team"
