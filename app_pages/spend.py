@@ -15,9 +15,11 @@ from ui import charts_spend
 from ui.auth import require_actor
 from ui.guard import allowed
 from ui.links import link_to_page
-from ui.spend_data import spend_rows
+from ui.spend_data import spend_view
 from ui.state import database
 from ui.text import md_escape
+
+BURN_CHARTS = 12
 
 actor = require_actor()
 db = database()
@@ -61,7 +63,8 @@ flt = spend.SpendFilter(
     vendor_ids=frozenset(picked_vendors) if picked_vendors else None,
     teams=frozenset(picked_teams) if picked_teams else None,
 )
-rows = spend_rows(db, actor, flt)
+view = spend_view(db, actor, flt)
+rows = view.monthly
 totals = spend.totals(rows)
 cols = st.columns(max(len(totals), 1))
 for column, (code, amount) in zip(cols, totals.items(), strict=False):
@@ -71,7 +74,7 @@ if not rows:
         "No spend matches these filters. Widen the period or clear the vendor and team filters."
     )
 
-anomalies = spend.find_anomalies(rows)
+anomalies = view.anomalies
 tabs = st.tabs(
     ["By vendor", "By team", "By service", "Budgets", "Anomalies", "Commitments", "Unused seats"]
 )
@@ -99,7 +102,7 @@ with tabs[4]:
         f"median of its previous {spend.ANOMALY_WINDOW_DAYS} days (missing days count as zero) "
         f"and at least {spend.ANOMALY_FLOOR} above it."
     )
-    st.plotly_chart(charts_spend.daily_with_anomalies(rows, anomalies, currency))
+    st.plotly_chart(charts_spend.daily_with_anomalies(view.daily, anomalies, currency))
     if anomalies:
         st.dataframe(
             pd.DataFrame(
@@ -128,7 +131,29 @@ with tabs[5]:
     )
     if not burns:
         st.info("No contract with a committed or prepaid amount.")
-    for burn in burns:
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "vendor": b.vendor,
+                        "contract": b.contract,
+                        "kind": b.kind,
+                        "amount": format_money(b.amount, b.currency),
+                        "remaining": format_money(b.remaining, b.currency),
+                        "projected exhaustion": b.exhaustion,
+                    }
+                    for b in burns
+                ]
+            ),
+            hide_index=True,
+        )
+    # One chart per commitment is unreadable (and slow) past a few: chart the soonest to run out.
+    charted = sorted(burns, key=lambda b: (b.exhaustion is None, b.exhaustion or day))
+    charted = charted[:BURN_CHARTS]
+    if len(burns) > len(charted):
+        st.caption(f"Charts for the {len(charted)} commitments projected to run out soonest.")
+    for burn in charted:
         left = format_money(burn.remaining, burn.currency)
         when = burn.exhaustion.isoformat() if burn.exhaustion else "not at the current rate"
         st.markdown(

@@ -27,7 +27,7 @@ from services import audit, outbox
 from services.access import Actor, require
 from services.clock import today as workspace_today
 from services.money import format_money
-from services.spend import SpendFilter, SpendRow, _read_rows
+from services.spend import matched_costs
 from settings import get_settings
 
 DEFAULT_THRESHOLDS = "50,75,90,100"
@@ -72,24 +72,35 @@ class BudgetStatus:
     crossed: list[int]
 
 
-def _target_rows(
-    session: Session, budget: Budget, start: date, end: date
-) -> tuple[str, list[SpendRow]]:
-    flt = SpendFilter(start=start, end=end, currencies=frozenset({budget.currency}))
-    rows = _read_rows(session, flt)
+Cost = tuple[date, int | None, str, str, Decimal]  # day, vendor id, team, currency, cost
+
+
+def _target_costs(
+    session: Session,
+    budget: Budget,
+    start: date,
+    end: date,
+    read: list[Cost] | None = None,
+) -> tuple[str, list[Decimal]]:
+    """The budget's costs in [start, end); ``read``: costs already read covering that range."""
+    if read is None:
+        read = matched_costs(session, start, end, frozenset({budget.currency}))
+    rows = [r for r in read if r[3] == budget.currency and start <= r[0] < end]
     if budget.scope == "team":
         team = session.get(Team, budget.team_id)
         name = team.name if team else "?"
         folded = name.casefold()
-        return name, [r for r in rows if r.team.casefold() == folded]
+        return name, [r[4] for r in rows if r[2].casefold() == folded]
     vendor = session.get(Vendor, budget.vendor_id)
-    return (vendor.name if vendor else "?"), [r for r in rows if r.vendor_id == budget.vendor_id]
+    return (vendor.name if vendor else "?"), [r[4] for r in rows if r[1] == budget.vendor_id]
 
 
-def _status(session: Session, budget: Budget, today: date) -> BudgetStatus:
+def _status(
+    session: Session, budget: Budget, today: date, read: list[Cost] | None = None
+) -> BudgetStatus:
     start, end = period_bounds(budget, today)
-    target, rows = _target_rows(session, budget, start, end)
-    actual = sum((r.effective_cost for r in rows), Decimal(0))
+    target, costs = _target_costs(session, budget, start, end, read)
+    actual = sum(costs, Decimal(0))
     days_total = (end - start).days
     elapsed = min(max((today - start).days + 1, 1), days_total)
     forecast = actual / elapsed * days_total
@@ -114,7 +125,18 @@ def budget_statuses(db: Database, actor: Actor, *, today: date) -> list[BudgetSt
         budgets = session.exec(
             select(Budget).where(col(Budget.archived).is_(False)).order_by(col(Budget.name))
         ).all()
-        return [_status(session, b, today) for b in budgets if b.starts_on <= today]
+        current = [b for b in budgets if b.starts_on <= today]
+        if not current:
+            return []
+        # One read covering every budget's current period, instead of one read per budget.
+        bounds = [period_bounds(b, today) for b in current]
+        read = matched_costs(
+            session,
+            min(start for start, _ in bounds),
+            max(end for _, end in bounds),
+            frozenset(b.currency for b in current),
+        )
+        return [_status(session, b, today, read) for b in current]
 
 
 def list_budgets(db: Database, actor: Actor, *, include_archived: bool = False) -> list[Budget]:

@@ -95,10 +95,16 @@ def _read_rows(session: Session, flt: SpendFilter) -> list[SpendRow]:
     if flt.teams:
         query = query.where(col(CostRollup.team).in_(sorted(flt.teams)))
     names = vendor_names(session)
+    # Few distinct billing names, many rows: match each (source, provider, issuer) once.
+    matches: dict[tuple[str, str, str], tuple[int, str] | None] = {}
     out: list[SpendRow] = []
     result = session.execute(query)
     for day, source, provider, issuer, service, team, currency, billed, effective in result:
-        found = match_vendor(names, source, provider, issuer)
+        names_key = (source, provider, issuer)
+        if names_key in matches:
+            found = matches[names_key]
+        else:
+            found = matches[names_key] = match_vendor(names, source, provider, issuer)
         vendor_id = found[0] if found else None
         if flt.vendor_ids is not None and vendor_id not in flt.vendor_ids:
             continue
@@ -147,6 +153,42 @@ def group_spend(rows: Iterable[SpendRow], fields: Sequence[str]) -> list[dict[st
         item["effective_cost"] = effective
         out.append(item)
     return out
+
+
+def condense(rows: Iterable[SpendRow], *, by_month: bool, detail: bool = True) -> list[SpendRow]:
+    """The same spend in fewer rows, for charts and totals (exact: Decimals summed per group).
+
+    ``by_month``: one row per month (its ``day`` is the first of the month) instead of per day.
+    ``detail``: keep team and service; without it one row per day or month, vendor and currency.
+    Source, provider and issuer names are dropped (the matched ``vendor`` stays).
+    """
+    groups: dict[tuple[Any, ...], list[Decimal]] = {}
+    for row in rows:
+        day = row.day.replace(day=1) if by_month else row.day
+        key = (
+            day,
+            row.vendor_id,
+            row.vendor,
+            row.matched,
+            row.team if detail else "",
+            row.service if detail else "",
+            row.currency,
+        )
+        pair = groups.get(key)
+        if pair is None:
+            groups[key] = [row.billed_cost, row.effective_cost]
+        else:
+            pair[0] += row.billed_cost
+            pair[1] += row.effective_cost
+    return [
+        SpendRow(
+            day, vendor_id, vendor, matched, "", "", service, team, currency, billed, effective
+        )
+        for (day, vendor_id, vendor, matched, team, service, currency), (
+            billed,
+            effective,
+        ) in sorted(groups.items(), key=lambda kv: tuple(str(k) for k in kv[0]))
+    ]
 
 
 def _field(row: SpendRow, name: str) -> str:
@@ -270,16 +312,12 @@ def burn_downs(db: Database, actor: Actor, *, today: date) -> list[BurnDown]:
         if not wanted:
             return []
         start = min(c.start_date for c, _ in wanted)
-        rows = _read_rows(session, SpendFilter(start=start, end=today + timedelta(days=1)))
+        daily = _vendor_daily(session, start, today + timedelta(days=1))
+    # Each contract reads only its own vendor's daily totals instead of scanning every row.
     out: list[BurnDown] = []
     for contract, vendor_name in wanted:
-        mine = [
-            r
-            for r in rows
-            if r.vendor_id == contract.vendor_id
-            and r.currency == contract.currency
-            and r.day >= contract.start_date
-        ]
+        days = daily.get((contract.vendor_id, contract.currency), {})
+        mine = [(d, cost) for d, cost in sorted(days.items()) if d >= contract.start_date]
         for kind, amount in (
             ("committed", contract.committed_amount),
             ("prepaid", contract.prepaid_amount),
@@ -290,25 +328,81 @@ def burn_downs(db: Database, actor: Actor, *, today: date) -> list[BurnDown]:
     return out
 
 
+def matched_costs(
+    session: Session, start: date, end: date, currencies: frozenset[str] | None = None
+) -> list[tuple[date, int | None, str, str, Decimal]]:
+    """Effective cost as (day, vendor id or None, team, currency, cost) for days in [start, end).
+
+    Lean reads for budgets and burn-downs. Postgres sums NUMERIC exactly in SQL (one row per day,
+    billing name, team and currency); SQLite keeps money as text, so there the rows come as they
+    are (callers sum them as Decimals).
+    """
+    cost = col(CostRollup.effective_cost)
+    keys = (
+        col(CostRollup.day),
+        col(CostRollup.source_name),
+        col(CostRollup.provider),
+        col(CostRollup.invoice_issuer),
+        col(CostRollup.team),
+        col(CostRollup.currency),
+    )
+    where = [col(CostRollup.day) >= start, col(CostRollup.day) < end]
+    if currencies:
+        where.append(col(CostRollup.currency).in_(sorted(currencies)))
+    if session.get_bind().dialect.name == "postgresql":
+        query = sa_select(*keys, func.sum(cost)).where(*where).group_by(*keys)
+    else:
+        query = sa_select(*keys, cost).where(*where)
+    names = vendor_names(session)
+    matches: dict[tuple[str, str, str], int | None] = {}
+    out: list[tuple[date, int | None, str, str, Decimal]] = []
+    for day, source, provider, issuer, team, currency, amount in session.execute(query):
+        names_key = (source, provider, issuer)
+        if names_key in matches:
+            vendor_id = matches[names_key]
+        else:
+            found = match_vendor(names, source, provider, issuer)
+            vendor_id = matches[names_key] = found[0] if found else None
+        out.append((day, vendor_id, team, currency, amount))
+    return out
+
+
+def _vendor_daily(
+    session: Session, start: date, end: date
+) -> dict[tuple[int | None, str], dict[date, Decimal]]:
+    """Matched effective cost per (vendor id, currency) and day in [start, end)."""
+    daily: dict[tuple[int | None, str], dict[date, Decimal]] = defaultdict(dict)
+    for day, vendor_id, _team, currency, amount in matched_costs(session, start, end):
+        by_day = daily[(vendor_id, currency)]
+        by_day[day] = by_day.get(day, ZERO) + amount
+    return daily
+
+
 def _burn(
-    contract: Contract, vendor: str, kind: str, amount: Decimal, rows: list[SpendRow], today: date
+    contract: Contract,
+    vendor: str,
+    kind: str,
+    amount: Decimal,
+    rows: list[tuple[date, Decimal]],
+    today: date,
 ) -> BurnDown:
+    """``rows``: the contract's matched spend as (day, cost) from its start date."""
     assert contract.id is not None
-    spent = sum((r.effective_cost for r in rows), ZERO)
+    spent = sum((cost for _, cost in rows), ZERO)
     recent_from = today - timedelta(days=BURN_RATE_DAYS)
-    recent = sum((r.effective_cost for r in rows if r.day > recent_from), ZERO)
+    recent = sum((cost for day, cost in rows if day > recent_from), ZERO)
     rate = recent / BURN_RATE_DAYS
     remaining = amount - spent
     exhaustion: date | None
     if remaining <= 0:
-        exhaustion = max((r.day for r in rows), default=today)
+        exhaustion = max((day for day, _ in rows), default=today)
     elif rate > 0:
         exhaustion = today + timedelta(days=int(remaining / rate))
     else:
         exhaustion = None
     by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
-    for r in rows:
-        by_month[r.day.replace(day=1)] += r.effective_cost
+    for day, cost in rows:
+        by_month[day.replace(day=1)] += cost
     points: list[tuple[date, Decimal]] = [(contract.start_date, amount)]
     left = amount
     for month in sorted(by_month):

@@ -174,6 +174,30 @@ def test_anomaly_rule_flags_a_spike_and_not_normal_variation(db: Database, tmp_p
     ]
 
 
+def test_condensed_rows_give_the_same_totals_groups_and_anomalies(
+    db: Database, tmp_path: Path
+) -> None:
+    make_vendor(db, "OpenAI")
+    start = date(2026, 7, 1)
+    rows = []
+    for i in range(60):
+        day = start + timedelta(days=i)
+        cost = "1000.0000000001" if i == 45 else f"{100 + i % 3}.1234567891"
+        rows.append(_day_row(day, cost))
+        rows.append(_day_row(day, "7.0000000003", ServiceName="Batch", BillingCurrency="EUR"))
+        rows.append(_day_row(day, "2.5", PublisherName="Unmatched Co", ProviderName="Unmatched Co"))
+    _import_rows(db, tmp_path, rows)
+    raw = spend.spend_rows(db, ADMIN)
+    monthly = spend.condense(raw, by_month=True)
+    daily = spend.condense(raw, by_month=False, detail=False)
+    assert len(monthly) < len(raw) and len(daily) < len(raw)
+    assert spend.totals(monthly) == spend.totals(daily) == spend.totals(raw)
+    fields = ["month", "vendor", "team", "service"]
+    assert spend.group_spend(monthly, fields) == spend.group_spend(raw, fields)
+    assert spend.find_anomalies(daily) == spend.find_anomalies(raw)
+    assert [a.day for a in spend.find_anomalies(daily)] == [start + timedelta(days=45)]
+
+
 def test_commitment_burn_down_projects_exhaustion(db: Database, tmp_path: Path) -> None:
     vendor_id = make_vendor(db, "OpenAI")
     today = date(2026, 9, 30)

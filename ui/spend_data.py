@@ -7,11 +7,23 @@ check runs on every rerun through ``spend.filter_options`` before anything cache
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
 from db.engine import Database
 from services import billing_import, spend
 from services.access import Actor
+
+
+@dataclass(frozen=True)
+class SpendView:
+    """What the Spend page draws, condensed once per filter and data version (small to cache)."""
+
+    monthly: list[spend.SpendRow]  # per month, vendor, team, service and currency
+    daily: list[spend.SpendRow]  # per day, vendor and currency
+    anomalies: list[spend.Anomaly]
+
 
 CACHE_SECONDS = 600
 
@@ -26,3 +38,18 @@ def _rows(
 def spend_rows(db: Database, actor: Actor, flt: spend.SpendFilter) -> list[spend.SpendRow]:
     version = billing_import.data_version(db)
     return _rows(db, actor.email, actor.role, version, flt)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, max_entries=64, show_spinner=False)
+def _view(
+    _db: Database, email: str, role: str, version: tuple[int, ...], flt: spend.SpendFilter
+) -> SpendView:
+    rows = spend.spend_rows(_db, Actor(email=email, role=role), flt)
+    daily = spend.condense(rows, by_month=False, detail=False)
+    return SpendView(spend.condense(rows, by_month=True), daily, spend.find_anomalies(daily))
+
+
+def spend_view(db: Database, actor: Actor, flt: spend.SpendFilter) -> SpendView:
+    """Condensed spend for the page: totals, charts and export read these, not the raw rows."""
+    version = billing_import.data_version(db)
+    return _view(db, actor.email, actor.role, version, flt)
