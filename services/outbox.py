@@ -102,6 +102,10 @@ def retire(
             col(Notification.status) == "queued",
         )
         .values(status="cancelled", last_error=reason)
+        # "fetch" (RETURNING) refreshes just the matched rows already in the session; the
+        # default evaluates the criteria against every object in it, which made planning
+        # quadratic in the number of records loaded.
+        .execution_options(synchronize_session="fetch")
     )
     if keep_list:
         stmt = stmt.where(col(Notification.occurrence).not_in(keep_list))

@@ -18,6 +18,7 @@ from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
 from db.engine import Database
@@ -54,6 +55,11 @@ RENEWAL_MEETING_HOUR = 10
 RENEWAL_MEETING_LEAD_DAYS = 7
 OPEN_ACTION_STATUSES = ("open", "in_progress", "waiting", "blocked")
 OPEN_TICKET_STATUSES = ("open", "waiting_on_vendor")
+# An item due further ahead than this has no reminder whose send time has come, in any time zone
+# (its first one is the working day before the due date, at most 3 days before it).
+ACTION_LOOKAHEAD_DAYS = 7
+KEY_BATCH = 500
+STOP_REASON = "the record no longer needs reminding"
 SYSTEM = Actor.system("reminders")
 
 # kind -> (default offsets, default channel, what the rule means), seeded on first use.
@@ -372,6 +378,7 @@ class Planner:
         self.people = {p.id: p for p in session.exec(select(Person)).all()}
         self.by_email = {p.email.lower(): p for p in self.people.values()}
         self.planned = 0
+        self._cancels: dict[str, list[int]] = {}
 
     def today(self, tz: ZoneInfo | None = None) -> date:
         return self.now.astimezone(tz or self.settings.tz).date()
@@ -402,34 +409,66 @@ class Planner:
         subject: str | Callable[[str], str],
         body: str,
         retire_kinds: Iterable[str] = (),
+        queued: list[tuple[int, str]] | None = None,
+        existing: set[str] | None = None,
     ) -> None:
+        """``queued``, when given, is the record's queued (id, occurrence) rows of ``kind``, read
+        beforehand: the stale ones are cancelled in one batch (``flush_cancels``) instead of an
+        UPDATE per record. ``existing`` holds dedupe keys already present, so only new rows are
+        inserted (still ON CONFLICT DO NOTHING, for a concurrent planner)."""
         keep = {f"{occ}:{_tag(t.recipient)}" for occ, _ in schedule for t in targets}
-        outbox.retire(
-            self.session,
-            record_type=record_type,
-            record_id=record_id,
-            kinds=list(retire_kinds) or [kind],
-            keep=keep,
-        )
+        if queued is not None:
+            self.cancel([row_id for row_id, occ in queued if occ not in keep])
+        else:
+            outbox.retire(
+                self.session,
+                record_type=record_type,
+                record_id=record_id,
+                kinds=list(retire_kinds) or [kind],
+                keep=keep,
+            )
         for target in targets:
             chosen = latest_passed(schedule, target.tz, self.now)
             if chosen is None:
                 continue
             occurrence, day = chosen
+            occurrence = f"{occurrence}:{_tag(target.recipient)}"
+            if existing is not None and (
+                outbox.dedupe_key(kind, record_type, record_id, occurrence, "slack") in existing
+            ):
+                continue
             if outbox.enqueue(
                 self.session,
                 kind=kind,
                 record_type=record_type,
                 record_id=record_id,
-                occurrence=f"{occurrence}:{_tag(target.recipient)}",
+                occurrence=occurrence,
                 channel="slack",
                 recipient=target.recipient,
-                subject=subject(occurrence) if callable(subject) else subject,
+                subject=subject(chosen[0]) if callable(subject) else subject,
                 body=body,
                 payload={"link": record_link(record_type, record_id)},
                 due_at=send_time(day, target.tz),
             ):
                 self.planned += 1
+
+    def cancel(self, row_ids: Iterable[int], reason: str = "no longer applies") -> None:
+        """Cancel these queued rows at the next ``flush_cancels``."""
+        self._cancels.setdefault(reason, []).extend(row_ids)
+
+    def flush_cancels(self) -> None:
+        for reason, ids in self._cancels.items():
+            for start in range(0, len(ids), KEY_BATCH):
+                self.session.execute(
+                    update(Notification)
+                    .where(
+                        col(Notification.id).in_(ids[start : start + KEY_BATCH]),
+                        col(Notification.status) == "queued",
+                    )
+                    .values(status="cancelled", last_error=reason)
+                    .execution_options(synchronize_session="fetch")
+                )
+        self._cancels.clear()
 
     def stop(self, record_type: str, record_id: int, kinds: Iterable[str]) -> None:
         outbox.retire(
@@ -437,90 +476,172 @@ class Planner:
             record_type=record_type,
             record_id=record_id,
             kinds=list(kinds),
-            reason="the record no longer needs reminding",
+            reason=STOP_REASON,
         )
 
     # --- action items --------------------------------------------------------------------
 
     def action_items(self) -> None:
+        """Only the items that can need anything: open, not snoozed and due within the
+        schedule's reach (a few days ahead, at most 60 days back), plus every item that still
+        has queued reminders (to retire or keep them). Other items would plan nothing."""
+        today = self.today()
         rule_enabled = self.rules.get("action_item").enabled
+        queued_ids = (
+            select(Notification.record_id)
+            .where(
+                col(Notification.kind) == "action_item",
+                col(Notification.record_type) == "action_item",
+                col(Notification.status) == "queued",
+            )
+            .scalar_subquery()
+        )
+        due_now = and_(
+            col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
+            col(ActionItem.due_date) >= today - timedelta(days=60),
+            col(ActionItem.due_date) <= today + timedelta(days=ACTION_LOOKAHEAD_DAYS),
+            or_(
+                col(ActionItem.snoozed_until).is_(None),
+                col(ActionItem.snoozed_until) <= today,
+            ),
+        )
+        reach = or_(due_now, col(ActionItem.id).in_(queued_ids)) if rule_enabled else None
         items = self.session.exec(
-            select(ActionItem).where(col(ActionItem.due_date).is_not(None))
+            select(ActionItem)
+            .where(
+                col(ActionItem.due_date).is_not(None),
+                reach if reach is not None else col(ActionItem.id).in_(queued_ids),
+            )
+            .order_by(col(ActionItem.id))
         ).all()
-        queued = self._records_with_queued("action_item", "action_item")
+        queued = self._queued_rows("action_item", "action_item")
+        jobs: list[dict[str, Any]] = []
         for item in items:
             assert item.id is not None and item.due_date is not None
             rule = self.rules.get("action_item", "action_item", item.id)
             is_open = item.status in OPEN_ACTION_STATUSES
-            snoozed = item.snoozed_until is not None and item.snoozed_until > self.today()
+            snoozed = item.snoozed_until is not None and item.snoozed_until > today
             if not (rule_enabled and rule.enabled and is_open and not snoozed):
                 if item.id in queued:
-                    self.stop("action_item", item.id, ["action_item"])
+                    self.cancel((i for i, _ in queued[item.id]), STOP_REASON)
                 continue
-            if item.due_date < self.today() - timedelta(days=60) and item.id not in queued:
+            if item.due_date < today - timedelta(days=60) and item.id not in queued:
                 # Far past its nudges: nothing left to plan.
                 continue
-            title = item.title
-            self.plan(
-                kind="action_item",
-                record_type="action_item",
-                record_id=item.id,
-                schedule=action_schedule(item.due_date),
-                targets=self.targets(rule, item.owner_id),
-                subject=partial(action_subject, item.due_date, title),
-                body=f"Status: {item.status.replace('_', ' ')}. Priority: {item.priority}.",
-            )
-
-    def _records_with_queued(self, kind: str, record_type: str) -> set[int]:
-        return set(
-            self.session.exec(
-                select(Notification.record_id).where(
-                    col(Notification.kind) == kind,
-                    col(Notification.record_type) == record_type,
-                    col(Notification.status) == "queued",
+            jobs.append(
+                dict(
+                    kind="action_item",
+                    record_type="action_item",
+                    record_id=item.id,
+                    schedule=action_schedule(item.due_date),
+                    targets=self.targets(rule, item.owner_id),
+                    subject=partial(action_subject, item.due_date, item.title),
+                    body=f"Status: {item.status.replace('_', ' ')}. Priority: {item.priority}.",
+                    queued=queued.get(item.id, []),
                 )
+            )
+        self._plan_many("action_item", "action_item", jobs)
+
+    def _plan_many(self, kind: str, record_type: str, jobs: list[dict[str, Any]]) -> None:
+        """``plan`` each job, with the existing dedupe keys of all their records read at once."""
+        existing = self._existing_keys(kind, record_type, [job["record_id"] for job in jobs])
+        for job in jobs:
+            self.plan(**job, existing=existing)
+        self.flush_cancels()
+
+    def _existing_keys(self, kind: str, record_type: str, record_ids: list[int]) -> set[str]:
+        keys: set[str] = set()
+        for start in range(0, len(record_ids), KEY_BATCH):
+            keys.update(
+                self.session.exec(
+                    select(Notification.dedupe_key).where(
+                        col(Notification.record_type) == record_type,
+                        col(Notification.record_id).in_(record_ids[start : start + KEY_BATCH]),
+                        col(Notification.kind) == kind,
+                    )
+                ).all()
+            )
+        return keys
+
+    def _queued_rows(self, kind: str, record_type: str) -> dict[int, list[tuple[int, str]]]:
+        """record id -> its queued (id, occurrence) rows of ``kind``, in one query."""
+        out: dict[int, list[tuple[int, str]]] = {}
+        for row_id, record_id, occurrence in self.session.exec(
+            select(
+                col(Notification.id), col(Notification.record_id), col(Notification.occurrence)
+            ).where(
+                col(Notification.kind) == kind,
+                col(Notification.record_type) == record_type,
+                col(Notification.status) == "queued",
+            )
+        ).all():
+            assert row_id is not None
+            out.setdefault(record_id, []).append((row_id, occurrence))
+        return out
+
+    def _decided(self) -> set[tuple[int, date]]:
+        """(contract id, term end) of every renewal decision, read once."""
+        return {
+            (contract_id, term_end)
+            for contract_id, term_end in self.session.exec(
+                select(col(RenewalDecision.contract_id), col(RenewalDecision.term_end))
             ).all()
-        )
+        }
 
     # --- contracts -----------------------------------------------------------------------
 
     def contracts(self) -> None:
         today = self.today()
         rows = self.session.exec(
-            select(Contract, Vendor).join(Vendor, col(Vendor.id) == col(Contract.vendor_id))
+            select(Contract, Vendor)
+            .join(Vendor, col(Vendor.id) == col(Contract.vendor_id))
+            .order_by(col(Contract.id))
         ).all()
+        queued = self._queued_rows("contract", "contract")
+        decided = self._decided()
+        jobs: list[dict[str, Any]] = []
         for contract, vendor in rows:
             assert contract.id is not None
             rule = self.rules.get("contract", "contract", contract.id)
             if contract.cancelled or not rule.enabled:
-                self.stop("contract", contract.id, ["contract"])
+                if contract.id in queued:
+                    self.cancel((i for i, _ in queued[contract.id]), STOP_REASON)
                 continue
             terms = _terms(contract, today)
             if terms is None:
                 continue
-            decided = self.session.exec(
-                select(RenewalDecision).where(
-                    col(RenewalDecision.contract_id) == contract.id,
-                    col(RenewalDecision.term_end) == terms.current_term_end,
-                )
-            ).first()
-            if decided is not None or terms.cancellation_deadline < today:
-                self.stop("contract", contract.id, ["contract"])
+            if (
+                contract.id,
+                terms.current_term_end,
+            ) in decided or terms.cancellation_deadline < today:
+                if contract.id in queued:
+                    self.cancel((i for i, _ in queued[contract.id]), STOP_REASON)
                 continue
             deadline = terms.cancellation_deadline
-            self.plan(
-                kind="contract",
-                record_type="contract",
-                record_id=contract.id,
-                schedule=contract_schedule(deadline, rule.offsets),
-                targets=self.targets(rule, contract.owner_id),
-                subject=f"Cancellation deadline {deadline}: {vendor.name} {contract.title}",
-                body=(
-                    f"Notice must be given by {deadline} or the contract "
-                    f"{'renews automatically' if contract.renewal_type == 'auto' else 'ends'}"
-                    f" (term ends {terms.current_term_end}, {contract.notice_days} days notice)."
-                ),
+            schedule = contract_schedule(deadline, rule.offsets)
+            targets = self.targets(rule, contract.owner_id)
+            if contract.id not in queued and not any(
+                latest_passed(schedule, t.tz, self.now) for t in targets
+            ):
+                continue  # nothing to retire and nothing due yet
+            jobs.append(
+                dict(
+                    kind="contract",
+                    record_type="contract",
+                    record_id=contract.id,
+                    schedule=schedule,
+                    targets=targets,
+                    subject=f"Cancellation deadline {deadline}: {vendor.name} {contract.title}",
+                    body=(
+                        f"Notice must be given by {deadline} or the contract "
+                        f"{'renews automatically' if contract.renewal_type == 'auto' else 'ends'}"
+                        f" (term ends {terms.current_term_end}, {contract.notice_days} days "
+                        "notice)."
+                    ),
+                    queued=queued.get(contract.id, []),
+                )
             )
+        self._plan_many("contract", "contract", jobs)
 
     # --- vendor tickets past SLA ------------------------------------------------------------
 
@@ -569,17 +690,47 @@ class Planner:
         meetings = self.session.exec(select(Meeting).where(col(Meeting.starts_at) >= since)).all()
         invite_rule = self.rules.get("meeting_invite")
         agenda_rule = self.rules.get("meeting_agenda")
+        # What each meeting needs, read for all of them at once rather than per meeting.
+        ids = [m.id for m in meetings if m.id is not None]
+        self._agenda: dict[int, list[AgendaItem]] = {}
+        self._attendees: dict[int, set[str]] = {}
+        self._calendar_rows: dict[int, list[Notification]] = {}
+        for start in range(0, len(ids), KEY_BATCH):
+            chunk = ids[start : start + KEY_BATCH]
+            for item in self.session.exec(
+                select(AgendaItem)
+                .where(col(AgendaItem.meeting_id).in_(chunk))
+                .order_by(col(AgendaItem.meeting_id), col(AgendaItem.position), col(AgendaItem.id))
+            ).all():
+                self._agenda.setdefault(item.meeting_id, []).append(item)
+            for meeting_id, email in self.session.exec(
+                select(col(MeetingAttendee.meeting_id), col(MeetingAttendee.email)).where(
+                    col(MeetingAttendee.meeting_id).in_(chunk)
+                )
+            ).all():
+                self._attendees.setdefault(meeting_id, set()).add(email.lower())
+            for row in self.session.exec(
+                select(Notification).where(
+                    col(Notification.record_type) == "meeting",
+                    col(Notification.record_id).in_(chunk),
+                    col(Notification.channel) == "google_calendar",
+                )
+            ).all():
+                self._calendar_rows.setdefault(row.record_id, []).append(row)
+        self._agenda_queued = self._queued_rows("meeting_agenda", "meeting")
         for meeting in meetings:
             assert meeting.id is not None
             if invite_rule.enabled:
                 self.meeting_event(meeting)
             if agenda_rule.enabled:
                 self.agenda_reminder(meeting, agenda_rule)
+        self.flush_cancels()
 
     def agenda_reminder(self, meeting: Meeting, default: Rule) -> None:
         assert meeting.id is not None
+        queued = self._agenda_queued.get(meeting.id, [])
         if meeting.status != "scheduled" or meeting.starts_at <= self.now:
-            self.stop("meeting", meeting.id, ["meeting_agenda"])
+            self.cancel((i for i, _ in queued), STOP_REASON)
             return
         rule = self.rules.get("meeting_agenda", "meeting", meeting.id)
         targets = self.targets(rule, meeting.organizer_id)
@@ -588,11 +739,7 @@ class Planner:
         day = local_day
         for _ in range(max(1, days_before)):
             day = previous_working_day(day - timedelta(days=1))
-        items = self.session.exec(
-            select(AgendaItem)
-            .where(col(AgendaItem.meeting_id) == meeting.id)
-            .order_by(col(AgendaItem.position))
-        ).all()
+        items = self._agenda.get(meeting.id, [])
         agenda = "\n".join(f"• {i.title}" for i in items) or "No agenda items yet: add some."
         start = meeting.starts_at.astimezone(zone(meeting.timezone))
         self.plan(
@@ -603,19 +750,14 @@ class Planner:
             targets=targets,
             subject=f"Agenda check for {meeting.title} ({start:%a %d %b %H:%M} {meeting.timezone})",
             body=agenda,
+            queued=queued,
         )
 
     def meeting_event(self, meeting: Meeting) -> None:
         assert meeting.id is not None
         key = f"meeting:{meeting.id}"
         event_id = event_id_for(key)
-        rows = self.session.exec(
-            select(Notification).where(
-                col(Notification.record_type) == "meeting",
-                col(Notification.record_id) == meeting.id,
-                col(Notification.channel) == "google_calendar",
-            )
-        ).all()
+        rows = self._calendar_rows.get(meeting.id, [])
         delivered = [
             r
             for r in rows
@@ -714,19 +856,8 @@ class Planner:
         assert meeting.id is not None
         tz = zone(meeting.timezone)
         start = meeting.starts_at.astimezone(tz)
-        attendees = sorted(
-            {
-                a.email.lower()
-                for a in self.session.exec(
-                    select(MeetingAttendee).where(col(MeetingAttendee.meeting_id) == meeting.id)
-                ).all()
-            }
-        )
-        items = self.session.exec(
-            select(AgendaItem)
-            .where(col(AgendaItem.meeting_id) == meeting.id)
-            .order_by(col(AgendaItem.position))
-        ).all()
+        attendees = sorted(self._attendees.get(meeting.id, set()))
+        items = self._agenda.get(meeting.id, [])
         agenda = "\n".join(f"- {i.title}" for i in items)
         description = (f"Agenda:\n{agenda}\n\n" if agenda else "") + (
             f"Opsdesk: {record_link('meeting', meeting.id)}"
@@ -750,7 +881,9 @@ class Planner:
             select(Contract, Vendor)
             .join(Vendor, col(Vendor.id) == col(Contract.vendor_id))
             .where(col(Contract.cancelled).is_(False))
+            .order_by(col(Contract.id))
         ).all()
+        decisions = self._decided()
         for contract, vendor in rows:
             if contract.renewal_type == "none":
                 continue
@@ -760,13 +893,8 @@ class Planner:
             deadline = terms.cancellation_deadline
             if not today <= deadline <= today + timedelta(days=horizon):
                 continue
-            decided = self.session.exec(
-                select(RenewalDecision).where(
-                    col(RenewalDecision.contract_id) == contract.id,
-                    col(RenewalDecision.term_end) == terms.current_term_end,
-                )
-            ).first()
-            if decided is not None:
+            assert contract.id is not None
+            if (contract.id, terms.current_term_end) in decisions:
                 continue
             window_start = datetime.combine(
                 deadline - timedelta(days=horizon + 14), time(0), tzinfo=UTC
