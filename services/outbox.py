@@ -32,6 +32,7 @@ RETRY_CAP_SECONDS = 6 * 3600
 MAX_ATTEMPTS = 8
 CLAIM_BATCH = 50
 LOG_LIMIT = 500
+ENQUEUE_BATCH = 500
 
 
 def dedupe_key(kind: str, record_type: str, record_id: int, occurrence: str, channel: str) -> str:
@@ -53,6 +54,52 @@ def enqueue(
     due_at: datetime | None = None,
 ) -> bool:
     """Queue one notification unless its dedupe key exists already; True when a row was added."""
+    values = notification_values(
+        kind=kind,
+        record_type=record_type,
+        record_id=record_id,
+        occurrence=occurrence,
+        channel=channel,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        payload=payload,
+        due_at=due_at,
+    )
+    return enqueue_many(session, [values]) == 1
+
+
+def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert ``notification_values`` rows whose dedupe keys are new, a batch per statement
+    (ON CONFLICT DO NOTHING); returns how many rows were added."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    added = 0
+    for start in range(0, len(rows), ENQUEUE_BATCH):
+        stmt = (
+            insert(Notification)
+            .values(rows[start : start + ENQUEUE_BATCH])
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(col(Notification.id))
+        )
+        # RETURNING, not rowcount: psycopg reports a row for a conflicting insert that did nothing.
+        added += len(session.execute(stmt).all())
+    return added
+
+
+def notification_values(
+    *,
+    kind: str,
+    record_type: str,
+    record_id: int,
+    occurrence: str,
+    channel: str,
+    recipient: str,
+    subject: str,
+    body: str = "",
+    payload: dict[str, Any] | None = None,
+    due_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The column values of one queued notification (``enqueue`` / ``enqueue_many``)."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     values = {
@@ -71,15 +118,7 @@ def enqueue(
         "next_attempt_at": due_at or utcnow(),
         "created_at": utcnow(),
     }
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = (
-        insert(Notification)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(col(Notification.id))
-    )
-    # RETURNING, not rowcount: psycopg reports a row for a conflicting insert that did nothing.
-    return session.execute(stmt).first() is not None
+    return values
 
 
 def retire(

@@ -379,6 +379,7 @@ class Planner:
         self.by_email = {p.email.lower(): p for p in self.people.values()}
         self.planned = 0
         self._cancels: dict[str, list[int]] = {}
+        self._pending: list[dict[str, Any]] = []  # new notifications, inserted by _plan_many
 
     def today(self, tz: ZoneInfo | None = None) -> date:
         return self.now.astimezone(tz or self.settings.tz).date()
@@ -433,9 +434,25 @@ class Planner:
                 continue
             occurrence, day = chosen
             occurrence = f"{occurrence}:{_tag(target.recipient)}"
-            if existing is not None and (
-                outbox.dedupe_key(kind, record_type, record_id, occurrence, "slack") in existing
-            ):
+            if existing is not None:
+                key = outbox.dedupe_key(kind, record_type, record_id, occurrence, "slack")
+                if key in existing:
+                    continue
+                existing.add(key)  # a second target with the same key adds nothing, as before
+                self._pending.append(
+                    outbox.notification_values(
+                        kind=kind,
+                        record_type=record_type,
+                        record_id=record_id,
+                        occurrence=occurrence,
+                        channel="slack",
+                        recipient=target.recipient,
+                        subject=subject(chosen[0]) if callable(subject) else subject,
+                        body=body,
+                        payload={"link": record_link(record_type, record_id)},
+                        due_at=send_time(day, target.tz),
+                    )
+                )
                 continue
             if outbox.enqueue(
                 self.session,
@@ -548,6 +565,8 @@ class Planner:
         for job in jobs:
             self.plan(**job, existing=existing)
         self.flush_cancels()
+        self.planned += outbox.enqueue_many(self.session, self._pending)
+        self._pending.clear()
 
     def _existing_keys(self, kind: str, record_type: str, record_ids: list[int]) -> set[str]:
         keys: set[str] = set()
