@@ -18,6 +18,7 @@ from ui.charts_vendors import TimelineRow, renewal_timeline
 from ui.guard import allowed, save_and_rerun
 from ui.state import database
 from ui.text import safe_link
+from ui.widgets import select_one
 
 actor = require_actor()
 db = database()
@@ -142,14 +143,10 @@ def _contract_form(prefix: str, current: ContractView | None) -> ContractInput |
     owner_names: dict[int | None, str] = {None: "(nobody)"} | {
         o.id: f"{o.name} <{o.email}>" for o in owners
     }
-    vendor_ids = list(vendor_names)
-    vendor_id = st.selectbox(
+    vendor_id = select_one(
         "Vendor",
-        vendor_ids,
-        index=vendor_ids.index(current.vendor_id)
-        if current and current.vendor_id in vendor_ids
-        else 0,
-        format_func=lambda i: vendor_names[i],
+        vendor_names,
+        current=current.vendor_id if current else None,
         key=f"{prefix}_vendor",
     )
     title = st.text_input("Title", value=current.title if current else "", key=f"{prefix}_title")
@@ -214,14 +211,10 @@ def _contract_form(prefix: str, current: ContractView | None) -> ContractInput |
             except InvalidOperation:
                 st.error(f"{label} is not a number.")
                 return None
-    owner_keys = list(owner_names)
-    owner_id = st.selectbox(
+    owner_id = select_one(
         "Owner",
-        owner_keys,
-        index=owner_keys.index(current.owner_id)
-        if current and current.owner_id in owner_keys
-        else 0,
-        format_func=lambda i: owner_names[i],
+        owner_names,
+        current=current.owner_id if current else None,
         key=f"{prefix}_owner",
     )
     s1, s2 = st.columns(2)
@@ -247,14 +240,10 @@ def _contract_form(prefix: str, current: ContractView | None) -> ContractInput |
         for c in all_contracts
         if not current or c.id != current.id
     }
-    previous_keys = list(previous_options)
-    previous = st.selectbox(
+    previous = select_one(
         "Renews previous contract",
-        previous_keys,
-        index=previous_keys.index(current.previous_contract_id)
-        if current and current.previous_contract_id in previous_keys
-        else 0,
-        format_func=lambda i: previous_options[i],
+        previous_options,
+        current=current.previous_contract_id if current else None,
         key=f"{prefix}_previous",
     )
     cancelled = st.checkbox(

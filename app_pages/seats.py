@@ -14,6 +14,7 @@ from services.seats import SeatPoolInput, SeatPoolView
 from ui.auth import require_actor
 from ui.guard import allowed, save_and_rerun
 from ui.state import database
+from ui.widgets import select_one
 
 actor = require_actor()
 db = database()
@@ -70,17 +71,13 @@ if not vendor_rows:
     st.caption("Add a vendor first, on the Vendors page.")
     st.stop()
 vendor_names = {v.id: v.name for v in vendor_rows}
-vendor_ids = list(vendor_names)
 
 
 def _form(prefix: str, current: SeatPoolView | None) -> SeatPoolInput | None:
-    vendor_id = st.selectbox(
+    vendor_id = select_one(
         "Vendor",
-        vendor_ids,
-        index=vendor_ids.index(current.vendor_id)
-        if current and current.vendor_id in vendor_ids
-        else 0,
-        format_func=lambda i: vendor_names[i],
+        vendor_names,
+        current=current.vendor_id if current else None,
         key=f"{prefix}_vendor",
     )
     product = st.text_input(

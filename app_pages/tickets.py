@@ -14,6 +14,7 @@ from services.tickets import TicketInput, TicketView
 from ui.auth import require_actor
 from ui.guard import allowed, save_and_rerun
 from ui.state import database, settings
+from ui.widgets import select_one
 
 actor = require_actor()
 db = database()
@@ -71,11 +72,9 @@ if not vendor_rows:
     st.caption("Add a vendor first, on the Vendors page.")
     st.stop()
 vendor_names = {v.id: v.name for v in vendor_rows}
-vendor_ids = list(vendor_names)
 owner_names: dict[int | None, str] = {None: "(nobody)"} | {
     o.id: f"{o.name} <{o.email}>" for o in owners
 }
-owner_keys = list(owner_names)
 
 
 def _when(label: str, value: datetime | None, prefix: str, optional: bool) -> datetime | None:
@@ -93,13 +92,10 @@ def _when(label: str, value: datetime | None, prefix: str, optional: bool) -> da
 
 
 def _form(prefix: str, current: TicketView | None) -> TicketInput:
-    vendor_id = st.selectbox(
+    vendor_id = select_one(
         "Vendor",
-        vendor_ids,
-        index=vendor_ids.index(current.vendor_id)
-        if current and current.vendor_id in vendor_ids
-        else 0,
-        format_func=lambda i: vendor_names[i],
+        vendor_names,
+        current=current.vendor_id if current else None,
         key=f"{prefix}_vendor",
     )
     ref = st.text_input(
@@ -127,13 +123,10 @@ def _form(prefix: str, current: TicketView | None) -> TicketInput:
         f"{prefix}_last",
         True,
     )
-    owner_id = st.selectbox(
+    owner_id = select_one(
         "Owner (follows it up)",
-        owner_keys,
-        index=owner_keys.index(current.owner_id)
-        if current and current.owner_id in owner_keys
-        else 0,
-        format_func=lambda i: owner_names[i],
+        owner_names,
+        current=current.owner_id if current else None,
         key=f"{prefix}_owner",
     )
     notes = st.text_area("Notes", value=current.notes if current else "", key=f"{prefix}_notes")
