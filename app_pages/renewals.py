@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import pandas as pd
 import streamlit as st
 
-from services import contracts, reminders, renewals, vendors
+from services import contracts, reminders, renewals
 from services.access import can
 from services.clock import today
-from services.contracts import ContractInput, ContractView
 from services.money import format_money
 from ui.auth import require_actor
 from ui.charts_vendors import TimelineRow, renewal_timeline
+from ui.contract_form import contract_form
 from ui.guard import allowed, save_and_rerun
 from ui.state import database
 from ui.text import safe_link
-from ui.widgets import select_one
 
 actor = require_actor()
 db = database()
@@ -37,9 +35,8 @@ with allowed():
     all_contracts = contracts.list_contracts(db, actor, as_of=as_of)
     rows = renewals.list_renewals(db, actor, as_of=as_of, views=all_contracts)
 
-calendar_tab, contracts_tab = st.tabs(["Renewals", "Contracts"])
 
-with calendar_tab:
+def _calendar() -> None:
     if not rows:
         st.info(
             "No live contracts yet. Add one under Contracts, or import a spreadsheet with "
@@ -132,304 +129,201 @@ with calendar_tab:
                         )
 
 
-def _contract_form(prefix: str, current: ContractView | None) -> ContractInput | None:
-    with allowed():
-        vendor_rows = vendors.list_vendors(db, actor)
-        owners = vendors.owner_choices(db, actor)
-    if not vendor_rows:
-        st.caption("Add a vendor first.")
+def _contracts_table() -> int | None:
+    """The contracts table and the picked contract's history; returns the picked id."""
+    if not all_contracts:
+        st.caption("No contracts yet.")
         return None
-    vendor_names = {v.id: v.name for v in vendor_rows}
-    owner_names: dict[int | None, str] = {None: "(nobody)"} | {
-        o.id: f"{o.name} <{o.email}>" for o in owners
-    }
-    vendor_id = select_one(
-        "Vendor",
-        vendor_names,
-        current=current.vendor_id if current else None,
-        key=f"{prefix}_vendor",
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Vendor": c.vendor_name,
+                    "Title": c.title,
+                    "Start": c.start_date,
+                    "Initial months": c.initial_term_months,
+                    "Renewal": c.renewal_type,
+                    "Renewal months": c.renewal_period_months,
+                    "Notice days": c.notice_days,
+                    "Term ends": c.current_term_end,
+                    "Cancel by": c.cancellation_deadline,
+                    "Value": _money(c.value, c.currency, c.values_hidden),
+                    "SLA hours": c.sla_hours,
+                    "Owner": c.owner_name,
+                    "Document": safe_link(c.document_url),
+                    "Cancelled": c.cancelled,
+                }
+                for c in all_contracts
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={"Document": st.column_config.LinkColumn("Document")},
     )
-    title = st.text_input("Title", value=current.title if current else "", key=f"{prefix}_title")
-    c1, c2, c3, c4 = st.columns(4)
-    start = c1.date_input(
-        "Start date",
-        value=current.start_date if current else as_of,
-        min_value=date(1990, 1, 1),
-        key=f"{prefix}_start",
+    pick: int = st.selectbox(
+        "Contract",
+        list(by_id),
+        format_func=lambda i: f"{by_id[i].vendor_name} · {by_id[i].title}",
+        key="contracts_pick",
     )
-    initial = c2.number_input(
-        "Initial term (months)",
-        min_value=1,
-        step=1,
-        value=current.initial_term_months if current else 12,
-        key=f"{prefix}_initial",
-    )
-    renewal_type = c3.selectbox(
-        "Renewal type",
-        contracts.RENEWAL_TYPES,
-        index=contracts.RENEWAL_TYPES.index(current.renewal_type) if current else 0,
-        key=f"{prefix}_rtype",
-    )
-    period = c4.number_input(
-        "Renewal period (months, 0 = none)",
-        min_value=0,
-        step=1,
-        value=(current.renewal_period_months or 0) if current else 12,
-        key=f"{prefix}_period",
-    )
-    c5, c6, c7 = st.columns(3)
-    notice = c5.number_input(
-        "Notice period (days)",
-        min_value=0,
-        step=1,
-        value=current.notice_days if current else 30,
-        key=f"{prefix}_notice",
-    )
-    billing = c6.selectbox(
-        "Billing period",
-        contracts.BILLING_PERIODS,
-        index=contracts.BILLING_PERIODS.index(current.billing_period) if current else 2,
-        key=f"{prefix}_billing",
-    )
-    currency = c7.text_input(
-        "Currency", value=current.currency if current else "USD", key=f"{prefix}_currency"
-    )
-    values: dict[str, Decimal | None] = {}
-    if can(actor, "contracts.values"):
-        v1, v2, v3 = st.columns(3)
-        for col_, key, label in (
-            (v1, "value", "Value"),
-            (v2, "committed_amount", "Committed amount"),
-            (v3, "prepaid_amount", "Prepaid amount"),
-        ):
-            shown = getattr(current, key) if current else None
-            text = col_.text_input(
-                label, value="" if shown is None else format(shown, "f"), key=f"{prefix}_{key}"
-            )
-            try:
-                values[key] = Decimal(text.strip()) if text.strip() else None
-            except InvalidOperation:
-                st.error(f"{label} is not a number.")
-                return None
-    owner_id = select_one(
-        "Owner",
-        owner_names,
-        current=current.owner_id if current else None,
-        key=f"{prefix}_owner",
-    )
-    s1, s2 = st.columns(2)
-    sla = s1.number_input(
-        "Support SLA (hours, 0 = none)",
-        min_value=0,
-        step=1,
-        value=(current.sla_hours or 0) if current else 0,
-        key=f"{prefix}_sla",
-    )
-    document_url = s2.text_input(
-        "Document link (http or https)",
-        value=(current.document_url or "") if current else "",
-        key=f"{prefix}_doc",
-    )
-    escalation = st.text_input(
-        "Escalation path",
-        value=(current.escalation_path or "") if current else "",
-        key=f"{prefix}_escalation",
-    )
-    previous_options: dict[int | None, str] = {None: "(none)"} | {
-        c.id: f"{c.vendor_name} · {c.title} (from {c.start_date})"
-        for c in all_contracts
-        if not current or c.id != current.id
-    }
-    previous = select_one(
-        "Renews previous contract",
-        previous_options,
-        current=current.previous_contract_id if current else None,
-        key=f"{prefix}_previous",
-    )
-    cancelled = st.checkbox(
-        "Cancelled", value=current.cancelled if current else False, key=f"{prefix}_cancelled"
-    )
-    notes = st.text_area("Notes", value=current.notes if current else "", key=f"{prefix}_notes")
-    return ContractInput(
-        vendor_id=vendor_id,
-        title=title,
-        start_date=start,  # type: ignore[arg-type]
-        initial_term_months=int(initial),
-        renewal_type=renewal_type,
-        renewal_period_months=int(period) or None,
-        notice_days=int(notice),
-        currency=currency,
-        billing_period=billing,
-        owner_id=owner_id,
-        document_url=document_url or None,
-        sla_hours=int(sla) or None,
-        escalation_path=escalation or None,
-        previous_contract_id=previous,
-        cancelled=cancelled,
-        notes=notes,
-        **values,  # type: ignore[arg-type]
-    )
-
-
-with contracts_tab:
-    if all_contracts:
+    with allowed():
+        history = contracts.contract_history(db, actor, pick, as_of=as_of)
+    with st.expander("Renewal history and amendments"):
+        chain = [*history.renewed_by, history.contract, *history.previous]
         st.dataframe(
             pd.DataFrame(
                 [
                     {
-                        "Vendor": c.vendor_name,
                         "Title": c.title,
                         "Start": c.start_date,
-                        "Initial months": c.initial_term_months,
-                        "Renewal": c.renewal_type,
-                        "Renewal months": c.renewal_period_months,
-                        "Notice days": c.notice_days,
                         "Term ends": c.current_term_end,
-                        "Cancel by": c.cancellation_deadline,
-                        "Value": _money(c.value, c.currency, c.values_hidden),
-                        "SLA hours": c.sla_hours,
-                        "Owner": c.owner_name,
-                        "Document": safe_link(c.document_url),
-                        "Cancelled": c.cancelled,
+                        "This one": c.id == pick,
                     }
-                    for c in all_contracts
+                    for c in chain
                 ]
             ),
             hide_index=True,
-            width="stretch",
-            column_config={"Document": st.column_config.LinkColumn("Document")},
         )
-        by_id = {c.id: c for c in all_contracts}
-        pick = st.selectbox(
-            "Contract",
-            list(by_id),
-            format_func=lambda i: f"{by_id[i].vendor_name} · {by_id[i].title}",
-            key="contracts_pick",
-        )
-        with allowed():
-            history = contracts.contract_history(db, actor, pick, as_of=as_of)
-        with st.expander("Renewal history and amendments"):
-            chain = [*history.renewed_by, history.contract, *history.previous]
+        if history.amendments:
             st.dataframe(
                 pd.DataFrame(
                     [
                         {
-                            "Title": c.title,
-                            "Start": c.start_date,
-                            "Term ends": c.current_term_end,
-                            "This one": c.id == pick,
+                            "Effective": a.effective_date,
+                            "Summary": a.summary,
+                            "Value change": a.value_change,
+                            "By": a.created_by,
                         }
-                        for c in chain
+                        for a in history.amendments
                     ]
                 ),
                 hide_index=True,
             )
-            if history.amendments:
-                st.dataframe(
-                    pd.DataFrame(
-                        [
-                            {
-                                "Effective": a.effective_date,
-                                "Summary": a.summary,
-                                "Value change": a.value_change,
-                                "By": a.created_by,
-                            }
-                            for a in history.amendments
-                        ]
-                    ),
-                    hide_index=True,
-                )
-            else:
-                st.caption("No amendments.")
-    else:
-        pick = None
-        st.caption("No contracts yet.")
+        else:
+            st.caption("No amendments.")
+    return pick
 
+
+def _add_contract() -> None:
+    with st.form("contracts_add", clear_on_submit=True):
+        data = contract_form(db, actor, "contracts_add", None, as_of=as_of, others=all_contracts)
+        if st.form_submit_button("Add contract", type="primary") and data is not None:
+            save_and_rerun(lambda: contracts.create_contract(db, actor, data), "Contract added")
+
+
+def _edit_contract(pick: int | None) -> None:
+    if pick is None:
+        st.caption("No contract to edit.")
+        return
+    current = by_id[pick]
+    prefix = f"contracts_edit_{pick}_{current.version}"
+    with st.form(prefix):
+        data = contract_form(db, actor, prefix, current, as_of=as_of, others=all_contracts)
+        if st.form_submit_button("Save changes") and data is not None:
+            save_and_rerun(
+                lambda: contracts.update_contract(
+                    db, actor, pick, data, expected_version=current.version
+                ),
+                "Saved",
+            )
+
+
+def _amend_contract(pick: int | None) -> None:
+    if pick is None:
+        st.caption("No contract to amend.")
+        return
+    with st.form(f"contracts_amend_{pick}", clear_on_submit=True):
+        effective = st.date_input("Effective date", value=as_of, key="contracts_amend_date")
+        summary = st.text_area("What changed", key="contracts_amend_summary")
+        change = (
+            st.text_input("Value change (e.g. -250.00)", key="contracts_amend_value")
+            if can(actor, "contracts.values")
+            else ""
+        )
+        if st.form_submit_button("Record amendment"):
+            save_and_rerun(
+                lambda: contracts.add_amendment(
+                    db,
+                    actor,
+                    pick,
+                    effective_date=effective,  # type: ignore[arg-type]
+                    summary=summary,
+                    value_change=change or None,
+                ),
+                "Amendment recorded",
+            )
+
+
+def _recipients(pick: int) -> None:
+    with allowed():
+        override = next(
+            (
+                r
+                for r in reminders.list_rules(db, actor)
+                if r.kind == "contract" and r.record_type == "contract" and r.record_id == pick
+            ),
+            None,
+        )
+    st.caption(
+        "Deadline reminders go to the contract owner by default. Emails here replace "
+        "them for this contract; a Slack channel id also posts there."
+    )
+    with st.form(f"contract_recipients_{pick}"):
+        emails = st.text_input(
+            "Recipients (emails, comma separated)",
+            value=override.recipients if override else "",
+            key=f"contract_recipients_emails_{pick}",
+        )
+        channel = st.text_input(
+            "Slack channel id (optional)",
+            value=(override.channel_target or "") if override else "",
+            key=f"contract_recipients_channel_{pick}",
+        )
+        if st.form_submit_button("Save recipients"):
+            save_and_rerun(
+                lambda: reminders.set_record_recipients(
+                    db,
+                    actor,
+                    "contract",
+                    "contract",
+                    pick,
+                    emails,
+                    channel_target=channel.strip() or None,
+                ),
+                "Recipients saved",
+            )
+
+
+def _contracts() -> None:
+    pick = _contracts_table()
     if can(actor, "contracts.edit"):
-        add, edit, amend = st.tabs(["Add a contract", "Edit", "Record an amendment"])
-        with add, st.form("contracts_add", clear_on_submit=True):
-            data = _contract_form("contracts_add", None)
-            if st.form_submit_button("Add contract", type="primary") and data is not None:
-                save_and_rerun(lambda: contracts.create_contract(db, actor, data), "Contract added")
-        with edit:
-            if pick is None:
-                st.caption("No contract to edit.")
-            else:
-                current = by_id[pick]
-                with st.form(f"contracts_edit_{pick}_{current.version}"):
-                    data = _contract_form(f"contracts_edit_{pick}_{current.version}", current)
-                    if st.form_submit_button("Save changes") and data is not None:
-                        save_and_rerun(
-                            lambda: contracts.update_contract(
-                                db, actor, pick, data, expected_version=current.version
-                            ),
-                            "Saved",
-                        )
-        with amend:
-            if pick is None:
-                st.caption("No contract to amend.")
-            else:
-                with st.form(f"contracts_amend_{pick}", clear_on_submit=True):
-                    effective = st.date_input(
-                        "Effective date", value=as_of, key="contracts_amend_date"
-                    )
-                    summary = st.text_area("What changed", key="contracts_amend_summary")
-                    change = (
-                        st.text_input("Value change (e.g. -250.00)", key="contracts_amend_value")
-                        if can(actor, "contracts.values")
-                        else ""
-                    )
-                    if st.form_submit_button("Record amendment"):
-                        save_and_rerun(
-                            lambda: contracts.add_amendment(
-                                db,
-                                actor,
-                                pick,
-                                effective_date=effective,  # type: ignore[arg-type]
-                                summary=summary,
-                                value_change=change or None,
-                            ),
-                            "Amendment recorded",
-                        )
-
+        forms = st.tabs(
+            ["Add a contract", "Edit", "Record an amendment"],
+            key="contracts_form",
+            on_change="rerun",
+        )
+        for tab, draw in zip(
+            forms,
+            (_add_contract, lambda: _edit_contract(pick), lambda: _amend_contract(pick)),
+            strict=True,
+        ):
+            if tab.open:
+                with tab:
+                    draw()
     if pick is not None and can(actor, "settings.manage"):
         with st.expander("Reminder recipients for this contract"):
-            with allowed():
-                override = next(
-                    (
-                        r
-                        for r in reminders.list_rules(db, actor)
-                        if r.kind == "contract"
-                        and r.record_type == "contract"
-                        and r.record_id == pick
-                    ),
-                    None,
-                )
-            st.caption(
-                "Deadline reminders go to the contract owner by default. Emails here replace "
-                "them for this contract; a Slack channel id also posts there."
-            )
-            with st.form(f"contract_recipients_{pick}"):
-                emails = st.text_input(
-                    "Recipients (emails, comma separated)",
-                    value=override.recipients if override else "",
-                    key=f"contract_recipients_emails_{pick}",
-                )
-                channel = st.text_input(
-                    "Slack channel id (optional)",
-                    value=(override.channel_target or "") if override else "",
-                    key=f"contract_recipients_channel_{pick}",
-                )
-                if st.form_submit_button("Save recipients"):
-                    save_and_rerun(
-                        lambda: reminders.set_record_recipients(
-                            db,
-                            actor,
-                            "contract",
-                            "contract",
-                            pick,
-                            emails,
-                            channel_target=channel.strip() or None,
-                        ),
-                        "Recipients saved",
-                    )
+            _recipients(pick)
+
+
+by_id = {c.id: c for c in all_contracts}
+# Only the open tab runs (switching tabs reruns the page): with thousands of contracts, drawing
+# both tables and both contract forms on every load was most of the page's time. The open tab
+# is kept in the URL (?tab=...).
+for tab, draw in zip(
+    st.tabs(["Renewals", "Contracts"], key="tab", bind="query-params"),
+    (_calendar, _contracts),
+    strict=True,
+):
+    if tab.open:
+        with tab:
+            draw()

@@ -74,17 +74,20 @@ if not rows:
         "No spend matches these filters. Widen the period or clear the vendor and team filters."
     )
 
-anomalies = view.anomalies
-tabs = st.tabs(
-    ["By vendor", "By team", "By service", "Budgets", "Anomalies", "Commitments", "Unused seats"]
-)
-with tabs[0]:
+
+def _by_vendor() -> None:
     st.plotly_chart(charts_spend.monthly_by(rows, currency, "vendor", "Spend by month and vendor"))
-with tabs[1]:
+
+
+def _by_team() -> None:
     st.plotly_chart(charts_spend.monthly_by(rows, currency, "team", "Spend by month and team"))
-with tabs[2]:
+
+
+def _by_service() -> None:
     st.plotly_chart(charts_spend.totals_by(rows, currency, "service", "Spend by service"))
-with tabs[3]:
+
+
+def _budgets() -> None:
     with allowed():
         statuses = budgets.budget_statuses(db, actor, today=day)
     statuses = [s for s in statuses if s.budget.currency == currency]
@@ -96,33 +99,38 @@ with tabs[3]:
         st.plotly_chart(charts_spend.budget_vs_actual(statuses))
     else:
         st.info("No budgets in this currency. Add one on the Budgets page.")
-with tabs[4]:
+
+
+def _anomalies() -> None:
+    anomalies = view.anomalies
     st.caption(
         f"A day is an anomaly when one vendor's cost is more than {spend.ANOMALY_FACTOR}× the "
         f"median of its previous {spend.ANOMALY_WINDOW_DAYS} days (missing days count as zero) "
         f"and at least {spend.ANOMALY_FLOOR} above it."
     )
     st.plotly_chart(charts_spend.daily_with_anomalies(view.daily, anomalies, currency))
-    if anomalies:
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "day": a.day,
-                        "vendor": a.vendor,
-                        "currency": a.currency,
-                        "cost": str(a.cost),
-                        "usual (median)": str(a.baseline),
-                        "times usual": str(a.factor),
-                    }
-                    for a in anomalies
-                ]
-            ),
-            hide_index=True,
-        )
-    else:
+    if not anomalies:
         st.success("No anomalies in this selection.")
-with tabs[5]:
+        return
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "day": a.day,
+                    "vendor": a.vendor,
+                    "currency": a.currency,
+                    "cost": str(a.cost),
+                    "usual (median)": str(a.baseline),
+                    "times usual": str(a.factor),
+                }
+                for a in anomalies
+            ]
+        ),
+        hide_index=True,
+    )
+
+
+def _commitments() -> None:
     with allowed():
         burns = spend.burn_downs(db, actor, today=day)
     st.caption(
@@ -131,23 +139,23 @@ with tabs[5]:
     )
     if not burns:
         st.info("No contract with a committed or prepaid amount.")
-    else:
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "vendor": b.vendor,
-                        "contract": b.contract,
-                        "kind": b.kind,
-                        "amount": format_money(b.amount, b.currency),
-                        "remaining": format_money(b.remaining, b.currency),
-                        "projected exhaustion": b.exhaustion,
-                    }
-                    for b in burns
-                ]
-            ),
-            hide_index=True,
-        )
+        return
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "vendor": b.vendor,
+                    "contract": b.contract,
+                    "kind": b.kind,
+                    "amount": format_money(b.amount, b.currency),
+                    "remaining": format_money(b.remaining, b.currency),
+                    "projected exhaustion": b.exhaustion,
+                }
+                for b in burns
+            ]
+        ),
+        hide_index=True,
+    )
     # One chart per commitment is unreadable (and slow) past a few: chart the soonest to run out.
     charted = sorted(burns, key=lambda b: (b.exhaustion is None, b.exhaustion or day))
     charted = charted[:BURN_CHARTS]
@@ -162,31 +170,52 @@ with tabs[5]:
             f"projected exhaustion {md_escape(when)}"
         )
         st.plotly_chart(charts_spend.burn_down(burn), key=f"burn_{burn.contract_id}_{burn.kind}")
-with tabs[6]:
+
+
+def _unused_seats() -> None:
     with allowed():
         waste = spend.unused_seats(db, actor)
     st.caption(
         "Seats purchased minus seats active in the last 30 days, at the unit price, per month."
     )
-    if waste:
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "vendor": w.vendor,
-                        "product": w.product,
-                        "purchased": w.seats_purchased,
-                        "active 30d": w.seats_active,
-                        "unused": w.unused,
-                        "monthly cost": format_money(w.monthly_cost, w.currency),
-                    }
-                    for w in waste
-                ]
-            ),
-            hide_index=True,
-        )
-    else:
+    if not waste:
         st.success("Every paid seat was used in the last 30 days.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "vendor": w.vendor,
+                    "product": w.product,
+                    "purchased": w.seats_purchased,
+                    "active 30d": w.seats_active,
+                    "unused": w.unused,
+                    "monthly cost": format_money(w.monthly_cost, w.currency),
+                }
+                for w in waste
+            ]
+        ),
+        hide_index=True,
+    )
+
+
+TABS = {
+    "By vendor": _by_vendor,
+    "By team": _by_team,
+    "By service": _by_service,
+    "Budgets": _budgets,
+    "Anomalies": _anomalies,
+    "Commitments": _commitments,
+    "Unused seats": _unused_seats,
+}
+# Only the open tab runs (switching tabs reruns the page): drawing all seven on every load was
+# most of this page's time over a large workspace. The open tab is kept in the URL (?tab=...).
+for tab, draw in zip(
+    st.tabs(list(TABS), key="tab", bind="query-params"), TABS.values(), strict=True
+):
+    if tab.open:
+        with tab:
+            draw()
 
 fields = ["month", "vendor", "team", "service"]
 export_rows = spend.group_spend(rows, fields)

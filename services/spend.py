@@ -472,7 +472,9 @@ def filter_options(db: Database, actor: Actor) -> dict[str, list[Any]]:
         vendors = [(v.id, v.name) for v in session.exec(select(Vendor).order_by(Vendor.name))]
         teams = sorted(set(session.exec(select(CostRollup.team).distinct()).all()))
         currencies = sorted(set(session.exec(select(CostRollup.currency).distinct()).all()))
-        first, last = session.exec(select(func.min(CostRollup.day), func.max(CostRollup.day))).one()
+        # Two statements: SQLite answers a lone min() or max() from the index, not both at once.
+        first = session.exec(select(func.min(CostRollup.day))).one()
+        last = session.exec(select(func.max(CostRollup.day))).one()
     return {
         "vendors": vendors,
         "teams": teams,

@@ -90,9 +90,37 @@ def test_page_over_demo_billing_renders(app_env: Database, script: str) -> None:
     assert_no_exception(at)
 
 
+SPEND_TABS = {
+    "By vendor": "Spend by month and vendor",
+    "By team": "Spend by month and team",
+    "By service": "Spend by service",
+    "Budgets": "Forecast to period end",
+    "Anomalies": "A day is an anomaly",
+    "Commitments": "No contract with a committed or prepaid amount",
+    "Unused seats": "Seats purchased minus seats active",
+}
+
+
+@pytest.mark.parametrize("tab", SPEND_TABS)
+def test_spend_page_runs_only_the_tab_in_the_url(app_env: Database, tab: str) -> None:
+    _demo(app_env)
+    at = run_page("spend.py", actor("finance"), query={"tab": tab})
+    assert_no_exception(at)
+    text = _all_text(at) + "".join(str(c.proto) for c in at.get("plotly_chart"))
+    for other, marker in SPEND_TABS.items():
+        assert (marker in text) == (other == tab), (other, marker)
+
+
+def test_spend_page_ignores_an_unknown_tab(app_env: Database) -> None:
+    _demo(app_env)
+    at = run_page("spend.py", actor("finance"), query={"tab": "<script>"})
+    assert_no_exception(at)
+    assert "Spend by month and vendor" in "".join(str(c.proto) for c in at.get("plotly_chart"))
+
+
 def test_spend_page_shows_totals_and_the_demo_spike(app_env: Database) -> None:
     _demo(app_env)
-    at = run_page("spend.py", actor("finance"))
+    at = run_page("spend.py", actor("finance"), query={"tab": "Anomalies"})
     assert_no_exception(at)
     assert at.metric[0].label.startswith("Spend ")
     frames = [f.value for f in at.dataframe]

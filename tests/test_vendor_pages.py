@@ -63,10 +63,21 @@ def test_page_empty_state_renders(app_env: Database, script: str) -> None:
     assert at.info or at.caption
 
 
-@pytest.mark.parametrize("script", ["vendors.py", "renewals.py", "seats.py", "tickets.py"])
-def test_page_shows_hostile_names_as_text(app_env: Database, script: str) -> None:
+@pytest.mark.parametrize(
+    ("script", "query"),
+    [
+        ("vendors.py", None),
+        ("renewals.py", None),
+        ("renewals.py", {"tab": "Contracts"}),
+        ("seats.py", None),
+        ("tickets.py", None),
+    ],
+)
+def test_page_shows_hostile_names_as_text(
+    app_env: Database, script: str, query: dict[str, str] | None
+) -> None:
     _workspace(app_env)
-    at = run_page(script, ADMIN)
+    at = run_page(script, ADMIN, query=query)
     assert_no_exception(at)
     assert XSS in _all_text(at)
     for element in (*at.markdown, *at.title, *at.caption, *at.subheader):
@@ -128,25 +139,70 @@ def test_an_admin_sets_reminder_recipients_for_one_contract(app_env: Database) -
     _workspace(app_env)
     from services import reminders
 
-    at = run_page("renewals.py", ADMIN)
+    at = run_page("renewals.py", ADMIN, query={"tab": "Contracts"})
     [key] = [t.key for t in at.text_input if t.key.startswith("contract_recipients_emails_")]
     at.text_input(key=key).input("cfo@example.com, va@example.com")
     next(b for b in at.button if b.label == "Save recipients").click().run()
     assert_no_exception(at)
     [rule] = [r for r in reminders.list_rules(app_env, ADMIN) if r.record_type == "contract"]
     assert (rule.kind, rule.recipients) == ("contract", "cfo@example.com,va@example.com")
-    va = run_page("renewals.py", actor("va"))
+    va = run_page("renewals.py", actor("va"), query={"tab": "Contracts"})
     assert not [t for t in va.text_input if t.key.startswith("contract_recipients_")]
 
 
-def test_finance_sees_values_but_va_does_not(app_env: Database) -> None:
+@pytest.mark.parametrize("tab", ["Renewals", "Contracts"])
+def test_finance_sees_values_but_va_does_not(app_env: Database, tab: str) -> None:
     _workspace(app_env)
-    va = run_page("renewals.py", actor("va"))
+    va = run_page("renewals.py", actor("va"), query={"tab": tab})
     assert_no_exception(va)
     assert "12,000.50" not in _all_text(va)
-    finance = run_page("renewals.py", actor("finance"))
+    finance = run_page("renewals.py", actor("finance"), query={"tab": tab})
     assert_no_exception(finance)
     assert "USD 12,000.50" in _all_text(finance)
+
+
+def test_renewals_page_runs_only_the_open_tab(app_env: Database) -> None:
+    _workspace(app_env)
+    calendar = run_page("renewals.py", ADMIN)
+    assert [b.label for b in calendar.button] == ["Record decision"]
+    assert not [s for s in calendar.selectbox if s.key == "contracts_pick"]
+    contracts_tab = run_page("renewals.py", ADMIN, query={"tab": "Contracts"})
+    labels = [b.label for b in contracts_tab.button]
+    assert "Record decision" not in labels
+    assert "Add contract" in labels  # the first form tab; Edit and Amend wait for a click
+    assert "Save changes" not in labels and "Record amendment" not in labels
+
+
+def test_a_contract_is_added_edited_and_amended_from_the_page(app_env: Database) -> None:
+    from services import contracts
+
+    vid = make_vendor(app_env, name="Acme AI")
+    at = run_page("renewals.py", ADMIN, query={"tab": "Contracts"})
+    at.text_input(key="contracts_add_title").input("Acme platform")
+    at.text_input(key="contracts_add_value").input("1200.50")
+    next(b for b in at.button if b.label == "Add contract").click().run()
+    assert_no_exception(at)
+    [added] = contracts.list_contracts(app_env, ADMIN)
+    assert (added.vendor_id, added.title, added.value) == (vid, "Acme platform", Decimal("1200.50"))
+
+    at.session_state["contracts_form"] = "Edit"
+    at.run()
+    prefix = f"contracts_edit_{added.id}_{added.version}"
+    at.number_input(key=f"{prefix}_notice").set_value(60)
+    next(b for b in at.button if b.label == "Save changes").click().run()
+    assert_no_exception(at)
+    [edited] = contracts.list_contracts(app_env, ADMIN)
+    assert edited.notice_days == 60 and edited.version == added.version + 1
+
+    at.session_state["contracts_form"] = "Record an amendment"
+    at.run()
+    at.text_area(key="contracts_amend_summary").input("Added 10 seats")
+    at.text_input(key="contracts_amend_value").input("250.00")
+    next(b for b in at.button if b.label == "Record amendment").click().run()
+    assert_no_exception(at)
+    history = contracts.contract_history(app_env, ADMIN, added.id, as_of=today())
+    [amendment] = history.amendments
+    assert amendment.summary == "Added 10 seats" and amendment.value_change == Decimal("250.00")
 
 
 def test_renewal_timeline_has_one_bar_per_contract_and_five_bands() -> None:
