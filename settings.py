@@ -94,7 +94,8 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(
         # The importer streams with flat memory, so the limit guards disk and time, not RAM: a
         # month of FOCUS rows for a large account runs to gigabytes.
-        default=4 * 1024**3, description="billing files larger than this are refused"
+        default=4 * 1024**3,
+        description="billing files larger than this are refused",
     )
     team_tag_keys: str = Field(
         default="team,business_unit", description="tag keys read, in order, for a cost's team"

@@ -82,7 +82,6 @@ def _bucket_for_date(due: date | None, today: date) -> str:
     return "later"
 
 
-
 def sort_key(item: FollowUp) -> tuple[int, date, int, int]:
     return (
         BUCKETS.index(item.bucket),
