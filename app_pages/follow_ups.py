@@ -53,16 +53,23 @@ def _do(change, done: str) -> None:  # type: ignore[no-untyped-def]
     st.rerun()
 
 
-BUCKET_CAP = 50  # cards drawn per bucket; a long queue is worked from the top
+# Cards drawn per bucket at first: a long queue is worked from the top, and hundreds of cards
+# with two buttons each made the page slow to open. "Show more" adds another page of cards.
+BUCKET_PAGE = 10
+
+
+def _show_more(bucket: str) -> None:
+    st.session_state[f"fu_shown_{bucket}"] = _shown(bucket) + BUCKET_PAGE
+
+
+def _shown(bucket: str) -> int:
+    return int(st.session_state.get(f"fu_shown_{bucket}", BUCKET_PAGE))
+
 
 for bucket, items in queue.by_bucket().items():
     st.subheader(f"{followups.BUCKET_LABELS[bucket]} ({len(items)})")
-    if len(items) > BUCKET_CAP:
-        st.caption(
-            f"Showing the first {BUCKET_CAP} of {len(items):,}, most pressing first; "
-            "the Action items page lists them all."
-        )
-    for item in items[:BUCKET_CAP]:
+    shown = _shown(bucket)
+    for item in items[:shown]:
         with st.container(border=True):
             text, done_col, snooze_col = st.columns([8, 1, 1])
             flag = " :red[past SLA]" if item.flagged else ""
@@ -91,3 +98,11 @@ for bucket, items in queue.by_bucket().items():
                 )
             if item.kind == "renewal":
                 link_to_page("renewals", "Decide on the renewals page", actor)
+    if len(items) > shown:
+        st.caption(f"Showing {shown} of {len(items):,}, most pressing first.")
+        st.button(
+            f"Show {min(BUCKET_PAGE, len(items) - shown)} more",
+            key=f"fu_more_{bucket}",
+            on_click=_show_more,
+            args=(bucket,),
+        )

@@ -229,7 +229,7 @@ d1, d2, d3 = st.columns([1, 1, 2])
 with allowed():
     d1.download_button(
         "Download .ics",
-        ics.meeting_ics(db, actor, meeting.id or 0),
+        lambda: ics.meeting_ics(db, actor, meeting.id or 0),
         file_name=f"meeting-{meeting.id}.ics",
         mime="text/calendar",
         key="meeting_ics",
@@ -237,7 +237,7 @@ with allowed():
     if detail.series is not None:
         d2.download_button(
             "Series .ics",
-            ics.series_ics(db, actor, detail.series.id or 0),
+            lambda: ics.series_ics(db, actor, detail.series.id or 0),
             file_name=f"series-{detail.series.id}.ics",
             mime="text/calendar",
             key="series_ics",

@@ -217,11 +217,17 @@ for tab, draw in zip(
         with tab:
             draw()
 
-fields = ["month", "vendor", "team", "service"]
-export_rows = spend.group_spend(rows, fields)
+
+def _export_csv() -> str:
+    fields = ["month", "vendor", "team", "service"]
+    columns = [*fields, "currency", "billed_cost", "effective_cost"]
+    return to_csv(spend.group_spend(rows, fields), columns)
+
+
 st.download_button(
     "Download CSV (month, vendor, team, service)",
-    data=to_csv(export_rows, [*fields, "currency", "billed_cost", "effective_cost"]),
+    # Built on click, not on every load: ``rows`` is already this actor's filtered view.
+    data=_export_csv,
     file_name=f"spend-{from_month}-to-{to_month}.csv",
     mime="text/csv",
     icon=":material/download:",

@@ -500,7 +500,7 @@ class Bench:
     def multiprocess_figure(self) -> None:
         from sqlalchemy import func, select
 
-        from bench.browser import app_server, chromium, load_page, page_urls
+        from bench.browser import app_server, chromium, load_page, new_timed_page, page_urls
         from db.engine import Database
         from db.models import ActionItem, AuditEvent, Notification, Person
         from services import actions
@@ -535,8 +535,8 @@ class Bench:
                 chromium() as browser,
             ):
                 pages = {
-                    "A": browser.new_context().new_page(),
-                    "B": browser.new_context().new_page(),
+                    "A": new_timed_page(browser.new_context()),
+                    "B": new_timed_page(browser.new_context()),
                 }
                 targets = {"A": page_urls(app_a.url), "B": page_urls(app_b.url)}
                 for app in ("A", "B"):  # first session after server start: not timed
