@@ -47,7 +47,7 @@ def test_drill_down_matches_the_board_for_no_owner_no_team_and_blocked(db: Datab
     assert len(review.drill_down(db, LEAD, today=TODAY, limit=2)) == 2
 
 
-def test_follow_ups_draw_twenty_cards_per_bucket_and_show_more_on_request(
+def test_follow_ups_draw_ten_cards_per_bucket_and_show_more_on_request(
     app_env: Database,
 ) -> None:
     me = make_person(app_env, name="Val", email="va@example.com")
@@ -62,13 +62,14 @@ def test_follow_ups_draw_twenty_cards_per_bucket_and_show_more_on_request(
         return [b.key for b in at.button if b.key and b.key.startswith("fu_done_")]
 
     assert [s.value for s in at.subheader] == ["Overdue (53)"]
-    assert "Showing 20 of 53, most pressing first." in [c.value for c in at.caption]
-    assert len(done_buttons()) == 20
+    assert "Showing 10 of 53, most pressing first." in [c.value for c in at.caption]
+    assert len(done_buttons()) == 10
     cards = [m.value for m in at.markdown if m.value.startswith("**late")]
     assert cards[0] == "**late 00**"  # the longest overdue first
-    at.button(key="fu_more_overdue").click().run()
-    assert len(done_buttons()) == 40
-    assert at.button(key="fu_more_overdue").label == "Show 13 more"
+    for shown in (20, 30, 40, 50):
+        at.button(key="fu_more_overdue").click().run()
+        assert len(done_buttons()) == shown
+    assert at.button(key="fu_more_overdue").label == "Show 3 more"
     at.button(key="fu_more_overdue").click().run()
     assert len(done_buttons()) == 53
     assert not [b for b in at.button if b.key == "fu_more_overdue"]
