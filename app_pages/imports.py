@@ -15,6 +15,7 @@ from services.billing_import import SourceFile
 from services.money import format_money
 from ui.auth import require_actor
 from ui.guard import allowed
+from ui.spend_data import unmatched_names
 from ui.state import database, settings
 from ui.text import md_escape
 
@@ -143,7 +144,7 @@ else:
 # --- unmatched names --------------------------------------------------------------------------
 st.subheader("Billing names without a vendor")
 with allowed():
-    unmatched = billing_import.unmatched_names(db, actor)
+    unmatched = unmatched_names(db, actor)
     _teams, vendors = budgets.budget_targets(db, actor)
 if not unmatched:
     st.success("Every provider and publisher name matches a vendor or one of its aliases.")

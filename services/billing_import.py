@@ -27,7 +27,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, update
+from sqlalchemy import Connection, delete, func, insert, tuple_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
@@ -547,11 +547,13 @@ def data_version(db: Database) -> tuple[int, ...]:
         alias_top, aliases = session.exec(
             select(func.max(VendorAlias.id), func.count()).select_from(VendorAlias)
         ).one()
-        vendor_top, vendors = session.exec(
-            select(func.max(Vendor.id), func.count()).select_from(Vendor)
+        # Versions too: renaming a vendor changes which billing names match it.
+        vendor_top, vendors, vendor_versions = session.exec(
+            select(func.max(Vendor.id), func.count(), func.sum(Vendor.version)).select_from(Vendor)
         ).one()
     return tuple(
-        int(v or 0) for v in (top, total, inactive, alias_top, aliases, vendor_top, vendors)
+        int(v or 0)
+        for v in (top, total, inactive, alias_top, aliases, vendor_top, vendors, vendor_versions)
     )
 
 
@@ -592,28 +594,45 @@ class UnmatchedName:
 def unmatched_names(db: Database, actor: Actor) -> list[UnmatchedName]:
     """Billing names (publisher, provider, invoice issuer) none of which matches a vendor."""
     require(db, actor, "spend.read", record_type="billing_import")
+    source, provider, issuer = (
+        col(CostRollup.source_name),
+        col(CostRollup.provider),
+        col(CostRollup.invoice_issuer),
+    )
     with db.read() as session:
         names = vendor_names(session)
-        rows = session.execute(
-            sa_select(
-                col(CostRollup.source_name),
-                col(CostRollup.provider),
-                col(CostRollup.invoice_issuer),
-                col(CostRollup.currency),
-                col(CostRollup.effective_cost),
-                col(CostRollup.line_count),
+        # Match each distinct name triple once, then read amounts for the unmatched ones only:
+        # reading every rollup's cost to find a handful of unmatched names was the Imports
+        # page's cost over a large workspace.
+        lines: dict[tuple[str, str, str], int] = {
+            (s, p, i): int(n or 0)
+            for s, p, i, n in session.execute(
+                sa_select(source, provider, issuer, func.sum(col(CostRollup.line_count))).group_by(
+                    source, provider, issuer
+                )
             )
-        ).all()
+            if match_vendor(names, s, p, i) is None
+        }
+        if not lines:
+            return []
+        cost = col(CostRollup.effective_cost)
+        keys = (source, provider, issuer, col(CostRollup.currency))
+        where = tuple_(source, provider, issuer).in_(list(lines))
+        if session.get_bind().dialect.name == "postgresql":  # exact NUMERIC sums in SQL
+            query = sa_select(*keys, func.sum(cost)).where(where).group_by(*keys)
+        else:  # money is decimal text on SQLite: summed below as Decimals
+            query = sa_select(*keys, cost).where(where)
+        amounts = session.execute(query).all()
     grouped: dict[tuple[str, str], tuple[int, dict[str, Decimal]]] = {}
-    for source, provider, issuer, currency, amount, count in rows:
-        if match_vendor(names, source, provider, issuer) is not None:
-            continue
-        lines, totals = grouped.get((source, provider), (0, {}))
-        totals[currency] = totals.get(currency, Decimal(0)) + amount
-        grouped[(source, provider)] = (lines + count, totals)
+    for (s, p, _i), count in lines.items():
+        total, totals = grouped.get((s, p), (0, {}))
+        grouped[(s, p)] = (total + count, totals)
+    for s, p, _i, currency, amount in amounts:
+        totals = grouped[(s, p)][1]
+        totals[currency] = totals.get(currency, Decimal(0)) + Decimal(amount)
     return [
-        UnmatchedName(source, provider, lines, dict(sorted(totals.items())))
-        for (source, provider), (lines, totals) in sorted(grouped.items())
+        UnmatchedName(s, p, count, dict(sorted(totals.items())))
+        for (s, p), (count, totals) in sorted(grouped.items())
     ]
 
 

@@ -27,7 +27,7 @@ from services import audit, outbox
 from services.access import Actor, require
 from services.clock import today as workspace_today
 from services.money import format_money
-from services.spend import matched_costs
+from services.spend import Total, period_totals
 from settings import get_settings
 
 DEFAULT_THRESHOLDS = "50,75,90,100"
@@ -72,31 +72,28 @@ class BudgetStatus:
     crossed: list[int]
 
 
-Cost = tuple[date, int | None, str, str, Decimal]  # day, vendor id, team, currency, cost
-
-
 def _target_costs(
     session: Session,
     budget: Budget,
     start: date,
     end: date,
-    read: list[Cost] | None = None,
+    read: list[Total] | None = None,
 ) -> tuple[str, list[Decimal]]:
-    """The budget's costs in [start, end); ``read``: costs already read covering that range."""
+    """The budget's costs in [start, end); ``read``: totals already read for exactly that range."""
     if read is None:
-        read = matched_costs(session, start, end, frozenset({budget.currency}))
-    rows = [r for r in read if r[3] == budget.currency and start <= r[0] < end]
+        read = period_totals(session, start, end, frozenset({budget.currency}))
+    rows = [r for r in read if r[2] == budget.currency]
     if budget.scope == "team":
         team = session.get(Team, budget.team_id)
         name = team.name if team else "?"
         folded = name.casefold()
-        return name, [r[4] for r in rows if r[2].casefold() == folded]
+        return name, [r[3] for r in rows if r[1].casefold() == folded]
     vendor = session.get(Vendor, budget.vendor_id)
-    return (vendor.name if vendor else "?"), [r[4] for r in rows if r[1] == budget.vendor_id]
+    return (vendor.name if vendor else "?"), [r[3] for r in rows if r[0] == budget.vendor_id]
 
 
 def _status(
-    session: Session, budget: Budget, today: date, read: list[Cost] | None = None
+    session: Session, budget: Budget, today: date, read: list[Total] | None = None
 ) -> BudgetStatus:
     start, end = period_bounds(budget, today)
     target, costs = _target_costs(session, budget, start, end, read)
@@ -126,17 +123,15 @@ def budget_statuses(db: Database, actor: Actor, *, today: date) -> list[BudgetSt
             select(Budget).where(col(Budget.archived).is_(False)).order_by(col(Budget.name))
         ).all()
         current = [b for b in budgets if b.starts_on <= today]
-        if not current:
-            return []
-        # One read covering every budget's current period, instead of one read per budget.
-        bounds = [period_bounds(b, today) for b in current]
-        read = matched_costs(
-            session,
-            min(start for start, _ in bounds),
-            max(end for _, end in bounds),
-            frozenset(b.currency for b in current),
-        )
-        return [_status(session, b, today, read) for b in current]
+        # One read per distinct period (this month, this budget year), not one per budget.
+        periods: dict[tuple[date, date], list[Budget]] = {}
+        for budget in current:
+            periods.setdefault(period_bounds(budget, today), []).append(budget)
+        reads = {
+            (start, end): period_totals(session, start, end, frozenset(b.currency for b in members))
+            for (start, end), members in periods.items()
+        }
+        return [_status(session, b, today, reads[period_bounds(b, today)]) for b in current]
 
 
 def list_budgets(db: Database, actor: Actor, *, include_archived: bool = False) -> list[Budget]:

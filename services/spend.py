@@ -28,7 +28,7 @@ from decimal import Decimal
 from statistics import median
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import String, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -365,6 +365,44 @@ def matched_costs(
             vendor_id = matches[names_key] = found[0] if found else None
         out.append((day, vendor_id, team, currency, amount))
     return out
+
+
+Total = tuple[int | None, str, str, Decimal]  # vendor id, team, currency, effective cost
+
+
+def period_totals(
+    session: Session, start: date, end: date, currencies: frozenset[str] | None = None
+) -> list[Total]:
+    """Effective cost per matched vendor, team and currency over the days in [start, end).
+
+    Budgets need totals, not days: summed in SQL, one row per billing name, team and currency.
+    Postgres sums NUMERIC exactly; SQLite keeps money as decimal text, so there each group's
+    amounts come back joined and are summed here as Decimals (no float ever touches them).
+    """
+    keys = (
+        col(CostRollup.source_name),
+        col(CostRollup.provider),
+        col(CostRollup.invoice_issuer),
+        col(CostRollup.team),
+        col(CostRollup.currency),
+    )
+    cost = col(CostRollup.effective_cost)
+    where = [col(CostRollup.day) >= start, col(CostRollup.day) < end]
+    if currencies:
+        where.append(col(CostRollup.currency).in_(sorted(currencies)))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    amount = func.sum(cost) if postgres else func.group_concat(cost, ",", type_=String)
+    names = vendor_names(session)
+    totals: dict[tuple[int | None, str, str], Decimal] = defaultdict(Decimal)
+    for source, provider, issuer, team, currency, value in session.execute(
+        sa_select(*keys, amount).where(*where).group_by(*keys)
+    ):
+        found = match_vendor(names, source, provider, issuer)
+        total = value if postgres else sum(map(Decimal, value.split(",")), ZERO)
+        totals[(found[0] if found else None, team, currency)] += total
+    return [
+        (vendor_id, team, currency, total) for (vendor_id, team, currency), total in totals.items()
+    ]
 
 
 def _vendor_daily(

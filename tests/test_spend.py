@@ -331,6 +331,40 @@ def test_budget_forecast_is_the_run_rate_to_period_end(db: Database, tmp_path: P
     assert (status.actual, status.forecast) == (Decimal("100"), Decimal("300.00"))
 
 
+def test_monthly_and_yearly_budgets_sum_their_own_periods_exactly(
+    db: Database, tmp_path: Path
+) -> None:
+    """Totals are summed per period in SQL (joined decimal text on SQLite): exact, and only the
+    budget's own days and currency count."""
+    vendor_id = make_vendor(db, "OpenAI")
+    for name, period in (("month", "monthly"), ("year", "yearly")):
+        budgets.create_budget(
+            db,
+            ADMIN,
+            name=name,
+            scope="vendor",
+            vendor_id=vendor_id,
+            period=period,
+            amount="1000",
+            starts_on=date(2026, 1, 1),
+        )
+    rows = [_day_row(date(2026, 9, d), "0.1") for d in range(1, 11)]  # 1.0, not 0.999…
+    rows += [_day_row(date(2026, 9, 11), "0.0000000001")]
+    rows += [_day_row(date(2026, 8, 31), "5")]  # same year, earlier month
+    rows += [_day_row(date(2025, 12, 31), "7")]  # before the budget year
+    rows += [_day_row(date(2026, 9, 12), "100", BillingCurrency="EUR", BillingAccountId="eur")]
+    _import_rows(db, tmp_path, rows)
+    statuses = {
+        s.budget.name: s for s in budgets.budget_statuses(db, ADMIN, today=date(2026, 9, 12))
+    }
+    assert statuses["month"].actual == Decimal("1.0000000001")
+    assert statuses["year"].actual == Decimal("6.0000000001")
+    assert (statuses["year"].period_start, statuses["year"].period_end) == (
+        date(2026, 1, 1),
+        date(2027, 1, 1),
+    )
+
+
 def test_budget_edit_needs_permission_and_refuses_extra_fields(db: Database) -> None:
     team_id = make_team(db, "Ops")
     with pytest.raises(NotAllowed):

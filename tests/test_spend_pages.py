@@ -320,3 +320,38 @@ def test_imports_page_deletes_an_unused_mapping(app_env: Database) -> None:
     next(b for b in at.button if b.label == "Delete mapping").click().run()
     assert_no_exception(at)
     assert billing_import.list_mappings(app_env, ADMIN) == []
+
+
+def test_imports_page_lists_a_name_again_after_its_vendor_is_renamed(
+    app_env: Database, tmp_path: Path
+) -> None:
+    """Unmatched names are cached by the billing data version, which a rename must move."""
+    from services import vendors
+
+    vendor_id = make_vendor(app_env, "Acme AI")
+    path = write_focus(
+        tmp_path / "f.csv",
+        [focus_row(PublisherName="Acme AI", ProviderName="Acme AI", InvoiceIssuerName="Acme AI")],
+    )
+    billing_import.import_files(app_env, ADMIN, [path])
+    at = run_page("imports.py", actor("finance"))
+    assert "Every provider and publisher name matches" in _all_text(at)
+    before = billing_import.data_version(app_env)
+    [row] = [v for v in vendors.list_vendors(app_env, ADMIN) if v.id == vendor_id]
+    vendors.update_vendor(
+        app_env,
+        ADMIN,
+        vendor_id,
+        expected_version=row.version,
+        name="Acme Labs",
+        category=row.category,
+        status=row.status,
+        owner_id=row.owner_id,
+        website=row.website,
+        notes=row.notes,
+        aliases=row.aliases,
+    )
+    assert billing_import.data_version(app_env) != before
+    at.run()
+    assert_no_exception(at)
+    assert "Acme AI (Acme AI)" in _all_text(at)

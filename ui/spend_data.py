@@ -13,7 +13,7 @@ import streamlit as st
 
 from db.engine import Database
 from services import billing_import, spend
-from services.access import Actor
+from services.access import Actor, require
 
 
 @dataclass(frozen=True)
@@ -53,3 +53,16 @@ def spend_view(db: Database, actor: Actor, flt: spend.SpendFilter) -> SpendView:
     """Condensed spend for the page: totals, charts and export read these, not the raw rows."""
     version = billing_import.data_version(db)
     return _view(db, actor.email, actor.role, version, flt)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, max_entries=16, show_spinner=False)
+def _unmatched(
+    _db: Database, email: str, role: str, version: tuple[int, ...]
+) -> list[billing_import.UnmatchedName]:
+    return billing_import.unmatched_names(_db, Actor(email=email, role=role))
+
+
+def unmatched_names(db: Database, actor: Actor) -> list[billing_import.UnmatchedName]:
+    """Billing names without a vendor, read again only when billing data or vendors change."""
+    require(db, actor, "spend.read", record_type="billing_import")
+    return _unmatched(db, actor.email, actor.role, billing_import.data_version(db))
