@@ -58,13 +58,16 @@ class Board:
     owners: list[OwnerLoad]
     teams: dict[str, int]  # team -> open items
     aging: dict[str, int]
-    blocked: list[actions.ActionRow]
+    blocked: list[actions.ActionRow]  # the first ``blocked_limit`` by due date
     weeks: list[WeekRate]
     open_total: int
     overdue_total: int
+    blocked_total: int
 
 
-def board(db: Database, actor: Actor, *, today: date | None = None) -> Board:
+def board(
+    db: Database, actor: Actor, *, today: date | None = None, blocked_limit: int = 100
+) -> Board:
     require(db, actor, "review.read")
     today = today or workspace_today()
     is_open = col(ActionItem.status).in_(actions.OPEN_STATUSES)
@@ -153,7 +156,9 @@ def board(db: Database, actor: Actor, *, today: date | None = None) -> Board:
                 completed,
             )
         )
-    blocked = actions.list_actions(db, actor, today=today, statuses=("blocked",), limit=100_000)
+    blocked = actions.list_actions(
+        db, actor, today=today, statuses=("blocked",), limit=blocked_limit
+    )
     return Board(
         owners=owners,
         teams=dict(sorted(teams.items())),
@@ -162,6 +167,7 @@ def board(db: Database, actor: Actor, *, today: date | None = None) -> Board:
         weeks=weeks,
         open_total=sum(o.open for o in owners),
         overdue_total=sum(o.overdue for o in owners),
+        blocked_total=sum(o.blocked for o in owners),
     )
 
 

@@ -47,6 +47,17 @@ def test_drill_down_matches_the_board_for_no_owner_no_team_and_blocked(db: Datab
     assert len(review.drill_down(db, LEAD, today=TODAY, limit=2)) == 2
 
 
+def test_board_counts_every_blocked_item_but_lists_only_the_first(db: Database) -> None:
+    me = make_person(db, name="Bo", email="bo@example.com")
+    for n in range(3):
+        make_action(
+            db, f"stuck {n}", owner_id=me, due_date=TODAY + timedelta(days=n), status="blocked"
+        )
+    board = review.board(db, LEAD, today=TODAY, blocked_limit=2)
+    assert board.blocked_total == 3
+    assert [r.title for r in board.blocked] == ["stuck 0", "stuck 1"]
+
+
 def test_follow_ups_draw_ten_cards_per_bucket_and_show_more_on_request(
     app_env: Database,
 ) -> None:
