@@ -41,7 +41,7 @@ typecheck: env
 check: lint typecheck test
 
 bench: env
-	$(UV) run python -m bench.run
+	$(UV) run python -m bench.run --fresh
 
 migration: env
 	scripts/regen-migration
