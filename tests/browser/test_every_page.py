@@ -8,7 +8,7 @@ import pytest
 
 from services import demo
 from services.access import Actor
-from tests.browser.conftest import open_page
+from tests.browser.conftest import EXCEPTION, main_text, open_page, wait_ready
 from ui.navigation import PAGES, PageSpec
 
 
@@ -33,3 +33,27 @@ def test_page_opens_without_exception(demo_server: Any, admin_page: Any, spec: P
     path = "" if spec.default else spec.url_path
     open_page(admin_page, f"{demo_server.url}/{path}", shot=f"admin-{spec.url_path}")
     assert "Page not found" not in admin_page.content()
+
+
+@pytest.mark.parametrize(
+    ("path", "tab", "marker"),
+    [
+        ("spend", "Anomalies", "A day is an anomaly"),
+        ("spend", "Commitments", "Spend matched to the contract's vendor"),
+        ("renewals", "Contracts", "Renewal history and amendments"),
+    ],
+)
+def test_clicking_a_tab_runs_it_and_puts_it_in_the_url(
+    demo_server: Any, admin_page: Any, path: str, tab: str, marker: str
+) -> None:
+    """Spend and Renewals run only the open tab: a click must rerun the page with the new tab
+    drawn, and the URL must carry it so the view can be shared."""
+    open_page(admin_page, f"{demo_server.url}/{path}")
+    assert marker not in main_text(admin_page)
+    admin_page.get_by_role("tab", name=tab).click()
+    admin_page.wait_for_url(lambda url: url.endswith(f"/{path}?tab={tab}"))
+    wait_ready(admin_page)
+    admin_page.get_by_text(marker).first.wait_for(timeout=15_000)
+    assert not admin_page.locator(EXCEPTION).count()
+    open_page(admin_page, f"{demo_server.url}/{path}?tab={tab}")  # a shared link opens it too
+    assert marker in main_text(admin_page)
