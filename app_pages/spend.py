@@ -135,7 +135,8 @@ def _commitments() -> None:
         burns = spend.burn_downs(db, actor, today=day)
     st.caption(
         f"Spend matched to the contract's vendor since the contract start. The exhaustion date "
-        f"extends the average daily spend of the last {spend.BURN_RATE_DAYS} days."
+        f"extends the average daily spend of the last {spend.BURN_RATE_DAYS} days; for an amount "
+        "already used up it is the day spend reached it."
     )
     if not burns:
         st.info("No contract with a committed or prepaid amount.")
@@ -148,8 +149,10 @@ def _commitments() -> None:
                     "contract": b.contract,
                     "kind": b.kind,
                     "amount": format_money(b.amount, b.currency),
-                    "remaining": format_money(b.remaining, b.currency),
-                    "projected exhaustion": b.exhaustion,
+                    "remaining": format_money(max(b.remaining, spend.ZERO), b.currency),
+                    "over": format_money(max(-b.remaining, spend.ZERO), b.currency),
+                    "exhaustion": b.exhaustion,
+                    "used up": b.remaining <= 0,
                 }
                 for b in burns
             ]
@@ -162,12 +165,17 @@ def _commitments() -> None:
     if len(burns) > len(charted):
         st.caption(f"Charts for the {len(charted)} commitments projected to run out soonest.")
     for burn in charted:
-        left = format_money(burn.remaining, burn.currency)
-        when = burn.exhaustion.isoformat() if burn.exhaustion else "not at the current rate"
+        of = format_money(burn.amount, burn.currency)
+        if burn.remaining <= 0:
+            over = format_money(-burn.remaining, burn.currency)
+            state = f"used up on {burn.exhaustion}; {over} over {of}"
+        else:
+            when = burn.exhaustion.isoformat() if burn.exhaustion else "not at the current rate"
+            left = format_money(burn.remaining, burn.currency)
+            state = f"{left} left of {of}; projected exhaustion {when}"
         st.markdown(
             f"**{md_escape(burn.vendor)} · {md_escape(burn.contract)}** ({burn.kind}): "
-            f"{md_escape(left)} left of {md_escape(format_money(burn.amount, burn.currency))}; "
-            f"projected exhaustion {md_escape(when)}"
+            f"{md_escape(state)}"
         )
         st.plotly_chart(charts_spend.burn_down(burn), key=f"burn_{burn.contract_id}_{burn.kind}")
 

@@ -12,7 +12,8 @@ Documented rules (also shown on the Spend page):
   ``ANOMALY_FLOOR`` above that median.
 - Commitment burn-down: spend matched to the contract's vendor, in the contract's currency, from
   the contract start; the projected exhaustion date extends the average daily spend of the last
-  ``BURN_RATE_DAYS`` days.
+  ``BURN_RATE_DAYS`` days. A commitment already used up shows the day its spend reached the
+  amount instead.
 - Unused seats: seats purchased minus seats active in the last 30 days, at the unit price,
   per month (quarterly prices ÷ 3, yearly ÷ 12).
 """
@@ -416,6 +417,16 @@ def _vendor_daily(
     return daily
 
 
+def _day_spend_reached(amount: Decimal, rows: list[tuple[date, Decimal]]) -> date | None:
+    """The first day on which spend summed in day order reached ``amount``: when it ran out."""
+    total = ZERO
+    for day, cost in sorted(rows):
+        total += cost
+        if total >= amount:
+            return day
+    return None
+
+
 def _burn(
     contract: Contract,
     vendor: str,
@@ -433,7 +444,7 @@ def _burn(
     remaining = amount - spent
     exhaustion: date | None
     if remaining <= 0:
-        exhaustion = max((day for day, _ in rows), default=today)
+        exhaustion = _day_spend_reached(amount, rows) or contract.start_date
     elif rate > 0:
         exhaustion = today + timedelta(days=int(remaining / rate))
     else:

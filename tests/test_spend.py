@@ -223,6 +223,25 @@ def test_commitment_burn_down_projects_exhaustion(db: Database, tmp_path: Path) 
     assert spend.burn_downs(db, actor("finance"), today=today)
 
 
+def test_a_used_up_commitment_shows_the_day_spend_reached_it(db: Database, tmp_path: Path) -> None:
+    vendor_id = make_vendor(db, "OpenAI")
+    with db.write() as s:
+        s.add(
+            Contract(
+                vendor_id=vendor_id,
+                title="Commit",
+                start_date=date(2026, 9, 1),
+                initial_term_months=12,
+                committed_amount=Decimal("1000"),
+                currency="USD",
+            )
+        )
+    # 100 a day from Sep 1: the 1,000 is reached on Sep 10, not on the last day with spend.
+    _import_rows(db, tmp_path, [_day_row(date(2026, 9, d), "100") for d in range(1, 31)])
+    [burn] = spend.burn_downs(db, ADMIN, today=date(2026, 9, 30))
+    assert (burn.remaining, burn.exhaustion) == (Decimal("-2000"), date(2026, 9, 10))
+
+
 def test_unused_seats_cost_per_month(db: Database) -> None:
     vendor_id = make_vendor(db, "Weights & Biases")
     with db.write() as s:
