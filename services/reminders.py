@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
@@ -903,6 +903,20 @@ class Planner:
             .order_by(col(Contract.id))
         ).all()
         decisions = self._decided()
+        # Renewal meetings already planned, read once rather than one query per contract.
+        earliest_window = datetime.combine(
+            today - timedelta(days=horizon + 14), time(0), tzinfo=UTC
+        )
+        planned: dict[int | None, list[datetime]] = {}
+        for contract_id, starts_at in self.session.exec(
+            select(Meeting.contract_id, Meeting.starts_at).where(
+                col(Meeting.contract_id).is_not(None),
+                col(Meeting.title).startswith("Renewal decision:"),
+                col(Meeting.starts_at) >= earliest_window,
+            )
+        ):
+            planned.setdefault(contract_id, []).append(_naive_utc(starts_at))
+        due: list[tuple[Contract, Vendor, date, date]] = []
         for contract, vendor in rows:
             if contract.renewal_type == "none":
                 continue
@@ -918,28 +932,31 @@ class Planner:
             window_start = datetime.combine(
                 deadline - timedelta(days=horizon + 14), time(0), tzinfo=UTC
             )
-            exists = self.session.exec(
-                select(Meeting.id).where(
-                    col(Meeting.contract_id) == contract.id,
-                    col(Meeting.title).startswith("Renewal decision:"),
-                    col(Meeting.starts_at) >= window_start,
-                )
-            ).first()
-            if exists is not None:
+            if any(at >= _naive_utc(window_start) for at in planned.get(contract.id, ())):
                 continue
-            self._create_renewal_meeting(contract, vendor, terms.current_term_end, deadline)
+            due.append((contract, vendor, terms.current_term_end, deadline))
+        if not due:
+            return
+        finance = self.session.exec(
+            select(User.email).where(col(User.role) == "finance", col(User.active).is_(True))
+        ).all()
+        meetings = [
+            self._renewal_meeting(contract, vendor, deadline)
+            for contract, vendor, _, deadline in due
+        ]
+        self.session.add_all(meetings)
+        self.session.flush()  # one flush gives every new meeting its id
+        for meeting, (contract, _vendor, term_end, deadline) in zip(meetings, due, strict=True):
+            self._fill_renewal_meeting(meeting, contract, term_end, deadline, finance)
 
-    def _create_renewal_meeting(
-        self, contract: Contract, vendor: Vendor, term_end: date, deadline: date
-    ) -> None:
-        assert contract.id is not None
+    def _renewal_meeting(self, contract: Contract, vendor: Vendor, deadline: date) -> Meeting:
         owner = self.people.get(contract.owner_id) if contract.owner_id else None
         tz = zone(owner.timezone if owner else None)
         day = previous_working_day(deadline - timedelta(days=RENEWAL_MEETING_LEAD_DAYS))
         earliest = next_working_day(self.today(tz) + timedelta(days=1))
         day = min(max(day, earliest), deadline)
         starts = datetime.combine(day, time(RENEWAL_MEETING_HOUR), tzinfo=tz).astimezone(UTC)
-        meeting = Meeting(
+        return Meeting(
             title=f"Renewal decision: {vendor.name} {contract.title}"[:200],
             starts_at=starts,
             duration_minutes=30,
@@ -948,9 +965,18 @@ class Planner:
             vendor_id=vendor.id,
             contract_id=contract.id,
         )
-        self.session.add(meeting)
-        self.session.flush()
-        assert meeting.id is not None
+
+    def _fill_renewal_meeting(
+        self,
+        meeting: Meeting,
+        contract: Contract,
+        term_end: date,
+        deadline: date,
+        finance: Sequence[str],
+    ) -> None:
+        """Attendees (owner, their team's leads, finance) and the decision agenda."""
+        assert meeting.id is not None and contract.id is not None
+        owner = self.people.get(contract.owner_id) if contract.owner_id else None
         emails: dict[str, int | None] = {}
         if owner is not None:
             emails[owner.email.lower()] = owner.id
@@ -958,11 +984,9 @@ class Planner:
                 for p in self.people.values():
                     if p.is_lead and p.team_id == owner.team_id and not p.archived:
                         emails.setdefault(p.email.lower(), p.id)
-        for user in self.session.exec(
-            select(User).where(col(User.role) == "finance", col(User.active).is_(True))
-        ).all():
-            person = self.by_email.get(user.email.lower())
-            emails.setdefault(user.email.lower(), person.id if person else None)
+        for email in finance:
+            person = self.by_email.get(email.lower())
+            emails.setdefault(email.lower(), person.id if person else None)
         for email, person_id in emails.items():
             self.session.add(
                 MeetingAttendee(meeting_id=meeting.id, person_id=person_id, email=email)
@@ -1002,6 +1026,11 @@ class Planner:
             detail=f"renewal decision meeting for contract {contract.id}",
         )
         self.planned += 1
+
+
+def _naive_utc(value: datetime) -> datetime:
+    """Stored datetimes come back naive (UTC); compare like with like."""
+    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
 
 
 def _terms(contract: Contract, today: date) -> Terms | None:

@@ -418,6 +418,40 @@ def test_agenda_reminder_to_the_organizer_the_working_day_before(db: Database) -
 # --- renewal decision meetings -------------------------------------------------------------
 
 
+def test_renewal_meetings_planned_in_one_pass_each_get_their_own_people_and_agenda(
+    db: Database,
+) -> None:
+    ada = person(db)
+    bob = person(db, "bob@example.com")
+    first = contract(db, ada, start=date(2026, 1, 1), title="Platform")  # deadline 2026-12-01
+    second = contract(db, bob, start=date(2026, 1, 10), title="GPUs")  # deadline 2026-12-10
+    contract(db, ada, start=date(2026, 6, 1), title="Later")  # deadline 2027-05-02: not yet
+    now = at(date(2026, 11, 2), 10)
+    assert plan_all(db, now) >= 2
+    with db.read() as session:
+        meetings = session.exec(select(Meeting).order_by(col(Meeting.contract_id))).all()
+        assert [m.contract_id for m in meetings] == [first.id, second.id]
+        for m, owner, deadline in zip(
+            meetings,
+            ("ada@example.com", "bob@example.com"),
+            ("2026-12-01", "2026-12-10"),
+            strict=True,
+        ):
+            emails = [
+                a.email
+                for a in session.exec(
+                    select(MeetingAttendee).where(col(MeetingAttendee.meeting_id) == m.id)
+                )
+            ]
+            agenda = [
+                a.title
+                for a in session.exec(select(AgendaItem).where(col(AgendaItem.meeting_id) == m.id))
+            ]
+            assert emails == [owner]
+            assert any(f"Cancellation deadline: {deadline}" in a for a in agenda)
+    assert plan_all(db, now + timedelta(hours=1)) == 0
+
+
 def test_a_renewal_decision_meeting_is_created_once_with_owner_lead_and_finance(
     db: Database,
 ) -> None:
