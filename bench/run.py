@@ -1,6 +1,6 @@
 """`make bench`: every figure on SQLite and on Postgres, written to bench/RESULTS.md.
 
-    python -m bench.run                          full sizes (about an hour on 2 cores)
+    python -m bench.run                          full sizes (about 45 minutes on 2 cores)
     python -m bench.run --small                  a quick development run (tiny sizes)
     python -m bench.run --only import,pages --dbs sqlite --rows 50000 --scale-factor 0.05
 
