@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from db.engine import Database
 from db.models import (
@@ -418,6 +418,27 @@ def test_agenda_reminder_to_the_organizer_the_working_day_before(db: Database) -
 # --- renewal decision meetings -------------------------------------------------------------
 
 
+def attendees_and_agenda(session: Session, meeting: Meeting) -> tuple[list[str], list[str]]:
+    """A meeting's attendee emails and agenda item titles, in the order they were added."""
+    emails = [
+        a.email
+        for a in session.exec(
+            select(MeetingAttendee)
+            .where(col(MeetingAttendee.meeting_id) == meeting.id)
+            .order_by(col(MeetingAttendee.id))
+        )
+    ]
+    agenda = [
+        a.title
+        for a in session.exec(
+            select(AgendaItem)
+            .where(col(AgendaItem.meeting_id) == meeting.id)
+            .order_by(col(AgendaItem.position))
+        )
+    ]
+    return emails, agenda
+
+
 def test_renewal_meetings_planned_in_one_pass_each_get_their_own_people_and_agenda(
     db: Database,
 ) -> None:
@@ -437,16 +458,7 @@ def test_renewal_meetings_planned_in_one_pass_each_get_their_own_people_and_agen
             ("2026-12-01", "2026-12-10"),
             strict=True,
         ):
-            emails = [
-                a.email
-                for a in session.exec(
-                    select(MeetingAttendee).where(col(MeetingAttendee.meeting_id) == m.id)
-                )
-            ]
-            agenda = [
-                a.title
-                for a in session.exec(select(AgendaItem).where(col(AgendaItem.meeting_id) == m.id))
-            ]
+            emails, agenda = attendees_and_agenda(session, m)
             assert emails == [owner]
             assert any(f"Cancellation deadline: {deadline}" in a for a in agenda)
     assert plan_all(db, now + timedelta(hours=1)) == 0
@@ -466,19 +478,10 @@ def test_a_renewal_decision_meeting_is_created_once_with_owner_lead_and_finance(
     plan_all(db, now + timedelta(days=1))
     with db.read() as session:
         (m,) = session.exec(select(Meeting).where(col(Meeting.contract_id) == c.id)).all()
-        emails = sorted(
-            a.email
-            for a in session.exec(
-                select(MeetingAttendee).where(col(MeetingAttendee.meeting_id) == m.id)
-            )
-        )
-        agenda = [
-            a.title
-            for a in session.exec(select(AgendaItem).where(col(AgendaItem.meeting_id) == m.id))
-        ]
+        emails, agenda = attendees_and_agenda(session, m)
     assert m.title == "Renewal decision: Vendor Platform Platform"
     assert m.starts_at.date() < date(2026, 12, 1)
-    assert emails == ["ada@example.com", "fin@example.com", "lead@example.com"]
+    assert sorted(emails) == ["ada@example.com", "fin@example.com", "lead@example.com"]
     assert any("Cancellation deadline: 2026-12-01" in a for a in agenda)
     (invite,) = notes(db, "meeting_invite")
     assert invite.record_id == m.id

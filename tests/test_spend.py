@@ -198,9 +198,9 @@ def test_condensed_rows_give_the_same_totals_groups_and_anomalies(
     assert [a.day for a in spend.find_anomalies(daily)] == [start + timedelta(days=45)]
 
 
-def test_commitment_burn_down_projects_exhaustion(db: Database, tmp_path: Path) -> None:
+def _commitment(db: Database, amount: str) -> None:
+    """An OpenAI contract from 2026-09-01 committing ``amount`` USD."""
     vendor_id = make_vendor(db, "OpenAI")
-    today = date(2026, 9, 30)
     with db.write() as s:
         s.add(
             Contract(
@@ -208,10 +208,15 @@ def test_commitment_burn_down_projects_exhaustion(db: Database, tmp_path: Path) 
                 title="Commit",
                 start_date=date(2026, 9, 1),
                 initial_term_months=12,
-                committed_amount=Decimal("3000"),
+                committed_amount=Decimal(amount),
                 currency="USD",
             )
         )
+
+
+def test_commitment_burn_down_projects_exhaustion(db: Database, tmp_path: Path) -> None:
+    _commitment(db, "3000")
+    today = date(2026, 9, 30)
     _import_rows(db, tmp_path, [_day_row(date(2026, 9, d), "50") for d in range(1, 31)])
     [burn] = spend.burn_downs(db, ADMIN, today=today)
     assert (burn.spent, burn.remaining, burn.daily_rate) == (
@@ -224,18 +229,7 @@ def test_commitment_burn_down_projects_exhaustion(db: Database, tmp_path: Path) 
 
 
 def test_a_used_up_commitment_shows_the_day_spend_reached_it(db: Database, tmp_path: Path) -> None:
-    vendor_id = make_vendor(db, "OpenAI")
-    with db.write() as s:
-        s.add(
-            Contract(
-                vendor_id=vendor_id,
-                title="Commit",
-                start_date=date(2026, 9, 1),
-                initial_term_months=12,
-                committed_amount=Decimal("1000"),
-                currency="USD",
-            )
-        )
+    _commitment(db, "1000")
     # 100 a day from Sep 1: the 1,000 is reached on Sep 10, not on the last day with spend.
     _import_rows(db, tmp_path, [_day_row(date(2026, 9, d), "100") for d in range(1, 31)])
     [burn] = spend.burn_downs(db, ADMIN, today=date(2026, 9, 30))
