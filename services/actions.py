@@ -390,14 +390,7 @@ def snooze(db: Database, actor: Actor, action_id: int, until: date) -> ActionIte
         item = s.get(ActionItem, action_id)
         if item is None:
             raise ValueError(f"no action item {action_id}")
-        before = audit.snapshot(item)
-        item.snoozed_until = until
-        item.version += 1
-        item.updated_at = utcnow()
-        s.add(item)
-        audit.record(
-            s, actor, "snooze", "actionitem", action_id, before=before, after=audit.snapshot(item)
-        )
+        audit.apply_change(s, actor, item, "actionitem", {"snoozed_until": until}, action="snooze")
         return item
 
 

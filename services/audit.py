@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel
 
 from db.models import AuditEvent
+from db.types import utcnow
 from services.access import Actor
 
 # Columns that say nothing about a change and would only make every diff noisy.
@@ -61,4 +63,35 @@ def record(
             after=None if a is None else json.dumps(a, sort_keys=True, default=str),
             detail=detail,
         )
+    )
+
+
+def apply_change(
+    session: Session,
+    actor: Actor,
+    row: Any,
+    record_type: str,
+    changes: Mapping[str, Any],
+    *,
+    action: str = "update",
+    detail: str | None = None,
+) -> None:
+    """Set ``changes`` on a versioned ``row``, bump its version (and ``updated_at`` where it has
+    one) and audit the before and after, all in the caller's transaction."""
+    before = snapshot(row)
+    for key, value in changes.items():
+        setattr(row, key, value)
+    row.version += 1
+    if "updated_at" in type(row).model_fields:
+        row.updated_at = utcnow()
+    session.add(row)
+    record(
+        session,
+        actor,
+        action,
+        record_type,
+        row.id,
+        before=before,
+        after=snapshot(row),
+        detail=detail,
     )

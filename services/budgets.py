@@ -231,22 +231,8 @@ def update_budget(
             raise ValueError(f"no budget #{budget_id}")
         if budget.version != version:
             raise ValueError("this budget changed since you opened it; reload and try again")
-        before = audit.snapshot(budget)
-        merged = {**budget.model_dump(), **values}
-        clean = clean_fields(merged)
-        for key, value in clean.items():
-            setattr(budget, key, value)
-        budget.version += 1
-        session.add(budget)
-        audit.record(
-            session,
-            actor,
-            "update",
-            "budget",
-            budget_id,
-            before=before,
-            after=audit.snapshot(budget),
-        )
+        clean = clean_fields({**budget.model_dump(), **values})
+        audit.apply_change(session, actor, budget, "budget", clean)
         queue_threshold_notifications(session)
         return budget
 
@@ -257,19 +243,7 @@ def archive_budget(db: Database, actor: Actor, budget_id: int) -> None:
         budget = session.get(Budget, budget_id)
         if budget is None:
             raise ValueError(f"no budget #{budget_id}")
-        before = audit.snapshot(budget)
-        budget.archived = True
-        budget.version += 1
-        session.add(budget)
-        audit.record(
-            session,
-            actor,
-            "archive",
-            "budget",
-            budget_id,
-            before=before,
-            after=audit.snapshot(budget),
-        )
+        audit.apply_change(session, actor, budget, "budget", {"archived": True}, action="archive")
 
 
 def _alert_recipients(session: Session) -> list[str]:

@@ -16,7 +16,6 @@ from sqlmodel import Session, col, select
 
 from db.engine import Database
 from db.models import BILLING_PERIODS, RENEWAL_TYPES, Contract, ContractAmendment, Person, Vendor
-from db.types import utcnow
 from services import audit
 from services.access import Actor, can, require
 from services.clock import today as workspace_today
@@ -250,23 +249,10 @@ def update_contract(
     with db.write() as s:
         contract: Contract = locked_get(s, Contract, contract_id, "contract")
         check_version(contract, expected_version, "contract")
-        before = audit.snapshot(contract)
         fields = _validate(s, data, contract_id)
         if show_values:
             fields |= _values(data)
-        for key, value in fields.items():
-            setattr(contract, key, value)
-        contract.version += 1
-        contract.updated_at = utcnow()
-        audit.record(
-            s,
-            actor,
-            "update",
-            "contract",
-            contract_id,
-            before=before,
-            after=audit.snapshot(contract),
-        )
+        audit.apply_change(s, actor, contract, "contract", fields)
 
 
 def get_contract(

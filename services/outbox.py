@@ -32,7 +32,6 @@ RETRY_CAP_SECONDS = 6 * 3600
 MAX_ATTEMPTS = 8
 CLAIM_BATCH = 50
 LOG_LIMIT = 500
-ENQUEUE_BATCH = 500
 
 
 def dedupe_key(kind: str, record_type: str, record_id: int, occurrence: str, channel: str) -> str:
@@ -79,11 +78,7 @@ def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> int:
     # multi-row batches ("insertmanyvalues"). Building a multi-VALUES statement per call cost a
     # compile per batch, most of the planner's time over a large workspace.
     table = Notification.__table__  # type: ignore[attr-defined]
-    stmt = (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(table.c.id)
-    )
+    stmt = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
     session.flush()  # a Core statement skips autoflush; pending ORM rows go first
     # RETURNING, not rowcount: psycopg reports a row for a conflicting insert that did nothing.
     return len(session.connection().execute(stmt, rows).all())

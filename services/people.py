@@ -9,7 +9,6 @@ from sqlmodel import Session, col, select
 
 from db.engine import Database
 from db.models import Person, Team
-from db.types import utcnow
 from services import audit
 from services.access import Actor, require
 
@@ -206,15 +205,7 @@ def update_person(
             other = person_for_email(s, str(data["email"]))
             if other is not None:
                 raise ValueError(f"{data['email']} is already someone's email")
-        before = audit.snapshot(person)
-        for key, value in data.items():
-            setattr(person, key, value)
-        person.version += 1
-        person.updated_at = utcnow()
-        s.add(person)
-        audit.record(
-            s, actor, "update", "person", person_id, before=before, after=audit.snapshot(person)
-        )
+        audit.apply_change(s, actor, person, "person", data)
         return person
 
 
@@ -224,19 +215,13 @@ def set_person_archived(db: Database, actor: Actor, person_id: int, archived: bo
         person = s.get(Person, person_id)
         if person is None:
             raise ValueError(f"no person {person_id}")
-        before = audit.snapshot(person)
-        person.archived = archived
-        person.version += 1
-        person.updated_at = utcnow()
-        s.add(person)
-        audit.record(
+        audit.apply_change(
             s,
             actor,
-            "archive" if archived else "restore",
+            person,
             "person",
-            person_id,
-            before=before,
-            after=audit.snapshot(person),
+            {"archived": archived},
+            action="archive" if archived else "restore",
         )
         return person
 

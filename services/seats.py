@@ -15,7 +15,6 @@ from sqlmodel import Session, col, func, select
 
 from db.engine import Database
 from db.models import BILLING_PERIODS, Contract, SeatPool, Vendor
-from db.types import utcnow
 from services import audit
 from services.access import Actor, can, require
 from services.vendors import (
@@ -191,14 +190,7 @@ def update_seat_pool(
     with db.write() as s:
         pool: SeatPool = locked_get(s, SeatPool, pool_id, "seat pool")
         check_version(pool, expected_version, "seat pool")
-        before = audit.snapshot(pool)
-        for key, value in _fields(s, data).items():
-            setattr(pool, key, value)
-        pool.version += 1
-        pool.updated_at = utcnow()
-        audit.record(
-            s, actor, "update", "seat_pool", pool_id, before=before, after=audit.snapshot(pool)
-        )
+        audit.apply_change(s, actor, pool, "seat_pool", _fields(s, data))
 
 
 def delete_seat_pool(db: Database, actor: Actor, pool_id: int) -> None:

@@ -263,13 +263,6 @@ def update_ticket(
     with db.write() as s:
         ticket: SupportTicket = locked_get(s, SupportTicket, ticket_id, "ticket")
         check_version(ticket, expected_version, "ticket")
-        before = audit.snapshot(ticket)
         fields = _fields(s, data)
         _check_unique(s, fields, ticket_id)
-        for key, value in fields.items():
-            setattr(ticket, key, value)
-        ticket.version += 1
-        ticket.updated_at = utcnow()
-        audit.record(
-            s, actor, "update", "ticket", ticket_id, before=before, after=audit.snapshot(ticket)
-        )
+        audit.apply_change(s, actor, ticket, "ticket", fields)

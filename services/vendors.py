@@ -34,7 +34,6 @@ from db.models import (
     VendorAlias,
     VendorContact,
 )
-from db.types import utcnow
 from services import audit
 from services.access import Actor, can, require
 from services.clock import today as workspace_today
@@ -372,21 +371,18 @@ def update_vendor(
     with db.write() as s:
         vendor: Vendor = locked_get(s, Vendor, vendor_id, "vendor")
         check_version(vendor, expected_version, "vendor")
-        before = audit.snapshot(vendor)
         name = check_text(name, "vendor name")
         _check_unique_name(s, name, vendor.id)
-        vendor.name = name
-        vendor.category = check_choice(category, VENDOR_CATEGORIES, "category")
-        vendor.status = check_choice(status, VENDOR_STATUSES, "status")
-        vendor.owner_id = check_person(s, owner_id)
-        vendor.website = check_web_url(website)
-        vendor.notes = notes or ""
-        vendor.version += 1
-        vendor.updated_at = utcnow()
+        changes = {
+            "name": name,
+            "category": check_choice(category, VENDOR_CATEGORIES, "category"),
+            "status": check_choice(status, VENDOR_STATUSES, "status"),
+            "owner_id": check_person(s, owner_id),
+            "website": check_web_url(website),
+            "notes": notes or "",
+        }
+        audit.apply_change(s, actor, vendor, "vendor", changes)
         _set_aliases(s, vendor, aliases)
-        audit.record(
-            s, actor, "update", "vendor", vendor.id, before=before, after=audit.snapshot(vendor)
-        )
 
 
 def archive_vendor(db: Database, actor: Actor, vendor_id: int) -> None:
@@ -394,11 +390,7 @@ def archive_vendor(db: Database, actor: Actor, vendor_id: int) -> None:
     require(db, actor, "vendors.edit", record_type="vendor", record_id=vendor_id)
     with db.write() as s:
         vendor: Vendor = locked_get(s, Vendor, vendor_id, "vendor")
-        before = audit.snapshot(vendor)
-        vendor.status, vendor.version, vendor.updated_at = "retired", vendor.version + 1, utcnow()
-        audit.record(
-            s, actor, "archive", "vendor", vendor.id, before=before, after=audit.snapshot(vendor)
-        )
+        audit.apply_change(s, actor, vendor, "vendor", {"status": "retired"}, action="archive")
 
 
 def delete_vendor(db: Database, actor: Actor, vendor_id: int) -> None:
