@@ -8,7 +8,7 @@ from services import followups
 from services.access import can
 from services.clock import today
 from ui.auth import require_actor
-from ui.guard import allowed
+from ui.guard import allowed, save_and_rerun
 from ui.links import link_to_page
 from ui.state import database
 from ui.text import md_escape
@@ -42,17 +42,6 @@ KIND_LABEL = {"action": "Action item", "renewal": "Renewal", "ticket": "Vendor t
 can_act = can(actor, "actions.edit")
 
 
-def _do(change, done: str) -> None:  # type: ignore[no-untyped-def]
-    with allowed():
-        try:
-            change()
-        except ValueError as exc:
-            st.error(md_escape(exc))
-            return
-    st.toast(done)
-    st.rerun()
-
-
 # Cards drawn per bucket at first: a long queue is worked from the top, and hundreds of cards
 # with two buttons each made the page slow to open. "Show more" adds another page of cards.
 BUCKET_PAGE = 10
@@ -81,7 +70,7 @@ for bucket, items in queue.by_bucket().items():
             )
             key = f"{item.kind}_{item.record_id}"
             if item.can_done and can_act and done_col.button("Done", key=f"fu_done_{key}"):
-                _do(
+                save_and_rerun(
                     lambda i=item: followups.mark_done(db, actor, i.kind, i.record_id),
                     "Marked done",
                 )
@@ -90,7 +79,7 @@ for bucket, items in queue.by_bucket().items():
                 and can_act
                 and snooze_col.button("Snooze", key=f"fu_snooze_{key}", help="Hide until tomorrow")
             ):
-                _do(
+                save_and_rerun(
                     lambda i=item: followups.snooze(
                         db, actor, i.kind, i.record_id, days=1, today=today()
                     ),

@@ -13,6 +13,7 @@ period containing today is checked, so importing last year's history alerts nobo
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -72,16 +73,8 @@ class BudgetStatus:
     crossed: list[int]
 
 
-def _target_costs(
-    session: Session,
-    budget: Budget,
-    start: date,
-    end: date,
-    read: list[Total] | None = None,
-) -> tuple[str, list[Decimal]]:
-    """The budget's costs in [start, end); ``read``: totals already read for exactly that range."""
-    if read is None:
-        read = period_totals(session, start, end, frozenset({budget.currency}))
+def _target_costs(session: Session, budget: Budget, read: list[Total]) -> tuple[str, list[Decimal]]:
+    """The budget's target name and costs; ``read``: the totals of the budget's period."""
     rows = [r for r in read if r[2] == budget.currency]
     if budget.scope == "team":
         team = session.get(Team, budget.team_id)
@@ -92,11 +85,9 @@ def _target_costs(
     return (vendor.name if vendor else "?"), [r[3] for r in rows if r[0] == budget.vendor_id]
 
 
-def _status(
-    session: Session, budget: Budget, today: date, read: list[Total] | None = None
-) -> BudgetStatus:
+def _status(session: Session, budget: Budget, today: date, read: list[Total]) -> BudgetStatus:
     start, end = period_bounds(budget, today)
-    target, costs = _target_costs(session, budget, start, end, read)
+    target, costs = _target_costs(session, budget, read)
     actual = sum(costs, Decimal(0))
     days_total = (end - start).days
     elapsed = min(max((today - start).days + 1, 1), days_total)
@@ -122,16 +113,21 @@ def budget_statuses(db: Database, actor: Actor, *, today: date) -> list[BudgetSt
         budgets = session.exec(
             select(Budget).where(col(Budget.archived).is_(False)).order_by(col(Budget.name))
         ).all()
-        current = [b for b in budgets if b.starts_on <= today]
-        # One read per distinct period (this month, this budget year), not one per budget.
-        periods: dict[tuple[date, date], list[Budget]] = {}
-        for budget in current:
-            periods.setdefault(period_bounds(budget, today), []).append(budget)
-        reads = {
-            (start, end): period_totals(session, start, end, frozenset(b.currency for b in members))
-            for (start, end), members in periods.items()
-        }
-        return [_status(session, b, today, reads[period_bounds(b, today)]) for b in current]
+        return _statuses(session, budgets, today)
+
+
+def _statuses(session: Session, budgets: Sequence[Budget], today: date) -> list[BudgetStatus]:
+    """The status of each budget already started, with one read per distinct period (this
+    month, this budget year) rather than one per budget."""
+    current = [b for b in budgets if b.starts_on <= today]
+    periods: dict[tuple[date, date], list[Budget]] = {}
+    for budget in current:
+        periods.setdefault(period_bounds(budget, today), []).append(budget)
+    reads = {
+        (start, end): period_totals(session, start, end, frozenset(b.currency for b in members))
+        for (start, end), members in periods.items()
+    }
+    return [_status(session, b, today, reads[period_bounds(b, today)]) for b in current]
 
 
 def list_budgets(db: Database, actor: Actor, *, include_archived: bool = False) -> list[Budget]:
@@ -267,10 +263,9 @@ def queue_threshold_notifications(session: Session, *, today: date | None = None
     budgets = session.exec(select(Budget).where(col(Budget.archived).is_(False))).all()
     recipients = _alert_recipients(session)
     queued = 0
-    for budget in budgets:
-        if budget.starts_on > day or budget.id is None:
-            continue
-        status = _status(session, budget, day)
+    for status in _statuses(session, budgets, day):
+        budget = status.budget
+        assert budget.id is not None
         for pct in status.crossed:
             for recipient in recipients:
                 queued += outbox.enqueue(

@@ -40,7 +40,8 @@ from db.types import utcnow
 from integrations.google_calendar import event_id_for
 from services import audit, outbox
 from services.access import Actor, require
-from services.terms import Terms, compute_terms
+from services.contracts import terms_of
+from services.terms import Terms
 from services.tickets import ticket_views
 from settings import get_settings
 
@@ -439,23 +440,7 @@ class Planner:
                 if key in existing:
                     continue
                 existing.add(key)  # a second target with the same key adds nothing, as before
-                self._pending.append(
-                    outbox.notification_values(
-                        kind=kind,
-                        record_type=record_type,
-                        record_id=record_id,
-                        occurrence=occurrence,
-                        channel="slack",
-                        recipient=target.recipient,
-                        subject=subject(chosen[0]) if callable(subject) else subject,
-                        body=body,
-                        payload={"link": record_link(record_type, record_id)},
-                        due_at=send_time(day, target.tz),
-                    )
-                )
-                continue
-            if outbox.enqueue(
-                self.session,
+            values = outbox.notification_values(
                 kind=kind,
                 record_type=record_type,
                 record_id=record_id,
@@ -466,7 +451,10 @@ class Planner:
                 body=body,
                 payload={"link": record_link(record_type, record_id)},
                 due_at=send_time(day, target.tz),
-            ):
+            )
+            if existing is not None:
+                self._pending.append(values)
+            elif outbox.enqueue_many(self.session, [values]):
                 self.planned += 1
 
     def cancel(self, row_ids: Iterable[int], reason: str = "no longer applies") -> None:
@@ -915,7 +903,7 @@ class Planner:
                 col(Meeting.starts_at) >= earliest_window,
             )
         ):
-            planned.setdefault(contract_id, []).append(_naive_utc(starts_at))
+            planned.setdefault(contract_id, []).append(starts_at)
         due: list[tuple[Contract, Vendor, date, date]] = []
         for contract, vendor in rows:
             if contract.renewal_type == "none":
@@ -932,7 +920,7 @@ class Planner:
             window_start = datetime.combine(
                 deadline - timedelta(days=horizon + 14), time(0), tzinfo=UTC
             )
-            if any(at >= _naive_utc(window_start) for at in planned.get(contract.id, ())):
+            if any(at >= window_start for at in planned.get(contract.id, ())):
                 continue
             due.append((contract, vendor, terms.current_term_end, deadline))
         if not due:
@@ -1028,22 +1016,10 @@ class Planner:
         self.planned += 1
 
 
-def _naive_utc(value: datetime) -> datetime:
-    """Stored datetimes come back naive (UTC); compare like with like."""
-    return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
-
-
 def _terms(contract: Contract, today: date) -> Terms | None:
     """The contract's terms, or None for a contract whose data cannot give any (logged)."""
     try:
-        return compute_terms(
-            start_date=contract.start_date,
-            initial_term_months=contract.initial_term_months,
-            renewal_type=contract.renewal_type,
-            renewal_period_months=contract.renewal_period_months,
-            notice_days=contract.notice_days,
-            as_of=today,
-        )
+        return terms_of(contract, today)
     except ValueError:
         log.warning("contract %s: no reminders, its terms cannot be computed", contract.id)
         return None

@@ -20,18 +20,10 @@ from typing import Any
 
 import pytest
 
+from bench.browser import CHROMIUM_ARGS  # one set of flags for tests and benchmarks
 from tests.conftest import ROOT, skip_or_fail
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SHOTS = Path("/tmp/opsdesk-shots")
 READY = "[data-testid='stApp'][data-test-script-state='notRunning']"
 EXCEPTION = "[data-testid='stException']"
