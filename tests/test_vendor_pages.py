@@ -222,6 +222,15 @@ def test_renewal_timeline_has_one_bar_per_contract_and_five_bands() -> None:
     assert bar.marker.color[1] == "#d62728"  # a passed deadline stands out
 
 
+def test_a_long_name_is_cut_on_the_timeline_axis_and_shown_whole_on_hover() -> None:
+    as_of = date(2026, 11, 22)
+    long_vendor = "Extremely Long Vendor Name Incorporated International Holdings & Co. KG"
+    rows = [TimelineRow(long_vendor, "GPUs", as_of + timedelta(days=10), as_of, "≤14 days")]
+    [bar] = renewal_timeline(rows, as_of).data
+    assert len(bar.y[0]) <= 60 and bar.y[0].endswith("…")
+    assert bar.customdata[0][4] == f"{long_vendor.replace('&', '&amp;')} · GPUs"
+
+
 def test_spend_trend_draws_one_line_per_currency() -> None:
     fig = spend_trend(
         [

@@ -30,6 +30,13 @@ def plotly_text(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+LABEL_CHARS = 60
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 @dataclass(frozen=True)
 class TimelineRow:
     vendor: str
@@ -46,7 +53,10 @@ def renewal_timeline(rows: Sequence[TimelineRow], as_of: date) -> go.Figure:
     The shaded bands mark deadlines due within 14, 30, 60, 90 and 120 days of ``as_of``.
     """
     fig = go.Figure()
-    labels = [plotly_text(f"{r.vendor} · {r.title}") for r in rows]
+    names = [f"{r.vendor} · {r.title}" for r in rows]
+    # Plotly widens the label margin to the longest label: one long name squeezed every bar to
+    # a sliver, so labels are cut (before escaping, never inside an entity) and hover says it all.
+    labels = [plotly_text(_shorten(name, LABEL_CHARS)) for name in names]
     fig.add_trace(
         go.Bar(
             orientation="h",
@@ -65,11 +75,12 @@ def renewal_timeline(rows: Sequence[TimelineRow], as_of: date) -> go.Figure:
                     r.current_term_end.isoformat(),
                     plotly_text(r.band),
                     plotly_text(r.decision or "not decided"),
+                    plotly_text(name),
                 ]
-                for r in rows
+                for r, name in zip(rows, names, strict=True)
             ],
             hovertemplate=(
-                "%{y}<br>notice by %{customdata[0]}<br>term ends %{customdata[1]}"
+                "%{customdata[4]}<br>notice by %{customdata[0]}<br>term ends %{customdata[1]}"
                 "<br>%{customdata[2]} · %{customdata[3]}<extra></extra>"
             ),
             name="notice window",
