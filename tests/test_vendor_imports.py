@@ -224,3 +224,23 @@ def test_report_renewals_defaults_to_today_in_the_workspace_time_zone(
     deadline = date.fromisoformat(row["cancellation_deadline"])
     assert row["days_to_deadline"] == (deadline - FROZEN_TODAY).days
     get_settings.cache_clear()
+
+
+def test_vendors_import_takes_category_and_status_in_peoples_words(db: Database) -> None:
+    """Issue 14 item 12: "Experiment tracking" and "data labeling" are what people write."""
+    from services import record_imports
+    from services.vendors import vendors
+
+    data = (
+        b"name,category,website,status\n"
+        b"Weights,Experiment tracking,https://wandb.ai,Evaluating\n"
+        b"Labels Inc,data labeling,,active\n"
+        b"Anthropic,llm_api,,\n"
+    )
+    assert record_imports.import_bytes(db, ADMIN, "vendors", data, "v.csv") == 3
+    got = {v.name: (v.category, v.status) for v in vendors.list_vendors(db, ADMIN)}
+    assert got == {
+        "Weights": ("experiment_tracking", "evaluating"),
+        "Labels Inc": ("data_labeling", "active"),
+        "Anthropic": ("llm_api", "active"),
+    }

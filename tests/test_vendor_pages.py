@@ -124,12 +124,14 @@ def test_vendor_add_form_refuses_javascript_website(app_env: Database) -> None:
 
 def test_renewal_decision_from_the_page(app_env: Database) -> None:
     _workspace(app_env)
-    at = run_page("vendors/renewals.py", ADMIN)
-    at.radio(key="renewals_decide_choice").set_value("cancel")
-    next(b for b in at.button if b.label == "Record decision").click().run()
-    assert_no_exception(at)
     from services.vendors.renewals import list_renewals
 
+    [before] = list_renewals(app_env, ADMIN)
+    at = run_page("vendors/renewals.py", ADMIN)
+    at.selectbox(key="renewals_decide_pick").set_value(before.contract.id).run()
+    next(r for r in at.radio if r.label == "Decision").set_value("cancel")
+    next(b for b in at.button if b.label == "Record decision").click().run()
+    assert_no_exception(at)
     [row] = list_renewals(app_env, ADMIN)
     assert row.decision is not None and row.decision.decision == "cancel"
 
@@ -163,7 +165,7 @@ def test_finance_sees_values_but_va_does_not(app_env: Database, tab: str) -> Non
 def test_renewals_page_runs_only_the_open_tab(app_env: Database) -> None:
     _workspace(app_env)
     calendar = run_page("vendors/renewals.py", ADMIN)
-    assert [b.label for b in calendar.button] == ["Record decision"]
+    assert [s.key for s in calendar.selectbox] == ["renewals_decide_pick"]
     assert not [s for s in calendar.selectbox if s.key == "contracts_pick"]
     contracts_tab = run_page("vendors/renewals.py", ADMIN, query={"tab": "Contracts"})
     labels = [b.label for b in contracts_tab.button]

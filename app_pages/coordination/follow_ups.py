@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services.access.access import can
 from services.coordination import followups
+from services.coordination.choices import ACTION_PRIORITY
 from services.core import clock
 from ui.auth import require_actor
+from ui.dialogs import confirm_button
 from ui.guard import allowed, save_and_rerun
 from ui.links import link_to_page
 from ui.state import database
@@ -39,7 +40,6 @@ if not queue.items:
 
 st.caption(f"{len(queue.items)} open follow-ups for {md_escape(queue.person_name)}")
 KIND_LABEL = {"action": "Action item", "renewal": "Renewal", "ticket": "Vendor ticket"}
-can_act = can(actor, "actions.edit")
 
 
 # Cards drawn per bucket at first: a long queue is worked from the top, and hundreds of cards
@@ -66,17 +66,30 @@ for bucket, items in queue.by_bucket().items():
             due = item.due.isoformat() if item.due else "no due date"
             text.caption(
                 f"{KIND_LABEL[item.kind]} · due {due} · {md_escape(item.detail)} · "
-                f"{md_escape(item.priority)}"
+                f"{md_escape(ACTION_PRIORITY.label(item.priority))}"
             )
             key = f"{item.kind}_{item.record_id}"
-            if item.can_done and can_act and done_col.button("Done", key=f"fu_done_{key}"):
+            may_close = followups.may_close(actor, item)
+            if may_close and item.kind == "ticket":
+                # Resolving a vendor's ticket is not a checkbox tick: ask first.
+                confirm_button(
+                    "Done",
+                    key=f"fu_done_{key}",
+                    where=done_col,
+                    title="Resolve this vendor ticket?",
+                    message=f"{item.title}\n\nThe ticket is marked resolved for everyone.",
+                    confirm_label="Resolve ticket",
+                    change=lambda i=item: followups.mark_done(db, actor, i.kind, i.record_id),
+                    done="Ticket resolved",
+                )
+            elif may_close and done_col.button("Done", key=f"fu_done_{key}"):
                 save_and_rerun(
                     lambda i=item: followups.mark_done(db, actor, i.kind, i.record_id),
                     "Marked done",
                 )
             if (
                 item.can_snooze
-                and can_act
+                and may_close
                 and snooze_col.button("Snooze", key=f"fu_snooze_{key}", help="Hide until tomorrow")
             ):
                 save_and_rerun(

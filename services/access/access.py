@@ -23,6 +23,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "meetings.edit": frozenset({"va", "admin"}),
     "actions.read": frozenset({"va", "lead", "admin"}),
     "actions.edit": frozenset({"va", "admin"}),
+    # Mark done or snooze an action item one owns (a lead closing a renewal follow-up).
+    "actions.own": frozenset({"va", "lead", "admin"}),
     "review.read": frozenset({"lead", "admin"}),
     "vendors.read": ALL_ROLES,
     "vendors.edit": frozenset({"va", "admin"}),
@@ -49,7 +51,10 @@ class NotAllowed(PermissionError):
     """The acting user lacks a permission; nothing was changed."""
 
     def __init__(self, permission: str) -> None:
-        super().__init__(f"Not allowed: your role cannot {permission.replace('.', ' ')}.")
+        from services.access.choices import PERMISSION_PHRASE
+
+        what = PERMISSION_PHRASE.get(permission, permission.replace(".", " "))
+        super().__init__(f"Not allowed: your role cannot {what}.")
         self.permission = permission
 
 

@@ -28,7 +28,7 @@ from db.models import (
     Vendor,
 )
 from services.access import audit
-from services.access.access import Actor, require
+from services.access.access import Actor, can, require
 from services.core.clock import session_now
 from services.core.clock import today as workspace_today
 
@@ -350,6 +350,32 @@ def list_actions(
 # --- changing ------------------------------------------------------------------------------
 
 
+def may_finish(actor: Actor, owner_email: str | None) -> bool:
+    """Whether ``actor`` may mark this item done or snooze it: editors any, others their own."""
+    if can(actor, "actions.edit"):
+        return True
+    return (
+        can(actor, "actions.own")
+        and owner_email is not None
+        and owner_email.casefold() == actor.email.casefold()
+    )
+
+
+def require_change(db: Database, actor: Actor, action_id: int) -> None:
+    """Editors change any item's status; a person holding ``actions.own`` only their own."""
+    if can(actor, "actions.edit"):
+        return
+    require(db, actor, "actions.own", record_type="action_item", record_id=action_id)
+    with db.read() as s:
+        owner_email = s.exec(
+            select(Person.email)
+            .join(ActionItem, col(ActionItem.owner_id) == col(Person.id))
+            .where(ActionItem.id == action_id)
+        ).first()
+    if not may_finish(actor, owner_email):
+        require(db, actor, "actions.edit", record_type="action_item", record_id=action_id)
+
+
 def _apply_status(item: ActionItem, status: str, now: datetime) -> None:
     if status == "done" and item.status != "done":
         item.completed_at = now
@@ -362,7 +388,7 @@ def set_status(
     db: Database, actor: Actor, action_id: int, status: str, *, expected_version: int | None = None
 ) -> ActionItem:
     """One-click status change (done, dropped...); with a version, refuses a stale click."""
-    require(db, actor, "actions.edit", record_type="actionitem", record_id=action_id)
+    require_change(db, actor, action_id)
     _status(status)
     with db.write() as s:
         item = s.get(ActionItem, action_id)
@@ -385,7 +411,7 @@ def set_status(
 
 
 def snooze(db: Database, actor: Actor, action_id: int, until: date) -> ActionItem:
-    require(db, actor, "actions.edit", record_type="actionitem", record_id=action_id)
+    require_change(db, actor, action_id)
     with db.write() as s:
         item = s.get(ActionItem, action_id)
         if item is None:

@@ -209,6 +209,19 @@ def my_follow_ups(
     return Queue(person.name, items)
 
 
+def may_close(actor: Actor, item: FollowUp) -> bool:
+    """Whether the signed-in person may mark this follow-up done or snooze it here.
+
+    Every action item in the queue is the person's own, so ``actions.own`` is enough (a lead
+    closing a renewal's follow-up); a ticket is resolved by whoever may edit tickets.
+    """
+    if item.kind == "action":
+        return can(actor, "actions.edit") or can(actor, "actions.own")
+    if item.kind == "ticket":
+        return item.can_done and can(actor, "tickets.edit")
+    return False
+
+
 def mark_done(db: Database, actor: Actor, kind: str, record_id: int) -> None:
     """One click: an action item done, or a vendor ticket resolved."""
     if kind == "action":

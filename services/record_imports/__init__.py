@@ -93,18 +93,72 @@ def read_rows(data: bytes, filename: str, required: tuple[str, ...]) -> list[Row
     return rows
 
 
-def import_file(db: Database, actor: Actor, kind_name: str, path: Path) -> int:
-    """Import every row of ``path`` as ``kind_name`` records in one transaction, or none."""
+class _DryRun(Exception):
+    """Raised inside a preview's transaction so that nothing it wrote is kept."""
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What importing a file would do: the rows read, and the first problem that would refuse
+    the whole file (``problem`` None when every row would be imported)."""
+
+    kind: str
+    filename: str
+    rows: list[dict[str, str]]
+    count: int
+    problem: str | None
+
+
+def _kind(db: Database, actor: Actor, kind_name: str) -> Kind:
     kind = kinds().get(kind_name)
     if kind is None:
         raise RecordError(None, None, f"unknown record kind {kind_name!r}")
     require(db, actor, kind.permission, record_type=kind_name)
-    if path.stat().st_size > MAX_RECORD_FILE_BYTES:
-        raise RecordError(None, None, f"{path.name} is larger than {MAX_RECORD_FILE_BYTES} bytes")
-    rows = read_rows(path.read_bytes(), path.name, kind.required)
+    return kind
+
+
+def _check_size(size: int, filename: str) -> None:
+    if size > MAX_RECORD_FILE_BYTES:
+        raise RecordError(None, None, f"{filename} is larger than {MAX_RECORD_FILE_BYTES} bytes")
+
+
+def preview_bytes(
+    db: Database, actor: Actor, kind_name: str, data: bytes, filename: str
+) -> Preview:
+    """Read and check every row exactly as the import would, inside a transaction that is then
+    rolled back: the preview names the first refused row, or says all would be imported."""
+    kind = _kind(db, actor, kind_name)
+    try:
+        _check_size(len(data), filename)
+        rows = read_rows(data, filename, kind.required)
+    except RecordError as exc:
+        return Preview(kind_name, filename, [], 0, f"{filename}: {exc}")
+    shown = [values for _number, values in rows]
+    try:
+        with db.write() as session:
+            kind.import_rows(session, actor, rows)
+            raise _DryRun
+    except _DryRun:
+        return Preview(kind_name, filename, shown, len(rows), None)
+    except ValueError as exc:
+        return Preview(kind_name, filename, shown, len(rows), f"{filename}: {exc}")
+
+
+def import_bytes(db: Database, actor: Actor, kind_name: str, data: bytes, filename: str) -> int:
+    """Import every row of a CSV's bytes as ``kind_name`` records in one transaction, or none."""
+    kind = _kind(db, actor, kind_name)
+    _check_size(len(data), filename)
+    rows = read_rows(data, filename, kind.required)
     with db.write() as session:
         count = kind.import_rows(session, actor, rows)
         audit.record(
-            session, actor, "import", kind_name, None, detail=f"{count} rows from {path.name}"
+            session, actor, "import", kind_name, None, detail=f"{count} rows from {filename}"
         )
     return count
+
+
+def import_file(db: Database, actor: Actor, kind_name: str, path: Path) -> int:
+    """Import every row of ``path`` as ``kind_name`` records in one transaction, or none."""
+    _kind(db, actor, kind_name)
+    _check_size(path.stat().st_size, path.name)
+    return import_bytes(db, actor, kind_name, path.read_bytes(), path.name)

@@ -5,11 +5,12 @@ Columns (header row, UTF-8 CSV):
 | column | required | meaning |
 | --- | --- | --- |
 | name | yes | the vendor's name (unique, case-insensitive) |
-| category | yes | llm_api, ml_platform, experiment_tracking, data_labeling, gpu_cloud, |
-| | | monitoring, data_warehouse or other (blank = other) |
+| category | yes | LLM API, ML platform, Experiment tracking, Data labeling, GPU cloud, |
+| | | Monitoring, Data warehouse or Other (blank = other); any case, and the stored |
+| | | values (llm_api...) are accepted too |
 | website | yes (may be blank) | an http:// or https:// address; `javascript:`, `data:` |
 | | | and every other scheme are refused |
-| status | no | evaluating, active (default), offboarding or retired |
+| status | no | Evaluating, Active (default), Offboarding or Retired |
 | owner_email | no | email of an existing Person who owns the vendor |
 | aliases | no | names the vendor appears under in billing files, separated by `;` |
 | notes | no | free text |
@@ -26,13 +27,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from db.models import VENDOR_CATEGORIES, VENDOR_STATUSES
 from services.access import audit
 from services.access.access import Actor
+from services.core.choices import Choices
 from services.record_imports import RecordError, Row
+from services.vendors.choices import VENDOR_CATEGORY, VENDOR_STATUS
 from services.vendors.vendors import (
     VendorError,
-    check_choice,
     check_web_url,
     find_vendor,
     new_vendor,
@@ -116,31 +117,25 @@ def checked_column(row: int, column: str, check: Callable[..., object], *args: o
         raise RecordError(row, column, str(exc)) from None
 
 
+def _choice(row: int, column: str, choices: Choices, text: str) -> str:
+    try:
+        return choices.parse(text)
+    except ValueError as exc:
+        raise RecordError(row, column, str(exc)) from None
+
+
 def import_rows(session: Session, actor: Actor, rows: list[Row]) -> int:
     for number, values in rows:
         checked_column(number, "website", check_web_url, values["website"])
-        checked_column(
-            number,
-            "category",
-            check_choice,
-            values["category"] or "other",
-            VENDOR_CATEGORIES,
-            "category",
-        )
-        checked_column(
-            number,
-            "status",
-            check_choice,
-            values.get("status") or "active",
-            VENDOR_STATUSES,
-            "status",
-        )
+        # People's words or the stored value: "Experiment tracking", "data labeling", "llm_api".
+        category = _choice(number, "category", VENDOR_CATEGORY, values["category"] or "other")
+        status = _choice(number, "status", VENDOR_STATUS, values.get("status") or "active")
         try:
             vendor = new_vendor(
                 session,
                 name=values["name"],
-                category=values["category"] or "other",
-                status=values.get("status") or "active",
+                category=category,
+                status=status,
                 owner_id=person_id(session, number, values, "owner_email"),
                 website=values["website"],
                 notes=values.get("notes", ""),

@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from db.engine import Database
 from db.models import DECISIONS, ActionItem, Contract, RenewalDecision, Vendor
 from services.access import audit
 from services.access.access import Actor, require
+from services.core.clock import session_now
 from services.core.clock import today as workspace_today
 from services.vendors.contracts import ContractView, list_contracts, terms_of
 from services.vendors.vendors import VendorError, check_choice, locked_get
@@ -40,6 +41,7 @@ BAND_ORDER = ("passed", *(f"≤{d} days" for d in BANDS_DAYS), "later")
 
 @dataclass(frozen=True)
 class DecisionRow:
+    id: int
     decision: str
     note: str
     decided_by: str
@@ -98,10 +100,41 @@ def list_renewals(
             RenewalRow(
                 v,
                 band_label(v.days_to_deadline),
-                DecisionRow(d.decision, d.note, d.decided_by, d.decided_at) if d else None,
+                DecisionRow(d.id or 0, d.decision, d.note, d.decided_by, d.decided_at)
+                if d
+                else None,
             )
         )
     return out
+
+
+def awaiting_decision(rows: list[RenewalRow]) -> list[RenewalRow]:
+    """Renewals still to decide, the way a renewal calendar works them: the nearest deadline
+    still ahead first, then those whose deadline already passed (nothing left to cancel by
+    then, so they are not offered first)."""
+    open_rows = [r for r in rows if r.decision is None]
+    return sorted(
+        open_rows,
+        key=lambda r: (r.contract.deadline_passed, abs(r.contract.days_to_deadline)),
+    )
+
+
+def decision_choice_label(row: RenewalRow) -> str:
+    """How a renewal is named in a picker: vendor, contract and how long is left."""
+    c = row.contract
+    days = c.days_to_deadline
+    if days < 0:
+        when = f"deadline passed {-days} days ago"
+    elif days == 0:
+        when = "cancel by today"
+    else:
+        when = f"cancel by {c.cancellation_deadline.isoformat()}, {days} days left"
+    return f"{c.vendor_name} · {c.title} ({when})"
+
+
+def window_rows(rows: list[RenewalRow], window_days: int) -> list[RenewalRow]:
+    """Renewals whose deadline falls within ``window_days`` from today (passed ones too)."""
+    return [r for r in rows if r.contract.days_to_deadline <= window_days]
 
 
 def follow_up_titles(decision: str, vendor: str, title: str, deadline: date) -> list[str]:
@@ -155,24 +188,126 @@ def decide_renewal(
         s.add(row)
         s.flush()
         audit.record(s, actor, "decide", "contract", contract_id, after=audit.snapshot(row))
-        # Due a week before the deadline, or today when that is closer; a deadline already
-        # passed (none/manual contracts) makes the follow-up due today.
-        due = max(as_of, deadline - timedelta(days=FOLLOW_UP_LEAD_DAYS))
-        if deadline < as_of:
-            due = as_of
-        for title in follow_up_titles(decision, vendor_name, contract.title, deadline):
-            item = ActionItem(
-                title=title[:300],
-                owner_id=contract.owner_id,
-                due_date=due,
-                priority="high" if decision == "cancel" else "medium",
-                notes=(note or "").strip(),
-                vendor_id=contract.vendor_id,
-                contract_id=contract_id,
-                created_by=actor.email,
-            )
-            s.add(item)
-            s.flush()
-            audit.record(s, actor, "create", "action_item", item.id, after=audit.snapshot(item))
+        _create_follow_ups(s, actor, contract, vendor_name, row, deadline, as_of)
         assert row.id is not None
         return row.id
+
+
+def _create_follow_ups(
+    s: Session,
+    actor: Actor,
+    contract: Contract,
+    vendor_name: str,
+    row: RenewalDecision,
+    deadline: date,
+    as_of: date,
+) -> None:
+    """The decision's follow-up action items, owned by the contract's owner."""
+    # Due a week before the deadline, or today when that is closer; a deadline already
+    # passed (none/manual contracts) makes the follow-up due today.
+    due = max(as_of, deadline - timedelta(days=FOLLOW_UP_LEAD_DAYS))
+    for title in follow_up_titles(row.decision, vendor_name, contract.title, deadline):
+        item = ActionItem(
+            title=title[:300],
+            owner_id=contract.owner_id,
+            due_date=due,
+            priority="high" if row.decision == "cancel" else "medium",
+            notes=row.note,
+            vendor_id=contract.vendor_id,
+            contract_id=contract.id,
+            created_by=actor.email,
+        )
+        s.add(item)
+        s.flush()
+        audit.record(s, actor, "create", "action_item", item.id, after=audit.snapshot(item))
+
+
+def _drop_open_follow_ups(
+    s: Session, actor: Actor, contract: Contract, vendor_name: str, row: RenewalDecision
+) -> int:
+    """Drop the still-open follow-ups a decision created; finished ones stay as they are."""
+    deadline = row.term_end - timedelta(days=contract.notice_days)
+    titles = [
+        t[:300] for t in follow_up_titles(row.decision, vendor_name, contract.title, deadline)
+    ]
+    items = s.exec(
+        select(ActionItem).where(
+            ActionItem.contract_id == contract.id,
+            col(ActionItem.title).in_(titles),
+            col(ActionItem.status).not_in(("done", "dropped")),
+        )
+    ).all()
+    for item in items:
+        audit.apply_change(
+            s, actor, item, "action_item", {"status": "dropped"}, detail="renewal decision changed"
+        )
+    return len(items)
+
+
+def _decision_and_contract(s: Session, decision_id: int) -> tuple[RenewalDecision, Contract, str]:
+    row = s.get(RenewalDecision, decision_id)
+    if row is None:
+        raise VendorError(f"no renewal decision #{decision_id}; it may have been withdrawn")
+    contract: Contract = locked_get(s, Contract, row.contract_id, "contract")
+    vendor = s.get(Vendor, contract.vendor_id)
+    return row, contract, vendor.name if vendor else "the vendor"
+
+
+def change_decision(
+    db: Database,
+    actor: Actor,
+    decision_id: int,
+    *,
+    decision: str,
+    note: str = "",
+    as_of: date,
+) -> None:
+    """Change a recorded decision. The audit trail keeps the version it replaces; when the
+    decision itself changes, its open follow-ups are dropped and the new decision's created."""
+    require(db, actor, "renewals.decide", record_type="renewal_decision", record_id=decision_id)
+    decision = check_choice(decision, DECISIONS, "decision")
+    with db.write() as s:
+        row, contract, vendor_name = _decision_and_contract(s, decision_id)
+        before = audit.snapshot(row)
+        changed = row.decision != decision
+        if changed:
+            _drop_open_follow_ups(s, actor, contract, vendor_name, row)
+        row.decision = decision
+        row.note = (note or "").strip()
+        row.decided_by = actor.email
+        row.decided_at = session_now(s)
+        s.add(row)
+        s.flush()
+        # Under the contract, like the first decision: its history reads as one trail.
+        audit.record(
+            s,
+            actor,
+            "decide",
+            "contract",
+            contract.id,
+            before=before,
+            after=audit.snapshot(row),
+            detail="decision changed",
+        )
+        if changed:
+            deadline = row.term_end - timedelta(days=contract.notice_days)
+            _create_follow_ups(s, actor, contract, vendor_name, row, deadline, as_of)
+
+
+def withdraw_decision(db: Database, actor: Actor, decision_id: int) -> None:
+    """Take a decision back: the renewal is open again and its open follow-ups are dropped.
+    The audit trail keeps the withdrawn decision."""
+    require(db, actor, "renewals.decide", record_type="renewal_decision", record_id=decision_id)
+    with db.write() as s:
+        row, contract, vendor_name = _decision_and_contract(s, decision_id)
+        _drop_open_follow_ups(s, actor, contract, vendor_name, row)
+        audit.record(
+            s,
+            actor,
+            "withdraw",
+            "contract",
+            contract.id,
+            before=audit.snapshot(row),
+            detail="decision withdrawn",
+        )
+        s.delete(row)

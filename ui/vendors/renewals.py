@@ -1,0 +1,137 @@
+"""The renewals tab: the deadline table, deciding a renewal, and changing or withdrawing one.
+
+Forms are keyed by the contract and term they decide, and nothing is preselected: a decision
+is only recorded for a contract and an outcome the person picked.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from db.engine import Database
+from services.access.access import Actor
+from services.vendors import renewals
+from services.vendors.choices import DECISION, RENEWAL_TYPE
+from services.vendors.renewals import RenewalRow
+from ui.dialogs import confirm_button
+from ui.guard import save_and_rerun
+from ui.vendors.money import money_cell
+
+PICK_KEY = "renewals_decide_pick"
+DECIDED_KEY = "renewals_decided_pick"
+
+
+def renewal_table(rows: list[RenewalRow]) -> None:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Cancel by": r.contract.cancellation_deadline,
+                    "Days left": r.contract.days_to_deadline,
+                    "Band": r.band,
+                    "Vendor": r.contract.vendor_name,
+                    "Contract": r.contract.title,
+                    "Decision": DECISION.label(r.decision.decision) if r.decision else "",
+                    "Renewal": RENEWAL_TYPE.label(r.contract.renewal_type),
+                    "Term ends": r.contract.current_term_end,
+                    "Value": money_cell(r.contract),
+                    "Owner": r.contract.owner_name,
+                    "Decided by": r.decision.decided_by if r.decision else "",
+                }
+                for r in rows
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def decide_panel(db: Database, actor: Actor, rows: list[RenewalRow], as_of: date) -> None:
+    st.subheader("Decide a renewal")
+    waiting = {r.contract.id: r for r in renewals.awaiting_decision(rows)}
+    if not waiting:
+        st.caption("Every renewal has a decision.")
+        return
+    pick = st.selectbox(
+        "Contract",
+        list(waiting),
+        index=None,
+        placeholder="Choose a contract to decide",
+        format_func=lambda i: renewals.decision_choice_label(waiting[i]),
+        key=PICK_KEY,
+    )
+    if pick is None:
+        return
+    row = waiting[pick]
+    with st.form(f"renewals_decide_{pick}_{row.contract.deadline_term_end}", clear_on_submit=True):
+        decision = st.radio(
+            "Decision", DECISION.values, index=None, format_func=DECISION.label, horizontal=True
+        )
+        note = st.text_area("Note (why; the follow-up items carry it)")
+        if st.form_submit_button("Record decision", type="primary"):
+            if decision is None:
+                st.error("Choose renew, renegotiate or cancel.")
+                return
+            save_and_rerun(
+                lambda: renewals.decide_renewal(
+                    db, actor, pick, decision=decision, note=note, as_of=as_of
+                ),
+                f"{DECISION.label(decision)} recorded; follow-up action items created",
+                clear=[PICK_KEY],
+            )
+
+
+def decided_panel(db: Database, actor: Actor, rows: list[RenewalRow], as_of: date) -> None:
+    """Change a decision (its follow-ups follow) or withdraw it; the audit keeps each version."""
+    decided = {r.decision.id: r for r in rows if r.decision is not None}
+    if not decided:
+        return
+    st.subheader("Change or withdraw a decision")
+    pick = st.selectbox(
+        "Decided renewal",
+        list(decided),
+        index=None,
+        placeholder="Choose a decided renewal",
+        format_func=lambda i: (
+            f"{renewals.decision_choice_label(decided[i])}: "
+            f"{DECISION.label(decided[i].decision.decision)}"  # type: ignore[union-attr]
+        ),
+        key=DECIDED_KEY,
+    )
+    if pick is None:
+        return
+    current = decided[pick].decision
+    assert current is not None
+    with st.form(f"renewals_change_{pick}_{current.decided_at}"):
+        decision = st.radio(
+            "Decision",
+            DECISION.values,
+            index=DECISION.values.index(current.decision),
+            format_func=DECISION.label,
+            horizontal=True,
+        )
+        note = st.text_area("Note", value=current.note)
+        if st.form_submit_button("Save change"):
+            save_and_rerun(
+                lambda: renewals.change_decision(
+                    db, actor, pick, decision=decision, note=note, as_of=as_of
+                ),
+                "Decision changed",
+                clear=[DECIDED_KEY],
+            )
+    confirm_button(
+        "Withdraw decision",
+        key=f"renewals_withdraw_{pick}",
+        title="Withdraw this decision?",
+        message=(
+            f"{renewals.decision_choice_label(decided[pick])}\n\nThe renewal is open again and "
+            "its open follow-up items are dropped. The audit trail keeps the decision."
+        ),
+        confirm_label="Withdraw",
+        change=lambda: renewals.withdraw_decision(db, actor, pick),
+        done="Decision withdrawn",
+        clear=(DECIDED_KEY,),
+    )
