@@ -208,7 +208,10 @@ def test_imports_page_undo_and_one_click_mapping(app_env: Database, tmp_path: Pa
     billing_import.import_files(app_env, ADMIN, [path])
     at = run_page("spend/imports.py", actor("finance"))
     assert_no_exception(at)
-    at.button(key="map_button_0").click().run()
+    [picker] = [b for b in at.selectbox if (b.key or "").startswith("map_vendor_")]
+    assert picker.value is None  # issue 14 item 3: no vendor chosen for the person
+    picker.set_value(vendor_id).run()
+    next(b for b in at.button if (b.key or "").startswith("map_button_")).click().run()
     assert_no_exception(at)
     assert billing_import.unmatched_names(app_env, ADMIN) == []
     assert spend.report(app_env, ADMIN, ["vendor"])[0]["vendor"] == "OpenAI"
@@ -355,3 +358,26 @@ def test_imports_page_lists_a_name_again_after_its_vendor_is_renamed(
     at.run()
     assert_no_exception(at)
     assert "Acme AI (Acme AI)" in _all_text(at)
+
+
+def test_finance_creates_the_missing_vendor_from_a_billing_name(
+    app_env: Database, tmp_path: Path
+) -> None:
+    """Issue 14 item 3: finance may add a vendor that appears only on the bill."""
+    path = write_focus(
+        tmp_path / "f.csv",
+        [focus_row(PublisherName="Mistral AI", ProviderName="Mistral AI")],
+    )
+    billing_import.import_files(app_env, ADMIN, [path])
+    at = run_page("spend/imports.py", actor("finance"))
+    category = next(s for s in at.selectbox if s.label == "Category")
+    create = next(b for b in at.button if b.label == "Create vendor and map")
+    create.click().run()
+    assert any("Choose a category" in e.value for e in at.error)
+    assert billing_import.unmatched_names(app_env, ADMIN) != []
+    category = next(s for s in at.selectbox if s.label == "Category")
+    category.set_value("llm_api")
+    next(b for b in at.button if b.label == "Create vendor and map").click().run()
+    assert_no_exception(at)
+    assert billing_import.unmatched_names(app_env, ADMIN) == []
+    assert spend.report(app_env, ADMIN, ["vendor"])[0]["vendor"] == "Mistral AI"

@@ -10,12 +10,11 @@ import streamlit as st
 
 from integrations.billing import FORMATS, BillingError
 from integrations.billing.mapped import DEFAULTABLE, FIELDS
-from services.core.money import format_money
-from services.spend import billing_import, budgets
+from services.spend import billing_import
 from services.spend.billing_import import SourceFile
 from ui.auth import require_actor
 from ui.guard import allowed
-from ui.spend_data import unmatched_names
+from ui.spend.unmatched import unmatched_section
 from ui.state import database, settings
 from ui.text import md_escape
 
@@ -141,37 +140,7 @@ else:
                         st.toast(f"Import #{chosen} undone")
                         st.rerun()
 
-# --- unmatched names --------------------------------------------------------------------------
-st.subheader("Billing names without a vendor")
-with allowed():
-    unmatched = unmatched_names(db, actor)
-    _teams, vendors = budgets.budget_targets(db, actor)
-if not unmatched:
-    st.success("Every provider and publisher name matches a vendor or one of its aliases.")
-elif not vendors:
-    st.info("Add vendors first, then map these names to them.")
-else:
-    st.caption("Map a name once: it becomes an alias of the vendor and every chart uses it.")
-    for index, item in enumerate(unmatched[:25]):
-        with st.container(horizontal=True, vertical_alignment="center"):
-            amounts = ", ".join(format_money(v, c) for c, v in item.totals.items())
-            st.text(f"{item.name} ({item.provider}) · {item.line_count:,} lines · {amounts}")
-            vendor_id = st.selectbox(
-                "Vendor",
-                list(vendors),
-                format_func=lambda v: vendors[v],
-                key=f"map_vendor_{index}",
-                label_visibility="collapsed",
-            )
-            if st.button("Map", key=f"map_button_{index}") and vendor_id is not None:
-                with allowed():
-                    try:
-                        billing_import.map_name_to_vendor(db, actor, item.name, vendor_id)
-                    except ValueError as exc:
-                        st.error(md_escape(exc))
-                    else:
-                        st.toast("Mapped")
-                        st.rerun()
+unmatched_section(db, actor)
 
 # --- saved column mappings --------------------------------------------------------------------
 st.subheader("Saved column mappings")

@@ -32,6 +32,11 @@ SLA_CLOCK_STATUSES = ("open", "waiting_on_vendor")
 OPEN_STATUSES = ("open", "waiting_on_vendor", "waiting_on_us")
 
 
+def past_sla(rows: list[TicketView], now: datetime) -> list[TicketView]:
+    """The tickets whose vendor is past the contract's SLA at ``now``."""
+    return [t for t in rows if t.past_sla(now)]
+
+
 @dataclass
 class TicketInput:
     vendor_id: int

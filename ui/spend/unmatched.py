@@ -1,0 +1,84 @@
+"""Billing names without a vendor: map each to the vendor the person picks, or create it.
+
+Rows are keyed by the billing name, not their position: after one name is mapped the next
+row's picker does not inherit its choice. No vendor is preselected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from db.engine import Database
+from services.access.access import Actor
+from services.core.money import format_money
+from services.spend import billing_import, budgets
+from services.spend.unmatched_vendors import create_vendor_for_billing_name
+from services.vendors.choices import VENDOR_CATEGORY
+from ui.guard import allowed, save_and_rerun
+from ui.spend_data import unmatched_names
+
+SHOWN = 25
+
+
+def _key(name: str) -> str:
+    return hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:12]
+
+
+def unmatched_section(db: Database, actor: Actor) -> None:
+    st.subheader("Billing names without a vendor")
+    with allowed():
+        unmatched = unmatched_names(db, actor)
+        _teams, vendors = budgets.budget_targets(db, actor)
+    if not unmatched:
+        st.success("Every provider and publisher name matches a vendor or one of its aliases.")
+        return
+    st.caption(
+        "Map a name once: it becomes an alias of the vendor and every chart uses it. A provider "
+        "Opsdesk does not know yet can be added as a new vendor."
+    )
+    for item in unmatched[:SHOWN]:
+        key = _key(item.name)
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            amounts = ", ".join(format_money(v, c) for c, v in item.totals.items())
+            st.text(f"{item.name} ({item.provider}) · {item.line_count:,} lines · {amounts}")
+            vendor_id = st.selectbox(
+                "Vendor",
+                list(vendors),
+                index=None,
+                placeholder="Choose a vendor",
+                format_func=lambda v: vendors[v],
+                key=f"map_vendor_{key}",
+            )
+            if st.button("Map", key=f"map_button_{key}", disabled=vendor_id is None):
+                save_and_rerun(
+                    lambda n=item.name, v=vendor_id: billing_import.map_name_to_vendor(
+                        db, actor, n, v
+                    ),
+                    "Mapped",
+                )
+            with st.popover("New vendor"):
+                _new_vendor_form(db, actor, item.name, key)
+
+
+def _new_vendor_form(db: Database, actor: Actor, billing_name: str, key: str) -> None:
+    with st.form(f"new_vendor_{key}"):
+        name = st.text_input("Vendor name", value=billing_name)
+        category = st.selectbox(
+            "Category",
+            VENDOR_CATEGORY.values,
+            index=None,
+            placeholder="Choose a category",
+            format_func=VENDOR_CATEGORY.label,
+        )
+        if st.form_submit_button("Create vendor and map"):
+            if category is None:
+                st.error("Choose a category.")
+                return
+            save_and_rerun(
+                lambda: create_vendor_for_billing_name(
+                    db, actor, billing_name, category=category, name=name
+                ),
+                "Vendor created; its billing lines now count as its spend",
+            )
