@@ -32,7 +32,7 @@ def test_users_page_lists_users_with_hostile_names_as_plain_data(app_env: Databa
 def test_users_page_adds_a_user(app_env: Database, boss) -> None:  # type: ignore[no-untyped-def]
     at = run_page("admin/users.py", boss)
     at.text_input[0].input("new@example.com")
-    at.selectbox[0].select("finance")
+    at.selectbox[0].set_value("finance")
     at.button[0].click().run()  # the form's submit button
     assert_no_exception(at)
     assert users.resolve_identity(app_env, "new@example.com").role == "finance"  # type: ignore[union-attr]
@@ -50,12 +50,16 @@ def test_users_page_deactivates_and_changes_role(app_env: Database, boss) -> Non
     users.add_user(app_env, boss, "va@example.com", "va")
     at = run_page("admin/users.py", boss)
     at.selectbox(key="users_target").select("va@example.com").run()
-    at.selectbox(key="users_role_va@example.com").select("lead").run()
+    at.selectbox(key="users_role_va@example.com").set_value("lead").run()
     [save] = [b for b in at.button if b.label == "Save role"]
     save.click().run()
     assert users.resolve_identity(app_env, "va@example.com").role == "lead"  # type: ignore[union-attr]
     [deactivate] = [b for b in at.button if b.label == "Deactivate"]
     deactivate.click().run()
+    assert_no_exception(at)
+    # Issue 14 item 4: one click only asks.
+    assert users.resolve_identity(app_env, "va@example.com") is not None
+    at.button(key="confirm_users_deactivate_va@example.com_yes").click().run()
     assert_no_exception(at)
     assert users.resolve_identity(app_env, "va@example.com") is None
 

@@ -113,12 +113,26 @@ def test_vendor_detail_with_unknown_or_bad_id_says_so(app_env: Database) -> None
 
 def test_vendor_add_form_refuses_javascript_website(app_env: Database) -> None:
     at = run_page("vendors/vendors.py", ADMIN)
-    at.text_input(key="vendors_add_name").input("Evil")
-    at.text_input(key="vendors_add_website").input(" JaVaScRiPt:alert(1)")
+    at.text_input(key="vendors_add_0_name").input("Evil")
+    at.text_input(key="vendors_add_0_website").input(" JaVaScRiPt:alert(1)")
     form_submit = next(b for b in at.button if b.label == "Add vendor")
     form_submit.click().run()
     assert_no_exception(at)
     assert at.error
+    assert vendors.list_vendors(app_env, ADMIN) == []
+    assert at.text_input(key="vendors_add_0_name").value == "Evil"  # refused: still typed
+
+
+def test_deleting_a_vendor_asks_first(app_env: Database) -> None:
+    """Issue 14 item 4: one click on Delete only opens the confirmation."""
+    vid = make_vendor(app_env, name="Acme AI")
+    at = run_page("vendors/vendors.py", ADMIN)
+    next(t for t in at.tabs if t.label == "Edit, archive or delete")
+    at.button(key=f"vendors_delete_{vid}").click().run()
+    assert_no_exception(at)
+    assert [v.id for v in vendors.list_vendors(app_env, ADMIN)] == [vid]
+    at.button(key=f"confirm_vendors_delete_{vid}_yes").click().run()
+    assert_no_exception(at)
     assert vendors.list_vendors(app_env, ADMIN) == []
 
 

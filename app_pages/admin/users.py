@@ -6,14 +6,16 @@ import pandas as pd
 import streamlit as st
 
 from services.access import users
+from services.access.choices import ROLE
 from ui.auth import require_actor
-from ui.guard import allowed
+from ui.dialogs import confirm_button
+from ui.guard import allowed, save_and_rerun
 from ui.state import database
-from ui.text import md_escape
 
 ROLE_HELP = (
-    "va: meetings, action items, tickets, vendors · lead: reads everything, decides renewals · "
-    "finance: spend, budgets, contract values · admin: everything and the settings"
+    "Virtual assistant: meetings, action items, tickets, vendors · Lead: reads everything, "
+    "decides renewals, finishes their own follow-ups · Finance: spend, budgets, contract values "
+    "· Admin: everything and the settings"
 )
 
 actor = require_actor()
@@ -30,7 +32,7 @@ if rows:
                 {
                     "Email": r.email,
                     "Name": r.name or "",
-                    "Role": r.role,
+                    "Role": ROLE.label(r.role),
                     "Active": r.active,
                 }
                 for r in rows
@@ -43,25 +45,16 @@ else:
     st.info("No users yet. Add the first one below.")
 
 
-def _run(change, done: str) -> None:  # type: ignore[no-untyped-def]
-    with allowed():
-        try:
-            change()
-        except users.UserError as exc:
-            st.error(md_escape(exc))
-            return
-    st.toast(done)
-    st.rerun()
-
-
 with st.form("add_user", clear_on_submit=True):
     st.subheader("Add a user")
     cols = st.columns([3, 2, 1])
     email = cols[0].text_input("Email", placeholder="name@company.com")
     name = cols[1].text_input("Name (optional)")
-    role = cols[2].selectbox("Role", users.ROLES, help=ROLE_HELP)
+    role = cols[2].selectbox("Role", users.ROLES, format_func=ROLE.label, help=ROLE_HELP)
     if st.form_submit_button("Add user", type="primary"):
-        _run(lambda: users.add_user(db, actor, email, role, name=name or None), "User added.")
+        save_and_rerun(
+            lambda: users.add_user(db, actor, email, role, name=name or None), "User added."
+        )
 
 if rows:
     st.subheader("Change a user")
@@ -74,14 +67,25 @@ if rows:
         "Role",
         users.ROLES,
         index=users.ROLES.index(current.role),
+        format_func=ROLE.label,
         key=f"users_role_{target}",
         help=ROLE_HELP,
     )
     buttons = st.columns(3)
     if buttons[0].button("Save role", disabled=new_role == current.role):
-        _run(lambda: users.set_role(db, actor, target, new_role), "Role changed.")
+        save_and_rerun(lambda: users.set_role(db, actor, target, new_role), "Role changed.")
     if current.active:
-        if buttons[1].button("Deactivate", help="Refused from this user's next click on"):
-            _run(lambda: users.deactivate_user(db, actor, target), "User deactivated.")
+        confirm_button(
+            "Deactivate",
+            key=f"users_deactivate_{target}",
+            where=buttons[1],
+            help="Refused from this user's next click on",
+            title="Deactivate this user?",
+            message=f"{target} can no longer use Opsdesk from their next click on. "
+            "Reactivate them here to undo.",
+            confirm_label="Deactivate",
+            change=lambda: users.deactivate_user(db, actor, target),
+            done="User deactivated.",
+        )
     elif buttons[1].button("Reactivate"):
-        _run(lambda: users.activate_user(db, actor, target), "User reactivated.")
+        save_and_rerun(lambda: users.activate_user(db, actor, target), "User reactivated.")

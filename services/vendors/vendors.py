@@ -204,6 +204,11 @@ def normalise_alias(alias: str) -> str:
     return " ".join(alias.split()).casefold()
 
 
+def split_aliases(text: str) -> list[str]:
+    """Aliases as typed in one box, separated by ``;``; blanks dropped."""
+    return [a.strip() for a in (text or "").split(";") if a.strip()]
+
+
 def _vendor_row(v: Vendor, owners: dict[int, Person], aliases: list[str], n: int) -> VendorRow:
     assert v.id is not None
     owner = owners.get(v.owner_id) if v.owner_id is not None else None
