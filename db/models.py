@@ -50,6 +50,7 @@ MEETING_STATUSES = ("scheduled", "cancelled", "done")
 DECISIONS = ("renew", "renegotiate", "cancel")
 BUDGET_SCOPES = ("team", "vendor")
 BUDGET_PERIODS = ("monthly", "yearly")
+BUDGET_COST_BASES = ("billed", "effective")  # which FOCUS cost a budget compares with
 IMPORT_STATUSES = ("active", "replaced", "undone")
 NOTIFICATION_STATUSES = ("queued", "sending", "sent", "failed", "cancelled")
 CHANNELS = ("slack", "google_calendar")
@@ -396,6 +397,7 @@ class Budget(SQLModel, table=True):
     __table_args__ = (
         _one_of("scope", BUDGET_SCOPES),
         _one_of("period", BUDGET_PERIODS),
+        _one_of("cost_basis", BUDGET_COST_BASES),
         CheckConstraint(
             "(scope = 'team' AND team_id IS NOT NULL AND vendor_id IS NULL) OR "
             "(scope = 'vendor' AND vendor_id IS NOT NULL AND team_id IS NULL)",
@@ -413,6 +415,10 @@ class Budget(SQLModel, table=True):
     currency: str = Field(default="USD", max_length=3)
     thresholds: str = Field(default="50,75,90,100", max_length=100)  # percent, comma separated
     starts_on: date  # first day of the first period the budget applies to
+    # What the budget compares: the invoices (billed) unless the budget says effective cost.
+    cost_basis: str = Field(
+        default="billed", max_length=10, sa_column_kwargs={"server_default": "billed"}
+    )
     archived: bool = Field(default=False)
     version: int = Field(default=1)
 

@@ -344,6 +344,57 @@ def test_budget_forecast_is_the_run_rate_to_period_end(db: Database, tmp_path: P
     assert (status.actual, status.forecast) == (Decimal("100"), Decimal("300.00"))
 
 
+def test_budget_forecast_on_the_first_uses_the_trailing_window_not_one_day_x_31(
+    db: Database, tmp_path: Path
+) -> None:
+    """Issue 14 item 5: on the 1st, one day's spend × 31 is noise; the last 30 days' average
+    carries the forecast, and the status says so."""
+    vendor_id = make_vendor(db, "OpenAI")
+    budgets.create_budget(
+        db,
+        ADMIN,
+        name="OpenAI",
+        scope="vendor",
+        vendor_id=vendor_id,
+        amount="30000",
+        starts_on=date(2026, 11, 1),
+    )
+    rows = [_day_row(date(2026, 11, d), "900") for d in range(2, 31)]  # 29 days in November
+    rows += [_day_row(date(2026, 12, 1), "11450")]  # a spike on the 1st
+    _import_rows(db, tmp_path, rows)
+    [status] = budgets.budget_statuses(db, ADMIN, today=date(2026, 12, 1))
+    assert status.actual == Decimal("11450")
+    # (29 × 900 + 11450) / 30 = 1251.67 a day, × 30 days left, + 11450 so far.
+    assert status.forecast == Decimal("49000.00")
+    assert status.forecast < Decimal("11450") * 31  # 354,950: what the run rate said
+    assert "last 30 days" in status.forecast_method
+
+
+def test_budgets_compare_billed_cost_unless_the_budget_says_effective(
+    db: Database, tmp_path: Path
+) -> None:
+    """Issue 14 item 6: budgets compare what the invoices charge by default."""
+    vendor_id = make_vendor(db, "OpenAI")
+    for name, basis in (("billed", None), ("effective", "effective")):
+        budgets.create_budget(
+            db,
+            ADMIN,
+            name=name,
+            scope="vendor",
+            vendor_id=vendor_id,
+            amount="1000",
+            starts_on=date(2026, 9, 1),
+            **({"cost_basis": basis} if basis else {}),
+        )
+    row = _day_row(date(2026, 9, 10), "100")
+    row["EffectiveCost"] = "60"
+    _import_rows(db, tmp_path, [row])
+    got = {
+        s.budget.name: s.actual for s in budgets.budget_statuses(db, ADMIN, today=date(2026, 9, 12))
+    }
+    assert got == {"billed": Decimal("100"), "effective": Decimal("60")}
+
+
 def test_monthly_and_yearly_budgets_sum_their_own_periods_exactly(
     db: Database, tmp_path: Path
 ) -> None:

@@ -171,18 +171,29 @@ def test_page_refuses_a_role_without_permission(app_env: Database, script: str, 
 
 
 def test_budgets_page_adds_a_budget(app_env: Database) -> None:
-    make_team(app_env, "Research")
+    team = make_team(app_env, "Research")
     at = run_page("spend/budgets.py", actor("finance"))
-    at.text_input[0].input("Research monthly")
-    at.text_input[1].input("2500")
-    at.button[0].click().run()
+    next(t for t in at.text_input if t.label == "Name").input("Research monthly")
+    next(t for t in at.text_input if t.label == "Amount").input("18,000")
+    next(t for t in at.text_input if t.label == "Currency").input("USX")
+    next(b for b in at.button if b.label == "Add budget").click().run()
+    # Issue 14 item 4: one refused value keeps every field as typed.
+    assert at.error
+    assert next(t for t in at.text_input if t.label == "Name").value == "Research monthly"
+    assert next(t for t in at.text_input if t.label == "Amount").value == "18,000"
+    assert budgets.list_budgets(app_env, ADMIN) == []
+    next(s for s in at.selectbox if s.label == "Team").set_value(team)
+    next(t for t in at.text_input if t.label == "Currency").input("USD")
+    next(b for b in at.button if b.label == "Add budget").click().run()
     assert_no_exception(at)
     [budget] = budgets.list_budgets(app_env, ADMIN)
-    assert (budget.name, budget.amount, budget.thresholds) == (
+    assert (budget.name, budget.amount, budget.thresholds, budget.cost_basis) == (
         "Research monthly",
-        Decimal("2500"),
+        Decimal("18000"),
         "50,75,90,100",
+        "billed",
     )
+    assert next(t for t in at.text_input if t.label == "Name").value == ""
 
 
 def test_budgets_page_is_read_only_for_a_lead(app_env: Database) -> None:
@@ -293,7 +304,9 @@ def test_budgets_page_changes_a_budget_amount(app_env: Database) -> None:
         starts_on=FROZEN_TODAY.replace(day=1),
     )
     at = run_page("spend/budgets.py", actor("finance"))
-    next(t for t in at.text_input if t.label == "New amount").input("12.50")
+    budget_id = budgets.list_budgets(app_env, ADMIN)[0].id
+    at.selectbox(key="budget_edit").set_value(budget_id).run()
+    next(t for t in at.text_input if t.label == "Amount" and t.value == "10").input("12.50")
     next(b for b in at.button if b.label == "Save changes").click().run()
     assert_no_exception(at)
     [budget] = budgets.list_budgets(app_env, ADMIN)

@@ -1,9 +1,15 @@
 """Budgets per team or vendor, monthly or yearly, with alert thresholds.
 
-Actual spend is the effective cost in the budget's currency (other currencies are never
-converted or added). A team budget counts cost lines whose team (from the configured tag keys)
-equals the team's name, casefolded; a vendor budget counts lines matched to the vendor through its
-name or aliases. Forecast to period end: spend so far ÷ days elapsed × days in the period.
+Actual spend is the billed cost (what the invoices charge) in the budget's currency, unless the
+budget's ``cost_basis`` says effective cost; other currencies are never converted or added.
+A team budget counts cost lines whose team (from the configured tag keys) equals the team's
+name, casefolded; a vendor budget counts lines matched to the vendor through its name or
+aliases.
+
+Forecast to period end: once ``FORECAST_MIN_DAYS`` of the period have passed, spend so far ÷ days
+elapsed × days in the period (the period's run rate). Earlier, a run rate over one or two days
+is noise (the 1st's spend × 31), so the forecast is spend so far + the average daily spend of the
+last ``TRAILING_DAYS`` days × the days left. Each status says which it used.
 
 Crossing a threshold queues one Notification (outbox) per budget, period, threshold and channel:
 the dedupe key ``budget:<id>:<period start>:<pct>:slack`` makes a second check a no-op. Only the
@@ -15,14 +21,14 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlmodel import Session, col, select
 
 from db.engine import Database
-from db.models import BUDGET_PERIODS, BUDGET_SCOPES, Budget, Team, User, Vendor
+from db.models import BUDGET_COST_BASES, BUDGET_PERIODS, BUDGET_SCOPES, Budget, Team, User, Vendor
 from integrations.billing.common import ISO_4217
 from services.access import audit
 from services.access.access import Actor, require
@@ -33,6 +39,8 @@ from services.spend.spend import Total, period_totals
 from settings import get_settings
 
 DEFAULT_THRESHOLDS = "50,75,90,100"
+FORECAST_MIN_DAYS = 7  # days of the period before its own run rate is used
+TRAILING_DAYS = 30  # the window the forecast uses before that
 NOTIFY_CHANNEL = "slack"
 
 
@@ -72,6 +80,32 @@ class BudgetStatus:
     forecast: Decimal
     percent: Decimal  # actual / amount × 100
     crossed: list[int]
+    forecast_method: str = ""  # how the forecast was made, in words
+
+
+def _read_key(budget: Budget, today: date) -> tuple[date, date, str]:
+    start, end = period_bounds(budget, today)
+    return start, end, budget.cost_basis or "billed"
+
+
+def _trailing_key(budget: Budget, today: date) -> tuple[date, date, str]:
+    return today - timedelta(days=TRAILING_DAYS - 1), today + timedelta(days=1), budget.cost_basis
+
+
+def forecast(
+    actual: Decimal, trailing: Decimal, start: date, end: date, today: date
+) -> tuple[Decimal, str]:
+    """The forecast to period end and how it was made (see the module docstring)."""
+    days_total = (end - start).days
+    elapsed = min(max((today - start).days + 1, 1), days_total)
+    left = days_total - elapsed
+    if elapsed >= FORECAST_MIN_DAYS:
+        return actual / elapsed * days_total, f"run rate of the {elapsed} days so far"
+    daily = trailing / TRAILING_DAYS
+    return (
+        actual + daily * left,
+        f"spend so far + the last {TRAILING_DAYS} days' daily average × {left} days left",
+    )
 
 
 def _target_costs(session: Session, budget: Budget, read: list[Total]) -> tuple[str, list[Decimal]]:
@@ -86,13 +120,14 @@ def _target_costs(session: Session, budget: Budget, read: list[Total]) -> tuple[
     return (vendor.name if vendor else "?"), [r[3] for r in rows if r[0] == budget.vendor_id]
 
 
-def _status(session: Session, budget: Budget, today: date, read: list[Total]) -> BudgetStatus:
+def _status(
+    session: Session, budget: Budget, today: date, read: list[Total], trailing: list[Total]
+) -> BudgetStatus:
     start, end = period_bounds(budget, today)
     target, costs = _target_costs(session, budget, read)
     actual = sum(costs, Decimal(0))
-    days_total = (end - start).days
-    elapsed = min(max((today - start).days + 1, 1), days_total)
-    forecast = actual / elapsed * days_total
+    _name, recent = _target_costs(session, budget, trailing)
+    expected, method = forecast(actual, sum(recent, Decimal(0)), start, end, today)
     percent = (actual / budget.amount * 100) if budget.amount > 0 else Decimal(0)
     crossed = [t for t in parse_thresholds(budget.thresholds) if percent >= t]
     return BudgetStatus(
@@ -101,9 +136,10 @@ def _status(session: Session, budget: Budget, today: date, read: list[Total]) ->
         start,
         end,
         actual,
-        forecast.quantize(Decimal("0.01")),
+        expected.quantize(Decimal("0.01")),
         percent.quantize(Decimal("0.1")),
         crossed,
+        method,
     )
 
 
@@ -121,14 +157,27 @@ def _statuses(session: Session, budgets: Sequence[Budget], today: date) -> list[
     """The status of each budget already started, with one read per distinct period (this
     month, this budget year) rather than one per budget."""
     current = [b for b in budgets if b.starts_on <= today]
-    periods: dict[tuple[date, date], list[Budget]] = {}
+    windows: dict[tuple[date, date, str], list[Budget]] = {}
     for budget in current:
-        periods.setdefault(period_bounds(budget, today), []).append(budget)
+        windows.setdefault(_read_key(budget, today), []).append(budget)
+        if (today - period_bounds(budget, today)[0]).days + 1 < FORECAST_MIN_DAYS:
+            windows.setdefault(_trailing_key(budget, today), []).append(budget)
     reads = {
-        (start, end): period_totals(session, start, end, frozenset(b.currency for b in members))
-        for (start, end), members in periods.items()
+        (start, end, basis): period_totals(
+            session, start, end, frozenset(b.currency for b in members), basis
+        )
+        for (start, end, basis), members in windows.items()
     }
-    return [_status(session, b, today, reads[period_bounds(b, today)]) for b in current]
+    return [
+        _status(
+            session,
+            b,
+            today,
+            reads[_read_key(b, today)],
+            reads.get(_trailing_key(b, today), []),
+        )
+        for b in current
+    ]
 
 
 def list_budgets(db: Database, actor: Actor, *, include_archived: bool = False) -> list[Budget]:
@@ -148,11 +197,16 @@ def clean_fields(values: dict[str, Any]) -> dict[str, Any]:
     period = str(values.get("period", "monthly")).strip() or "monthly"
     if period not in BUDGET_PERIODS:
         raise ValueError("period must be monthly or yearly")
+    basis = str(values.get("cost_basis") or "billed").strip().casefold().removesuffix(" cost")
+    if basis not in BUDGET_COST_BASES:
+        raise ValueError("cost basis must be billed or effective")
     name = str(values.get("name", "")).strip()
     if not name:
         raise ValueError("give the budget a name")
     try:
-        amount = Decimal(str(values.get("amount", "")).strip())
+        # People write 18,000 or 18 000: group separators go, the decimal point stays.
+        typed = str(values.get("amount", "")).strip().replace(",", "").replace(" ", "")
+        amount = Decimal(typed.replace("\u00a0", ""))
     except InvalidOperation:
         raise ValueError(f"amount {values.get('amount')!r} is not a number") from None
     if not amount.is_finite() or amount <= 0:
@@ -181,6 +235,7 @@ def clean_fields(values: dict[str, Any]) -> dict[str, Any]:
         "name": name[:200],
         "scope": scope,
         "period": period,
+        "cost_basis": basis,
         "amount": amount,
         "currency": currency,
         "thresholds": thresholds,
@@ -203,6 +258,7 @@ def create_budget(db: Database, actor: Actor, **values: Any) -> Budget:
         "starts_on",
         "team_id",
         "vendor_id",
+        "cost_basis",
     }
     extra = sorted(set(values) - allowed)
     if extra:

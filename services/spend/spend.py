@@ -368,13 +368,18 @@ def matched_costs(
     return out
 
 
-Total = tuple[int | None, str, str, Decimal]  # vendor id, team, currency, effective cost
+Total = tuple[int | None, str, str, Decimal]  # vendor id, team, currency, cost
 
 
 def period_totals(
-    session: Session, start: date, end: date, currencies: frozenset[str] | None = None
+    session: Session,
+    start: date,
+    end: date,
+    currencies: frozenset[str] | None = None,
+    basis: str = "effective",
 ) -> list[Total]:
-    """Effective cost per matched vendor, team and currency over the days in [start, end).
+    """Cost (``basis``: billed or effective) per matched vendor, team and currency over the
+    days in [start, end).
 
     Budgets need totals, not days: summed in SQL, one row per billing name, team and currency.
     Postgres sums NUMERIC exactly; SQLite keeps money as decimal text, so there each group's
@@ -387,7 +392,7 @@ def period_totals(
         col(CostRollup.team),
         col(CostRollup.currency),
     )
-    cost = col(CostRollup.effective_cost)
+    cost = col(CostRollup.billed_cost if basis == "billed" else CostRollup.effective_cost)
     where = [col(CostRollup.day) >= start, col(CostRollup.day) < end]
     if currencies:
         where.append(col(CostRollup.currency).in_(sorted(currencies)))

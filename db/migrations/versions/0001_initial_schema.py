@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 12:32:44.600796
+Create Date: 2026-12-01 12:41:17.440098
 """
 
 from collections.abc import Sequence
@@ -328,11 +328,20 @@ def upgrade() -> None:
         sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
         sa.Column("thresholds", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
         sa.Column("starts_on", sa.Date(), nullable=False),
+        sa.Column(
+            "cost_basis",
+            sqlmodel.sql.sqltypes.AutoString(length=10),
+            server_default="billed",
+            nullable=False,
+        ),
         sa.Column("archived", sa.Boolean(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "(scope = 'team' AND team_id IS NOT NULL AND vendor_id IS NULL) OR (scope = 'vendor' AND vendor_id IS NOT NULL AND team_id IS NULL)",
             name=op.f("ck_budget_scope_target"),
+        ),
+        sa.CheckConstraint(
+            "cost_basis IN ('billed', 'effective')", name=op.f("ck_budget_cost_basis")
         ),
         sa.CheckConstraint("period IN ('monthly', 'yearly')", name=op.f("ck_budget_period")),
         sa.CheckConstraint("scope IN ('team', 'vendor')", name=op.f("ck_budget_scope")),
