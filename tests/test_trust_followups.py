@@ -6,27 +6,27 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from conftest import FROZEN_TODAY
 
 from db.engine import Database
 from db.models import ActionItem, SupportTicket
 from services.access.access import NotAllowed
 from services.coordination import actions
-from services.core.clock import today
 from tests.conftest import assert_no_exception, run_page
 from tests.coordination_builders import LEAD, VA, make_action, make_person, make_ticket, make_vendor
 
 
 def test_a_lead_marks_their_own_follow_up_done_and_snoozes_another(app_env: Database) -> None:
     me = make_person(app_env, name="Lee", email=LEAD.email)
-    a = make_action(app_env, "Confirm renewal with Acme", owner_id=me, due_date=today())
-    b = make_action(app_env, "Send the DPA", owner_id=me, due_date=today())
+    a = make_action(app_env, "Confirm renewal with Acme", owner_id=me, due_date=FROZEN_TODAY)
+    b = make_action(app_env, "Send the DPA", owner_id=me, due_date=FROZEN_TODAY)
     at = run_page("coordination/follow_ups.py", LEAD)
     at.button(key=f"fu_done_action_{a}").click().run()
     at.button(key=f"fu_snooze_action_{b}").click().run()
     assert_no_exception(at)
     with app_env.read() as s:
         assert s.get(ActionItem, a).status == "done"  # type: ignore[union-attr]
-        assert s.get(ActionItem, b).snoozed_until == today() + timedelta(days=1)  # type: ignore[union-attr]
+        assert s.get(ActionItem, b).snoozed_until == FROZEN_TODAY + timedelta(days=1)  # type: ignore[union-attr]
 
 
 def test_a_lead_cannot_close_someone_elses_action_item(db: Database) -> None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from conftest import FROZEN_TODAY
 from dateutil.relativedelta import relativedelta
 from sqlmodel import select
 
 from db.engine import Database
 from db.models import ActionItem, AuditEvent, RenewalDecision
-from services.core.clock import today
 from services.vendors import renewals
 from tests.conftest import assert_no_exception, run_page
 from tests.coordination_builders import LEAD, make_contract, make_person, make_vendor
@@ -19,7 +19,7 @@ from tests.coordination_builders import LEAD, make_contract, make_person, make_v
 
 def _contract_due_in(db: Database, days: int, title: str, owner: int, **kw: object) -> int:
     """An auto-renewing yearly contract whose cancellation deadline is ``days`` from today."""
-    term_end = today() + relativedelta(days=days + 30)
+    term_end = FROZEN_TODAY + relativedelta(days=days + 30)
     return make_contract(
         db,
         make_vendor(db, f"Vendor {title}"),
@@ -32,7 +32,7 @@ def _contract_due_in(db: Database, days: int, title: str, owner: int, **kw: obje
 
 
 def _passed_contract(db: Database, owner: int) -> int:
-    start: date = today() - relativedelta(months=13)
+    start: date = FROZEN_TODAY - relativedelta(months=13)
     return make_contract(
         db,
         make_vendor(db, "Old Vendor"),
@@ -100,7 +100,9 @@ def test_changing_a_decision_swaps_its_follow_ups_and_audits_both_versions(
 ) -> None:
     me = make_person(app_env, "Lee", LEAD.email)
     contract = _contract_due_in(app_env, 10, "First", me)
-    decision = renewals.decide_renewal(app_env, LEAD, contract, decision="renew", as_of=today())
+    decision = renewals.decide_renewal(
+        app_env, LEAD, contract, decision="renew", as_of=FROZEN_TODAY
+    )
     at = _decide_page(app_env)
     at.selectbox(key="renewals_decided_pick").set_value(decision).run()
     (radio,) = [r for r in at.radio if r.label == "Decision"]
@@ -125,7 +127,9 @@ def test_changing_a_decision_swaps_its_follow_ups_and_audits_both_versions(
 def test_withdrawing_a_decision_asks_then_reopens_the_renewal(app_env: Database) -> None:
     me = make_person(app_env, "Lee", LEAD.email)
     contract = _contract_due_in(app_env, 10, "First", me)
-    decision = renewals.decide_renewal(app_env, LEAD, contract, decision="cancel", as_of=today())
+    decision = renewals.decide_renewal(
+        app_env, LEAD, contract, decision="cancel", as_of=FROZEN_TODAY
+    )
     at = _decide_page(app_env)
     at.selectbox(key="renewals_decided_pick").set_value(decision).run()
     at.button(key=f"renewals_withdraw_{decision}").click().run()
