@@ -87,7 +87,7 @@ def test_today_page_offers_the_demo_on_an_empty_database(app_env: Database, admi
     assert any("Load the demo workspace" in b.label for b in at.button)
     at.button[0].click().run(timeout=60)
     assert_no_exception(at)
-    assert any("Overdue action items" in m.label for m in at.metric)
+    assert any("overdue action items" in m.label for m in at.metric)
 
 
 def test_today_page_shows_figures_over_the_demo(app_env: Database, admin: Actor) -> None:
@@ -95,5 +95,47 @@ def test_today_page_shows_figures_over_the_demo(app_env: Database, admin: Actor)
     at = run_page("home/today.py", admin)
     assert_no_exception(at)
     labels = [m.label for m in at.metric]
-    assert "Overdue action items" in labels
+    assert "My overdue action items" in labels and "Team's overdue action items" in labels
     assert "Open vendor tickets" in labels
+
+
+def test_today_separates_my_overdue_items_from_the_teams(db: Database) -> None:
+    """Issue 14 item 7: the figure that links to My follow-ups counts only mine."""
+    from tests.coordination_builders import make_action, make_person
+
+    me = make_person(db, "Val", "v@example.com")
+    other = make_person(db, "Pat", "p@example.com")
+    day = date(2026, 11, 22)
+    make_action(db, "mine", owner_id=me, due_date=day - timedelta(days=1))
+    for _ in range(2):
+        make_action(db, "theirs", owner_id=other, due_date=day - timedelta(days=1))
+    va = Actor(email="V@example.com", role="va")
+    got = today.summary(db, va, today=day)
+    assert (got.my_overdue_actions, got.overdue_actions) == (1, 3)
+
+
+def test_today_lists_todays_meetings_and_deadlines_passed_without_a_decision(
+    db: Database, admin: Actor
+) -> None:
+    """Issue 14 item 7: the day's meetings, and a renewal nobody decided before its deadline."""
+    from datetime import UTC, datetime
+
+    from services.vendors import renewals
+    from tests.coordination_builders import make_contract, make_vendor
+
+    day = date(2026, 11, 22)
+    with db.write() as s:
+        from db.models import Meeting
+
+        s.add(Meeting(title="Vendor sync", starts_at=datetime(2026, 11, 22, 15, 0, tzinfo=UTC)))
+        s.add(Meeting(title="Tomorrow", starts_at=datetime(2026, 11, 23, 15, 0, tzinfo=UTC)))
+    # Yearly auto renewal from 2025-12-10, 30 days notice: deadline 2026-11-09, passed.
+    undecided = make_contract(db, make_vendor(db, "Acme"), start_date=date(2025, 12, 10))
+    decided = make_contract(db, make_vendor(db, "Beta"), start_date=date(2025, 12, 10))
+    renewals.decide_renewal(db, admin, decided, decision="renew", as_of=date(2026, 11, 1))
+    got = today.summary(db, admin, today=day)
+    assert [m.title for m in got.meetings_today or []] == ["Vendor sync"]
+    assert [(d.vendor, d.deadline) for d in got.undecided_passed or []] == [
+        ("Acme", date(2026, 11, 9))
+    ]
+    assert undecided

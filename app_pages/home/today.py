@@ -12,11 +12,13 @@ from services.core.money import format_money
 from ui.auth import require_actor
 from ui.demo import offer_demo
 from ui.links import link_to_page
-from ui.state import database
+from ui.state import database, settings
+from ui.times import local
 
 actor = require_actor()
 db = database()
-data = today_service.summary(db, actor, today=clock.today(db))
+tz = settings().tz
+data = today_service.summary(db, actor, today=clock.today(db), tz=tz)
 
 st.title("Today")
 if data.empty_workspace:
@@ -26,12 +28,16 @@ if data.empty_workspace:
 cols = st.columns(4)
 if data.overdue_actions is not None:
     with cols[0]:
-        st.metric("Overdue action items", data.overdue_actions, border=True)
+        # Mine first, linking to my queue; the team's links to where the team's are worked.
+        st.metric("My overdue action items", data.my_overdue_actions or 0, border=True)
         link_to_page("follow-ups", "My follow-ups", actor)
+        st.metric("Team's overdue action items", data.overdue_actions, border=True)
+        link_to_page("actions", "All action items", actor)
         link_to_page("review", "Review board", actor)
 if data.deadlines is not None:
     with cols[1]:
         st.metric("Deadlines within 30 days", len(data.deadlines), border=True)
+        st.metric("Passed without a decision", len(data.undecided_passed or []), border=True)
         link_to_page("renewals", "Contracts & renewals", actor)
 if data.open_tickets is not None:
     with cols[2]:
@@ -43,9 +49,10 @@ if data.spend_mtd is not None and data.budget_month is not None:
             spent = data.spend_mtd.get(currency, Decimal("0"))
             budget = data.budget_month.get(currency)
             st.metric(
-                f"Spend this month ({currency})",
+                f"Billed this month ({currency})",
                 format_money(spent, currency, places=0),
                 border=True,
+                help="Billed cost: what the invoices charge, the cost budgets compare.",
             )
             if budget:
                 st.caption(
@@ -55,18 +62,38 @@ if data.spend_mtd is not None and data.budget_month is not None:
         link_to_page("spend", "Spend", actor)
         link_to_page("budgets", "Budgets", actor)
 
-if data.deadlines:
-    st.subheader("Cancellation deadlines in the next 30 days")
+if data.meetings_today is not None:
+    st.subheader("Today's meetings")
+    if data.meetings_today:
+        st.dataframe(
+            [{"Starts": local(m.starts_at, tz), "Meeting": m.title} for m in data.meetings_today],
+            hide_index=True,
+            width="stretch",
+            column_config={"Starts": st.column_config.DatetimeColumn("Starts", format="HH:mm")},
+        )
+    else:
+        st.caption("No meetings today.")
+    link_to_page("meetings", "Meetings", actor)
+
+
+def _deadlines(title: str, rows: list[today_service.Deadline], days: str) -> None:
+    st.subheader(title)
     st.dataframe(
         [
             {
                 "Vendor": item.vendor,
                 "Contract": item.contract,
                 "Cancellation deadline": item.deadline,
-                "Days left": item.days_left,
+                days: abs(item.days_left),
             }
-            for item in data.deadlines
+            for item in rows
         ],
         hide_index=True,
         width="stretch",
     )
+
+
+if data.undecided_passed:
+    _deadlines("Deadlines passed without a decision", data.undecided_passed, "Days ago")
+if data.deadlines:
+    _deadlines("Cancellation deadlines in the next 30 days", data.deadlines, "Days left")

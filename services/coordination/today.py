@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
-from sqlmodel import col, func, select
+from sqlmodel import Session, col, func, select
 
 from db.engine import Database
-from db.models import ActionItem, Budget, Contract, CostRollup, SupportTicket, Vendor
+from db.models import (
+    ActionItem,
+    Budget,
+    Contract,
+    CostRollup,
+    Meeting,
+    Person,
+    RenewalDecision,
+    SupportTicket,
+    Vendor,
+)
 from services.access.access import Actor, can, require
 from services.core.money import totals_by_currency
 from services.vendors.terms import compute_terms
@@ -27,10 +38,20 @@ class Deadline:
     days_left: int
 
 
+@dataclass(frozen=True)
+class MeetingToday:
+    id: int
+    title: str
+    starts_at: datetime
+
+
 @dataclass
 class TodaySummary:
     empty_workspace: bool
-    overdue_actions: int | None = None
+    overdue_actions: int | None = None  # the whole team's
+    my_overdue_actions: int | None = None  # the signed-in person's own
+    meetings_today: list[MeetingToday] | None = None
+    undecided_passed: list[Deadline] | None = None  # deadlines passed without a decision
     deadlines: list[Deadline] | None = None
     open_tickets: int | None = None
     spend_mtd: dict[str, Decimal] | None = None
@@ -38,8 +59,50 @@ class TodaySummary:
     hidden: list[str] = field(default_factory=list)
 
 
-def summary(db: Database, actor: Actor, *, today: date) -> TodaySummary:
-    """Figures the actor's role may see; a figure it may not see is None."""
+def _meetings_today(s: Session, today: date, tz: tzinfo) -> list[MeetingToday]:
+    start = datetime.combine(today, time(0, 0), tzinfo=tz).astimezone(UTC)
+    rows = s.exec(
+        select(Meeting)
+        .where(Meeting.status == "scheduled")
+        .where(col(Meeting.starts_at) >= start)
+        .where(col(Meeting.starts_at) < start + timedelta(days=1))
+        .order_by(col(Meeting.starts_at))
+    ).all()
+    return [MeetingToday(m.id or 0, m.title, m.starts_at) for m in rows]
+
+
+def _passed_without_decision(
+    s: Session, rows: Sequence[tuple[Contract, str]], today: date
+) -> list[Deadline]:
+    """Cancellation deadlines that passed in the last ``DEADLINE_WINDOW_DAYS`` days with no
+    renewal decision for their term: the contract renewed (or lapsed) without anyone choosing."""
+    since = today - timedelta(days=DEADLINE_WINDOW_DAYS)
+    found: list[Deadline] = []
+    for contract, vendor_name in rows:
+        terms = compute_terms(
+            start_date=contract.start_date,
+            initial_term_months=contract.initial_term_months,
+            renewal_type=contract.renewal_type,
+            renewal_period_months=contract.renewal_period_months,
+            notice_days=contract.notice_days,
+            as_of=since,
+        )
+        deadline = terms.cancellation_deadline
+        if not since <= deadline < today:
+            continue
+        decided = s.exec(
+            select(RenewalDecision.id)
+            .where(RenewalDecision.contract_id == contract.id)
+            .where(RenewalDecision.term_end == deadline + timedelta(days=contract.notice_days))
+        ).first()
+        if decided is None:
+            found.append(Deadline(vendor_name, contract.title, deadline, (deadline - today).days))
+    return sorted(found, key=lambda d: d.deadline)
+
+
+def summary(db: Database, actor: Actor, *, today: date, tz: tzinfo = UTC) -> TodaySummary:
+    """Figures the actor's role may see; a figure it may not see is None. ``tz``: the
+    workspace's zone, which decides which meetings are today's."""
     require(db, actor, "home.read")
     with db.read() as s:
         vendors = s.exec(select(func.count()).select_from(Vendor)).one()
@@ -52,6 +115,16 @@ def summary(db: Database, actor: Actor, *, today: date) -> TodaySummary:
                 .where(col(ActionItem.status).in_(OPEN_ACTION_STATUSES))
                 .where(col(ActionItem.due_date) < today)
             ).one()
+            out.my_overdue_actions = s.exec(
+                select(func.count())
+                .select_from(ActionItem)
+                .join(Person, col(Person.id) == col(ActionItem.owner_id))
+                .where(func.lower(Person.email) == actor.email.casefold())
+                .where(col(ActionItem.status).in_(OPEN_ACTION_STATUSES))
+                .where(col(ActionItem.due_date) < today)
+            ).one()
+        if can(actor, "meetings.read"):
+            out.meetings_today = _meetings_today(s, today, tz)
         if can(actor, "contracts.read"):
             rows = s.exec(
                 select(Contract, Vendor.name)
@@ -74,6 +147,7 @@ def summary(db: Database, actor: Actor, *, today: date) -> TodaySummary:
                         Deadline(vendor_name, contract.title, terms.cancellation_deadline, days)
                     )
             out.deadlines.sort(key=lambda d: d.deadline)
+            out.undecided_passed = _passed_without_decision(s, rows, today)
         if can(actor, "tickets.read"):
             out.open_tickets = s.exec(
                 select(func.count())
@@ -83,7 +157,8 @@ def summary(db: Database, actor: Actor, *, today: date) -> TodaySummary:
         if can(actor, "spend.read"):
             month_start = today.replace(day=1)
             spent = s.exec(
-                select(col(CostRollup.currency), col(CostRollup.effective_cost))
+                # Billed cost, what budgets compare by default (the page says so).
+                select(col(CostRollup.currency), col(CostRollup.billed_cost))
                 .where(CostRollup.day >= month_start)
                 .where(CostRollup.day < today + timedelta(days=1))
             ).all()
