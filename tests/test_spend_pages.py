@@ -91,10 +91,10 @@ def test_page_over_demo_billing_renders(app_env: Database, script: str) -> None:
 
 
 SPEND_TABS = {
-    "By vendor": "Spend by month and vendor",
-    "By team": "Spend by month and team",
-    "By service": "Spend by service",
-    "Budgets": "Forecast to period end",
+    "By vendor": "Billed cost by month and vendor",
+    "By team": "Billed cost by month and team",
+    "By service": "Billed cost by service",
+    "Budgets": "in the cost it compares",
     "Anomalies": "A day is an anomaly",
     "Commitments": "No contract with a committed or prepaid amount",
     "Unused seats": "Seats purchased minus seats active",
@@ -115,19 +115,68 @@ def test_spend_page_ignores_an_unknown_tab(app_env: Database) -> None:
     _demo(app_env)
     at = run_page("spend/spend.py", actor("finance"), query={"tab": "<script>"})
     assert_no_exception(at)
-    assert "Spend by month and vendor" in "".join(str(c.proto) for c in at.get("plotly_chart"))
+    assert "Billed cost by month and vendor" in "".join(
+        str(c.proto) for c in at.get("plotly_chart")
+    )
 
 
 def test_spend_page_shows_totals_and_the_demo_spike(app_env: Database) -> None:
     _demo(app_env)
     at = run_page("spend/spend.py", actor("finance"), query={"tab": "Anomalies"})
     assert_no_exception(at)
-    assert at.metric[0].label.startswith("Spend ")
+    assert at.metric[0].label.startswith("Billed cost")
     frames = [f.value for f in at.dataframe]
-    anomalies = [f for f in frames if "times usual" in f.columns]
+    anomalies = [f for f in frames if "Times usual" in f.columns]
     assert anomalies, "the demo's spike should be listed"
     spike_day = FROZEN_TODAY - timedelta(days=demo_billing.SPIKE_DAYS_AGO)
-    assert spike_day in set(anomalies[0]["day"])
+    assert spike_day in set(anomalies[0]["Day"])
+
+
+def test_spend_page_says_which_cost_it_shows_and_switches_between_them(
+    app_env: Database,
+) -> None:
+    """Issue 14 item 6: the FOCUS sample bills 20.52 and its effective cost is 14.98."""
+    from conftest import FOCUS_SAMPLE
+
+    billing_import.import_files(app_env, ADMIN, [FOCUS_SAMPLE])
+    at = run_page("spend/spend.py", actor("finance"))
+    from_month = next(s for s in at.selectbox if s.label == "From")
+    from_month.set_value(from_month.options[0]).run()
+    [billed] = [m for m in at.metric if m.label.startswith("Billed cost")]
+    at.button_group[0].set_value("effective").run()  # the Cost segmented control
+    assert_no_exception(at)
+    [effective] = [m for m in at.metric if m.label.startswith("Effective cost")]
+    assert (billed.value, effective.value) == ("USD 20.52", "USD 14.98")
+    assert "Effective cost by month and vendor" in "".join(
+        str(c.proto) for c in at.get("plotly_chart")
+    )
+
+
+def test_spend_filters_apply_to_budgets_commitments_and_seats(app_env: Database) -> None:
+    """Issue 14 item 8: a vendor filter narrows every tab, not only the charts."""
+    from services.spend import views
+    from services.spend.spend import SpendFilter
+
+    _demo(app_env)
+    _teams, vendors = budgets.budget_targets(app_env, ADMIN)
+    budgets.create_budget(
+        app_env,
+        ADMIN,
+        name="One vendor",
+        scope="vendor",
+        vendor_id=next(iter(vendors)),
+        amount="100",
+        starts_on=FROZEN_TODAY.replace(day=1),
+    )
+    statuses = budgets.budget_statuses(app_env, ADMIN, today=FROZEN_TODAY)
+    assert any(s.budget.scope == "team" for s in statuses)
+    vendor_budget = next(s for s in statuses if s.budget.scope == "vendor")
+    flt = SpendFilter(vendor_ids=frozenset({vendor_budget.budget.vendor_id or 0}))
+    assert [s.budget.id for s in views.budgets_in(statuses, flt)] == [vendor_budget.budget.id]
+    seats = spend.unused_seats(app_env, ADMIN)
+    names = {vendor_budget.budget.vendor_id or 0: vendor_budget.target}
+    assert all(w.vendor == vendor_budget.target for w in views.by_vendor_in(seats, flt, names))
+    assert views.by_vendor_in(seats, SpendFilter(teams=frozenset({"x"})), names) == []
 
 
 def test_billing_names_are_shown_as_text(app_env: Database, tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 
 from services.spend.budgets import BudgetStatus
 from services.spend.spend import Anomaly, BurnDown, SpendRow
+from services.spend.views import cost_of
 
 EMPTY_TITLE = "No spend in this selection"
 
@@ -40,7 +41,9 @@ def _layout(fig: go.Figure, title: str, currency: str) -> go.Figure:
     return fig
 
 
-def monthly_by(rows: Iterable[SpendRow], currency: str, field: str, title: str) -> go.Figure:
+def monthly_by(
+    rows: Iterable[SpendRow], currency: str, field: str, title: str, basis: str = "effective"
+) -> go.Figure:
     """Stacked bars: spend per month, one colour per ``field`` value (vendor, team, service)."""
     totals: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     months: set[str] = set()
@@ -48,7 +51,7 @@ def monthly_by(rows: Iterable[SpendRow], currency: str, field: str, title: str) 
         if row.currency != currency:
             continue
         key = str(getattr(row, field)) or "(none)"
-        totals[key][row.month] += row.effective_cost
+        totals[key][row.month] += cost_of(row, basis)
         months.add(row.month)
     ordered = sorted(months)
     fig = go.Figure()
@@ -66,12 +69,14 @@ def monthly_by(rows: Iterable[SpendRow], currency: str, field: str, title: str) 
     return _layout(fig, title if ranked else EMPTY_TITLE, currency)
 
 
-def totals_by(rows: Iterable[SpendRow], currency: str, field: str, title: str) -> go.Figure:
+def totals_by(
+    rows: Iterable[SpendRow], currency: str, field: str, title: str, basis: str = "effective"
+) -> go.Figure:
     """Horizontal bars: total spend per ``field`` value, largest first."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for row in rows:
         if row.currency == currency:
-            totals[str(getattr(row, field)) or "(none)"] += row.effective_cost
+            totals[str(getattr(row, field)) or "(none)"] += cost_of(row, basis)
     ranked = sorted(totals.items(), key=lambda kv: kv[1])
     fig = go.Figure(
         go.Bar(

@@ -207,6 +207,15 @@ def totals(rows: Iterable[SpendRow]) -> dict[str, Decimal]:
     return dict(sorted(out.items()))
 
 
+def month_range(first: date, last: date) -> list[str]:
+    """Every month from ``first``'s to ``last``'s, as YYYY-MM."""
+    out, cursor = [], first.replace(day=1)
+    while cursor <= last:
+        out.append(f"{cursor:%Y-%m}")
+        cursor = add_months(cursor, 1)
+    return out
+
+
 def parse_month(text: str | None, *, end: bool = False) -> date | None:
     """``YYYY-MM`` -> first day of that month (``end``: first day of the next month)."""
     if not text:
