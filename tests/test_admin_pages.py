@@ -103,6 +103,25 @@ def test_audit_page_lists_filters_and_shows_a_diff(app_env: Database, boss) -> N
     assert len(frame) == 4 and XSS in list(frame["Actor"])
     at.selectbox(key="audit_action").select("update").run()
     assert len(at.dataframe[0].value) == 2
-    at.selectbox(key="audit_type").select("user").run()
-    assert list(at.dataframe[0].value["Record type"]) == ["user"]
+    at.selectbox(key="audit_type").set_value("user").run()
+    assert [r.split(":")[0] for r in at.dataframe[0].value["Record"]] == ["User"]
     assert_no_exception(at)
+
+
+def test_audit_names_the_record_and_finds_both_spellings_of_a_kind(  # type: ignore[no-untyped-def]
+    app_env: Database, boss
+) -> None:
+    """Issue 14 item 11: `contract 12` shows its name; an old `actionitem` row and a new
+    `action_item` row are one kind in the filter."""
+    from tests.coordination_builders import make_action
+
+    item = make_action(app_env, "Send the DPA")
+    with app_env.write() as s:
+        for record_type in ("actionitem", "action_item"):
+            audit.record(s, boss, "update", record_type, item, after={"status": "done"})
+    at = run_page("admin/audit.py", boss)
+    types = at.selectbox(key="audit_type")
+    assert "actionitem" not in types.options and "Action item" in types.options
+    types.set_value("action_item").run()
+    assert_no_exception(at)
+    assert list(at.dataframe[0].value["Record"]) == ["Action item: Send the DPA"] * 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
@@ -24,15 +25,26 @@ def completion_rate_figure(weeks: Sequence[WeekRate]) -> go.Figure:
         connectgaps=False,
         line={"color": "#16a34a"},
     )
+    # Counts are whole items and the rate a percentage: ticks say so (a 0-105 range let plotly
+    # put the rate's grid at 16.6 / 33.3 / 49.9).
+    top = max([w.due for w in weeks] + [1])
     fig.update_layout(
         barmode="overlay",
         xaxis_title="Week starting",
-        yaxis={"title": "Action items", "rangemode": "tozero"},
+        yaxis={
+            "title": "Action items",
+            "rangemode": "tozero",
+            "tickformat": ",d",
+            "dtick": max(1, math.ceil(top / 5)),
+        },
         yaxis2={
-            "title": "Completion rate (%)",
+            "title": "Completion rate",
             "overlaying": "y",
             "side": "right",
-            "range": [0, 105],
+            "range": [0, 100],
+            "tickvals": [0, 25, 50, 75, 100],
+            "ticksuffix": "%",
+            "showgrid": False,
         },
         legend={"orientation": "h", "y": -0.25},
         margin={"l": 40, "r": 40, "t": 20, "b": 40},

@@ -7,15 +7,17 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from services.access import audit_log
+from services.access import audit_log, audit_names
 from ui.auth import require_actor
 from ui.guard import allowed
-from ui.state import database
+from ui.state import database, settings
+from ui.times import local_text
 
 ANY = "(any)"
 
 actor = require_actor()
 db = database()
+tz = settings().tz
 st.title("Audit")
 
 with allowed():
@@ -24,7 +26,12 @@ with allowed():
 cols = st.columns([2, 1, 1, 2, 1])
 who = cols[0].selectbox("Actor", [ANY, *facets.actors], key="audit_actor")
 action = cols[1].selectbox("Action", [ANY, *facets.actions], key="audit_action")
-record_type = cols[2].selectbox("Record type", [ANY, *facets.record_types], key="audit_type")
+record_type = cols[2].selectbox(
+    "Record type",
+    [ANY, *facets.record_types],
+    format_func=lambda t: t if t == ANY else audit_names.kind_label(t),
+    key="audit_type",
+)
 days = cols[3].date_input("Dates", value=(), key="audit_dates")
 sort = cols[4].selectbox("Order", list(audit_log.SORTS), key="audit_sort")
 
@@ -53,15 +60,21 @@ if not rows:
     st.info("No audit events match these filters. Clear a filter to see more.")
     st.stop()
 
-st.caption(f"{len(rows)} events (at most {flt.limit} shown; narrow the filters or export).")
+st.caption(
+    f"{len(rows)} events (at most {flt.limit} shown; narrow the filters or export). Times in {tz}."
+)
+with allowed():
+    names = audit_names.record_names(db, actor, [(r.record_type, r.record_id) for r in rows])
 table = pd.DataFrame(
     [
         {
-            "When (UTC)": r.at.strftime("%Y-%m-%d %H:%M:%S"),
+            "When": local_text(r.at, tz),
             "Actor": r.actor,
             "Action": r.action,
-            "Record type": r.record_type,
-            "Record id": r.record_id or "",
+            "Record": names.get(
+                (r.record_type, r.record_id or ""),
+                f"{audit_names.kind_label(r.record_type)} {r.record_id or ''}".strip(),
+            ),
             "Detail": r.detail or "",
         }
         for r in rows

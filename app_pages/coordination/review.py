@@ -7,6 +7,7 @@ import streamlit as st
 
 from services.coordination import review
 from services.coordination.actions import ActionRow
+from services.coordination.choices import ACTION_PRIORITY, ACTION_STATUS
 from services.core import clock
 from ui.auth import require_actor
 from ui.charts_review import aging_figure, completion_rate_figure
@@ -38,8 +39,8 @@ def _table(rows: list[ActionRow], total: int | None = None) -> None:
                     "Owner": r.owner,
                     "Team": r.team,
                     "Due": r.due_date,
-                    "Status": r.status,
-                    "Priority": r.priority,
+                    "Status": ACTION_STATUS.label(r.status),
+                    "Priority": ACTION_PRIORITY.label(r.priority),
                     "Overdue": r.overdue,
                     "Meeting": r.meeting,
                 }
@@ -60,26 +61,27 @@ m1.metric("Open action items", board.open_total)
 m2.metric("Overdue", board.overdue_total)
 m3.metric("Blocked", board.blocked_total)
 
+# Full width: at half width the Overdue and Blocked columns fell off-screen at 1440 px.
+st.subheader("Open items by owner")
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                "Owner": o.owner,
+                "Overdue": o.overdue,
+                "Blocked": o.blocked,
+                "Open": o.open,
+                "Team": o.team,
+                "Email": o.owner_email,
+            }
+            for o in board.owners
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+)
 left, right = st.columns(2)
 with left:
-    st.subheader("Open items by owner")
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "Owner": o.owner,
-                    "Email": o.owner_email,
-                    "Team": o.team,
-                    "Open": o.open,
-                    "Overdue": o.overdue,
-                    "Blocked": o.blocked,
-                }
-                for o in board.owners
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-    )
     st.subheader("Open items by team")
     st.dataframe(
         pd.DataFrame([{"Team": t, "Open": n} for t, n in board.teams.items()]),

@@ -41,7 +41,7 @@ with st.container(horizontal=True):
             "Cost",
             views.COST_BASES,
             default="billed",
-        required=True,
+            required=True,
             format_func=COST_BASIS.__getitem__,
             help=" · ".join(f"{COST_BASIS[b]}: {COST_BASIS_HELP[b]}" for b in views.COST_BASES),
             key="cost",

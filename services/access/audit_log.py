@@ -93,6 +93,25 @@ def _check(flt: AuditFilter) -> None:
         raise ValueError("the start date is after the end date")
 
 
+# Record types older events were written under, before each kind had one name: a filter on the
+# name also finds them, and the filter offers each kind once.
+FORMER_NAMES = {
+    "actionitem": "action_item",
+    "supportticket": "ticket",
+    "agendaitem": "agenda_item",
+    "meetingseries": "meeting_series",
+    "agendatemplate": "agenda_template",
+}
+
+
+def record_type_name(stored: str) -> str:
+    return FORMER_NAMES.get(stored, stored)
+
+
+def _stored_names(name: str) -> list[str]:
+    return [name, *(old for old, new in FORMER_NAMES.items() if new == name)]
+
+
 def search(db: Database, actor: Actor, flt: AuditFilter) -> list[AuditRow]:
     """Audit events matching ``flt``, newest first unless asked otherwise."""
     require(db, actor, "audit.read", record_type="audit")
@@ -103,7 +122,7 @@ def search(db: Database, actor: Actor, flt: AuditFilter) -> list[AuditRow]:
     if flt.action:
         query = query.where(AuditEvent.action == flt.action)
     if flt.record_type:
-        query = query.where(AuditEvent.record_type == flt.record_type)
+        query = query.where(col(AuditEvent.record_type).in_(_stored_names(flt.record_type)))
     if flt.since:
         query = query.where(AuditEvent.at >= _day_start_utc(flt.since))
     if flt.until:
@@ -118,7 +137,7 @@ def search(db: Database, actor: Actor, flt: AuditFilter) -> list[AuditRow]:
             at=e.at,
             actor=e.actor,
             action=e.action,
-            record_type=e.record_type,
+            record_type=record_type_name(e.record_type),
             record_id=e.record_id,
             detail=e.detail,
             before=e.before,
@@ -139,7 +158,7 @@ def facets(db: Database, actor: Actor) -> Facets:
         return Facets(
             actors=distinct(AuditEvent.actor),
             actions=distinct(AuditEvent.action),
-            record_types=distinct(AuditEvent.record_type),
+            record_types=sorted({record_type_name(t) for t in distinct(AuditEvent.record_type)}),
         )
 
 

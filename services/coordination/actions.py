@@ -142,12 +142,12 @@ def create_action_in(
     )
     session.add(item)
     session.flush()
-    audit.record(session, actor, "create", "actionitem", item.id, after=audit.snapshot(item))
+    audit.record(session, actor, "create", "action_item", item.id, after=audit.snapshot(item))
     return item
 
 
 def create_action(db: Database, actor: Actor, **values: Any) -> ActionItem:
-    require(db, actor, "actions.edit", record_type="actionitem")
+    require(db, actor, "actions.edit", record_type="action_item")
     with db.write() as s:
         return create_action_in(s, actor, **values)
 
@@ -227,7 +227,7 @@ def quick_add(
     today: date | None = None,
 ) -> ActionItem:
     """One line into an action item; ``@email``, ``due:``, ``!priority`` override the defaults."""
-    require(db, actor, "actions.edit", record_type="actionitem")
+    require(db, actor, "actions.edit", record_type="action_item")
     parsed = parse_quick_add(text, today or workspace_today(db))
     with db.write() as s:
         owner = parsed.owner_email or default_owner_email
@@ -405,7 +405,7 @@ def set_status(
         item.updated_at = db.clock.now()
         s.add(item)
         audit.record(
-            s, actor, "update", "actionitem", action_id, before=before, after=audit.snapshot(item)
+            s, actor, "update", "action_item", action_id, before=before, after=audit.snapshot(item)
         )
         return item
 
@@ -416,7 +416,7 @@ def snooze(db: Database, actor: Actor, action_id: int, until: date) -> ActionIte
         item = s.get(ActionItem, action_id)
         if item is None:
             raise ValueError(f"no action item {action_id}")
-        audit.apply_change(s, actor, item, "actionitem", {"snoozed_until": until}, action="snooze")
+        audit.apply_change(s, actor, item, "action_item", {"snoozed_until": until}, action="snooze")
         return item
 
 
@@ -472,7 +472,7 @@ def bulk_save(db: Database, actor: Actor, rows: list[dict[str, Any]]) -> BulkRes
     A bad value anywhere refuses the whole save with the row named; a row someone else changed
     meanwhile is skipped and reported, and their change kept.
     """
-    require(db, actor, "actions.edit", record_type="actionitem")
+    require(db, actor, "actions.edit", record_type="action_item")
     result = BulkResult()
     with db.write() as s:
         for index, row in enumerate(rows, start=1):
@@ -526,7 +526,7 @@ def bulk_save(db: Database, actor: Actor, rows: list[dict[str, Any]]) -> BulkRes
                 s,
                 actor,
                 "update",
-                "actionitem",
+                "action_item",
                 action_id,
                 before=before,
                 after=audit.snapshot(item),

@@ -228,7 +228,7 @@ def mark_done(db: Database, actor: Actor, kind: str, record_id: int) -> None:
         actions.set_status(db, actor, record_id, "done")
         return
     if kind == "ticket":
-        require(db, actor, "tickets.edit", record_type="supportticket", record_id=record_id)
+        require(db, actor, "tickets.edit", record_type="ticket", record_id=record_id)
         with db.write() as s:
             ticket = s.get(SupportTicket, record_id)
             if ticket is None:
@@ -242,7 +242,7 @@ def mark_done(db: Database, actor: Actor, kind: str, record_id: int) -> None:
                 s,
                 actor,
                 "update",
-                "supportticket",
+                "ticket",
                 record_id,
                 before=before,
                 after=audit.snapshot(ticket),

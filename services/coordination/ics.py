@@ -105,7 +105,7 @@ def meeting_ics(db: Database, actor: Actor, meeting_id: int) -> bytes:
 
 
 def series_ics(db: Database, actor: Actor, series_id: int) -> bytes:
-    require(db, actor, "meetings.read", record_type="meetingseries", record_id=series_id)
+    require(db, actor, "meetings.read", record_type="meeting_series", record_id=series_id)
     with db.read() as s:
         series = s.get(MeetingSeries, series_id)
         if series is None:

@@ -101,7 +101,7 @@ def list_templates(db: Database, actor: Actor) -> list[AgendaTemplate]:
 
 
 def create_template(db: Database, actor: Actor, name: str, items: str) -> AgendaTemplate:
-    require(db, actor, "meetings.edit", record_type="agendatemplate")
+    require(db, actor, "meetings.edit", record_type="agenda_template")
     name = (name or "").strip()
     lines = [line.strip() for line in (items or "").splitlines() if line.strip()]
     if not name:
@@ -117,7 +117,7 @@ def create_template(db: Database, actor: Actor, name: str, items: str) -> Agenda
         s.add(template)
         s.flush()
         audit.record(
-            s, actor, "create", "agendatemplate", template.id, after=audit.snapshot(template)
+            s, actor, "create", "agenda_template", template.id, after=audit.snapshot(template)
         )
         return template
 
@@ -411,7 +411,7 @@ def create_series(
     today: date | None = None,
 ) -> tuple[MeetingSeries, list[Meeting]]:
     """A recurring series and its first occurrences as meetings."""
-    require(db, actor, "meetings.edit", record_type="meetingseries")
+    require(db, actor, "meetings.edit", record_type="meeting_series")
     rule = recurrence.validate_rule(recurrence.FREQUENCIES.get(rule, rule))
     recurrence.zone(timezone)
     if not 1 <= duration_minutes <= 24 * 60:
@@ -434,7 +434,7 @@ def create_series(
         )
         s.add(series)
         s.flush()
-        audit.record(s, actor, "create", "meetingseries", series.id, after=audit.snapshot(series))
+        audit.record(s, actor, "create", "meeting_series", series.id, after=audit.snapshot(series))
         # Occurrences from the caller's today on, not the wall clock's (a test or --now run).
         day_start = datetime.combine(today, time.min, tzinfo=recurrence.zone(timezone))
         until = max(start, day_start.astimezone(UTC)) + timedelta(days=MATERIALIZE_DAYS)
@@ -671,7 +671,7 @@ def add_agenda_item(
         )
         s.add(item)
         s.flush()
-        audit.record(s, actor, "create", "agendaitem", item.id, after=audit.snapshot(item))
+        audit.record(s, actor, "create", "agenda_item", item.id, after=audit.snapshot(item))
         return item
 
 
@@ -686,7 +686,7 @@ def record_agenda_item(
     status: str | None = None,
 ) -> AgendaItem:
     """Record minutes, a decision or a status (done, dropped) for one agenda item."""
-    require(db, actor, "meetings.edit", record_type="agendaitem", record_id=item_id)
+    require(db, actor, "meetings.edit", record_type="agenda_item", record_id=item_id)
     if status is not None and status not in AGENDA_STATUSES:
         raise ValueError(f"unknown agenda status {status!r}")
     with db.write() as s:
@@ -708,7 +708,7 @@ def record_agenda_item(
         item.version += 1
         s.add(item)
         audit.record(
-            s, actor, "update", "agendaitem", item_id, before=before, after=audit.snapshot(item)
+            s, actor, "update", "agenda_item", item_id, before=before, after=audit.snapshot(item)
         )
         return item
 
@@ -783,7 +783,7 @@ def _carry_over(session: Session, actor: Actor, prev: Meeting, nxt: Meeting) -> 
             same.version += 1
             session.add(same)
             audit.record(
-                session, actor, "carry", "agendaitem", same.id, detail=f"from meeting {prev.id}"
+                session, actor, "carry", "agenda_item", same.id, detail=f"from meeting {prev.id}"
             )
             agenda += 1
             continue
@@ -801,7 +801,7 @@ def _carry_over(session: Session, actor: Actor, prev: Meeting, nxt: Meeting) -> 
             session,
             actor,
             "carry",
-            "agendaitem",
+            "agenda_item",
             copy.id,
             after=audit.snapshot(copy),
             detail=f"from meeting {prev.id}",
@@ -825,7 +825,7 @@ def _carry_over(session: Session, actor: Actor, prev: Meeting, nxt: Meeting) -> 
             session,
             actor,
             "carry",
-            "actionitem",
+            "action_item",
             action.id,
             before=before,
             after=audit.snapshot(action),
@@ -924,7 +924,7 @@ def apply_template(db: Database, actor: Actor, meeting_id: int, template_id: int
                 s,
                 actor,
                 "create",
-                "agendaitem",
+                "agenda_item",
                 item.id,
                 after=audit.snapshot(item),
                 detail=f"from template {template_id}",

@@ -133,7 +133,8 @@ def board(
             OwnerLoad(name, email, team, n_open, n_overdue, n_blocked)
             for (name, email, team), (n_open, n_overdue, n_blocked) in per_owner.items()
         ),
-        key=lambda o: (-o.overdue, -o.open, o.owner.casefold()),
+        # Who needs a word first: most overdue, then most blocked, then most open.
+        key=lambda o: (-o.overdue, -o.blocked, -o.open, o.owner.casefold()),
     )
     aging = dict.fromkeys(AGING_BUCKETS, 0)
     for due, n in overdue_by_day:
