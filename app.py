@@ -89,6 +89,7 @@ for spec in PAGES:
                 icon=spec.icon,
                 url_path=spec.url_path,
                 default=spec.default,
+                visibility="visible" if spec.in_menu else "hidden",
             )
         )
     else:

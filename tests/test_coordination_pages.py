@@ -27,7 +27,7 @@ from tests.coordination_builders import (
 from ui.charts_review import aging_figure, completion_rate_figure
 from ui.text import md_escape
 
-PAGES = ["follow_ups.py", "meetings.py", "actions.py", "review.py", "people.py"]
+PAGES = ["follow_ups.py", "meetings.py", "meeting.py", "actions.py", "review.py", "people.py"]
 
 
 def _texts(at) -> list[str]:  # type: ignore[no-untyped-def]
@@ -91,7 +91,7 @@ def test_every_page_renders_with_hostile_names_as_text(app_env: Database, script
     assert_no_exception(at)
     _no_raw_html(at)
     if script == "meetings.py":
-        at = run_page(script, who, query={"meeting": str(m.id)})
+        at = run_page("coordination/meeting.py", who, query={"meeting": str(m.id)})
         assert_no_exception(at)
         _no_raw_html(at)
         assert any(XSS in t.value for t in at.text)  # attendees shown literally
@@ -227,6 +227,8 @@ def test_meeting_flow_create_agenda_minutes_actions_then_next_meeting_shows_carr
     assert at.query_params["meeting"] == [str(first.id)] or at.query_params["meeting"] == str(
         first.id
     )
+    # The meeting opens on its own page (issue 13: the list and the workspace are two pages).
+    at = run_page("coordination/meeting.py", VA, query={"meeting": str(first.id)})
 
     at.text_input(key="agenda_add_title").input("GPU quota")
     at.button(key="agenda_add_submit").click().run()
@@ -266,7 +268,7 @@ def md_unescape(text: str) -> str:
 
 
 def test_meeting_query_param_of_missing_meeting_is_a_warning(app_env: Database) -> None:
-    at = run_page("coordination/meetings.py", VA, query={"meeting": "999"})
+    at = run_page("coordination/meeting.py", VA, query={"meeting": "999"})
     assert_no_exception(at)
     assert "does not exist" in at.warning[0].value
 
@@ -275,12 +277,12 @@ def test_meeting_can_be_marked_held_and_cancelled(app_env: Database) -> None:
     m = meetings.create_meeting(
         app_env, VA, title="Sync", timezone="UTC", starts_at=FROZEN_AT + timedelta(days=1)
     )
-    at = run_page("coordination/meetings.py", VA, query={"meeting": str(m.id)})
+    at = run_page("coordination/meeting.py", VA, query={"meeting": str(m.id)})
     at.button(key="meeting_status_done").click().run()
     assert_no_exception(at)
     with app_env.read() as s:
         assert s.get(Meeting, m.id).status == "done"  # type: ignore[union-attr]
-    at = run_page("coordination/meetings.py", LEAD, query={"meeting": str(m.id)})
+    at = run_page("coordination/meeting.py", LEAD, query={"meeting": str(m.id)})
     assert_no_exception(at)
     assert not [b for b in at.button if b.key and b.key.startswith("meeting_status")]
 
@@ -300,7 +302,7 @@ def test_meeting_page_adds_template_items_to_an_existing_agenda(app_env: Databas
     m = meetings.create_meeting(
         app_env, VA, title="Sync", timezone="UTC", starts_at=FROZEN_AT + timedelta(days=1)
     )
-    at = run_page("coordination/meetings.py", VA, query={"meeting": str(m.id)})
+    at = run_page("coordination/meeting.py", VA, query={"meeting": str(m.id)})
     at.selectbox(key="agenda_template_pick").select_index(0)  # Renewal decision
     at.button(key="agenda_template_apply").click().run()
     assert_no_exception(at)
@@ -317,7 +319,7 @@ def test_meeting_page_reschedules_and_invites(app_env: Database) -> None:
         timezone="Europe/Berlin",
         starts_at=datetime(2030, 3, 30, 8, 0, tzinfo=UTC),
     )
-    at = run_page("coordination/meetings.py", VA, query={"meeting": str(m.id)})
+    at = run_page("coordination/meeting.py", VA, query={"meeting": str(m.id)})
     at.multiselect(key="invite_people").select(at.multiselect(key="invite_people").options[0])
     at.text_input(key="invite_outside").input("guest@vendor.example")
     at.button(key="invite_submit").click().run()
@@ -330,3 +332,21 @@ def test_meeting_page_reschedules_and_invites(app_env: Database) -> None:
     # 09:00 CET on 30 March; moved across the clock change it stays 09:00, now CEST.
     assert detail.local_start.isoformat() == "2030-03-31T09:00:00+02:00"
     assert [e for _, e in detail.attendees] == ["ana@example.com", "guest@vendor.example"]
+
+
+def test_a_series_says_how_it_repeats_in_words(app_env: Database) -> None:
+    """Issue 14 item 12: no FREQ=WEEKLY;INTERVAL=1 on the screen."""
+    _series, created = meetings.create_series(
+        app_env,
+        VA,
+        title="Sync",
+        timezone="UTC",
+        rule="weekly",
+        first_starts_at=FROZEN_AT + timedelta(days=1),
+        attendees=meetings.Attendees((), ()),
+    )
+    listing = run_page("coordination/meetings.py", VA)
+    assert listing.dataframe[0].value["Repeats"].iloc[0] == "Every week"
+    one = run_page("coordination/meeting.py", VA, query={"meeting": str(created[0].id)})
+    assert_no_exception(one)
+    assert "every week" in one.caption[0].value and "FREQ" not in one.caption[0].value

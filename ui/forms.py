@@ -30,3 +30,19 @@ def save_new(name: str, change: Callable[[], object], done: str) -> None:
     st.session_state[counter] = round_now + 1
     save_and_rerun(change, done)
     st.session_state[counter] = round_now  # refused: the fields keep what was typed
+
+
+def attempt(change: Callable[[], object], done: str) -> object | None:
+    """Run one service call and say ``done``; a refusal or a ValueError is shown and None
+    returned. For changes whose result the page uses (a new record's id) before rerunning."""
+    from ui.guard import allowed
+    from ui.text import md_escape
+
+    with allowed():
+        try:
+            result = change()
+        except ValueError as exc:
+            st.error(md_escape(exc))
+            return None
+    st.toast(md_escape(done))
+    return True if result is None else result

@@ -19,3 +19,13 @@ def link_to_page(url_path: str, label: str, actor: Actor) -> None:
     except StreamlitAPIException:
         # A page script run on its own (AppTest, no st.navigation) knows no other pages.
         st.caption(label)
+
+
+def switch_to(url_path: str, query: dict[str, str]) -> None:
+    """Open the registered page at ``url_path`` with ``query``; a page script run on its own
+    (AppTest) only gets the query parameters."""
+    spec = next(p for p in PAGES if p.url_path == url_path)
+    try:
+        st.switch_page(str(PAGES_DIR / spec.script), query_params=query)
+    except StreamlitAPIException:
+        st.query_params.update(query)

@@ -22,6 +22,7 @@ class PageSpec:
     permission: str
     url_path: str
     default: bool = False
+    in_menu: bool = True  # False: reached by a link with its record in the URL (?meeting=ID)
 
 
 PAGES: list[PageSpec] = [
@@ -43,6 +44,15 @@ PAGES: list[PageSpec] = [
         "Coordination",
         "meetings.read",
         "meetings",
+    ),
+    PageSpec(
+        "coordination/meeting.py",
+        "Meeting",
+        ":material/event_note:",
+        "Coordination",
+        "meetings.read",
+        "meeting",
+        in_menu=False,
     ),
     PageSpec(
         "coordination/actions.py",

@@ -216,6 +216,11 @@ def parse_quick_add(text: str, today: date) -> QuickAdd:
     return QuickAdd(_title(" ".join(words)), owner, due, priority)
 
 
+def with_priority(text: str, priority: str) -> str:
+    """A quick-add line with ``priority`` unless the line already names one (``!high``)."""
+    return text if "!" in text else f"{text} !{priority}"
+
+
 def quick_add(
     db: Database,
     actor: Actor,

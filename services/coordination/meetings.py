@@ -460,6 +460,12 @@ class MeetingRow:
     vendor: str
     status: str
     open_actions: int
+    rrule: str = ""  # the series' rule; recurrence.describe says it in words
+
+
+def next_meeting_id(rows: list[MeetingRow], now: datetime) -> int | None:
+    """The meeting to open first: the first one not yet two hours past its start."""
+    return next((m.id for m in rows if m.starts_at >= now - timedelta(hours=2)), None)
 
 
 def local_time(meeting: Meeting) -> datetime:
@@ -471,13 +477,15 @@ def list_meetings(
 ) -> list[MeetingRow]:
     require(db, actor, "meetings.read")
     with db.read() as s:
-        q = select(Meeting, Vendor.name).join(
-            Vendor, col(Vendor.id) == Meeting.vendor_id, isouter=True
+        q = (
+            select(Meeting, Vendor.name, MeetingSeries.rrule)
+            .join(Vendor, col(Vendor.id) == Meeting.vendor_id, isouter=True)
+            .join(MeetingSeries, col(MeetingSeries.id) == Meeting.series_id, isouter=True)
         )
         if since is not None:
             q = q.where(col(Meeting.starts_at) >= since)
         rows = s.exec(q.order_by(col(Meeting.starts_at)).limit(limit)).all()
-        ids = [m.id for m, _ in rows]
+        ids = [m.id for m, _, _ in rows]
         counts: dict[int, int] = (
             dict(
                 s.exec(  # type: ignore[arg-type]
@@ -502,8 +510,9 @@ def list_meetings(
             vendor=vendor or "",
             status=m.status,
             open_actions=counts.get(m.id or 0, 0),
+            rrule=rule or "",
         )
-        for m, vendor in rows
+        for m, vendor, rule in rows
     ]
 
 

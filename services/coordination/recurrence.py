@@ -21,6 +21,40 @@ FREQUENCIES: dict[str, str] = {
     "monthly": "FREQ=MONTHLY;INTERVAL=1",
 }
 MAX_OCCURRENCES = 1000
+_UNITS = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month", "YEARLY": "year"}
+_DAYS = {
+    "MO": "Monday",
+    "TU": "Tuesday",
+    "WE": "Wednesday",
+    "TH": "Thursday",
+    "FR": "Friday",
+    "SA": "Saturday",
+    "SU": "Sunday",
+}
+
+
+def describe(rule: str) -> str:
+    """An RRULE in words: FREQ=WEEKLY;BYDAY=TU is "every week on Tuesday". A rule with parts
+    this does not know is shown as written rather than described wrongly."""
+    text = rule.strip().removeprefix("RRULE:").removeprefix("rrule:")
+    parts = dict(p.split("=", 1) for p in text.upper().split(";") if "=" in p)
+    unit = _UNITS.get(parts.pop("FREQ", ""))
+    interval = parts.pop("INTERVAL", "1")
+    days = [d for d in parts.pop("BYDAY", "").split(",") if d]  # "1MO" (first Monday): as written
+    count, until = parts.pop("COUNT", None), parts.pop("UNTIL", None)
+    if unit is None or parts or not interval.isdigit() or any(d not in _DAYS for d in days):
+        return rule
+    words = f"every {unit}" if interval == "1" else f"every {interval} {unit}s"
+    if days:
+        names = [_DAYS[d] for d in days]
+        words += " on " + (
+            names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        )
+    if count:
+        words += f", {count} times"
+    if until:
+        words += f", until {until[:4]}-{until[4:6]}-{until[6:8]}"
+    return words[0].upper() + words[1:]
 
 
 def zone(name: str) -> ZoneInfo:

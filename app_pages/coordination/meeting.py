@@ -1,0 +1,108 @@
+"""One meeting's workspace (``?meeting=ID``): agenda, minutes, decisions, action items and
+carry-over to the next meeting of its series."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from services.access.access import can, require
+from services.coordination import ics, meetings
+from services.coordination.choices import MEETING_STATUS
+from services.coordination.recurrence import describe
+from services.core import clock
+from ui.auth import require_actor
+from ui.coordination import meeting_workspace as workspace
+from ui.forms import attempt
+from ui.guard import allowed
+from ui.links import switch_to
+from ui.state import database
+from ui.text import md_escape
+
+actor = require_actor()
+db = database()
+editable = can(actor, "meetings.edit")
+
+
+def _open(meeting_id: int) -> None:
+    st.query_params["meeting"] = str(meeting_id)
+    st.rerun()
+
+
+raw = st.query_params.get("meeting", "")
+with allowed():
+    require(db, actor, "meetings.read", record_type="meeting")
+    try:
+        detail = meetings.meeting_detail(db, actor, int(raw)) if raw.isdigit() else None
+    except ValueError:
+        detail = None
+if detail is None:
+    st.title("Meeting")
+    st.warning("That meeting does not exist (any more). Pick one from the list of meetings.")
+    if st.button("All meetings", key="meeting_back_missing"):
+        switch_to("meetings", {})
+    st.stop()
+
+meeting = detail.meeting
+nav = st.columns([1, 1, 1, 3])
+if nav[0].button("All meetings", key="meeting_back"):
+    switch_to("meetings", {})
+if detail.previous_id and nav[1].button("Previous", key="meeting_prev"):
+    _open(detail.previous_id)
+if detail.next_id and nav[2].button("Next", key="meeting_next"):
+    _open(detail.next_id)
+
+st.title(md_escape(meeting.title))
+repeats = f" · {describe(detail.series.rrule).lower()}" if detail.series else ""
+vendor = f" · vendor {md_escape(detail.vendor)}" if detail.vendor else ""
+st.caption(
+    f"{detail.local_start:%A %d %B %Y, %H:%M} {md_escape(meeting.timezone)} · "
+    f"{meeting.duration_minutes} min · {MEETING_STATUS.label(meeting.status)}{repeats}{vendor}"
+)
+if detail.attendees:
+    st.text("Attendees: " + ", ".join(f"{n} <{e}>" if n else e for n, e in detail.attendees))
+
+d1, d2, d3 = st.columns([1, 1, 2])
+with allowed():
+    d1.download_button(
+        "Download .ics",
+        lambda: ics.meeting_ics(db, actor, meeting.id or 0),
+        file_name=f"meeting-{meeting.id}.ics",
+        mime="text/calendar",
+        key="meeting_ics",
+    )
+    if detail.series is not None:
+        d2.download_button(
+            "Series .ics",
+            lambda: ics.series_ics(db, actor, detail.series.id or 0),  # type: ignore[union-attr]
+            file_name=f"series-{detail.series.id}.ics",
+            mime="text/calendar",
+            key="series_ics",
+        )
+if (
+    detail.series is not None
+    and editable
+    and d3.button(
+        "Open next meeting (carry over open items)", key="meeting_open_next", type="primary"
+    )
+):
+    result = attempt(
+        lambda: meetings.open_next_meeting(db, actor, meeting.id or 0, today=clock.today(db)),
+        "Next meeting opened",
+    )
+    if isinstance(result, meetings.CarryResult):
+        st.session_state["carry_message"] = (
+            f"Carried over {result.agenda_items} agenda item(s) and {result.action_items} "
+            "action item(s)."
+        )
+        _open(result.meeting_id)
+if editable:
+    workspace.status_buttons(db, actor, meeting)
+    with st.expander("Reschedule or change attendees"):
+        workspace.schedule(db, actor, detail)
+        workspace.attendees(db, actor, detail)
+if message := st.session_state.pop("carry_message", None):
+    st.success(message)
+
+workspace.agenda(db, actor, detail, editable)
+workspace.action_items(db, actor, detail)
+workspace.notes(db, actor, meeting, editable)

@@ -1,0 +1,264 @@
+"""One meeting's workspace: scheduling, attendees, agenda with minutes, action items, notes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from db.engine import Database
+from services.access.access import Actor, can
+from services.coordination import actions, meetings, people, recurrence
+from services.coordination.choices import ACTION_PRIORITY, ACTION_STATUS, AGENDA_STATUS
+from services.core import clock
+from ui.forms import attempt
+from ui.guard import allowed
+from ui.text import md_escape
+
+
+def status_buttons(db: Database, actor: Actor, meeting: meetings.Meeting) -> None:
+    s1, s2, _rest = st.columns([1, 1, 4])
+    cancel = "cancelled" if meeting.status != "cancelled" else "scheduled"
+    for column, status, label in (
+        (s1, "done", "Mark as held"),
+        (s2, cancel, "Cancel meeting" if cancel == "cancelled" else "Restore meeting"),
+    ):
+        if (
+            meeting.status != status
+            and column.button(label, key=f"meeting_status_{status}")
+            and attempt(
+                lambda s=status: meetings.set_meeting_status(db, actor, meeting.id or 0, s),
+                "Saved",
+            )
+        ):
+            st.rerun()
+
+
+def schedule(db: Database, actor: Actor, detail: meetings.MeetingDetail) -> None:
+    meeting = detail.meeting
+    with st.form(f"meeting_move_{meeting.version}"):
+        r1, r2, r3 = st.columns(3)
+        new_day = r1.date_input("Date", value=detail.local_start.date(), key="move_date")
+        new_time = r2.time_input("Time", value=detail.local_start.time(), key="move_time")
+        new_minutes = r3.number_input(
+            "Minutes", 5, 24 * 60, meeting.duration_minutes, step=5, key="move_duration"
+        )
+        st.caption(f"Time zone: {md_escape(meeting.timezone)}")
+        if st.form_submit_button("Reschedule", key="move_submit") and attempt(
+            lambda: meetings.reschedule_meeting(
+                db,
+                actor,
+                meeting.id or 0,
+                starts_at=recurrence.localize(
+                    datetime.combine(new_day, new_time),  # type: ignore[arg-type]
+                    recurrence.zone(meeting.timezone),
+                ),
+                duration_minutes=int(new_minutes),
+                expected_version=meeting.version,
+            ),
+            "Rescheduled",
+        ):
+            st.rerun()
+
+
+def attendees(db: Database, actor: Actor, detail: meetings.MeetingDetail) -> None:
+    meeting_id = detail.meeting.id or 0
+    with allowed():
+        directory = people.list_people(db, actor) if can(actor, "people.read") else []
+    invited = {e for _, e in detail.attendees}
+    candidates = {p.id: f"{p.name} <{p.email}>" for p in directory if p.email not in invited}
+    with st.form("meeting_invite", clear_on_submit=True):
+        more = st.multiselect(
+            "Invite people",
+            list(candidates),
+            format_func=candidates.__getitem__,
+            key="invite_people",
+        )
+        outside = st.text_input("Invite outside emails (comma separated)", key="invite_outside")
+        if st.form_submit_button("Invite", key="invite_submit") and attempt(
+            lambda: meetings.add_attendees(
+                db, actor, meeting_id, meetings.Attendees(tuple(more), tuple(outside.split(",")))
+            ),
+            "Invited",
+        ):
+            st.rerun()
+    if invited:
+        u1, u2 = st.columns([3, 1])
+        gone = u1.selectbox("Remove an attendee", sorted(invited), key="uninvite_pick")
+        if (
+            u2.button("Remove", key="uninvite_submit")
+            and gone
+            and attempt(lambda: meetings.remove_attendee(db, actor, meeting_id, gone), "Removed")
+        ):
+            st.rerun()
+
+
+def agenda(db: Database, actor: Actor, detail: meetings.MeetingDetail, editable: bool) -> None:
+    st.subheader("Agenda")
+    if not detail.agenda:
+        st.caption("No agenda items yet.")
+    for item in detail.agenda:
+        label = item.title
+        if item.carried_from:
+            label += f" · carried from {item.carried_from.isoformat()} ({item.carry_count}x)"
+        if item.status != "open":
+            label += f" · {AGENDA_STATUS.label(item.status)}"
+        with st.expander(md_escape(label), expanded=item.status == "open"):
+            if item.details:
+                st.text(item.details)
+            if not editable:
+                for name, text in (("Minutes", item.minutes), ("Decision", item.decision)):
+                    if text:
+                        st.text(f"{name}: {text}")
+                continue
+            with st.form(f"agenda_{item.id}_{item.version}"):
+                minutes = st.text_area("Minutes", value=item.minutes, key=f"ag_min_{item.id}")
+                decision = st.text_area("Decision", value=item.decision, key=f"ag_dec_{item.id}")
+                status = st.selectbox(
+                    "Status",
+                    AGENDA_STATUS.values,
+                    index=AGENDA_STATUS.values.index(item.status),
+                    format_func=AGENDA_STATUS.label,
+                    key=f"ag_status_{item.id}",
+                )
+                if st.form_submit_button("Save", key=f"ag_save_{item.id}") and attempt(
+                    lambda i=item, m=minutes, d=decision, s=status: meetings.record_agenda_item(
+                        db, actor, i.id, expected_version=i.version, minutes=m, decision=d, status=s
+                    ),
+                    "Saved",
+                ):
+                    st.rerun()
+    if editable:
+        _add_to_agenda(db, actor, detail.meeting.id or 0)
+
+
+def _add_to_agenda(db: Database, actor: Actor, meeting_id: int) -> None:
+    with st.form("agenda_add", clear_on_submit=True):
+        a1, a2 = st.columns([3, 1])
+        new_item = a1.text_input("New agenda item", key="agenda_add_title")
+        if a2.form_submit_button("Add to agenda", key="agenda_add_submit") and attempt(
+            lambda: meetings.add_agenda_item(db, actor, meeting_id, new_item), "Added"
+        ):
+            st.rerun()
+    with allowed():
+        templates = {t.id: t.name for t in meetings.list_templates(db, actor) if t.id}
+    t1, t2 = st.columns([3, 1])
+    chosen = t1.selectbox(
+        "Add the items of an agenda template",
+        list(templates),
+        format_func=templates.__getitem__,
+        key="agenda_template_pick",
+    )
+    if (
+        t2.button("Add template items", key="agenda_template_apply")
+        and chosen is not None
+        and attempt(
+            lambda: meetings.apply_template(db, actor, meeting_id, chosen), "Template items added"
+        )
+    ):
+        st.rerun()
+
+
+def action_items(db: Database, actor: Actor, detail: meetings.MeetingDetail) -> None:
+    st.subheader("Action items")
+    if detail.actions:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Title": a.title,
+                        "Owner": a.owner or a.owner_email,
+                        "Due": a.due_date,
+                        "Status": ACTION_STATUS.label(a.status),
+                        "Priority": ACTION_PRIORITY.label(a.priority),
+                        "Carried from": a.carried_from.isoformat() if a.carried_from else "",
+                        "Times carried": a.carry_count,
+                    }
+                    for a in detail.actions
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        st.caption("No action items from this meeting yet.")
+    if not can(actor, "actions.edit"):
+        return
+    _close_action(db, actor, detail)
+    _add_action(db, actor, detail)
+
+
+def _close_action(db: Database, actor: Actor, detail: meetings.MeetingDetail) -> None:
+    open_actions = {a.id: a for a in detail.actions if a.status in actions.OPEN_STATUSES}
+    if not open_actions:
+        return
+    c1, c2, c3 = st.columns([4, 1, 1])
+    target = c1.selectbox(
+        "Close or drop an action item",
+        list(open_actions),
+        format_func=lambda i: open_actions[i].title,
+        key="meeting_action_pick",
+    )
+    for column, status, label in ((c2, "done", "Done"), (c3, "dropped", "Drop")):
+        change: Callable[[], object] = lambda s=status: actions.set_status(  # noqa: E731
+            db, actor, target, s, expected_version=open_actions[target].version
+        )
+        if column.button(label, key=f"meeting_action_{status}") and attempt(
+            change, f"Marked {ACTION_STATUS.label(status).lower()}"
+        ):
+            st.rerun()
+
+
+def _add_action(db: Database, actor: Actor, detail: meetings.MeetingDetail) -> None:
+    with allowed():
+        others = people.list_people(db, actor) if can(actor, "people.read") else []
+    emails = [e for _, e in detail.attendees]
+    emails += [p.email for p in others if p.email not in emails]
+    with st.form("meeting_action_add", clear_on_submit=True):
+        b1, b2, b3, b4 = st.columns([4, 2, 2, 1])
+        text = b1.text_input(
+            "New action item",
+            key="meeting_action_title",
+            help="`@email`, `due:fri` and `!high` work here too",
+        )
+        owner = b2.selectbox("Owner", ["", *emails], key="meeting_action_owner")
+        due = b3.date_input("Due", value=None, key="meeting_action_due")
+        priority = b4.selectbox(
+            "Priority",
+            ACTION_PRIORITY.values,
+            index=1,
+            format_func=ACTION_PRIORITY.label,
+            key="meeting_action_priority",
+        )
+        if st.form_submit_button("Add action item", key="meeting_action_submit") and attempt(
+            lambda: actions.quick_add(
+                db,
+                actor,
+                actions.with_priority(text, priority),
+                default_owner_email=owner or None,
+                default_due=due,
+                meeting_id=detail.meeting.id,
+                today=clock.today(db),
+            ),
+            "Action item added",
+        ):
+            st.rerun()
+
+
+def notes(db: Database, actor: Actor, meeting: meetings.Meeting, editable: bool) -> None:
+    st.subheader("Meeting notes")
+    if not editable:
+        if meeting.minutes:
+            st.text(meeting.minutes)
+        return
+    with st.form(f"meeting_notes_{meeting.version}"):
+        text = st.text_area("General minutes", value=meeting.minutes, key="meeting_notes")
+        if st.form_submit_button("Save notes", key="meeting_notes_submit") and attempt(
+            lambda: meetings.save_meeting_minutes(
+                db, actor, meeting.id or 0, text, expected_version=meeting.version
+            ),
+            "Notes saved",
+        ):
+            st.rerun()
