@@ -2,34 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
 from services.access.access import can
 from services.coordination import actions, people
+from services.coordination.choices import ACTION_PRIORITY, ACTION_STATUS
 from services.core import clock
 from ui.auth import require_actor
+from ui.coordination.action_forms import quick_add_form
 from ui.guard import allowed
+from ui.record_import import import_expander
 from ui.state import database
 from ui.text import md_escape
 
 SNAPSHOT_KEY = "actions_snapshot"
-
-
-def _differs(a: object, b: object) -> bool:
-    def norm(v: object) -> object:
-        if v is None or (isinstance(v, float) and v != v) or v is pd.NaT:
-            return None
-        if isinstance(v, pd.Timestamp):
-            return v.date()
-        if isinstance(v, date):
-            return v
-        return v
-
-    return norm(a) != norm(b)
-
 
 actor = require_actor()
 db = database()
@@ -39,40 +26,17 @@ editable = can(actor, "actions.edit")
 with allowed():
     everyone = people.list_people(db, actor) if can(actor, "people.read") else []
 emails = [p.email for p in everyone]
-
 if editable:
-    with st.form("actions_quick_add", clear_on_submit=True):
-        st.caption(
-            "Quick add: type the title; `@email` sets the owner, `due:fri` or `due:2026-12-01` "
-            "the due date, `!high` the priority."
-        )
-        cols = st.columns([5, 2, 2])
-        text = cols[0].text_input("New action item", key="actions_quick_text")
-        owner = cols[1].selectbox("Owner", ["", *emails], key="actions_quick_owner")
-        due = cols[2].date_input("Due", value=None, key="actions_quick_due")
-        if st.form_submit_button("Add", type="primary", key="actions_quick_submit"):
-            with allowed():
-                try:
-                    item = actions.quick_add(
-                        db,
-                        actor,
-                        text,
-                        default_owner_email=owner or None,
-                        default_due=due,
-                        today=clock.today(db),
-                    )
-                except ValueError as exc:
-                    st.error(md_escape(exc))
-                else:
-                    st.session_state.pop(SNAPSHOT_KEY, None)
-                    st.toast(f"Added: {item.title}")
+    quick_add_form(db, actor, emails, SNAPSHOT_KEY)
+    import_expander(db, actor, "action-items")
 
 f1, f2, f3 = st.columns([3, 4, 2])
 owner_filter = f1.selectbox("Owner", ["Anyone", *emails], key="actions_filter_owner")
 status_filter = f2.multiselect(
     "Status",
-    actions.STATUSES,
-    default=["open", "in_progress", "waiting", "blocked"],
+    ACTION_STATUS.values,
+    default=list(actions.OPEN_STATUSES),
+    format_func=ACTION_STATUS.label,
     key="actions_filter_status",
 )
 overdue_only = f3.checkbox("Overdue only", key="actions_filter_overdue")
@@ -91,39 +55,16 @@ if snapshot is None or snapshot["filters"] != filters:
             overdue=overdue_only,
             today=clock.today(db),
         )
-    snapshot = {
-        "filters": filters,
-        "rows": [
-            {
-                "id": r.id,
-                "title": r.title,
-                "owner_email": r.owner_email,
-                "due_date": r.due_date,
-                "status": r.status,
-                "priority": r.priority,
-                "notes": r.notes,
-                "overdue": r.overdue,
-                "meeting": r.meeting,
-                "vendor": r.vendor,
-                "carried": r.carry_count,
-                "version": r.version,
-            }
-            for r in rows
-        ],
-    }
+    snapshot = {"filters": filters, "rows": actions.table_rows(rows)}
     st.session_state[SNAPSHOT_KEY] = snapshot
 
 if not snapshot["rows"]:
-    st.info(
-        "No action items match. Add one above, create them from a meeting, or import a "
-        "spreadsheet with `opsdesk import-records action-items FILE`."
-    )
+    st.info("No action items match. Add one above, create them from a meeting, or import them.")
     st.stop()
 
 frame = pd.DataFrame(snapshot["rows"]).set_index("id")
-shown = frame.drop(columns=["version"])
 edited = st.data_editor(
-    shown,
+    frame.drop(columns=["version"]),
     key="actions_editor",
     disabled=not editable or ["overdue", "meeting", "vendor", "carried"],  # type: ignore[arg-type]
     num_rows="fixed",
@@ -133,10 +74,13 @@ edited = st.data_editor(
         "owner_email": st.column_config.SelectboxColumn("Owner", options=["", *emails]),
         "due_date": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
         "status": st.column_config.SelectboxColumn(
-            "Status", options=actions.STATUSES, required=True
+            "Status", options=ACTION_STATUS.values, required=True, format_func=ACTION_STATUS.label
         ),
         "priority": st.column_config.SelectboxColumn(
-            "Priority", options=actions.PRIORITIES, required=True
+            "Priority",
+            options=ACTION_PRIORITY.values,
+            required=True,
+            format_func=ACTION_PRIORITY.label,
         ),
         "notes": st.column_config.TextColumn("Notes"),
         "overdue": st.column_config.CheckboxColumn("Overdue"),
@@ -151,12 +95,7 @@ if c2.button("Reload", key="actions_reload"):
     st.session_state.pop(SNAPSHOT_KEY, None)
     st.rerun()
 if editable and c1.button("Save changes", type="primary", key="actions_save"):
-    changed: list[dict[str, object]] = []
-    for action_id, row in edited.iterrows():
-        before = frame.loc[action_id]
-        values = {k: row[k] for k in actions.EDITABLE if k in row}
-        if any(_differs(values[k], before[k]) for k in values):
-            changed.append({"id": action_id, "version": int(before["version"]), **values})
+    changed = actions.changed_rows(snapshot["rows"], edited.to_dict(orient="index"))
     if not changed:
         st.info("Nothing changed.")
     else:

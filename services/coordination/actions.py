@@ -464,6 +464,56 @@ def _as_date(value: Any) -> date | None:
         raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
 
 
+def table_rows(rows: list[ActionRow]) -> list[dict[str, Any]]:
+    """The bulk-edit table's rows, with the version each was loaded at."""
+    return [
+        {
+            "id": r.id,
+            "title": r.title,
+            "owner_email": r.owner_email,
+            "due_date": r.due_date,
+            "status": r.status,
+            "priority": r.priority,
+            "notes": r.notes,
+            "overdue": r.overdue,
+            "meeting": r.meeting,
+            "vendor": r.vendor,
+            "carried": r.carry_count,
+            "version": r.version,
+        }
+        for r in rows
+    ]
+
+
+def _comparable(value: Any) -> Any:
+    """A table cell as a value to compare: blanks (None, NaN, NaT) alike, timestamps as dates."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if type(value).__name__ == "NaTType":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if hasattr(value, "to_pydatetime"):  # a pandas Timestamp
+        return value.to_pydatetime().date()
+    return value
+
+
+def changed_rows(
+    before: list[dict[str, Any]], after: dict[int, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The rows of an edited table that differ from what was loaded, each with its id, the
+    version it was loaded at and its editable values: what ``bulk_save`` takes."""
+    changed: list[dict[str, Any]] = []
+    for row in before:
+        edited = after.get(row["id"])
+        if edited is None:
+            continue
+        values = {k: edited[k] for k in EDITABLE if k in edited}
+        if any(_comparable(values[k]) != _comparable(row.get(k)) for k in values):
+            changed.append({"id": row["id"], "version": row["version"], **values})
+    return changed
+
+
 def _missing(value: Any) -> bool:
     try:
         return value is None or value != value  # NaN / NaT from pandas

@@ -30,6 +30,11 @@ from services.vendors.vendors import (
 MONTHS_PER_PERIOD = {"monthly": 1, "quarterly": 3, "yearly": 12}
 
 
+def low_on_free_seats(pools: list[SeatPoolView]) -> int:
+    """How many pools are at or under their free-seat flag."""
+    return sum(1 for p in pools if p.low_free)
+
+
 def monthly_unit_price(unit_price: Decimal, billing_period: str) -> Decimal:
     """The unit price per month; one-time prices have no monthly cost (zero)."""
     months = MONTHS_PER_PERIOD.get(billing_period)
