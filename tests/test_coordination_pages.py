@@ -126,9 +126,9 @@ def test_people_page_adds_a_person_and_a_team(app_env: Database) -> None:
     at = run_page("coordination/people.py", VA)
     at.text_input(key="people_team_name").input("Platform")
     at.button(key="people_team_submit").click().run()
-    at.text_input(key="people_add_name").input(XSS)
-    at.text_input(key="people_add_email").input("val@example.com")
-    at.selectbox(key="people_add_team").select_index(1)
+    at.text_input(key="people_add_0_name").input(XSS)
+    at.text_input(key="people_add_0_email").input("val@example.com")
+    at.selectbox(key="people_add_0_team").select_index(1)
     at.button(key="people_add_submit").click().run()
     assert_no_exception(at)
     frame = at.dataframe[0].value
@@ -138,8 +138,8 @@ def test_people_page_adds_a_person_and_a_team(app_env: Database) -> None:
 
 def test_people_page_shows_a_bad_email_as_an_error(app_env: Database) -> None:
     at = run_page("coordination/people.py", VA)
-    at.text_input(key="people_add_name").input("X")
-    at.text_input(key="people_add_email").input("not an email")
+    at.text_input(key="people_add_0_name").input("X")
+    at.text_input(key="people_add_0_email").input("not an email")
     at.button(key="people_add_submit").click().run()
     assert_no_exception(at)
     assert "not an email address" in at.error[0].value

@@ -53,3 +53,16 @@ def test_pages_never_open_sessions_or_call_vendor_sdks() -> None:
     for path in PAGES_DIR.rglob("*.py"):
         imported = _imports(path)
         assert not imported & {"sqlmodel", "sqlalchemy", "slack_sdk", "googleapiclient", "db"}, path
+
+
+PAGE_MAX_LINES = 150  # a page reads widgets, calls services and draws; forms live in ui/
+
+
+def test_no_page_script_passes_150_lines() -> None:
+    """Issue 13 item 4: a longer page is holding forms or rules that belong in ui/ or services/."""
+    long = {
+        p.relative_to(PAGES_DIR).as_posix(): n
+        for p in PAGES_DIR.rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > PAGE_MAX_LINES
+    }
+    assert long == {}, f"pages over {PAGE_MAX_LINES} lines: {long}"
