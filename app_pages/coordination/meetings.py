@@ -224,6 +224,8 @@ st.caption(
 )
 if detail.attendees:
     st.text("Attendees: " + ", ".join(f"{n} <{e}>" if n else e for n, e in detail.attendees))
+for line in detail.money:  # empty for roles that may not see money
+    st.text(line)
 
 d1, d2, d3 = st.columns([1, 1, 2])
 with allowed():

@@ -24,6 +24,10 @@ def _percent(share: Decimal | None) -> str:
     return "" if share is None else f"{(share * 100).quantize(Decimal('1'))}%"
 
 
+def _money(amount: Decimal | None, currency: str) -> str:
+    return "hidden" if amount is None else format_money(amount, currency)
+
+
 st.title("Seats")
 with allowed():
     pools = seats.list_seat_pools(db, actor)
@@ -45,9 +49,9 @@ if pools:
                     "Active 30d": p.seats_active_30d,
                     "Free": p.free_seats,
                     "Utilisation": _percent(p.utilisation),
-                    "Unit price": format_money(p.unit_price, p.currency),
+                    "Unit price": _money(p.unit_price, p.currency),
                     "Billing": p.billing_period,
-                    "Unused cost / month": format_money(p.monthly_unused_cost, p.currency),
+                    "Unused cost / month": _money(p.monthly_unused_cost, p.currency),
                     "Low free seats": p.low_free,
                 }
                 for p in pools
@@ -113,11 +117,13 @@ def _form(prefix: str, current: SeatPoolView | None) -> SeatPoolInput | None:
         key=f"{prefix}_low",
     )
     p1, p2, p3 = st.columns(3)
-    price_text = p1.text_input(
-        "Unit price",
-        value=format(current.unit_price, "f") if current else "0",
-        key=f"{prefix}_price",
-    )
+    price_text = None  # the service keeps the price for a role that may not see money
+    if can(actor, "contracts.values"):
+        price_text = p1.text_input(
+            "Unit price",
+            value=format(current.unit_price or 0, "f") if current else "0",
+            key=f"{prefix}_price",
+        )
     currency = p2.text_input(
         "Currency", value=current.currency if current else "USD", key=f"{prefix}_currency"
     )
@@ -128,7 +134,7 @@ def _form(prefix: str, current: SeatPoolView | None) -> SeatPoolInput | None:
         key=f"{prefix}_period",
     )
     try:
-        price = Decimal(price_text.strip() or "0")
+        price = None if price_text is None else Decimal(price_text.strip() or "0")
     except InvalidOperation:
         st.error("Unit price is not a number.")
         return None

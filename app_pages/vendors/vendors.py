@@ -90,7 +90,9 @@ def _show_vendor(vendor_id: int) -> None:
                     "Purchased": p.seats_purchased,
                     "Assigned": p.seats_assigned,
                     "Active 30d": p.seats_active_30d,
-                    "Unused / month": format_money(p.monthly_unused_cost, p.currency),
+                    "Unused / month": "hidden"
+                    if (cost := p.monthly_unused_cost) is None
+                    else format_money(cost, p.currency),
                     "Low free seats": p.low_free,
                 }
                 for p in ov.seats
