@@ -14,7 +14,7 @@ from services.vendors.seats import SeatPoolInput, SeatPoolView
 from ui.auth import require_actor
 from ui.guard import allowed, save_and_rerun
 from ui.state import database
-from ui.widgets import select_one
+from ui.widgets import forget_opened, opened_version, select_one
 
 actor = require_actor()
 db = database()
@@ -169,13 +169,13 @@ with edit_tab:
             key="seats_edit_pick",
         )
         current = by_id[pick]
-        with st.form(f"seats_edit_{pick}_{current.version}"):
-            data = _form(f"seats_edit_{pick}_{current.version}", current)
+        opened = opened_version(f"seats_edit_{pick}", current.version)
+        with st.form(f"seats_edit_{pick}_{opened}"):
+            data = _form(f"seats_edit_{pick}_{opened}", current)
             if st.form_submit_button("Save changes") and data is not None:
+                forget_opened(f"seats_edit_{pick}")
                 save_and_rerun(
-                    lambda: seats.update_seat_pool(
-                        db, actor, pick, data, expected_version=current.version
-                    ),
+                    lambda: seats.update_seat_pool(db, actor, pick, data, expected_version=opened),
                     "Saved",
                 )
         if st.button("Delete seat pool", key="seats_delete"):

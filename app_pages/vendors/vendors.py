@@ -14,6 +14,7 @@ from ui.charts_vendors import SpendRow, spend_trend
 from ui.guard import allowed, save_and_rerun
 from ui.state import database
 from ui.text import md_escape, safe_link
+from ui.widgets import forget_opened, opened_version
 
 actor = require_actor()
 db = database()
@@ -292,15 +293,17 @@ with edit_tab:
             "Vendor", list(by_id), format_func=lambda i: by_id[i].name, key="vendors_edit_pick"
         )
         current = by_id[chosen_id]
-        with st.form(f"vendors_edit_{chosen_id}_{current.version}"):
-            fields = _fields(f"vendors_edit_{chosen_id}_{current.version}", current)
+        opened = opened_version(f"vendors_edit_{chosen_id}", current.version)
+        with st.form(f"vendors_edit_{chosen_id}_{opened}"):
+            fields = _fields(f"vendors_edit_{chosen_id}_{opened}", current)
             if st.form_submit_button("Save changes"):
+                forget_opened(f"vendors_edit_{chosen_id}")
                 save_and_rerun(
                     lambda: vendors.update_vendor(
                         db,
                         actor,
                         chosen_id,
-                        expected_version=current.version,
+                        expected_version=opened,
                         **fields,  # type: ignore[arg-type]
                     ),
                     "Saved",
