@@ -12,6 +12,7 @@ from services.vendors import vendors
 from ui.auth import require_actor
 from ui.charts_vendors import SpendRow, spend_trend
 from ui.guard import allowed, save_and_rerun
+from ui.query import id_from_query, show_not_found
 from ui.state import database
 from ui.text import md_escape, safe_link
 from ui.widgets import forget_opened, opened_version
@@ -38,10 +39,8 @@ def _show_vendor(vendor_id: int) -> None:
     with allowed():
         try:
             ov = vendors.vendor_overview(db, actor, vendor_id, as_of=clock.today(db))
-        except ValueError as exc:
-            st.error(md_escape(exc))
-            st.button("All vendors", on_click=_open, args=(None,), key="vendor_back_missing")
-            st.stop()
+        except ValueError:
+            show_not_found("vendor", "vendor")
     v = ov.vendor
     st.button("← All vendors", on_click=_open, args=(None,), key="vendor_back")
     st.title(md_escape(v.name))
@@ -179,13 +178,9 @@ def _edit_contacts(vendor_id: int, contacts: list) -> None:  # type: ignore[type
                 save_and_rerun(lambda: vendors.remove_contact(db, actor, pick), "Contact removed")
 
 
-chosen = st.query_params.get("vendor")
+chosen = id_from_query("vendor", what="vendor")
 if chosen is not None:
-    if not chosen.isdigit():
-        st.error("That vendor link is not valid.")
-        st.button("All vendors", on_click=_open, args=(None,), key="vendor_back_bad")
-        st.stop()
-    _show_vendor(int(chosen))
+    _show_vendor(chosen)
     st.stop()
 
 st.title("Vendors")
