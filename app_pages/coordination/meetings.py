@@ -43,7 +43,7 @@ def _do(change, done: str):  # type: ignore[no-untyped-def]
         except ValueError as exc:
             st.error(md_escape(exc))
             return None
-    st.toast(done)
+    st.toast(md_escape(done))
     return True if result is None else result
 
 

@@ -14,6 +14,7 @@ from services.vendors.seats import SeatPoolInput, SeatPoolView
 from ui.auth import require_actor
 from ui.guard import allowed, save_and_rerun
 from ui.state import database
+from ui.text import md_escape
 from ui.widgets import forget_opened, opened_version, select_one
 
 actor = require_actor()
@@ -37,7 +38,9 @@ if pools:
     cols = st.columns(max(1, len(totals)) + 1)
     cols[0].metric("Pools low on free seats", sum(1 for p in pools if p.low_free))
     for col_, (currency, amount) in zip(cols[1:], totals.items(), strict=False):
-        col_.metric(f"Unused seats per month ({currency})", format_money(amount, currency))
+        col_.metric(
+            f"Unused seats per month ({md_escape(currency)})", format_money(amount, currency)
+        )
     st.dataframe(
         pd.DataFrame(
             [
