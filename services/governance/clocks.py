@@ -18,13 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-INCIDENT_CATEGORIES = (
-    "death",
-    "critical_infrastructure",
-    "widespread_infringement",
-    "other_serious",
-    "not_serious",
-)
+from db.models import INCIDENT_CATEGORIES
+
+__all__ = ["INCIDENT_CATEGORIES", "Deadline", "deadlines", "report_due_at", "time_left"]
+
 # Days from awareness to the latest report to the market surveillance authority, and the rule.
 REPORT_DAYS: dict[str, tuple[int, str]] = {
     "critical_infrastructure": (2, "Art. 73(3)"),

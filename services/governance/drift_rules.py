@@ -9,9 +9,16 @@ use, which is a governance event, not a task).
 
 from __future__ import annotations
 
-DRIFT_DIRECTIONS = ("above", "below")
-DRIFT_ACTIONS = ("alert_only", "retrain", "roll_back", "suspend")
-DRIFT_LEVELS = ("ok", "warning", "critical")
+from db.models import DRIFT_ACTIONS, DRIFT_DIRECTIONS, DRIFT_LEVELS
+
+__all__ = [
+    "DRIFT_ACTIONS",
+    "DRIFT_DIRECTIONS",
+    "DRIFT_LEVELS",
+    "check_thresholds",
+    "level",
+    "opens",
+]
 ACTION_LABELS = {
     "alert_only": "Alert only",
     "retrain": "Retrain",
