@@ -29,7 +29,7 @@ STATE_LABELS = {
     "not_applicable": "Not applicable",
     "overdue": "Overdue",
     "missing_evidence": "Missing evidence",
-    "evidence_expired": "Evidence expired",
+    "evidence_expired": "Missing evidence (expired)",
     "due_soon": "Due soon",
     "open": "Open",
     "in_progress": "In progress",
