@@ -18,6 +18,7 @@ from db.engine import Database, DatabaseBusy
 from db.migrate import upgrade
 from services import demo, record_imports
 from services.access import Actor, NotAllowed
+from services.clock import now_utc
 from services.users import UserError, add_user, deactivate_user, list_users, set_role
 from settings import get_settings
 
@@ -120,7 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _import_records(args: argparse.Namespace) -> int:
-    count = record_imports.import_file(open_database(), Actor.cli(), args.kind, args.file)
+    count = record_imports.import_file(
+        open_database(), Actor.cli(), args.kind, args.file, now=now_utc()
+    )
     print(f"imported {count} {args.kind} from {args.file}")
     return 0
 

@@ -12,7 +12,7 @@ from db.models import AuditEvent, Evidence, Obligation
 from services.access import NotAllowed
 from services.governance import obligations
 from tests.conftest import actor
-from tests.governance_builders import ADMIN, NOW, VA, make_model
+from tests.governance_record_builders import ADMIN, NOW, VA, make_model
 from tests.vendor_builders import make_person
 
 TODAY = NOW.date()
