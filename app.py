@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from services.access import can
+from services.access.access import can
 from settings import get_settings
 from ui.auth import sign_in
 from ui.guard import refuse_page

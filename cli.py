@@ -16,10 +16,11 @@ from pathlib import Path
 import cli_commands
 from db.engine import Database, DatabaseBusy
 from db.migrate import upgrade
-from services import demo, record_imports
-from services.access import Actor, NotAllowed
-from services.clock import now_utc
-from services.users import UserError, add_user, deactivate_user, list_users, set_role
+from services import record_imports
+from services.access.access import Actor, NotAllowed
+from services.access.users import UserError, add_user, deactivate_user, list_users, set_role
+from services.core.clock import now_utc
+from services.demo import demo
 from settings import get_settings
 
 Handler = Callable[[argparse.Namespace], int]

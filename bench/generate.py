@@ -375,8 +375,8 @@ def load_demo(url: str, *, today: date | None = None) -> None:
     """Migrate ``url`` and load the demo workspace into it (``services.demo.load``)."""
     from db.engine import Database
     from db.migrate import upgrade
-    from services import demo
-    from services.access import Actor
+    from services.access.access import Actor
+    from services.demo import demo
 
     upgrade(url)
     db = Database.from_url(url)
@@ -417,9 +417,9 @@ def top_up(
 
     from db.engine import Database
     from db.models import ActionItem, Contract
-    from services import billing_import
-    from services.access import Actor
-    from services.clock import today as workspace_today
+    from services.access.access import Actor
+    from services.core.clock import today as workspace_today
+    from services.spend import billing_import
 
     day = today or workspace_today()
     rng = random.Random(seed)

@@ -299,7 +299,7 @@ class Bench:
         from sqlalchemy import text
 
         from db.engine import Database
-        from services.clock import today
+        from services.core.clock import today
 
         scale = generate.scaled(generate.SCALES["reminders"], self.args.scale_factor * factor)
         base = fresh_database(kind, f"{self.args.tag}rem_base", template=self.demo_base(kind))
@@ -404,7 +404,7 @@ class Bench:
 
         from db.engine import Database
         from db.models import Notification, Person
-        from services import outbox
+        from services.delivery import outbox
 
         messages = self.args.messages
         people = max(1, min(500, messages // 10))
@@ -503,9 +503,9 @@ class Bench:
         from bench.browser import app_server, chromium, load_page, new_timed_page, page_urls
         from db.engine import Database
         from db.models import ActionItem, AuditEvent, Notification, Person
-        from services import actions
-        from services.access import Actor
-        from services.clock import today
+        from services.access.access import Actor
+        from services.coordination import actions
+        from services.core.clock import today
 
         kind = "postgres"
         url = fresh_database(kind, f"{self.args.tag}multiprocess", template=self.demo_base(kind))

@@ -27,7 +27,7 @@ def plan_reminders(url: str) -> int:
     from datetime import UTC, datetime
 
     from db.engine import Database
-    from services import reminders
+    from services.delivery import reminders
 
     db = Database.from_url(url)
     start = time.perf_counter()

@@ -7,10 +7,10 @@ import sys
 from typing import Any
 
 from db.models import ACTION_STATUSES
-from services.access import Actor
-from services.actions import list_actions
-from services.clock import today
-from services.export import render
+from services.access.access import Actor
+from services.coordination.actions import list_actions
+from services.core.clock import today
+from services.core.export import render
 
 COLUMNS = (
     "id",

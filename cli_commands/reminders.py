@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from services import worker
-from services.connections import GOOGLE, set_state
+from services.delivery import worker
+from services.delivery.connections import GOOGLE, set_state
 from settings import get_settings
 
 

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from integrations.billing import FORMATS
-from services import billing_import, spend
-from services.access import Actor
-from services.export import render
+from services.access.access import Actor
+from services.core.export import render
+from services.spend import billing_import, spend
 
 
 def register(commands: argparse._SubParsersAction, reports: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

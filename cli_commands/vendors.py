@@ -7,10 +7,10 @@ import sys
 from datetime import date
 from typing import Any
 
-from services.access import Actor
-from services.clock import today
-from services.export import render
-from services.renewals import list_renewals
+from services.access.access import Actor
+from services.core.clock import today
+from services.core.export import render
+from services.vendors.renewals import list_renewals
 
 COLUMNS = (
     "contract_id",

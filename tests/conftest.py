@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 
 from db.engine import Database
 from db.migrate import upgrade
-from services.access import Actor
+from services.access.access import Actor
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -115,11 +115,19 @@ def app_env(sqlite_db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Da
     get_settings.cache_clear()
 
 
+def page_path(script: str) -> Path:
+    """A page script by its path inside app_pages/, or by its file name alone when unique."""
+    if "/" in script:
+        return ROOT / "app_pages" / script
+    (found,) = (ROOT / "app_pages").rglob(script)
+    return found
+
+
 def run_page(script: str, actor: Actor | None, *, query: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     """Run one page script under AppTest as ``actor`` (paths from the repository root)."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "app_pages" / script), default_timeout=30)
+    at = AppTest.from_file(str(page_path(script)), default_timeout=30)
     if actor is not None:
         at.session_state["_actor"] = actor
     for key, value in (query or {}).items():

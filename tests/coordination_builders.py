@@ -7,7 +7,7 @@ from typing import Any
 
 from db.engine import Database
 from db.models import ActionItem, Contract, Person, SupportTicket, Team, Vendor
-from services.access import Actor
+from services.access.access import Actor
 
 ADMIN = Actor(email="admin@example.com", role="admin")
 VA = Actor(email="va@example.com", role="va")

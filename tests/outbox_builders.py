@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from db.engine import Database
-from services import outbox
+from services.delivery import outbox
 
 
 def queue(

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from db.engine import Database
 from db.models import AuditEvent
-from services import audit, users
+from services.access import audit, users
 from tests.conftest import actor, assert_no_exception, run_page
 
 XSS = "<img src=x onerror=alert(1)> **bold** :red[x]"
@@ -22,7 +22,7 @@ def boss(app_env: Database):  # type: ignore[no-untyped-def]
 
 def test_users_page_lists_users_with_hostile_names_as_plain_data(app_env: Database, boss) -> None:  # type: ignore[no-untyped-def]
     users.add_user(app_env, boss, "x@example.com", "va", name=XSS)
-    at = run_page("users.py", boss)
+    at = run_page("admin/users.py", boss)
     assert_no_exception(at)
     frame = at.dataframe[0].value
     assert XSS in list(frame["Name"])
@@ -30,7 +30,7 @@ def test_users_page_lists_users_with_hostile_names_as_plain_data(app_env: Databa
 
 
 def test_users_page_adds_a_user(app_env: Database, boss) -> None:  # type: ignore[no-untyped-def]
-    at = run_page("users.py", boss)
+    at = run_page("admin/users.py", boss)
     at.text_input[0].input("new@example.com")
     at.selectbox[0].select("finance")
     at.button[0].click().run()  # the form's submit button
@@ -39,7 +39,7 @@ def test_users_page_adds_a_user(app_env: Database, boss) -> None:  # type: ignor
 
 
 def test_users_page_shows_a_bad_email_as_an_error(app_env: Database, boss) -> None:  # type: ignore[no-untyped-def]
-    at = run_page("users.py", boss)
+    at = run_page("admin/users.py", boss)
     at.text_input[0].input("not an email")
     at.button[0].click().run()
     assert_no_exception(at)
@@ -48,7 +48,7 @@ def test_users_page_shows_a_bad_email_as_an_error(app_env: Database, boss) -> No
 
 def test_users_page_deactivates_and_changes_role(app_env: Database, boss) -> None:  # type: ignore[no-untyped-def]
     users.add_user(app_env, boss, "va@example.com", "va")
-    at = run_page("users.py", boss)
+    at = run_page("admin/users.py", boss)
     at.selectbox(key="users_target").select("va@example.com").run()
     at.selectbox(key="users_role_va@example.com").select("lead").run()
     [save] = [b for b in at.button if b.label == "Save role"]
@@ -75,7 +75,7 @@ def test_admin_pages_refuse_other_roles_and_audit_it(
 
 
 def test_audit_page_empty_state(app_env: Database) -> None:
-    at = run_page("audit.py", actor("admin"))
+    at = run_page("admin/audit.py", actor("admin"))
     assert_no_exception(at)
     assert "No audit events" in at.info[0].value
 
@@ -93,7 +93,7 @@ def test_audit_page_lists_filters_and_shows_a_diff(app_env: Database, boss) -> N
             before={"name": XSS},
             after={"name": "ok"},
         )
-    at = run_page("audit.py", boss)
+    at = run_page("admin/audit.py", boss)
     assert_no_exception(at)
     frame = at.dataframe[0].value
     assert len(frame) == 4 and XSS in list(frame["Actor"])

@@ -21,8 +21,8 @@ from streamlit.util import calc_hash
 
 from db.engine import Database
 from db.models import ROLES, AuditEvent
-from services import users
-from services.access import can
+from services.access import users
+from services.access.access import can
 from tests.conftest import ROOT, actor, assert_no_exception
 from ui.navigation import PAGES, PageSpec
 

@@ -10,7 +10,7 @@ from db.append_only import is_installed
 from db.engine import Database
 from db.migrate import upgrade
 from db.models import AuditEvent, metadata
-from services import audit
+from services.access import audit
 from tests.conftest import actor
 
 

@@ -11,9 +11,9 @@ from sqlmodel import select
 
 from db.engine import Database
 from db.models import AuditEvent
-from services import audit, audit_log, users
-from services.access import NotAllowed
-from services.audit_log import AuditFilter
+from services.access import audit, audit_log, users
+from services.access.access import NotAllowed
+from services.access.audit_log import AuditFilter
 from tests.conftest import actor
 
 

@@ -20,9 +20,9 @@ from sqlmodel import col, select
 from db.engine import Database
 from db.models import AuditEvent, BillingImport, CostLine, CostRollup
 from integrations.billing import BillingError
-from services import billing_import, spend
-from services.access import NotAllowed
-from services.billing_import import SourceFile
+from services.access.access import NotAllowed
+from services.spend import billing_import, spend
+from services.spend.billing_import import SourceFile
 from settings import get_settings
 
 ADMIN = actor("admin")

@@ -9,8 +9,8 @@ from sqlmodel import col, select
 
 from db.engine import Database
 from db.models import AuditEvent, Notification
-from services import connections, outbox
-from services.access import NotAllowed
+from services.access.access import NotAllowed
+from services.delivery import connections, outbox
 from settings import Settings
 from tests.conftest import actor
 from tests.outbox_builders import queue

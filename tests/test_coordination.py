@@ -25,8 +25,8 @@ from db.models import (
     SeatPool,
     Team,
 )
-from services import actions, followups, ics, meetings, people, review
-from services.access import Actor, NotAllowed
+from services.access.access import Actor, NotAllowed
+from services.coordination import actions, followups, ics, meetings, people, review
 from services.record_imports import RecordError, import_file
 from tests.coordination_builders import (
     ADMIN,
@@ -350,7 +350,7 @@ def test_bulk_save_ignores_columns_outside_the_editable_set(db: Database) -> Non
 def test_overdue_uses_the_workspace_time_zone(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services.clock import today
+    from services.core.clock import today
     from settings import get_settings
 
     # UTC+14 and UTC-11 are 25 hours apart: their dates always differ.

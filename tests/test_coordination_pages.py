@@ -10,10 +10,10 @@ from sqlmodel import select
 
 from db.engine import Database
 from db.models import ActionItem, AgendaItem, Meeting
-from services import meetings
-from services.access import Actor
-from services.clock import today
-from services.review import WeekRate
+from services.access.access import Actor
+from services.coordination import meetings
+from services.coordination.review import WeekRate
+from services.core.clock import today
 from tests.conftest import assert_no_exception, run_page
 from tests.coordination_builders import (
     ADMIN,
@@ -96,18 +96,18 @@ def test_every_page_renders_with_hostile_names_as_text(app_env: Database, script
 
 
 def test_follow_ups_explains_how_to_appear_when_no_person(app_env: Database) -> None:
-    at = run_page("follow_ups.py", VA)
+    at = run_page("coordination/follow_ups.py", VA)
     assert_no_exception(at)
     assert "Add yourself under People" in at.info[0].value
 
 
 def test_follow_ups_empty_queue_and_one_click_done(app_env: Database) -> None:
     me = make_person(app_env, name="Val", email="va@example.com")
-    at = run_page("follow_ups.py", VA)
+    at = run_page("coordination/follow_ups.py", VA)
     assert "Nothing to chase" in at.success[0].value
     a = make_action(app_env, "Chase the DPA", owner_id=me, due_date=today() - timedelta(days=1))
     b = make_action(app_env, "Book the QBR", owner_id=me, due_date=today())
-    at = run_page("follow_ups.py", VA)
+    at = run_page("coordination/follow_ups.py", VA)
     assert [s.value for s in at.subheader] == ["Overdue (1)", "Due today (1)"]
     at.button(key=f"fu_done_action_{a}").click().run()
     at.button(key=f"fu_snooze_action_{b}").click().run()
@@ -119,7 +119,7 @@ def test_follow_ups_empty_queue_and_one_click_done(app_env: Database) -> None:
 
 
 def test_people_page_adds_a_person_and_a_team(app_env: Database) -> None:
-    at = run_page("people.py", VA)
+    at = run_page("coordination/people.py", VA)
     at.text_input(key="people_team_name").input("Platform")
     at.button(key="people_team_submit").click().run()
     at.text_input(key="people_add_name").input(XSS)
@@ -133,7 +133,7 @@ def test_people_page_adds_a_person_and_a_team(app_env: Database) -> None:
 
 
 def test_people_page_shows_a_bad_email_as_an_error(app_env: Database) -> None:
-    at = run_page("people.py", VA)
+    at = run_page("coordination/people.py", VA)
     at.text_input(key="people_add_name").input("X")
     at.text_input(key="people_add_email").input("not an email")
     at.button(key="people_add_submit").click().run()
@@ -143,7 +143,7 @@ def test_people_page_shows_a_bad_email_as_an_error(app_env: Database) -> None:
 
 def test_actions_page_quick_add_and_table(app_env: Database) -> None:
     make_person(app_env, name="Ana", email="ana@example.com")
-    at = run_page("actions.py", VA)
+    at = run_page("coordination/actions.py", VA)
     assert "No action items match" in at.info[0].value
     at.text_input(key="actions_quick_text").input("Send DPA @ana@example.com due:2030-01-02 !high")
     at.button(key="actions_quick_submit").click().run()
@@ -157,11 +157,11 @@ def test_actions_page_quick_add_and_table(app_env: Database) -> None:
 
 
 def test_actions_table_save_refuses_a_row_changed_by_someone_else(app_env: Database) -> None:
-    from services import actions
+    from services.coordination import actions
 
     mine = make_action(app_env, "Mine to edit", due_date=date(2030, 1, 1))
     theirs = make_action(app_env, XSS, due_date=date(2030, 1, 2))
-    at = run_page("actions.py", VA)
+    at = run_page("coordination/actions.py", VA)
     assert list(at.data_editor[0].value["title"]) == ["Mine to edit", XSS]
     actions.set_status(app_env, ADMIN, theirs, "blocked")  # another user, after our load
     at.session_state["actions_editor"] = {
@@ -184,12 +184,12 @@ def test_actions_table_save_refuses_a_row_changed_by_someone_else(app_env: Datab
 def test_review_page_for_lead_and_refused_for_va(app_env: Database) -> None:
     ana = make_person(app_env, name="Ana", email="ana@example.com")
     make_action(app_env, "late", owner_id=ana, due_date=today() - timedelta(days=12))
-    at = run_page("review.py", LEAD)
+    at = run_page("coordination/review.py", LEAD)
     assert_no_exception(at)
     assert [m.value for m in at.metric][:2] == ["1", "1"]
     at.selectbox(key="review_drill").select("Overdue 8-30 days").run()
     assert list(at.dataframe[-1].value["Title"]) == ["late"]
-    at = run_page("review.py", VA)
+    at = run_page("coordination/review.py", VA)
     assert "Not allowed" in at.error[0].value
 
 
@@ -208,7 +208,7 @@ def test_meeting_flow_create_agenda_minutes_actions_then_next_meeting_shows_carr
     app_env: Database,
 ) -> None:
     ana = make_person(app_env, name="Ana", email="ana@example.com")
-    at = run_page("meetings.py", VA)
+    at = run_page("coordination/meetings.py", VA)
     assert_no_exception(at)
     at.text_input(key="new_title").input("Platform sync")
     at.multiselect(key="new_people").select(ana)
@@ -262,7 +262,7 @@ def md_unescape(text: str) -> str:
 
 
 def test_meeting_query_param_of_missing_meeting_is_a_warning(app_env: Database) -> None:
-    at = run_page("meetings.py", VA, query={"meeting": "999"})
+    at = run_page("coordination/meetings.py", VA, query={"meeting": "999"})
     assert_no_exception(at)
     assert "does not exist" in at.warning[0].value
 
@@ -271,12 +271,12 @@ def test_meeting_can_be_marked_held_and_cancelled(app_env: Database) -> None:
     m = meetings.create_meeting(
         app_env, VA, title="Sync", timezone="UTC", starts_at=datetime.now(UTC) + timedelta(days=1)
     )
-    at = run_page("meetings.py", VA, query={"meeting": str(m.id)})
+    at = run_page("coordination/meetings.py", VA, query={"meeting": str(m.id)})
     at.button(key="meeting_status_done").click().run()
     assert_no_exception(at)
     with app_env.read() as s:
         assert s.get(Meeting, m.id).status == "done"  # type: ignore[union-attr]
-    at = run_page("meetings.py", LEAD, query={"meeting": str(m.id)})
+    at = run_page("coordination/meetings.py", LEAD, query={"meeting": str(m.id)})
     assert_no_exception(at)
     assert not [b for b in at.button if b.key and b.key.startswith("meeting_status")]
 
@@ -296,7 +296,7 @@ def test_meeting_page_adds_template_items_to_an_existing_agenda(app_env: Databas
     m = meetings.create_meeting(
         app_env, VA, title="Sync", timezone="UTC", starts_at=datetime.now(UTC) + timedelta(days=1)
     )
-    at = run_page("meetings.py", VA, query={"meeting": str(m.id)})
+    at = run_page("coordination/meetings.py", VA, query={"meeting": str(m.id)})
     at.selectbox(key="agenda_template_pick").select_index(0)  # Renewal decision
     at.button(key="agenda_template_apply").click().run()
     assert_no_exception(at)
@@ -313,7 +313,7 @@ def test_meeting_page_reschedules_and_invites(app_env: Database) -> None:
         timezone="Europe/Berlin",
         starts_at=datetime(2030, 3, 30, 8, 0, tzinfo=UTC),
     )
-    at = run_page("meetings.py", VA, query={"meeting": str(m.id)})
+    at = run_page("coordination/meetings.py", VA, query={"meeting": str(m.id)})
     at.multiselect(key="invite_people").select(at.multiselect(key="invite_people").options[0])
     at.text_input(key="invite_outside").input("guest@vendor.example")
     at.button(key="invite_submit").click().run()

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from db.engine import Database
 from db.models import Notification
-from services import connections
+from services.delivery import connections
 from tests.conftest import actor, assert_no_exception, run_page
 from tests.outbox_builders import queue
 
@@ -16,7 +16,7 @@ XSS = "<img src=x onerror=alert(1)>"
 
 def test_delivery_log_lists_rows_with_their_text_literal(app_env: Database) -> None:
     queue(app_env, 2, subject=XSS)
-    at = run_page("delivery_log.py", actor("admin"))
+    at = run_page("admin/delivery_log.py", actor("admin"))
     assert_no_exception(at)
     frame = at.dataframe[0].value
     assert len(frame) == 2
@@ -25,7 +25,7 @@ def test_delivery_log_lists_rows_with_their_text_literal(app_env: Database) -> N
 
 
 def test_delivery_log_empty_state_says_what_to_do(app_env: Database) -> None:
-    at = run_page("delivery_log.py", actor("admin"))
+    at = run_page("admin/delivery_log.py", actor("admin"))
     assert_no_exception(at)
     assert any("remind --once" in i.value for i in at.info)
     # Neither Slack nor Google is configured in tests: the page says rows wait.
@@ -34,7 +34,7 @@ def test_delivery_log_empty_state_says_what_to_do(app_env: Database) -> None:
 
 def test_delivery_log_filters_by_status(app_env: Database) -> None:
     queue(app_env, 1)
-    at = run_page("delivery_log.py", actor("admin"))
+    at = run_page("admin/delivery_log.py", actor("admin"))
     at.selectbox(key="log_status").select("failed").run()
     assert_no_exception(at)
     assert at.info and not at.dataframe
@@ -42,12 +42,12 @@ def test_delivery_log_filters_by_status(app_env: Database) -> None:
 
 @pytest.mark.parametrize("role", ["va", "lead", "finance"])
 def test_delivery_log_refuses_other_roles(app_env: Database, role: str) -> None:
-    at = run_page("delivery_log.py", actor(role))
+    at = run_page("admin/delivery_log.py", actor(role))
     assert at.error and not at.dataframe
 
 
 def test_settings_shows_connections_off_and_queues_a_test_message(app_env: Database) -> None:
-    at = run_page("admin_settings.py", actor("admin"))
+    at = run_page("admin/admin_settings.py", actor("admin"))
     assert_no_exception(at)
     assert sum("Off (not configured)" in m.value for m in at.markdown) == 2
     at.text_input(key="test_target").input("C0123ABCD")
@@ -68,7 +68,7 @@ def test_settings_shows_a_disconnected_reason_as_text(
     monkeypatch.setenv("OPSDESK_SLACK_BOT_TOKEN", "xoxb-x")
     get_settings.cache_clear()
     connections.set_state(app_env, "slack", "disconnected", f"token_revoked {XSS}")
-    at = run_page("admin_settings.py", actor("admin"))
+    at = run_page("admin/admin_settings.py", actor("admin"))
     assert_no_exception(at)
     assert any("Disconnected" in m.value for m in at.markdown)
     assert any(XSS in t.value for t in at.text)
@@ -76,7 +76,7 @@ def test_settings_shows_a_disconnected_reason_as_text(
 
 
 def test_settings_lists_the_default_reminder_rules(app_env: Database) -> None:
-    at = run_page("admin_settings.py", actor("admin"))
+    at = run_page("admin/admin_settings.py", actor("admin"))
     assert_no_exception(at)
     (editor,) = at.dataframe
     assert {"action_item", "contract", "meeting_invite"} <= set(editor.value["Kind"])
@@ -85,5 +85,5 @@ def test_settings_lists_the_default_reminder_rules(app_env: Database) -> None:
 
 
 def test_settings_refuses_non_admins(app_env: Database) -> None:
-    at = run_page("admin_settings.py", actor("va"))
+    at = run_page("admin/admin_settings.py", actor("va"))
     assert at.error

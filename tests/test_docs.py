@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.access import permission_table_markdown
+from services.access.access import permission_table_markdown
 from services.record_imports import kinds
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()

@@ -21,7 +21,7 @@ from integrations.google_calendar.api import (
     build_service,
     load_credentials,
 )
-from services.connections import read_states, set_state
+from services.delivery.connections import read_states, set_state
 from tests.fake_servers import google_server
 
 

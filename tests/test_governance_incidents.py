@@ -10,10 +10,18 @@ from sqlmodel import select
 
 from db.engine import Database
 from db.models import AgendaItem, AuditEvent, Meeting, MeetingAttendee, Notification, SupportTicket
-from services.access import NotAllowed
+from services.access.access import NotAllowed
 from services.governance import incident_views, incidents
 from services.governance.incidents import DeploymentHeld, IncidentInput
-from tests.governance_record_builders import ADMIN, BERLIN, LEAD, NOW, VA, make_model, make_vendor_model
+from tests.governance_record_builders import (
+    ADMIN,
+    BERLIN,
+    LEAD,
+    NOW,
+    VA,
+    make_model,
+    make_vendor_model,
+)
 
 # Friday 23 October 2026, 19:30 in Berlin, the weekend the clocks go back.
 AWARE = datetime(2026, 10, 23, 19, 30, tzinfo=BERLIN)

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from db.engine import Database
 from db.models import AuditEvent, Evidence, Obligation
-from services.access import NotAllowed
+from services.access.access import NotAllowed
 from services.governance import obligations
 from tests.conftest import actor
 from tests.governance_record_builders import ADMIN, NOW, VA, make_model

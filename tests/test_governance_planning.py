@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from db.engine import Database
 from db.models import AgendaItem, Notification, Obligation
-from services import reminders
+from services.delivery import reminders
 from services.governance import incidents, obligations, reviews
 from services.governance.incidents import IncidentInput
 from settings import get_settings

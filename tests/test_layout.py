@@ -16,7 +16,11 @@ def test_there_is_no_top_level_pages_folder() -> None:
 
 
 def test_every_page_script_is_registered_and_every_registration_exists() -> None:
-    scripts = {p.name for p in PAGES_DIR.glob("*.py") if p.name != "__init__.py"}
+    scripts = {
+        p.relative_to(PAGES_DIR).as_posix()
+        for p in PAGES_DIR.rglob("*.py")
+        if p.name != "__init__.py"
+    }
     registered = {spec.script for spec in PAGES}
     assert scripts == registered
     assert len({spec.url_path for spec in PAGES}) == len(PAGES)
@@ -46,6 +50,6 @@ def test_db_and_integrations_do_not_import_services() -> None:
 
 
 def test_pages_never_open_sessions_or_call_vendor_sdks() -> None:
-    for path in PAGES_DIR.glob("*.py"):
+    for path in PAGES_DIR.rglob("*.py"):
         imported = _imports(path)
         assert not imported & {"sqlmodel", "sqlalchemy", "slack_sdk", "googleapiclient", "db"}, path

@@ -21,8 +21,8 @@ from integrations.google_calendar import event_id_for
 from integrations.google_calendar.api import GoogleCalendarGateway, build_service, load_credentials
 from integrations.slack.blocks import outbox_ids_of
 from integrations.slack.web import WebSlackGateway, make_client
-from services import outbox
-from services.worker import deliver_due
+from services.delivery import outbox
+from services.delivery.worker import deliver_due
 from tests.fake_servers import SLACK_TOKEN, GoogleServer, SlackServer, google_server, slack_server
 from tests.outbox_builders import queue
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from db.engine import Database
-from services import review
-from services.access import Actor
-from services.clock import today
+from services.access.access import Actor
+from services.coordination import review
+from services.core.clock import today
 from tests.conftest import assert_no_exception, run_page
 from tests.coordination_builders import make_action, make_person, make_team
 
@@ -66,7 +66,7 @@ def test_follow_ups_draw_ten_cards_per_bucket_and_show_more_on_request(
         make_action(
             app_env, f"late {n:02d}", owner_id=me, due_date=today() - timedelta(days=60 - n)
         )
-    at = run_page("follow_ups.py", VA)
+    at = run_page("coordination/follow_ups.py", VA)
     assert_no_exception(at)
 
     def done_buttons() -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.access import PERMISSIONS, can, permission_table_markdown
+from services.access.access import PERMISSIONS, can, permission_table_markdown
 from tests.conftest import actor
 
 

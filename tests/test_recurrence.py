@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services import recurrence
+from services.coordination import recurrence
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

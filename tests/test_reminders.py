@@ -23,10 +23,10 @@ from db.models import (
     User,
     Vendor,
 )
-from services import outbox, reminders
-from services.access import NotAllowed
-from services.reminders import action_schedule, plan_all
-from services.worker import event_from_payload
+from services.access.access import NotAllowed
+from services.delivery import outbox, reminders
+from services.delivery.reminders import action_schedule, plan_all
+from services.delivery.worker import event_from_payload
 from tests.conftest import actor
 
 

@@ -19,11 +19,11 @@ from vendor_builders import (
 
 from db.engine import Database
 from db.models import ActionItem, RenewalDecision
-from services import renewals, seats, tickets
-from services.access import NotAllowed
-from services.seats import SeatPoolInput
-from services.tickets import TicketInput
-from services.vendors import StaleEdit, VendorError
+from services.access.access import NotAllowed
+from services.vendors import renewals, seats, tickets
+from services.vendors.seats import SeatPoolInput
+from services.vendors.tickets import TicketInput
+from services.vendors.vendors import StaleEdit, VendorError
 
 AS_OF = date(2026, 11, 22)
 

@@ -19,8 +19,9 @@ from streamlit.util import calc_hash
 
 from db.engine import Database
 from db.models import ROLES
-from services import demo, users
-from services.access import Actor, can
+from services.access import users
+from services.access.access import Actor, can
+from services.demo import demo
 from tests.conftest import ROOT, actor, assert_no_exception
 from ui.navigation import PAGES, PageSpec
 
@@ -112,7 +113,7 @@ def test_a_page_shows_user_b_the_same_after_user_a_warmed_the_caches(
 
 
 def _cached_functions() -> Iterator[tuple[str, ast.FunctionDef]]:
-    for path in [ROOT / "app.py", *ROOT.glob("app_pages/*.py"), *ROOT.glob("ui/*.py")]:
+    for path in [ROOT / "app.py", *ROOT.glob("app_pages/**/*.py"), *ROOT.glob("ui/*.py")]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef):

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.export import to_csv
+from services.core.export import to_csv
 from tests.conftest import ROOT
 
 
@@ -60,7 +60,7 @@ def test_header_cells_are_neutralised_too() -> None:
 
 
 def test_every_csv_export_goes_through_the_export_helper() -> None:
-    """No module writes CSV by hand: csv.writer / DataFrame.to_csv only in services/export.py."""
+    """No module writes CSV by hand: csv.writer / DataFrame.to_csv only in core/export.py."""
     files = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard", "*.py"],
         cwd=ROOT,
@@ -73,7 +73,7 @@ def test_every_csv_export_goes_through_the_export_helper() -> None:
         f
         for f in files
         if not f.startswith(("tests/", "bench/", "scripts/"))
-        and f != "services/export.py"
+        and f != "services/core/export.py"
         # The demo writes billing *input* files for its own import, not an export.
         and not f.startswith("services/demo")
         and (ROOT / f).is_file()

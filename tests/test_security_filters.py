@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from cli import main as opsdesk
-from services import spend
+from services.spend import spend
 from tests.conftest import ROOT
 
 INJECTIONS = ["name) OR 1=1 --", "vendor; DROP TABLE costline", "month' OR '1'='1"]

@@ -17,7 +17,9 @@ from sqlmodel import select
 import services
 from db.engine import Database
 from db.models import ActionItem, Budget, Person
-from services import actions, budgets, people, users
+from services.access import users
+from services.coordination import actions, people
+from services.spend import budgets
 from tests.conftest import actor
 from tests.coordination_builders import make_person, make_team
 from tests.security_helpers import assert_extra_fields_refused_or_ignored
@@ -26,12 +28,14 @@ ADMIN = actor("admin")
 
 # Every public service function that accepts **kwargs, and the test that covers it.
 COVERED = {
-    "services.people.add_person": "test_add_person_refuses_or_ignores_extra_fields",
-    "services.people.add_person_in": "test_add_person_refuses_or_ignores_extra_fields",
-    "services.people.update_person": "test_update_person_refuses_or_ignores_extra_fields",
-    "services.budgets.create_budget": "test_budget_create_and_update_refuse_extra_fields",
-    "services.budgets.update_budget": "test_budget_create_and_update_refuse_extra_fields",
-    "services.actions.create_action": "test_create_action_refuses_extra_fields",
+    "services.coordination.people.add_person": "test_add_person_refuses_or_ignores_extra_fields",
+    "services.coordination.people.add_person_in": "test_add_person_refuses_or_ignores_extra_fields",
+    "services.coordination.people.update_person": (
+        "test_update_person_refuses_or_ignores_extra_fields"
+    ),
+    "services.spend.budgets.create_budget": "test_budget_create_and_update_refuse_extra_fields",
+    "services.spend.budgets.update_budget": "test_budget_create_and_update_refuse_extra_fields",
+    "services.coordination.actions.create_action": "test_create_action_refuses_extra_fields",
 }
 
 

@@ -18,8 +18,10 @@ from sqlmodel import select
 
 from db.engine import Database
 from db.models import AuditEvent, Budget, Contract, Meeting, Person, SeatPool, Vendor
-from services import budgets, meetings, people, renewals, seats, vendors
-from services.access import Actor, NotAllowed, can
+from services.access.access import Actor, NotAllowed, can
+from services.coordination import meetings, people
+from services.spend import budgets
+from services.vendors import renewals, seats, vendors
 from tests.conftest import actor
 
 CASES: list[tuple[str, str, type[Any], Callable[[Database, Actor, int], object]]] = [
@@ -56,7 +58,7 @@ ROLES_WITHOUT = [
 
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory: pytest.TempPathFactory, _migrated_sqlite_template: Path) -> Path:
-    from services import demo
+    from services.demo import demo
 
     path = tmp_path_factory.mktemp("demo-ids") / "demo.db"
     shutil.copyfile(_migrated_sqlite_template, path)

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from services.vendors import VendorError, check_web_url
+from services.vendors.vendors import VendorError, check_web_url
 from tests.conftest import ROOT
 from ui.text import md_escape, safe_link
 

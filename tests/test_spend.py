@@ -19,10 +19,11 @@ from sqlmodel import col, select
 import cli
 from db.engine import Database
 from db.models import Budget, Contract, CostLine, Notification, SeatPool, User
-from services import billing_import, budgets, record_imports, spend
-from services.access import NotAllowed
-from services.clock import today as workspace_today
-from services.export import to_csv, to_json
+from services import record_imports
+from services.access.access import NotAllowed
+from services.core.clock import today as workspace_today
+from services.core.export import to_csv, to_json
+from services.spend import billing_import, budgets, spend
 from settings import get_settings
 
 ADMIN = actor("admin")

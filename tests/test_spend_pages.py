@@ -11,8 +11,9 @@ from billing_builders import focus_row, make_team, make_vendor, write_focus
 from conftest import actor, assert_no_exception, run_page
 
 from db.engine import Database
-from services import billing_import, budgets, demo_billing, spend
-from services.clock import today
+from services.core.clock import today
+from services.demo import demo_billing
+from services.spend import billing_import, budgets, spend
 from ui import charts_spend
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -104,7 +105,7 @@ SPEND_TABS = {
 @pytest.mark.parametrize("tab", SPEND_TABS)
 def test_spend_page_runs_only_the_tab_in_the_url(app_env: Database, tab: str) -> None:
     _demo(app_env)
-    at = run_page("spend.py", actor("finance"), query={"tab": tab})
+    at = run_page("spend/spend.py", actor("finance"), query={"tab": tab})
     assert_no_exception(at)
     text = _all_text(at) + "".join(str(c.proto) for c in at.get("plotly_chart"))
     for other, marker in SPEND_TABS.items():
@@ -113,14 +114,14 @@ def test_spend_page_runs_only_the_tab_in_the_url(app_env: Database, tab: str) ->
 
 def test_spend_page_ignores_an_unknown_tab(app_env: Database) -> None:
     _demo(app_env)
-    at = run_page("spend.py", actor("finance"), query={"tab": "<script>"})
+    at = run_page("spend/spend.py", actor("finance"), query={"tab": "<script>"})
     assert_no_exception(at)
     assert "Spend by month and vendor" in "".join(str(c.proto) for c in at.get("plotly_chart"))
 
 
 def test_spend_page_shows_totals_and_the_demo_spike(app_env: Database) -> None:
     _demo(app_env)
-    at = run_page("spend.py", actor("finance"), query={"tab": "Anomalies"})
+    at = run_page("spend/spend.py", actor("finance"), query={"tab": "Anomalies"})
     assert_no_exception(at)
     assert at.metric[0].label.startswith("Spend ")
     frames = [f.value for f in at.dataframe]
@@ -155,7 +156,7 @@ def test_billing_names_are_shown_as_text(app_env: Database, tmp_path: Path) -> N
         assert_no_exception(at)
         for element in (*at.markdown, *at.caption, *at.info, *at.success):
             assert "<img" not in str(element.value)
-    imports = run_page("imports.py", ADMIN)
+    imports = run_page("spend/imports.py", ADMIN)
     assert "**bold** :red[x] (OpenAI)" in _all_text(imports)  # st.text: literal
 
 
@@ -172,7 +173,7 @@ def test_page_refuses_a_role_without_permission(app_env: Database, script: str, 
 
 def test_budgets_page_adds_a_budget(app_env: Database) -> None:
     make_team(app_env, "Research")
-    at = run_page("budgets.py", actor("finance"))
+    at = run_page("spend/budgets.py", actor("finance"))
     at.text_input[0].input("Research monthly")
     at.text_input[1].input("2500")
     at.button[0].click().run()
@@ -187,7 +188,7 @@ def test_budgets_page_adds_a_budget(app_env: Database) -> None:
 
 def test_budgets_page_is_read_only_for_a_lead(app_env: Database) -> None:
     make_team(app_env, "Research")
-    at = run_page("budgets.py", actor("lead"))
+    at = run_page("spend/budgets.py", actor("lead"))
     assert_no_exception(at)
     assert not at.text_input
     assert "Add a budget" not in _all_text(at)
@@ -206,7 +207,7 @@ def test_imports_page_undo_and_one_click_mapping(app_env: Database, tmp_path: Pa
         ],
     )
     billing_import.import_files(app_env, ADMIN, [path])
-    at = run_page("imports.py", actor("finance"))
+    at = run_page("spend/imports.py", actor("finance"))
     assert_no_exception(at)
     at.button(key="map_button_0").click().run()
     assert_no_exception(at)
@@ -220,7 +221,7 @@ def test_imports_page_undo_and_one_click_mapping(app_env: Database, tmp_path: Pa
 
 
 def test_imports_page_saves_a_column_mapping(app_env: Database) -> None:
-    at = run_page("imports.py", ADMIN)
+    at = run_page("spend/imports.py", ADMIN)
     at.text_input[0].input("LLM invoice")
     at.text_input(key="mapcol_charge_date").input("Date")
     at.text_input(key="mapcol_billed_cost").input("Amount")
@@ -289,7 +290,7 @@ def test_budgets_page_changes_a_budget_amount(app_env: Database) -> None:
         amount="10",
         starts_on=today().replace(day=1),
     )
-    at = run_page("budgets.py", actor("finance"))
+    at = run_page("spend/budgets.py", actor("finance"))
     next(t for t in at.text_input if t.label == "New amount").input("12.50")
     next(b for b in at.button if b.label == "Save changes").click().run()
     assert_no_exception(at)
@@ -299,10 +300,10 @@ def test_budgets_page_changes_a_budget_amount(app_env: Database) -> None:
 
 def test_cached_spend_is_not_served_to_a_user_without_permission(app_env: Database) -> None:
     _demo(app_env)
-    first = run_page("spend.py", actor("finance", "fin@example.com"))
+    first = run_page("spend/spend.py", actor("finance", "fin@example.com"))
     assert_no_exception(first)
     assert first.metric
-    second = run_page("spend.py", actor("va", "va@example.com"))
+    second = run_page("spend/spend.py", actor("va", "va@example.com"))
     assert_no_exception(second)
     assert not second.metric and not second.dataframe
     assert any("Not allowed" in str(e.value) for e in second.error)
@@ -316,7 +317,7 @@ def test_imports_page_deletes_an_unused_mapping(app_env: Database) -> None:
         {"charge_date": "D", "billed_cost": "A"},
         {"currency": "USD", "provider": "X"},
     )
-    at = run_page("imports.py", ADMIN)
+    at = run_page("spend/imports.py", ADMIN)
     next(b for b in at.button if b.label == "Delete mapping").click().run()
     assert_no_exception(at)
     assert billing_import.list_mappings(app_env, ADMIN) == []
@@ -326,7 +327,7 @@ def test_imports_page_lists_a_name_again_after_its_vendor_is_renamed(
     app_env: Database, tmp_path: Path
 ) -> None:
     """Unmatched names are cached by the billing data version, which a rename must move."""
-    from services import vendors
+    from services.vendors import vendors
 
     vendor_id = make_vendor(app_env, "Acme AI")
     path = write_focus(
@@ -334,7 +335,7 @@ def test_imports_page_lists_a_name_again_after_its_vendor_is_renamed(
         [focus_row(PublisherName="Acme AI", ProviderName="Acme AI", InvoiceIssuerName="Acme AI")],
     )
     billing_import.import_files(app_env, ADMIN, [path])
-    at = run_page("imports.py", actor("finance"))
+    at = run_page("spend/imports.py", actor("finance"))
     assert "Every provider and publisher name matches" in _all_text(at)
     before = billing_import.data_version(app_env)
     [row] = [v for v in vendors.list_vendors(app_env, ADMIN) if v.id == vendor_id]

@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.terms import add_months, compute_terms
+from services.vendors.terms import add_months, compute_terms
 
 
 def reference_terms(

@@ -6,8 +6,9 @@ from datetime import date, timedelta
 
 from db.engine import Database
 from db.models import ActionItem, Budget, Team
-from services import demo, today
-from services.access import Actor
+from services.access.access import Actor
+from services.coordination import today
+from services.demo import demo
 from tests.conftest import assert_no_exception, run_page
 
 
@@ -79,7 +80,7 @@ def test_demo_deadlines_fall_inside_14_30_60_and_120_days(db: Database, admin: A
 
 
 def test_today_page_offers_the_demo_on_an_empty_database(app_env: Database, admin: Actor) -> None:
-    at = run_page("today.py", admin)
+    at = run_page("home/today.py", admin)
     assert_no_exception(at)
     assert any("Load the demo workspace" in b.label for b in at.button)
     at.button[0].click().run(timeout=60)
@@ -89,7 +90,7 @@ def test_today_page_offers_the_demo_on_an_empty_database(app_env: Database, admi
 
 def test_today_page_shows_figures_over_the_demo(app_env: Database, admin: Actor) -> None:
     demo.load(app_env, admin)
-    at = run_page("today.py", admin)
+    at = run_page("home/today.py", admin)
     assert_no_exception(at)
     labels = [m.label for m in at.metric]
     assert "Overdue action items" in labels

@@ -8,8 +8,8 @@ from sqlmodel import select
 from cli import main as opsdesk
 from db.engine import Database
 from db.models import AuditEvent, User
-from services import users
-from services.access import NotAllowed
+from services.access import users
+from services.access.access import NotAllowed
 from tests.conftest import actor
 
 

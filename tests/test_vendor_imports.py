@@ -16,8 +16,8 @@ from vendor_builders import ADMIN, make_contract, make_person, make_vendor
 import cli
 from db.engine import Database
 from db.models import Contract, SeatPool, SupportTicket, Vendor
-from services import contracts, seats, tickets
 from services.record_imports import RecordError, import_file
+from services.vendors import contracts, seats, tickets
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -212,7 +212,7 @@ def test_report_renewals_negative_within_is_a_usage_error(app_env: Database) -> 
 def test_report_renewals_defaults_to_today_in_the_workspace_time_zone(
     app_env: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services.clock import today
+    from services.core.clock import today
     from settings import get_settings
 
     monkeypatch.setenv("OPSDESK_TIMEZONE", "Pacific/Kiritimati")

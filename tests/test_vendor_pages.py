@@ -18,8 +18,8 @@ from vendor_builders import (
 )
 
 from db.engine import Database
-from services import vendors
-from services.clock import today
+from services.core.clock import today
+from services.vendors import vendors
 from ui.charts_vendors import SpendRow, TimelineRow, renewal_timeline, spend_trend
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -86,7 +86,7 @@ def test_page_shows_hostile_names_as_text(
 
 def test_vendor_detail_page_shows_everything_about_it(app_env: Database) -> None:
     vid = _workspace(app_env)
-    at = run_page("vendors.py", ADMIN, query={"vendor": str(vid)})
+    at = run_page("vendors/vendors.py", ADMIN, query={"vendor": str(vid)})
     assert_no_exception(at)
     assert [t.value for t in at.title] == [r"\<img src=x onerror=alert\(1\)\>"]
     headings = {s.value for s in at.subheader}
@@ -104,16 +104,16 @@ def test_vendor_detail_page_shows_everything_about_it(app_env: Database) -> None
 
 
 def test_vendor_detail_with_unknown_or_bad_id_says_so(app_env: Database) -> None:
-    at = run_page("vendors.py", ADMIN, query={"vendor": "999"})
+    at = run_page("vendors/vendors.py", ADMIN, query={"vendor": "999"})
     assert_no_exception(at)
     assert at.error
-    at = run_page("vendors.py", ADMIN, query={"vendor": "1 OR 1=1"})
+    at = run_page("vendors/vendors.py", ADMIN, query={"vendor": "1 OR 1=1"})
     assert_no_exception(at)
     assert at.error
 
 
 def test_vendor_add_form_refuses_javascript_website(app_env: Database) -> None:
-    at = run_page("vendors.py", ADMIN)
+    at = run_page("vendors/vendors.py", ADMIN)
     at.text_input(key="vendors_add_name").input("Evil")
     at.text_input(key="vendors_add_website").input(" JaVaScRiPt:alert(1)")
     form_submit = next(b for b in at.button if b.label == "Add vendor")
@@ -125,11 +125,11 @@ def test_vendor_add_form_refuses_javascript_website(app_env: Database) -> None:
 
 def test_renewal_decision_from_the_page(app_env: Database) -> None:
     _workspace(app_env)
-    at = run_page("renewals.py", ADMIN)
+    at = run_page("vendors/renewals.py", ADMIN)
     at.radio(key="renewals_decide_choice").set_value("cancel")
     next(b for b in at.button if b.label == "Record decision").click().run()
     assert_no_exception(at)
-    from services.renewals import list_renewals
+    from services.vendors.renewals import list_renewals
 
     [row] = list_renewals(app_env, ADMIN)
     assert row.decision is not None and row.decision.decision == "cancel"
@@ -137,36 +137,36 @@ def test_renewal_decision_from_the_page(app_env: Database) -> None:
 
 def test_an_admin_sets_reminder_recipients_for_one_contract(app_env: Database) -> None:
     _workspace(app_env)
-    from services import reminders
+    from services.delivery import reminders
 
-    at = run_page("renewals.py", ADMIN, query={"tab": "Contracts"})
+    at = run_page("vendors/renewals.py", ADMIN, query={"tab": "Contracts"})
     [key] = [t.key for t in at.text_input if t.key.startswith("contract_recipients_emails_")]
     at.text_input(key=key).input("cfo@example.com, va@example.com")
     next(b for b in at.button if b.label == "Save recipients").click().run()
     assert_no_exception(at)
     [rule] = [r for r in reminders.list_rules(app_env, ADMIN) if r.record_type == "contract"]
     assert (rule.kind, rule.recipients) == ("contract", "cfo@example.com,va@example.com")
-    va = run_page("renewals.py", actor("va"), query={"tab": "Contracts"})
+    va = run_page("vendors/renewals.py", actor("va"), query={"tab": "Contracts"})
     assert not [t for t in va.text_input if t.key.startswith("contract_recipients_")]
 
 
 @pytest.mark.parametrize("tab", ["Renewals", "Contracts"])
 def test_finance_sees_values_but_va_does_not(app_env: Database, tab: str) -> None:
     _workspace(app_env)
-    va = run_page("renewals.py", actor("va"), query={"tab": tab})
+    va = run_page("vendors/renewals.py", actor("va"), query={"tab": tab})
     assert_no_exception(va)
     assert "12,000.50" not in _all_text(va)
-    finance = run_page("renewals.py", actor("finance"), query={"tab": tab})
+    finance = run_page("vendors/renewals.py", actor("finance"), query={"tab": tab})
     assert_no_exception(finance)
     assert "USD 12,000.50" in _all_text(finance)
 
 
 def test_renewals_page_runs_only_the_open_tab(app_env: Database) -> None:
     _workspace(app_env)
-    calendar = run_page("renewals.py", ADMIN)
+    calendar = run_page("vendors/renewals.py", ADMIN)
     assert [b.label for b in calendar.button] == ["Record decision"]
     assert not [s for s in calendar.selectbox if s.key == "contracts_pick"]
-    contracts_tab = run_page("renewals.py", ADMIN, query={"tab": "Contracts"})
+    contracts_tab = run_page("vendors/renewals.py", ADMIN, query={"tab": "Contracts"})
     labels = [b.label for b in contracts_tab.button]
     assert "Record decision" not in labels
     assert "Add contract" in labels  # the first form tab; Edit and Amend wait for a click
@@ -174,10 +174,10 @@ def test_renewals_page_runs_only_the_open_tab(app_env: Database) -> None:
 
 
 def test_a_contract_is_added_edited_and_amended_from_the_page(app_env: Database) -> None:
-    from services import contracts
+    from services.vendors import contracts
 
     vid = make_vendor(app_env, name="Acme AI")
-    at = run_page("renewals.py", ADMIN, query={"tab": "Contracts"})
+    at = run_page("vendors/renewals.py", ADMIN, query={"tab": "Contracts"})
     at.text_input(key="contracts_add_title").input("Acme platform")
     at.text_input(key="contracts_add_value").input("1200.50")
     next(b for b in at.button if b.label == "Add contract").click().run()

@@ -20,10 +20,10 @@ from vendor_builders import (
 
 from db.engine import Database
 from db.models import AuditEvent, ContractAmendment, Vendor
-from services import contracts, vendors
-from services.access import NotAllowed
-from services.contracts import ContractInput
-from services.vendors import StaleEdit, VendorError
+from services.access.access import NotAllowed
+from services.vendors import contracts, vendors
+from services.vendors.contracts import ContractInput
+from services.vendors.vendors import StaleEdit, VendorError
 
 
 @pytest.mark.parametrize(

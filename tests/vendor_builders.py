@@ -8,11 +8,11 @@ from typing import Any
 
 from db.engine import Database
 from db.models import CostRollup, Person
-from services.access import Actor
-from services.contracts import ContractInput, create_contract
-from services.seats import SeatPoolInput, create_seat_pool
-from services.tickets import TicketInput, create_ticket
-from services.vendors import create_vendor
+from services.access.access import Actor
+from services.vendors.contracts import ContractInput, create_contract
+from services.vendors.seats import SeatPoolInput, create_seat_pool
+from services.vendors.tickets import TicketInput, create_ticket
+from services.vendors.vendors import create_vendor
 
 ADMIN = Actor(email="admin@example.com", role="admin")
 

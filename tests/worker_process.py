@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from db.engine import Database
 from integrations.bootstrap import Gateways
 from integrations.slack.web import WebSlackGateway, make_client
-from services.worker import deliver_due
+from services.delivery.worker import deliver_due
 from tests.fake_servers import SLACK_TOKEN
 
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from services.access import Actor
-from services.users import ensure_local_admin, resolve_identity
+from services.access.access import Actor
+from services.access.users import ensure_local_admin, resolve_identity
 from ui.state import database, settings
 
 ACTOR_KEY = "_actor"

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import plotly.graph_objects as go
 
-from services.review import WeekRate
+from services.coordination.review import WeekRate
 
 
 def completion_rate_figure(weeks: Sequence[WeekRate]) -> go.Figure:

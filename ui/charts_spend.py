@@ -14,8 +14,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from services.budgets import BudgetStatus
-from services.spend import Anomaly, BurnDown, SpendRow
+from services.spend.budgets import BudgetStatus
+from services.spend.spend import Anomaly, BurnDown, SpendRow
 
 EMPTY_TITLE = "No spend in this selection"
 

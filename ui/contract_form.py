@@ -8,9 +8,9 @@ from decimal import Decimal, InvalidOperation
 import streamlit as st
 
 from db.engine import Database
-from services import contracts, vendors
-from services.access import Actor, can
-from services.contracts import ContractInput, ContractView
+from services.access.access import Actor, can
+from services.vendors import contracts, vendors
+from services.vendors.contracts import ContractInput, ContractView
 from ui.guard import allowed
 from ui.widgets import select_one
 

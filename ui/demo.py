@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from db.engine import Database
-from services import demo
-from services.access import Actor, can
+from services.access.access import Actor, can
+from services.demo import demo
 
 
 def offer_demo(db: Database, actor: Actor) -> None:

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from services.access import NotAllowed, require
+from services.access.access import NotAllowed, require
 from ui.auth import require_actor
 from ui.state import database
 from ui.text import md_escape

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
-from services.access import Actor, can
+from services.access.access import Actor, can
 from ui.navigation import PAGES, PAGES_DIR
 
 

@@ -15,7 +15,7 @@ PAGES_DIR = Path(__file__).resolve().parent.parent / "app_pages"
 
 @dataclass(frozen=True)
 class PageSpec:
-    script: str  # file name inside app_pages/
+    script: str  # path inside app_pages/: <section>/<page>.py
     title: str
     icon: str
     section: str
@@ -25,9 +25,11 @@ class PageSpec:
 
 
 PAGES: list[PageSpec] = [
-    PageSpec("today.py", "Today", ":material/today:", "Home", "home.read", "today", default=True),
     PageSpec(
-        "follow_ups.py",
+        "home/today.py", "Today", ":material/today:", "Home", "home.read", "today", default=True
+    ),
+    PageSpec(
+        "coordination/follow_ups.py",
         "My follow-ups",
         ":material/checklist:",
         "Coordination",
@@ -35,10 +37,15 @@ PAGES: list[PageSpec] = [
         "follow-ups",
     ),
     PageSpec(
-        "meetings.py", "Meetings", ":material/groups:", "Coordination", "meetings.read", "meetings"
+        "coordination/meetings.py",
+        "Meetings",
+        ":material/groups:",
+        "Coordination",
+        "meetings.read",
+        "meetings",
     ),
     PageSpec(
-        "actions.py",
+        "coordination/actions.py",
         "Action items",
         ":material/task_alt:",
         "Coordination",
@@ -46,41 +53,57 @@ PAGES: list[PageSpec] = [
         "actions",
     ),
     PageSpec(
-        "review.py",
+        "coordination/review.py",
         "Review board",
         ":material/monitoring:",
         "Coordination",
         "review.read",
         "review",
     ),
-    PageSpec("people.py", "People", ":material/badge:", "Coordination", "people.read", "people"),
     PageSpec(
-        "vendors.py", "Vendors", ":material/storefront:", "Vendors", "vendors.read", "vendors"
+        "coordination/people.py",
+        "People",
+        ":material/badge:",
+        "Coordination",
+        "people.read",
+        "people",
     ),
     PageSpec(
-        "renewals.py",
+        "vendors/vendors.py",
+        "Vendors",
+        ":material/storefront:",
+        "Vendors",
+        "vendors.read",
+        "vendors",
+    ),
+    PageSpec(
+        "vendors/renewals.py",
         "Contracts & renewals",
         ":material/event_repeat:",
         "Vendors",
         "contracts.read",
         "renewals",
     ),
-    PageSpec("seats.py", "Seats", ":material/event_seat:", "Vendors", "seats.read", "seats"),
     PageSpec(
-        "tickets.py",
+        "vendors/seats.py", "Seats", ":material/event_seat:", "Vendors", "seats.read", "seats"
+    ),
+    PageSpec(
+        "vendors/tickets.py",
         "Vendor tickets",
         ":material/support_agent:",
         "Vendors",
         "tickets.read",
         "tickets",
     ),
-    PageSpec("spend.py", "Spend", ":material/payments:", "Spend", "spend.read", "spend"),
-    PageSpec("budgets.py", "Budgets", ":material/savings:", "Spend", "spend.read", "budgets"),
-    PageSpec("imports.py", "Imports", ":material/upload_file:", "Spend", "spend.import", "imports"),
-    PageSpec("users.py", "Users", ":material/group:", "Admin", "users.manage", "users"),
-    PageSpec("audit.py", "Audit", ":material/history:", "Admin", "audit.read", "audit"),
+    PageSpec("spend/spend.py", "Spend", ":material/payments:", "Spend", "spend.read", "spend"),
+    PageSpec("spend/budgets.py", "Budgets", ":material/savings:", "Spend", "spend.read", "budgets"),
     PageSpec(
-        "delivery_log.py",
+        "spend/imports.py", "Imports", ":material/upload_file:", "Spend", "spend.import", "imports"
+    ),
+    PageSpec("admin/users.py", "Users", ":material/group:", "Admin", "users.manage", "users"),
+    PageSpec("admin/audit.py", "Audit", ":material/history:", "Admin", "audit.read", "audit"),
+    PageSpec(
+        "admin/delivery_log.py",
         "Delivery log",
         ":material/outbox:",
         "Admin",
@@ -88,7 +111,7 @@ PAGES: list[PageSpec] = [
         "delivery-log",
     ),
     PageSpec(
-        "admin_settings.py",
+        "admin/admin_settings.py",
         "Settings",
         ":material/settings:",
         "Admin",

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from db.engine import Database
-from services import billing_import, spend
-from services.access import Actor, require
+from services.access.access import Actor, require
+from services.spend import billing_import, spend
 
 
 @dataclass(frozen=True)

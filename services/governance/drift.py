@@ -16,12 +16,12 @@ from sqlmodel import Session, col, select
 
 from db.engine import Database
 from db.models import BREACH_SOURCES, DriftBreach, DriftPolicy, Model, Person
-from services import audit
-from services.access import Actor, require
-from services.actions import create_action_in
+from services.access import audit
+from services.access.access import Actor, require
+from services.coordination.actions import create_action_in
 from services.governance import drift_rules
 from services.governance.incidents import IncidentInput, new_incident
-from services.vendors import check_version, check_web_url
+from services.vendors.vendors import check_version, check_web_url
 
 ACTION_DUE_DAYS = {"warning": 7, "critical": 2}
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from db.engine import Database
 from db.models import Incident, IncidentModel, IncidentVendor, Model, Person, Vendor
-from services.access import Actor, require
+from services.access.access import Actor, require
 from services.governance import clocks
 from services.governance.incidents import CATEGORY_LABELS, holds
 

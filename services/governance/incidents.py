@@ -29,10 +29,11 @@ from db.models import (
     Person,
     Vendor,
 )
-from services import audit, outbox
-from services.access import Actor, require
+from services.access import audit
+from services.access.access import Actor, require
+from services.delivery import outbox
 from services.governance import clocks, provider_notice, review_meetings
-from services.vendors import check_version
+from services.vendors.vendors import check_version
 
 OPEN_STATUSES = ("open", "investigating", "reported")
 CATEGORY_LABELS = {

@@ -17,10 +17,10 @@ from sqlmodel import Session, col, select
 
 from db.engine import Database
 from db.models import OBLIGATION_STATUSES, Evidence, Model, Obligation, Person
-from services import audit
-from services.access import Actor, require
+from services.access import audit
+from services.access.access import Actor, require
 from services.governance import catalogue
-from services.vendors import check_version, check_web_url
+from services.vendors.vendors import check_version, check_web_url
 
 DUE_SOON_DAYS = 30
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024

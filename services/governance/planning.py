@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from db.models import DriftPolicy, Incident, Model, Person
-from services import outbox
-from services.access import Actor
+from services.access.access import Actor
+from services.delivery import outbox
+from services.delivery.reminders import latest_passed, send_time
 from services.governance import clocks, obligations, reviews
 from services.governance.incident_views import incident_rows
-from services.reminders import latest_passed, send_time
 from settings import get_settings
 
 SYSTEM = Actor.system("governance")

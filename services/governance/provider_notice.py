@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from db.models import Contract, Incident, Model, Vendor, VendorContact
-from services.access import Actor
+from services.access.access import Actor
 from services.governance import GUIDANCE
-from services.tickets import TicketInput, new_ticket
+from services.vendors.tickets import TicketInput, new_ticket
 
 CONTACT_PREFERENCE = ("support", "account_manager", "other", "billing")
 

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from db.models import AgendaItem, Incident, IncidentModel, Meeting, MeetingAttendee, Model, Person
-from services import audit
-from services.access import Actor
+from services.access import audit
+from services.access.access import Actor
+from services.delivery.reminders import add_working_days, next_working_day
 from services.governance import clocks
-from services.reminders import add_working_days, next_working_day
 
 REVIEW_WITHIN_WORKING_DAYS = 5
 REVIEW_ON_WORKING_DAY = 3

@@ -22,8 +22,8 @@ from types import ModuleType
 from sqlmodel import Session
 
 from db.engine import Database
-from services import audit
-from services.access import Actor, require
+from services.access import audit
+from services.access.access import Actor, require
 
 Row = tuple[int, dict[str, str]]  # (row number as a spreadsheet shows it, values by column)
 MAX_RECORD_FILE_BYTES = 20 * 1024 * 1024

@@ -11,8 +11,8 @@ from datetime import date
 from sqlmodel import Session, select
 
 from db.models import ACTION_PRIORITIES, ACTION_STATUSES, Person
-from services.access import Actor
-from services.actions import create_action_in
+from services.access.access import Actor
+from services.coordination.actions import create_action_in
 from services.record_imports import RecordError, Row
 
 KIND = "action-items"

@@ -10,11 +10,11 @@ from __future__ import annotations
 from sqlmodel import Session, func, select
 
 from db.models import Budget, Team, Vendor
-from services import audit
-from services.access import Actor
-from services.budgets import clean_fields
-from services.clock import today
+from services.access import audit
+from services.access.access import Actor
+from services.core.clock import today
 from services.record_imports import RecordError, Row
+from services.spend.budgets import clean_fields
 
 KIND = "budgets"
 PERMISSION = "budgets.edit"

@@ -28,8 +28,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from db.models import RENEWAL_TYPES, Contract
-from services.access import Actor
-from services.contracts import ContractInput, new_contract
+from services.access.access import Actor
 from services.record_imports import RecordError, Row
 from services.record_imports.vendors import (
     checked_column,
@@ -39,7 +38,8 @@ from services.record_imports.vendors import (
     person_id,
     vendor_id,
 )
-from services.vendors import VendorError, check_choice, check_web_url
+from services.vendors.contracts import ContractInput, new_contract
+from services.vendors.vendors import VendorError, check_choice, check_web_url
 
 KIND = "contracts"
 PERMISSION = "contracts.edit"

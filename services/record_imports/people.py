@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from services.access import Actor
-from services.people import add_person_in, person_for_email, team_by_name
+from services.access.access import Actor
+from services.coordination.people import add_person_in, person_for_email, team_by_name
 from services.record_imports import RecordError, Row
 
 KIND = "people"

@@ -22,11 +22,11 @@ from decimal import Decimal
 from sqlmodel import Session
 
 from db.models import BILLING_PERIODS
-from services.access import Actor
+from services.access.access import Actor
 from services.record_imports import RecordError, Row
 from services.record_imports.vendors import checked_column, parse_decimal, parse_int, vendor_id
-from services.seats import SeatPoolInput, new_seat_pool
-from services.vendors import VendorError, check_choice
+from services.vendors.seats import SeatPoolInput, new_seat_pool
+from services.vendors.vendors import VendorError, check_choice
 
 KIND = "seat-pools"
 PERMISSION = "seats.edit"

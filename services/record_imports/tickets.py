@@ -22,11 +22,11 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from db.models import TICKET_SEVERITIES, TICKET_STATUSES
-from services.access import Actor
+from services.access.access import Actor
 from services.record_imports import RecordError, Row
 from services.record_imports.vendors import checked_column, parse_datetime, person_id, vendor_id
-from services.tickets import TicketInput, new_ticket
-from services.vendors import VendorError, check_choice
+from services.vendors.tickets import TicketInput, new_ticket
+from services.vendors.vendors import VendorError, check_choice
 from settings import get_settings
 
 KIND = "tickets"

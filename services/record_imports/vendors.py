@@ -27,10 +27,10 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from db.models import VENDOR_CATEGORIES, VENDOR_STATUSES
-from services import audit
-from services.access import Actor
+from services.access import audit
+from services.access.access import Actor
 from services.record_imports import RecordError, Row
-from services.vendors import (
+from services.vendors.vendors import (
     VendorError,
     check_choice,
     check_web_url,

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from services import demo
-from services.access import Actor
+from services.access.access import Actor
+from services.demo import demo
 from tests.browser.conftest import EXCEPTION, main_text, open_page, wait_ready
 from ui.navigation import PAGES, PageSpec
 

@@ -9,9 +9,11 @@ import pytest
 from sqlmodel import select
 
 from db.models import Person
-from services import actions, demo, people, vendors
-from services.access import Actor
-from services.clock import today
+from services.access.access import Actor
+from services.coordination import actions, people
+from services.core.clock import today
+from services.demo import demo
+from services.vendors import vendors
 from settings import get_settings
 from tests.browser.conftest import main_text, open_page
 

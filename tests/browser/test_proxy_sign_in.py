@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from db.models import ROLES
-from services import users
-from services.access import can
+from services.access import users
+from services.access.access import can
 from tests.browser.conftest import main_text, nav_titles, open_page
 from tests.conftest import actor
 from ui.navigation import PAGES

@@ -1,0 +1,127 @@
+"""Review board: open action items by owner and team, overdue aging, blocked, completion rate."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from services.coordination import review
+from services.coordination.actions import ActionRow
+from services.core.clock import today
+from ui.auth import require_actor
+from ui.charts_review import aging_figure, completion_rate_figure
+from ui.guard import allowed
+from ui.state import database
+
+actor = require_actor()
+db = database()
+st.title("Review board")
+
+# Rows shown per table; the counts above cover everything and the Action items page lists
+# all. Two 500-row tables were most of this page's load time over a large workspace.
+TABLE_CAP = 100
+
+with allowed():
+    board = review.board(db, actor, today=today(), blocked_limit=TABLE_CAP)
+
+
+def _table(rows: list[ActionRow], total: int | None = None) -> None:
+    total = len(rows) if total is None else total
+    if total > TABLE_CAP:
+        st.caption(f"Showing the first {TABLE_CAP:,} of {total:,} items, by due date.")
+    rows = rows[:TABLE_CAP]
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Title": r.title,
+                    "Owner": r.owner,
+                    "Team": r.team,
+                    "Due": r.due_date,
+                    "Status": r.status,
+                    "Priority": r.priority,
+                    "Overdue": r.overdue,
+                    "Meeting": r.meeting,
+                }
+                for r in rows
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+if board.open_total == 0 and not any(w.due for w in board.weeks):
+    st.info("No open action items. They appear here once meetings or imports create them.")
+    st.stop()
+
+m1, m2, m3 = st.columns(3)
+m1.metric("Open action items", board.open_total)
+m2.metric("Overdue", board.overdue_total)
+m3.metric("Blocked", board.blocked_total)
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Open items by owner")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Owner": o.owner,
+                    "Email": o.owner_email,
+                    "Team": o.team,
+                    "Open": o.open,
+                    "Overdue": o.overdue,
+                    "Blocked": o.blocked,
+                }
+                for o in board.owners
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    st.subheader("Open items by team")
+    st.dataframe(
+        pd.DataFrame([{"Team": t, "Open": n} for t, n in board.teams.items()]),
+        hide_index=True,
+        width="stretch",
+    )
+with right:
+    st.subheader("Overdue aging")
+    st.plotly_chart(aging_figure(board.aging), key="review_aging")
+
+st.subheader("Completion rate, last eight weeks")
+st.plotly_chart(completion_rate_figure(board.weeks), key="review_completion")
+
+if board.blocked:
+    st.subheader("Blocked")
+    _table(board.blocked, board.blocked_total)
+
+st.subheader("Drill down")
+choices: dict[str, dict[str, object]] = {"All open items": {}}
+totals: dict[str, int] = {"All open items": board.open_total}
+for o in board.owners:
+    label = f"Owner: {o.owner} ({o.owner_email or 'no email'})"
+    choices[label] = {"owner_email": o.owner_email}
+    totals[label] = totals.get(label, 0) + o.open
+for team, count in board.teams.items():
+    choices[f"Team: {team}"] = {"team": team}
+    totals[f"Team: {team}"] = count
+for bucket in review.AGING_BUCKETS:
+    choices[f"Overdue {bucket}"] = {"aging": bucket}
+    totals[f"Overdue {bucket}"] = board.aging[bucket]
+choices["Blocked"] = {"blocked": True}
+totals["Blocked"] = board.blocked_total
+pick = st.selectbox("Show the items behind", list(choices), key="review_drill")
+with allowed():
+    rows = review.drill_down(
+        db,
+        actor,
+        today=today(),
+        limit=TABLE_CAP + 1,
+        **choices[pick],  # type: ignore[arg-type]
+    )
+if rows:
+    _table(rows, max(totals.get(pick, 0), len(rows)))
+else:
+    st.caption("No items.")

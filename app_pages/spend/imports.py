@@ -1,0 +1,222 @@
+"""Imports: upload billing exports, see what happened, undo, map names, save column mappings."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from integrations.billing import FORMATS, BillingError
+from integrations.billing.mapped import DEFAULTABLE, FIELDS
+from services.core.money import format_money
+from services.spend import billing_import, budgets
+from services.spend.billing_import import SourceFile
+from ui.auth import require_actor
+from ui.guard import allowed
+from ui.spend_data import unmatched_names
+from ui.state import database, settings
+from ui.text import md_escape
+
+actor = require_actor()
+db = database()
+limit = settings().max_import_bytes
+
+st.title("Imports")
+with allowed():
+    mappings = billing_import.list_mappings(db, actor)
+    history = billing_import.list_imports(db, actor)
+
+# --- upload -----------------------------------------------------------------------------------
+uploads = st.file_uploader(
+    "Billing exports: FOCUS 1.0-1.2 (CSV or Parquet), AWS CUR 2.0, Google Cloud CSV, or any "
+    "CSV with a saved column mapping",
+    type=["csv", "parquet"],
+    accept_multiple_files=True,
+)
+with st.container(horizontal=True):
+    mode = st.radio(
+        "Validation",
+        ["strict", "lenient"],
+        horizontal=True,
+        help="Strict refuses the whole file at the first value FOCUS does not allow. Lenient "
+        "also reads 1,234.56, $12.00, (12.34), 1.2E-07 and US dates exactly, and skips rows "
+        "it still cannot read (they are counted as rejected).",
+    )
+    fmt = st.selectbox("Format", ["auto", *FORMATS])
+    mapping_name = st.selectbox(
+        "Column mapping", [None, *[m.name for m in mappings]], format_func=lambda m: m or "none"
+    )
+
+if uploads and st.button("Import", type="primary", icon=":material/upload:"):
+    too_big = [u.name for u in uploads if u.size > limit]
+    if too_big:
+        st.error(md_escape(f"Over the import limit of {limit:,} bytes: {', '.join(too_big)}"))
+    else:
+        bar = st.progress(0.0, text="Reading…")
+
+        def _progress(name: str, done: int, estimate: int) -> None:
+            bar.progress(
+                min(done / max(estimate, 1), 1.0), text=f"{md_escape(name)}: {done:,} rows"
+            )
+
+        with tempfile.TemporaryDirectory(prefix="opsdesk-upload-") as folder, allowed():
+            sources = []
+            for index, upload in enumerate(uploads):
+                path = Path(folder) / f"upload-{index}"
+                path.write_bytes(upload.getbuffer())
+                sources.append(SourceFile(path, upload.name))
+            try:
+                result = billing_import.import_files(
+                    db,
+                    actor,
+                    sources,
+                    fmt=fmt,
+                    mapping_name=mapping_name,
+                    lenient=mode == "lenient",
+                    progress=_progress,
+                )
+            except (BillingError, ValueError) as exc:
+                bar.empty()
+                st.error(md_escape(f"Nothing was imported. {exc}"))
+            else:
+                bar.progress(1.0, text="Done")
+                st.session_state["import_result"] = result
+                st.rerun()
+
+result = st.session_state.get("import_result")
+if isinstance(result, billing_import.ImportResult):
+    cols = st.columns(len(result.summary))
+    for column, (name, number) in zip(cols, result.summary.items(), strict=True):
+        column.metric(name.capitalize(), f"{number:,}")
+    for item in result.files:
+        (st.info if item.duplicate else st.success)(md_escape(item.message))
+        if item.problems:
+            st.text("\n".join(item.problems))
+
+# --- history and undo -------------------------------------------------------------------------
+st.subheader("Import history")
+if not history:
+    st.info("Nothing imported yet. Upload an export above, or load the demo workspace.")
+else:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "#": h.id,
+                    "file": h.filename,
+                    "format": h.format,
+                    "status": h.status,
+                    "rows read": h.rows_read,
+                    "imported": h.rows_imported,
+                    "replaced": h.rows_replaced,
+                    "rejected": h.rows_rejected,
+                    "by": h.imported_by,
+                    "at (UTC)": h.imported_at.strftime("%Y-%m-%d %H:%M"),
+                }
+                for h in history
+            ]
+        ),
+        hide_index=True,
+    )
+    active = {h.id: h for h in history if h.status == "active"}
+    if active:
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            chosen = st.selectbox(
+                "Undo an import",
+                list(active),
+                format_func=lambda i: f"#{i} {active[i].filename}",
+                help="Removes that import's cost lines. Data it replaced is not brought back: "
+                "import the earlier export again to restore it.",
+            )
+            if st.button("Undo import", icon=":material/undo:") and chosen is not None:
+                with allowed():
+                    try:
+                        billing_import.undo_import(db, actor, chosen)
+                    except ValueError as exc:
+                        st.error(md_escape(exc))
+                    else:
+                        st.session_state.pop("import_result", None)
+                        st.toast(f"Import #{chosen} undone")
+                        st.rerun()
+
+# --- unmatched names --------------------------------------------------------------------------
+st.subheader("Billing names without a vendor")
+with allowed():
+    unmatched = unmatched_names(db, actor)
+    _teams, vendors = budgets.budget_targets(db, actor)
+if not unmatched:
+    st.success("Every provider and publisher name matches a vendor or one of its aliases.")
+elif not vendors:
+    st.info("Add vendors first, then map these names to them.")
+else:
+    st.caption("Map a name once: it becomes an alias of the vendor and every chart uses it.")
+    for index, item in enumerate(unmatched[:25]):
+        with st.container(horizontal=True, vertical_alignment="center"):
+            amounts = ", ".join(format_money(v, c) for c, v in item.totals.items())
+            st.text(f"{item.name} ({item.provider}) · {item.line_count:,} lines · {amounts}")
+            vendor_id = st.selectbox(
+                "Vendor",
+                list(vendors),
+                format_func=lambda v: vendors[v],
+                key=f"map_vendor_{index}",
+                label_visibility="collapsed",
+            )
+            if st.button("Map", key=f"map_button_{index}") and vendor_id is not None:
+                with allowed():
+                    try:
+                        billing_import.map_name_to_vendor(db, actor, item.name, vendor_id)
+                    except ValueError as exc:
+                        st.error(md_escape(exc))
+                    else:
+                        st.toast("Mapped")
+                        st.rerun()
+
+# --- saved column mappings --------------------------------------------------------------------
+st.subheader("Saved column mappings")
+st.caption(
+    "For CSVs that are not FOCUS, AWS or Google Cloud exports (LLM API usage, seat invoices): "
+    "name the column holding each field. Date and amount need a column; currency and vendor "
+    "need a column or a default."
+)
+if mappings:
+    st.dataframe(
+        pd.DataFrame([{"name": m.name, "spec": m.spec, "by": m.created_by} for m in mappings]),
+        hide_index=True,
+    )
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        by_id = {m.id: m.name for m in mappings}
+        doomed = st.selectbox(
+            "Delete a mapping", list(by_id), format_func=lambda m: by_id[m], key="mapping_delete"
+        )
+        if st.button("Delete mapping", icon=":material/delete:") and doomed is not None:
+            with allowed():
+                try:
+                    billing_import.delete_mapping(db, actor, doomed)
+                except ValueError as exc:
+                    st.error(md_escape(exc))
+                else:
+                    st.toast("Mapping deleted")
+                    st.rerun()
+with st.form("mapping_form"):
+    name = st.text_input("Mapping name")
+    column_cols = st.columns(3)
+    columns = {
+        field: column_cols[i % 3].text_input(f"Column for {field}", key=f"mapcol_{field}")
+        for i, field in enumerate(FIELDS)
+    }
+    default_cols = st.columns(3)
+    defaults = {
+        field: default_cols[i % 3].text_input(f"Default {field}", key=f"mapdef_{field}")
+        for i, field in enumerate(DEFAULTABLE)
+    }
+    if st.form_submit_button("Save mapping"):
+        with allowed():
+            try:
+                billing_import.save_mapping(db, actor, name, columns, defaults)
+            except ValueError as exc:
+                st.error(md_escape(exc))
+            else:
+                st.toast("Mapping saved")
+                st.rerun()

@@ -1,0 +1,97 @@
+"""The audit trail: every change recorded in the same transaction as the change itself."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, SQLModel
+
+from db.models import AuditEvent
+from db.types import utcnow
+from services.access.access import Actor
+
+# Columns that say nothing about a change and would only make every diff noisy.
+_SKIP = frozenset({"version", "updated_at", "created_at"})
+
+
+def snapshot(record: SQLModel | None) -> dict[str, Any] | None:
+    """The record's columns as JSON-safe values, for a before/after diff."""
+    if record is None:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in record.model_dump().items():
+        if key in _SKIP:
+            continue
+        if isinstance(value, Decimal | date | datetime):
+            value = str(value)
+        out[key] = value
+    return out
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> tuple[Any, Any]:
+    """Keep only the fields that changed (all of them for a create or a delete)."""
+    if before is None or after is None:
+        return before, after
+    changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+    return ({k: before.get(k) for k in changed}, {k: after.get(k) for k in changed})
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: str,
+    record_type: str,
+    record_id: object = None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    detail: str | None = None,
+) -> None:
+    """Append one audit event to ``session``'s transaction."""
+    b, a = diff(before, after)
+    session.add(
+        AuditEvent(
+            actor=actor.email,
+            action=action,
+            record_type=record_type,
+            record_id=None if record_id is None else str(record_id),
+            before=None if b is None else json.dumps(b, sort_keys=True, default=str),
+            after=None if a is None else json.dumps(a, sort_keys=True, default=str),
+            detail=detail,
+        )
+    )
+
+
+def apply_change(
+    session: Session,
+    actor: Actor,
+    row: Any,
+    record_type: str,
+    changes: Mapping[str, Any],
+    *,
+    action: str = "update",
+    detail: str | None = None,
+) -> None:
+    """Set ``changes`` on a versioned ``row``, bump its version (and ``updated_at`` where it has
+    one) and audit the before and after, all in the caller's transaction."""
+    before = snapshot(row)
+    for key, value in changes.items():
+        setattr(row, key, value)
+    row.version += 1
+    if "updated_at" in type(row).model_fields:
+        row.updated_at = utcnow()
+    session.add(row)
+    record(
+        session,
+        actor,
+        action,
+        record_type,
+        row.id,
+        before=before,
+        after=snapshot(row),
+        detail=detail,
+    )

@@ -1,0 +1,510 @@
+"""Action items: create, quick add, list with filters, and the bulk edit of the table.
+
+The bulk edit is one transaction. A row whose ``version`` moved since the table was loaded was
+changed by someone else: it is refused (named in the result) and their change kept, while the
+other rows are saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, select
+
+from db.engine import Database
+from db.models import (
+    ACTION_PRIORITIES,
+    ACTION_STATUSES,
+    ActionItem,
+    AgendaItem,
+    Contract,
+    Meeting,
+    Person,
+    SupportTicket,
+    Team,
+    Vendor,
+)
+from db.types import utcnow
+from services.access import audit
+from services.access.access import Actor, require
+from services.core.clock import today as workspace_today
+
+STATUSES = ACTION_STATUSES  # re-exported for pages, which do not import db
+PRIORITIES = ACTION_PRIORITIES
+OPEN_STATUSES = ("open", "in_progress", "waiting", "blocked")
+CLOSED_STATUSES = ("done", "dropped")
+# Columns the bulk editor may change; anything else in a row is ignored.
+EDITABLE = ("title", "owner_email", "due_date", "status", "priority", "notes")
+MAX_TITLE = 300
+
+
+@dataclass(frozen=True)
+class ActionRow:
+    id: int
+    title: str
+    owner: str
+    owner_email: str
+    team: str
+    due_date: date | None
+    status: str
+    priority: str
+    notes: str
+    overdue: bool
+    meeting_id: int | None
+    meeting: str
+    vendor: str
+    carry_count: int
+    snoozed_until: date | None
+    completed_at: datetime | None
+    version: int
+
+
+def is_overdue(status: str, due: date | None, today: date) -> bool:
+    return status not in CLOSED_STATUSES and due is not None and due < today
+
+
+def _owner_id(session: Session, email: str | None) -> int | None:
+    if email is None or not str(email).strip():
+        return None
+    person = session.exec(select(Person).where(Person.email == str(email).strip().lower())).first()
+    if person is None:
+        raise ValueError(f"no person with the email {email!r}: add them under People first")
+    return person.id
+
+
+def _title(title: str) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise ValueError("an action item needs a title")
+    if len(title) > MAX_TITLE:
+        raise ValueError(f"an action item title is at most {MAX_TITLE} characters")
+    return title
+
+
+def _status(status: str) -> str:
+    if status not in ACTION_STATUSES:
+        raise ValueError(f"unknown status {status!r}: use one of {', '.join(ACTION_STATUSES)}")
+    return status
+
+
+def _priority(priority: str) -> str:
+    if priority not in ACTION_PRIORITIES:
+        raise ValueError(
+            f"unknown priority {priority!r}: use one of {', '.join(ACTION_PRIORITIES)}"
+        )
+    return priority
+
+
+def create_action_in(
+    session: Session,
+    actor: Actor,
+    *,
+    title: str,
+    owner_id: int | None = None,
+    due_date: date | None = None,
+    status: str = "open",
+    priority: str = "medium",
+    notes: str = "",
+    meeting_id: int | None = None,
+    agenda_item_id: int | None = None,
+    vendor_id: int | None = None,
+    contract_id: int | None = None,
+    ticket_id: int | None = None,
+) -> ActionItem:
+    links: list[tuple[type[Any], int | None, str]] = [
+        (Person, owner_id, "person"),
+        (Meeting, meeting_id, "meeting"),
+        (AgendaItem, agenda_item_id, "agenda item"),
+        (Vendor, vendor_id, "vendor"),
+        (Contract, contract_id, "contract"),
+        (SupportTicket, ticket_id, "ticket"),
+    ]
+    for model, value, name in links:
+        if value is not None and session.get(model, value) is None:
+            raise ValueError(f"no {name} {value}")
+    item = ActionItem(
+        title=_title(title),
+        owner_id=owner_id,
+        due_date=due_date,
+        status=_status(status),
+        priority=_priority(priority),
+        notes=notes or "",
+        meeting_id=meeting_id,
+        agenda_item_id=agenda_item_id,
+        vendor_id=vendor_id,
+        contract_id=contract_id,
+        ticket_id=ticket_id,
+        created_by=actor.email,
+        completed_at=utcnow() if status == "done" else None,
+    )
+    session.add(item)
+    session.flush()
+    audit.record(session, actor, "create", "actionitem", item.id, after=audit.snapshot(item))
+    return item
+
+
+def create_action(db: Database, actor: Actor, **values: Any) -> ActionItem:
+    require(db, actor, "actions.edit", record_type="actionitem")
+    with db.write() as s:
+        return create_action_in(s, actor, **values)
+
+
+# --- quick add -----------------------------------------------------------------------------
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _parse_due(word: str, today: date) -> date:
+    word = word.lower()
+    if word == "today":
+        return today
+    if word == "tomorrow":
+        return today + timedelta(days=1)
+    if word[:3] in _WEEKDAYS and word in {
+        "mon",
+        "tue",
+        "wed",
+        "thu",
+        "fri",
+        "sat",
+        "sun",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    }:
+        ahead = (_WEEKDAYS.index(word[:3]) - today.weekday()) % 7
+        return today + timedelta(days=ahead or 7)
+    try:
+        return date.fromisoformat(word)
+    except ValueError as exc:
+        raise ValueError(
+            f"due date {word!r}: use YYYY-MM-DD, today, tomorrow or a weekday"
+        ) from exc
+
+
+@dataclass(frozen=True)
+class QuickAdd:
+    title: str
+    owner_email: str | None
+    due_date: date | None
+    priority: str
+
+
+def parse_quick_add(text: str, today: date) -> QuickAdd:
+    """``Send DPA to legal @ana@example.com due:fri !high`` -> title, owner, due date, priority."""
+    owner: str | None = None
+    due: date | None = None
+    priority = "medium"
+    words: list[str] = []
+    for word in (text or "").split():
+        lowered = word.lower()
+        if word.startswith("@") and len(word) > 1:
+            owner = word[1:]
+        elif lowered.startswith("due:") and len(word) > 4:
+            due = _parse_due(word[4:], today)
+        elif word.startswith("!") and lowered[1:] in ACTION_PRIORITIES:
+            priority = lowered[1:]
+        else:
+            words.append(word)
+    return QuickAdd(_title(" ".join(words)), owner, due, priority)
+
+
+def quick_add(
+    db: Database,
+    actor: Actor,
+    text: str,
+    *,
+    default_owner_email: str | None = None,
+    default_due: date | None = None,
+    meeting_id: int | None = None,
+    today: date | None = None,
+) -> ActionItem:
+    """One line into an action item; ``@email``, ``due:``, ``!priority`` override the defaults."""
+    require(db, actor, "actions.edit", record_type="actionitem")
+    parsed = parse_quick_add(text, today or workspace_today())
+    with db.write() as s:
+        owner = parsed.owner_email or default_owner_email
+        owner_id = _owner_id(s, owner)
+        # An item from a vendor meeting is linked to that vendor and contract too.
+        meeting = s.get(Meeting, meeting_id) if meeting_id is not None else None
+        if meeting_id is not None and meeting is None:
+            raise ValueError(f"no meeting {meeting_id}")
+        return create_action_in(
+            s,
+            actor,
+            title=parsed.title,
+            owner_id=owner_id,
+            due_date=parsed.due_date or default_due,
+            priority=parsed.priority,
+            meeting_id=meeting_id,
+            vendor_id=meeting.vendor_id if meeting else None,
+            contract_id=meeting.contract_id if meeting else None,
+        )
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def list_actions(
+    db: Database,
+    actor: Actor,
+    *,
+    owner_email: str | None = None,
+    owner_id: int | None = None,
+    team_id: int | None = None,
+    status: str | None = None,
+    statuses: tuple[str, ...] | None = None,
+    overdue: bool = False,
+    meeting_id: int | None = None,
+    today: date | None = None,
+    limit: int = 2000,
+    exact_owner_email: str | None = None,
+    team_name: str | None = None,
+    due_range: tuple[date | None, date] | None = None,
+) -> list[ActionRow]:
+    """Action items matching the filters; every filter is a bound parameter.
+
+    ``exact_owner_email`` "" means no owner email; ``team_name`` "(no team)" means no team;
+    ``due_range`` is [low, high) on the due date (low None: unbounded).
+    """
+    require(db, actor, "actions.read")
+    today = today or workspace_today()
+    with db.read() as s:
+        q = (
+            select(  # type: ignore[call-overload]
+                ActionItem, Person.name, Person.email, Team.name, Meeting.title, Vendor.name
+            )
+            .join(Person, col(Person.id) == ActionItem.owner_id, isouter=True)
+            .join(Team, col(Team.id) == Person.team_id, isouter=True)
+            .join(Meeting, col(Meeting.id) == ActionItem.meeting_id, isouter=True)
+            .join(Vendor, col(Vendor.id) == ActionItem.vendor_id, isouter=True)
+        )
+        if owner_email:
+            q = q.where(Person.email == owner_email.strip().lower())
+        if owner_id is not None:
+            q = q.where(ActionItem.owner_id == owner_id)
+        if team_id is not None:
+            q = q.where(Person.team_id == team_id)
+        if status:
+            q = q.where(ActionItem.status == _status(status))
+        if statuses:
+            q = q.where(col(ActionItem.status).in_([_status(x) for x in statuses]))
+        if overdue:
+            q = q.where(col(ActionItem.status).in_(OPEN_STATUSES)).where(
+                col(ActionItem.due_date) < today
+            )
+        if meeting_id is not None:
+            q = q.where(ActionItem.meeting_id == meeting_id)
+        if exact_owner_email is not None:
+            q = q.where(
+                or_(col(Person.email).is_(None), col(Person.email) == "")
+                if exact_owner_email == ""
+                else Person.email == exact_owner_email
+            )
+        if team_name is not None:
+            q = q.where(
+                or_(col(Team.name).is_(None), col(Team.name) == "")
+                if team_name == "(no team)"
+                else Team.name == team_name
+            )
+        if due_range is not None:
+            low, high = due_range
+            q = q.where(col(ActionItem.due_date) < high)
+            if low is not None:
+                q = q.where(col(ActionItem.due_date) >= low)
+        q = q.order_by(
+            col(ActionItem.due_date).is_(None), col(ActionItem.due_date), col(ActionItem.id)
+        ).limit(limit)
+        rows = s.exec(q).all()
+    return [
+        ActionRow(
+            id=a.id or 0,
+            title=a.title,
+            owner=name or "",
+            owner_email=email or "",
+            team=team or "",
+            due_date=a.due_date,
+            status=a.status,
+            priority=a.priority,
+            notes=a.notes,
+            overdue=is_overdue(a.status, a.due_date, today),
+            meeting_id=a.meeting_id,
+            meeting=meeting or "",
+            vendor=vendor or "",
+            carry_count=a.carry_count,
+            snoozed_until=a.snoozed_until,
+            completed_at=a.completed_at,
+            version=a.version,
+        )
+        for a, name, email, team, meeting, vendor in rows
+    ]
+
+
+# --- changing ------------------------------------------------------------------------------
+
+
+def _apply_status(item: ActionItem, status: str) -> None:
+    if status == "done" and item.status != "done":
+        item.completed_at = utcnow()
+    elif status != "done":
+        item.completed_at = None
+    item.status = status
+
+
+def set_status(
+    db: Database, actor: Actor, action_id: int, status: str, *, expected_version: int | None = None
+) -> ActionItem:
+    """One-click status change (done, dropped...); with a version, refuses a stale click."""
+    require(db, actor, "actions.edit", record_type="actionitem", record_id=action_id)
+    _status(status)
+    with db.write() as s:
+        item = s.get(ActionItem, action_id)
+        if item is None:
+            raise ValueError(f"no action item {action_id}")
+        if expected_version is not None and item.version != expected_version:
+            raise ValueError(
+                f"{item.title!r} was changed by someone else since you loaded it; "
+                "their change was kept."
+            )
+        before = audit.snapshot(item)
+        _apply_status(item, status)
+        item.version += 1
+        item.updated_at = utcnow()
+        s.add(item)
+        audit.record(
+            s, actor, "update", "actionitem", action_id, before=before, after=audit.snapshot(item)
+        )
+        return item
+
+
+def snooze(db: Database, actor: Actor, action_id: int, until: date) -> ActionItem:
+    require(db, actor, "actions.edit", record_type="actionitem", record_id=action_id)
+    with db.write() as s:
+        item = s.get(ActionItem, action_id)
+        if item is None:
+            raise ValueError(f"no action item {action_id}")
+        audit.apply_change(s, actor, item, "actionitem", {"snoozed_until": until}, action="snooze")
+        return item
+
+
+@dataclass(frozen=True)
+class Conflict:
+    id: int
+    title: str
+    reason: str
+
+
+@dataclass
+class BulkResult:
+    saved: list[int] = field(default_factory=list)
+    unchanged: int = 0
+    conflicts: list[Conflict] = field(default_factory=list)
+
+    def message(self) -> str:
+        parts = [f"Saved {len(self.saved)} action item(s)."]
+        if self.conflicts:
+            names = "; ".join(f"#{c.id} {c.title!r}" for c in self.conflicts)
+            parts.append(
+                f"Not saved, changed by someone else since you loaded the table "
+                f"(their change was kept, reload to see it): {names}."
+            )
+        return " ".join(parts)
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if hasattr(value, "to_pydatetime"):  # a pandas Timestamp from the data editor
+        return value.to_pydatetime().date()  # type: ignore[no-any-return]
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return value is None or value != value  # NaN / NaT from pandas
+    except (TypeError, ValueError):
+        return False
+
+
+def bulk_save(db: Database, actor: Actor, rows: list[dict[str, Any]]) -> BulkResult:
+    """Save edited rows (each with ``id`` and the ``version`` it was loaded at) in one go.
+
+    A bad value anywhere refuses the whole save with the row named; a row someone else changed
+    meanwhile is skipped and reported, and their change kept.
+    """
+    require(db, actor, "actions.edit", record_type="actionitem")
+    result = BulkResult()
+    with db.write() as s:
+        for index, row in enumerate(rows, start=1):
+            try:
+                action_id = int(row["id"])
+                loaded_version = int(row["version"])
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ValueError(f"row {index}: missing id or version") from exc
+            item = s.get(ActionItem, action_id)
+            if item is None:
+                result.conflicts.append(
+                    Conflict(action_id, str(row.get("title", "")), "deleted by someone else")
+                )
+                continue
+            if item.version != loaded_version:
+                result.conflicts.append(Conflict(action_id, item.title, "changed since loaded"))
+                continue
+            before = audit.snapshot(item)
+            try:
+                changes: dict[str, Any] = {}
+                for key in EDITABLE:
+                    if key not in row:
+                        continue
+                    value = None if _missing(row[key]) else row[key]
+                    if key == "title":
+                        changes["title"] = _title(str(value or ""))
+                    elif key == "owner_email":
+                        changes["owner_id"] = _owner_id(s, value)
+                    elif key == "due_date":
+                        changes["due_date"] = _as_date(value)
+                    elif key == "status":
+                        changes["status"] = _status(str(value or ""))
+                    elif key == "priority":
+                        changes["priority"] = _priority(str(value or ""))
+                    elif key == "notes":
+                        changes["notes"] = str(value or "")
+            except ValueError as exc:
+                raise ValueError(f"row {index} (#{action_id} {item.title!r}): {exc}") from exc
+            if all(getattr(item, k) == v for k, v in changes.items()):
+                result.unchanged += 1
+                continue
+            for key, value in changes.items():
+                if key == "status":
+                    _apply_status(item, value)
+                else:
+                    setattr(item, key, value)
+            item.version += 1
+            item.updated_at = utcnow()
+            s.add(item)
+            audit.record(
+                s,
+                actor,
+                "update",
+                "actionitem",
+                action_id,
+                before=before,
+                after=audit.snapshot(item),
+                detail="bulk edit",
+            )
+            result.saved.append(action_id)
+    return result

@@ -1,0 +1,256 @@
+""" "My follow-ups": one queue of what the signed-in person has to chase.
+
+It gathers their open action items, renewal tasks (contracts they own whose cancellation deadline
+is within 30 days and not yet decided) and the vendor tickets they own, and orders them: overdue,
+due today, due this week, waiting on others, later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel import col, select
+
+from db.engine import Database
+from db.models import ActionItem, Contract, RenewalDecision, SupportTicket, Vendor
+from db.types import utcnow
+from services.access import audit
+from services.access.access import Actor, can, require
+from services.coordination import actions
+from services.coordination.people import person_for_email
+from services.core.clock import now_utc
+from services.core.clock import today as workspace_today
+from services.vendors.tickets import ticket_views
+from settings import get_settings
+
+RENEWAL_WINDOW_DAYS = 30
+WEEK_DAYS = 7
+OPEN_TICKET_STATUSES = ("open", "waiting_on_vendor", "waiting_on_us")
+BUCKETS = ("overdue", "today", "this_week", "waiting", "later")
+BUCKET_LABELS = {
+    "overdue": "Overdue",
+    "today": "Due today",
+    "this_week": "Due this week",
+    "waiting": "Waiting on others",
+    "later": "Later",
+}
+_PRIORITY_RANK = {"urgent": 0, "high": 1, "medium": 2, "low": 3}
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    kind: str  # action, renewal, ticket
+    record_id: int
+    title: str
+    due: date | None
+    bucket: str
+    detail: str
+    priority: str = "medium"
+    flagged: bool = False  # a ticket past its SLA
+    version: int = 0
+
+    @property
+    def can_done(self) -> bool:
+        return self.kind in ("action", "ticket")
+
+    @property
+    def can_snooze(self) -> bool:
+        return self.kind == "action"
+
+
+@dataclass
+class Queue:
+    person_name: str | None  # None when the signed-in user has no Person record
+    items: list[FollowUp]
+
+    def by_bucket(self) -> dict[str, list[FollowUp]]:
+        out: dict[str, list[FollowUp]] = {b: [] for b in BUCKETS}
+        for item in self.items:
+            out[item.bucket].append(item)
+        return {b: items for b, items in out.items() if items}
+
+
+def _bucket_for_date(due: date | None, today: date) -> str:
+    if due is None:
+        return "later"
+    if due < today:
+        return "overdue"
+    if due == today:
+        return "today"
+    if due < today + timedelta(days=WEEK_DAYS):
+        return "this_week"
+    return "later"
+
+
+def sort_key(item: FollowUp) -> tuple[int, date, int, int]:
+    return (
+        BUCKETS.index(item.bucket),
+        item.due or date.max,
+        _PRIORITY_RANK.get(item.priority, 9),
+        item.record_id,
+    )
+
+
+def my_follow_ups(
+    db: Database, actor: Actor, *, today: date | None = None, now: datetime | None = None
+) -> Queue:
+    require(db, actor, "actions.read")
+    today = today or workspace_today()
+    now = now or now_utc()
+    tz = get_settings().tz
+    items: list[FollowUp] = []
+    with db.read() as s:
+        person = person_for_email(s, actor.email)
+        if person is None:
+            return Queue(None, [])
+        for a in s.exec(
+            select(ActionItem)
+            .where(ActionItem.owner_id == person.id)
+            .where(col(ActionItem.status).in_(actions.OPEN_STATUSES))
+        ).all():
+            if a.snoozed_until is not None and a.snoozed_until > today:
+                continue
+            bucket = _bucket_for_date(a.due_date, today)
+            if a.status == "waiting" and bucket != "overdue":
+                bucket = "waiting"
+            detail = a.status.replace("_", " ")
+            if a.carry_count:
+                detail += f", carried {a.carry_count}x"
+            items.append(
+                FollowUp(
+                    "action",
+                    a.id or 0,
+                    a.title,
+                    a.due_date,
+                    bucket,
+                    detail,
+                    a.priority,
+                    version=a.version,
+                )
+            )
+
+        if can(actor, "contracts.read"):
+            from services.vendors.terms import compute_terms
+
+            for c, vendor in s.exec(
+                select(Contract, Vendor.name)
+                .join(Vendor, col(Vendor.id) == Contract.vendor_id)
+                .where(Contract.owner_id == person.id)
+                .where(col(Contract.cancelled).is_(False))
+            ).all():
+                try:
+                    terms = compute_terms(
+                        start_date=c.start_date,
+                        initial_term_months=c.initial_term_months,
+                        renewal_type=c.renewal_type,
+                        renewal_period_months=c.renewal_period_months,
+                        notice_days=c.notice_days,
+                        as_of=today,
+                    )
+                except ValueError:
+                    continue
+                days = terms.days_to_deadline(today)
+                if not 0 <= days <= RENEWAL_WINDOW_DAYS:
+                    continue
+                decided = s.exec(
+                    select(RenewalDecision.id)
+                    .where(RenewalDecision.contract_id == c.id)
+                    .where(RenewalDecision.term_end == terms.current_term_end)
+                ).first()
+                if decided is not None:
+                    continue
+                items.append(
+                    FollowUp(
+                        "renewal",
+                        c.id or 0,
+                        f"Renewal decision: {vendor} · {c.title}",
+                        terms.cancellation_deadline,
+                        _bucket_for_date(terms.cancellation_deadline, today),
+                        f"cancellation deadline in {days} days, term ends "
+                        f"{terms.current_term_end.isoformat()}",
+                        "high",
+                    )
+                )
+
+        if can(actor, "tickets.read"):
+            mine = list(
+                s.exec(
+                    select(SupportTicket)
+                    .where(SupportTicket.owner_id == person.id)
+                    .where(col(SupportTicket.status).in_(OPEN_TICKET_STATUSES))
+                )
+            )
+            for t in ticket_views(s, mine):
+                deadline = t.sla_due_at
+                past = t.past_sla(now)
+                due = deadline.astimezone(tz).date() if deadline else None
+                if past:
+                    bucket = "overdue"
+                elif t.status == "waiting_on_vendor":
+                    bucket = "waiting"
+                else:
+                    bucket = _bucket_for_date(due, today)
+                detail = f"{t.status.replace('_', ' ')}, {t.severity}"
+                if past:
+                    detail += ", past SLA"
+                items.append(
+                    FollowUp(
+                        "ticket",
+                        t.id,
+                        f"{t.vendor_name} ticket {t.vendor_ticket_id}: {t.title}",
+                        due,
+                        bucket,
+                        detail,
+                        {"critical": "urgent", "high": "high"}.get(t.severity, "medium"),
+                        flagged=past,
+                        version=t.version,
+                    )
+                )
+    items.sort(key=sort_key)
+    return Queue(person.name, items)
+
+
+def mark_done(db: Database, actor: Actor, kind: str, record_id: int) -> None:
+    """One click: an action item done, or a vendor ticket resolved."""
+    if kind == "action":
+        actions.set_status(db, actor, record_id, "done")
+        return
+    if kind == "ticket":
+        require(db, actor, "tickets.edit", record_type="supportticket", record_id=record_id)
+        with db.write() as s:
+            ticket = s.get(SupportTicket, record_id)
+            if ticket is None:
+                raise ValueError(f"no ticket {record_id}")
+            before = audit.snapshot(ticket)
+            ticket.status = "resolved"
+            ticket.version += 1
+            ticket.updated_at = utcnow()
+            s.add(ticket)
+            audit.record(
+                s,
+                actor,
+                "update",
+                "supportticket",
+                record_id,
+                before=before,
+                after=audit.snapshot(ticket),
+            )
+        return
+    raise ValueError(f"a {kind} follow-up is closed where it lives, not here")
+
+
+def snooze(
+    db: Database,
+    actor: Actor,
+    kind: str,
+    record_id: int,
+    *,
+    days: int = 1,
+    today: date | None = None,
+) -> None:
+    if kind != "action":
+        raise ValueError("only action items can be snoozed")
+    if not 1 <= days <= 90:
+        raise ValueError("snooze for 1 to 90 days")
+    actions.snooze(db, actor, record_id, (today or workspace_today()) + timedelta(days=days))

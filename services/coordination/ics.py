@@ -1,0 +1,132 @@
+"""An .ics file for a meeting or a whole series, for people without Google Calendar.
+
+Times carry an explicit TZID with its VTIMEZONE, so a calendar keeps the meeting's wall-clock
+time across clock changes; a series is one VEVENT with its RRULE. icalendar escapes text
+(commas, semicolons, newlines), so user text cannot inject properties.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from icalendar import Calendar, Event, vCalAddress, vRecur
+from sqlmodel import Session, col, select
+
+from db.engine import Database
+from db.models import AgendaItem, Meeting, MeetingAttendee, MeetingSeries, Person
+from services.access.access import Actor, require
+from services.coordination import recurrence
+from services.core.clock import now_utc
+
+PRODID = "-//Opsdesk//Meetings//EN"
+UID_DOMAIN = "opsdesk.local"
+
+
+def _calendar() -> Calendar:
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    return cal
+
+
+def _attendees(session: Session, meeting_id: int) -> list[tuple[str, str]]:
+    return [
+        (name or "", a.email)
+        for a, name in session.exec(
+            select(MeetingAttendee, Person.name)
+            .join(Person, col(Person.id) == MeetingAttendee.person_id, isouter=True)
+            .where(MeetingAttendee.meeting_id == meeting_id)
+            .order_by(MeetingAttendee.email)
+        ).all()
+    ]
+
+
+def _event(
+    uid: str,
+    title: str,
+    start_local: datetime,
+    minutes: int,
+    attendees: list[tuple[str, str]],
+    description: str,
+    location: str | None,
+) -> Event:
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", now_utc())
+    event.add("summary", title)
+    event.add("dtstart", start_local)
+    event.add("dtend", start_local + timedelta(minutes=minutes))
+    if description:
+        event.add("description", description)
+    if location:
+        event.add("location", location)
+    for name, email in attendees:
+        address = vCalAddress(f"mailto:{email}")
+        if name:
+            address.params["cn"] = name
+        address.params["role"] = "REQ-PARTICIPANT"
+        event.add("attendee", address, encode=False)
+    return event
+
+
+def _agenda_text(session: Session, meeting_id: int) -> str:
+    items = session.exec(
+        select(AgendaItem.title)
+        .where(AgendaItem.meeting_id == meeting_id)
+        .order_by(col(AgendaItem.position), col(AgendaItem.id))
+    ).all()
+    return "Agenda:\n" + "\n".join(f"- {t}" for t in items) if items else ""
+
+
+def meeting_ics(db: Database, actor: Actor, meeting_id: int) -> bytes:
+    require(db, actor, "meetings.read", record_type="meeting", record_id=meeting_id)
+    with db.read() as s:
+        meeting = s.get(Meeting, meeting_id)
+        if meeting is None:
+            raise ValueError(f"no meeting {meeting_id}")
+        tz = recurrence.zone(meeting.timezone)
+        cal = _calendar()
+        cal.add_component(
+            _event(
+                f"meeting-{meeting.id}@{UID_DOMAIN}",
+                meeting.title,
+                meeting.starts_at.astimezone(tz),
+                meeting.duration_minutes,
+                _attendees(s, meeting_id),
+                _agenda_text(s, meeting_id),
+                meeting.location,
+            )
+        )
+    cal.add_missing_timezones()
+    return cal.to_ical()
+
+
+def series_ics(db: Database, actor: Actor, series_id: int) -> bytes:
+    require(db, actor, "meetings.read", record_type="meetingseries", record_id=series_id)
+    with db.read() as s:
+        series = s.get(MeetingSeries, series_id)
+        if series is None:
+            raise ValueError(f"no meeting series {series_id}")
+        tz = recurrence.zone(series.timezone)
+        latest = s.exec(
+            select(Meeting)
+            .where(Meeting.series_id == series_id)
+            .order_by(col(Meeting.starts_at).desc())
+        ).first()
+        attendees = _attendees(s, latest.id) if latest and latest.id else []
+        event = _event(
+            f"series-{series.id}@{UID_DOMAIN}",
+            series.title,
+            series.first_starts_at.astimezone(tz),
+            series.duration_minutes,
+            attendees,
+            "",
+            None,
+        )
+        event.add("rrule", vRecur.from_ical(series.rrule))
+        cal = _calendar()
+        cal.add_component(event)
+    cal.add_missing_timezones()
+    return cal.to_ical()

@@ -1,0 +1,209 @@
+"""The lead's review board: open work by owner and team, overdue aging, blocked items, and the
+weekly completion rate over the last eight weeks, each figure with its drill-down list."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import and_, case, func
+from sqlmodel import col, select
+
+from db.engine import Database
+from db.models import ActionItem, Person, Team
+from services.access.access import Actor, require
+from services.coordination import actions
+from services.core.clock import today as workspace_today
+
+AGING_BUCKETS = ("1-7 days", "8-30 days", "over 30 days")
+WEEKS = 8
+
+
+def aging_bucket(due: date | None, today: date) -> str | None:
+    if due is None or due >= today:
+        return None
+    days = (today - due).days
+    if days <= 7:
+        return AGING_BUCKETS[0]
+    if days <= 30:
+        return AGING_BUCKETS[1]
+    return AGING_BUCKETS[2]
+
+
+@dataclass(frozen=True)
+class OwnerLoad:
+    owner: str
+    owner_email: str
+    team: str
+    open: int
+    overdue: int
+    blocked: int
+
+
+@dataclass(frozen=True)
+class WeekRate:
+    week_start: date  # a Monday
+    due: int  # items due that week, dropped ones left out
+    done: int  # of those, done
+    completed: int  # items completed during that week, whatever their due date
+
+    @property
+    def rate(self) -> float | None:
+        return None if self.due == 0 else self.done / self.due
+
+
+@dataclass
+class Board:
+    owners: list[OwnerLoad]
+    teams: dict[str, int]  # team -> open items
+    aging: dict[str, int]
+    blocked: list[actions.ActionRow]  # the first ``blocked_limit`` by due date
+    weeks: list[WeekRate]
+    open_total: int
+    overdue_total: int
+    blocked_total: int
+
+
+def board(
+    db: Database, actor: Actor, *, today: date | None = None, blocked_limit: int = 100
+) -> Board:
+    require(db, actor, "review.read")
+    today = today or workspace_today()
+    is_open = col(ActionItem.status).in_(actions.OPEN_STATUSES)
+    this_monday = today - timedelta(days=today.weekday())
+    first_monday = this_monday - timedelta(weeks=WEEKS - 1)
+    week_end = this_monday + timedelta(days=7)
+    with db.read() as s:
+        # Counts are grouped in SQL (indexed by status); only the small groups reach Python.
+        overdue_expr = func.sum(
+            case(
+                (and_(col(ActionItem.due_date).is_not(None), col(ActionItem.due_date) < today), 1),
+                else_=0,
+            )
+        )
+        blocked_expr = func.sum(case((col(ActionItem.status) == "blocked", 1), else_=0))
+        owner_rows = s.exec(
+            select(  # type: ignore[call-overload]
+                Person.name, Person.email, Team.name, func.count(), overdue_expr, blocked_expr
+            )
+            .select_from(ActionItem)
+            .join(Person, col(Person.id) == ActionItem.owner_id, isouter=True)
+            .join(Team, col(Team.id) == Person.team_id, isouter=True)
+            .where(is_open)
+            .group_by(Person.name, Person.email, Team.name)
+        ).all()
+        overdue_by_day = s.exec(
+            select(col(ActionItem.due_date), func.count())  # type: ignore[call-overload]
+            .where(is_open)
+            .where(col(ActionItem.due_date) < today)
+            .group_by(col(ActionItem.due_date))
+        ).all()
+        due_by_day = s.exec(
+            select(col(ActionItem.due_date), ActionItem.status, func.count())  # type: ignore[call-overload]
+            .where(col(ActionItem.due_date) >= first_monday)
+            .where(col(ActionItem.due_date) < week_end)
+            .where(ActionItem.status != "dropped")
+            .group_by(col(ActionItem.due_date), col(ActionItem.status))
+        ).all()
+        completed_times = s.exec(
+            select(ActionItem.completed_at)
+            .where(ActionItem.status == "done")
+            .where(col(ActionItem.completed_at).is_not(None))
+            .where(
+                col(ActionItem.completed_at)
+                >= datetime.combine(first_monday - timedelta(days=1), time.min, tzinfo=UTC)
+            )
+            .where(
+                col(ActionItem.completed_at)
+                < datetime.combine(week_end + timedelta(days=1), time.min, tzinfo=UTC)
+            )
+        ).all()
+    per_owner: dict[tuple[str, str, str], list[int]] = {}
+    teams: Counter[str] = Counter()
+    for name, email, team, n_open, n_overdue, n_blocked in owner_rows:
+        key = (name or "(no owner)", email or "", team or "")
+        counts = per_owner.setdefault(key, [0, 0, 0])
+        counts[0] += int(n_open)
+        counts[1] += int(n_overdue or 0)
+        counts[2] += int(n_blocked or 0)
+        teams[team or "(no team)"] += int(n_open)
+    owners = sorted(
+        (
+            OwnerLoad(name, email, team, n_open, n_overdue, n_blocked)
+            for (name, email, team), (n_open, n_overdue, n_blocked) in per_owner.items()
+        ),
+        key=lambda o: (-o.overdue, -o.open, o.owner.casefold()),
+    )
+    aging = dict.fromkeys(AGING_BUCKETS, 0)
+    for due, n in overdue_by_day:
+        bucket = aging_bucket(due, today)
+        if bucket:
+            aging[bucket] += int(n)
+    weeks: list[WeekRate] = []
+    for back in range(WEEKS - 1, -1, -1):
+        start = this_monday - timedelta(weeks=back)
+        end = start + timedelta(days=7)
+        in_week = [
+            (st, int(n)) for due, st, n in due_by_day if due is not None and start <= due < end
+        ]
+        completed = sum(1 for at in completed_times if at and start <= at.date() < end)
+        weeks.append(
+            WeekRate(
+                start,
+                sum(n for _, n in in_week),
+                sum(n for st, n in in_week if st == "done"),
+                completed,
+            )
+        )
+    blocked = actions.list_actions(
+        db, actor, today=today, statuses=("blocked",), limit=blocked_limit
+    )
+    return Board(
+        owners=owners,
+        teams=dict(sorted(teams.items())),
+        aging=aging,
+        blocked=blocked,
+        weeks=weeks,
+        open_total=sum(o.open for o in owners),
+        overdue_total=sum(o.overdue for o in owners),
+        blocked_total=sum(o.blocked for o in owners),
+    )
+
+
+def drill_down(
+    db: Database,
+    actor: Actor,
+    *,
+    owner_email: str | None = None,
+    team: str | None = None,
+    aging: str | None = None,
+    blocked: bool = False,
+    today: date | None = None,
+    limit: int = 100_000,
+) -> list[actions.ActionRow]:
+    """The open items behind one figure of the board (at most ``limit``, by due date)."""
+    require(db, actor, "review.read")
+    today = today or workspace_today()
+    statuses: tuple[str, ...] = ("blocked",) if blocked else actions.OPEN_STATUSES
+    return actions.list_actions(
+        db,
+        actor,
+        today=today,
+        statuses=statuses,
+        exact_owner_email=owner_email,
+        team_name=team,
+        due_range=_aging_range(aging, today) if aging is not None else None,
+        limit=limit,
+    )
+
+
+def _aging_range(bucket: str, today: date) -> tuple[date | None, date]:
+    """Due dates [low, high) of one aging bucket (low None: no lower bound)."""
+    if bucket == AGING_BUCKETS[0]:
+        return today - timedelta(days=7), today
+    if bucket == AGING_BUCKETS[1]:
+        return today - timedelta(days=30), today - timedelta(days=7)
+    if bucket == AGING_BUCKETS[2]:
+        return None, today - timedelta(days=30)
+    return today, today  # an unknown bucket matches nothing

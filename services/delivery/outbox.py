@@ -1,0 +1,419 @@
+"""The outbox: notifications written with the change that caused them, delivered by the worker.
+
+Each row has a unique dedupe key (kind, record, occurrence, channel), so planning twice creates
+nothing. Workers claim rows with a lease: ``FOR UPDATE SKIP LOCKED`` on Postgres, and on SQLite
+(where SQLAlchemy drops FOR UPDATE) a conditional ``UPDATE ... RETURNING`` inside the
+``BEGIN IMMEDIATE`` write transaction. A row whose lease ran out (its worker died mid-send) is
+claimed again; the delivery code looks for its earlier message before sending again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from db.engine import Database
+from db.models import CHANNELS, NOTIFICATION_STATUSES, Notification
+from db.types import utcnow
+from services.access import audit
+from services.access.access import Actor, require
+
+STATUSES = NOTIFICATION_STATUSES
+LEASE_SECONDS = 120
+RETRY_BASE_SECONDS = 60
+RETRY_CAP_SECONDS = 6 * 3600
+MAX_ATTEMPTS = 8
+CLAIM_BATCH = 50
+LOG_LIMIT = 500
+
+
+def dedupe_key(kind: str, record_type: str, record_id: int, occurrence: str, channel: str) -> str:
+    return f"{kind}:{record_type}:{record_id}:{occurrence}:{channel}"
+
+
+def enqueue(
+    session: Session,
+    *,
+    kind: str,
+    record_type: str,
+    record_id: int,
+    occurrence: str,
+    channel: str,
+    recipient: str,
+    subject: str,
+    body: str = "",
+    payload: dict[str, Any] | None = None,
+    due_at: datetime | None = None,
+) -> bool:
+    """Queue one notification unless its dedupe key exists already; True when a row was added."""
+    values = notification_values(
+        kind=kind,
+        record_type=record_type,
+        record_id=record_id,
+        occurrence=occurrence,
+        channel=channel,
+        recipient=recipient,
+        subject=subject,
+        body=body,
+        payload=payload,
+        due_at=due_at,
+    )
+    return enqueue_many(session, [values]) == 1
+
+
+def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Insert ``notification_values`` rows whose dedupe keys are new, a batch per statement
+    (ON CONFLICT DO NOTHING); returns how many rows were added."""
+    if not rows:
+        return 0
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # One Core statement run over all the rows: SQLAlchemy compiles it once and sends it in
+    # multi-row batches ("insertmanyvalues"). Building a multi-VALUES statement per call cost a
+    # compile per batch, most of the planner's time over a large workspace.
+    table = Notification.__table__  # type: ignore[attr-defined]
+    stmt = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    session.flush()  # a Core statement skips autoflush; pending ORM rows go first
+    # RETURNING, not rowcount: psycopg reports a row for a conflicting insert that did nothing.
+    return len(session.connection().execute(stmt, rows).all())
+
+
+def notification_values(
+    *,
+    kind: str,
+    record_type: str,
+    record_id: int,
+    occurrence: str,
+    channel: str,
+    recipient: str,
+    subject: str,
+    body: str = "",
+    payload: dict[str, Any] | None = None,
+    due_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The column values of one queued notification (``enqueue`` / ``enqueue_many``)."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    values = {
+        "dedupe_key": dedupe_key(kind, record_type, record_id, occurrence, channel),
+        "kind": kind,
+        "record_type": record_type,
+        "record_id": record_id,
+        "occurrence": occurrence[:100],
+        "channel": channel,
+        "recipient": recipient[:320],
+        "subject": subject[:300],
+        "body": body,
+        "payload": json.dumps(payload or {}, sort_keys=True, default=str),
+        "status": "queued",
+        "attempts": 0,
+        "next_attempt_at": due_at or utcnow(),
+        "created_at": utcnow(),
+    }
+    return values
+
+
+def retire(
+    session: Session,
+    *,
+    record_type: str,
+    record_id: int,
+    kinds: Iterable[str],
+    keep: Iterable[str] = (),
+    reason: str = "no longer applies",
+) -> int:
+    """Cancel queued rows of ``kinds`` for a record whose occurrence is not in ``keep``."""
+    keep_list = list(keep)
+    stmt = (
+        update(Notification)
+        .where(
+            col(Notification.record_type) == record_type,
+            col(Notification.record_id) == record_id,
+            col(Notification.kind).in_(list(kinds)),
+            col(Notification.status) == "queued",
+        )
+        .values(status="cancelled", last_error=reason)
+        # "fetch" (RETURNING) refreshes just the matched rows already in the session; the
+        # default evaluates the criteria against every object in it, which made planning
+        # quadratic in the number of records loaded.
+        .execution_options(synchronize_session="fetch")
+    )
+    if keep_list:
+        stmt = stmt.where(col(Notification.occurrence).not_in(keep_list))
+    result = session.execute(stmt)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- the worker's side -----------------------------------------------------------------------
+
+
+def _claimable(now: datetime) -> Any:
+    return or_(
+        and_(col(Notification.status) == "queued", col(Notification.next_attempt_at) <= now),
+        and_(col(Notification.status) == "sending", col(Notification.lease_until) < now),
+    )
+
+
+def claim(
+    db: Database,
+    worker_id: str,
+    now: datetime,
+    *,
+    limit: int = CLAIM_BATCH,
+    channels: Iterable[str] = CHANNELS,
+) -> list[Notification]:
+    """Take up to ``limit`` due rows for this worker (status sending, leased, attempts + 1)."""
+    channel_list = list(channels)
+    if not channel_list:
+        return []
+    lease = now + timedelta(seconds=LEASE_SECONDS)
+    values = {
+        "status": "sending",
+        "lease_until": lease,
+        "claimed_by": worker_id,
+        "attempts": col(Notification.attempts) + 1,
+    }
+    due = (
+        select(Notification.id)
+        .where(_claimable(now), col(Notification.channel).in_(channel_list))
+        .order_by(col(Notification.next_attempt_at), col(Notification.id))
+        .limit(limit)
+    )
+    with db.write() as session:
+        if db.dialect == "postgresql":
+            ids = list(session.exec(due.with_for_update(skip_locked=True)).all())
+            if ids:
+                session.execute(
+                    update(Notification).where(col(Notification.id).in_(ids)).values(**values)
+                )
+        else:
+            stmt = (
+                update(Notification)
+                .where(col(Notification.id).in_(due.scalar_subquery()), _claimable(now))
+                .values(**values)
+                .returning(col(Notification.id))
+            )
+            ids = [row[0] for row in session.execute(stmt).all()]
+        if not ids:
+            return []
+        rows = session.exec(
+            select(Notification).where(col(Notification.id).in_(ids)).order_by(col(Notification.id))
+        ).all()
+        return list(rows)
+
+
+def _finish(db: Database, row_id: int, worker_id: str, **values: Any) -> bool:
+    with db.write() as session:
+        result = session.execute(
+            update(Notification)
+            .where(
+                col(Notification.id) == row_id,
+                col(Notification.claimed_by) == worker_id,
+                col(Notification.status) == "sending",
+            )
+            .values(**values)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+
+def extend_lease(db: Database, row_ids: list[int], worker_id: str, now: datetime) -> set[int]:
+    """Renew this worker's lease on ``row_ids``; returns the ids it still holds.
+
+    Called before each send, so a slow batch (rate limits, pacing) never sends a row whose
+    lease ran out and which another worker may have claimed meanwhile."""
+    if not row_ids:
+        return set()
+    with db.write() as session:
+        stmt = (
+            update(Notification)
+            .where(
+                col(Notification.id).in_(row_ids),
+                col(Notification.claimed_by) == worker_id,
+                col(Notification.status) == "sending",
+            )
+            .values(lease_until=now + timedelta(seconds=LEASE_SECONDS))
+            .returning(col(Notification.id))
+        )
+        return {row[0] for row in session.execute(stmt).all()}
+
+
+def mark_sent(db: Database, row_id: int, worker_id: str, external_id: str, now: datetime) -> bool:
+    return _finish(
+        db,
+        row_id,
+        worker_id,
+        status="sent",
+        external_id=external_id[:1024],
+        sent_at=now,
+        lease_until=None,
+        last_error=None,
+    )
+
+
+def mark_failed(db: Database, row_id: int, worker_id: str, error: str) -> bool:
+    return _finish(db, row_id, worker_id, status="failed", last_error=error, lease_until=None)
+
+
+def retry_later(
+    db: Database,
+    row: Notification,
+    worker_id: str,
+    error: str,
+    now: datetime,
+    *,
+    delay_seconds: float | None = None,
+    give_up: bool = True,
+) -> bool:
+    """Back to the queue with exponential backoff; failed for good after MAX_ATTEMPTS
+    (unless ``give_up`` is False: a rate limit is not the message's fault)."""
+    if give_up and row.attempts >= MAX_ATTEMPTS:
+        return mark_failed(
+            db, row.id or 0, worker_id, f"gave up after {row.attempts} attempts: {error}"
+        )
+    if delay_seconds is None:
+        delay_seconds = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, row.attempts - 1))
+    return _finish(
+        db,
+        row.id or 0,
+        worker_id,
+        status="queued",
+        last_error=error,
+        lease_until=None,
+        next_attempt_at=now + timedelta(seconds=delay_seconds),
+    )
+
+
+def release(
+    db: Database,
+    row: Notification,
+    worker_id: str,
+    *,
+    next_attempt_at: datetime,
+    error: str | None = None,
+) -> bool:
+    """Back to the queue without counting the attempt: nothing was sent (channel off, paused)."""
+    return _finish(
+        db,
+        row.id or 0,
+        worker_id,
+        status="queued",
+        lease_until=None,
+        next_attempt_at=next_attempt_at,
+        attempts=max(0, row.attempts - 1),
+        last_error=error if error is not None else row.last_error,
+    )
+
+
+def payload_of(row: Notification) -> dict[str, Any]:
+    try:
+        data = json.loads(row.payload or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+# --- the delivery log (admins) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    status: str | None = None
+    channel: str | None = None
+    text: str | None = None
+
+
+def list_notifications(
+    db: Database, actor: Actor, filters: LogFilter | None = None, *, limit: int = LOG_LIMIT
+) -> list[Notification]:
+    require(db, actor, "outbox.read", record_type="notification")
+    f = filters or LogFilter()
+    stmt = select(Notification)
+    if f.status:
+        if f.status not in NOTIFICATION_STATUSES:
+            raise ValueError(f"unknown status {f.status!r}")
+        stmt = stmt.where(col(Notification.status) == f.status)
+    if f.channel:
+        if f.channel not in CHANNELS:
+            raise ValueError(f"unknown channel {f.channel!r}")
+        stmt = stmt.where(col(Notification.channel) == f.channel)
+    if f.text:
+        like = f"%{f.text.strip()}%"
+        stmt = stmt.where(
+            or_(
+                col(Notification.subject).ilike(like),
+                col(Notification.recipient).ilike(like),
+                col(Notification.kind).ilike(like),
+            )
+        )
+    stmt = stmt.order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
+    with db.read() as session:
+        return list(session.exec(stmt.limit(limit)).all())
+
+
+def status_counts(db: Database, actor: Actor) -> dict[str, int]:
+    require(db, actor, "outbox.read", record_type="notification")
+    from sqlalchemy import func
+
+    with db.read() as session:
+        rows = session.exec(
+            select(Notification.status, func.count()).group_by(col(Notification.status))
+        ).all()
+    return {status: int(n) for status, n in rows}
+
+
+def retry(db: Database, actor: Actor, row_id: int) -> Notification:
+    """Send a failed or cancelled row again, now."""
+    require(db, actor, "outbox.manage", record_type="notification", record_id=row_id)
+    with db.write() as session:
+        row = session.get(Notification, row_id)
+        if row is None:
+            raise ValueError(f"no notification {row_id}")
+        if row.status not in ("failed", "cancelled"):
+            raise ValueError(
+                f"only failed or cancelled notifications can be retried ({row.status})"
+            )
+        before = audit.snapshot(row)
+        row.status, row.next_attempt_at, row.attempts = "queued", utcnow(), 0
+        row.lease_until = None
+        session.add(row)
+        audit.record(
+            session,
+            actor,
+            "retry",
+            "notification",
+            row_id,
+            before=before,
+            after=audit.snapshot(row),
+        )
+        return row
+
+
+def cancel(db: Database, actor: Actor, row_id: int) -> Notification:
+    """Stop a queued or failed row from being sent."""
+    require(db, actor, "outbox.manage", record_type="notification", record_id=row_id)
+    with db.write() as session:
+        row = session.get(Notification, row_id)
+        if row is None:
+            raise ValueError(f"no notification {row_id}")
+        if row.status not in ("queued", "failed"):
+            raise ValueError(f"only queued or failed notifications can be cancelled ({row.status})")
+        before = audit.snapshot(row)
+        row.status = "cancelled"
+        row.last_error = f"cancelled by {actor.email}"
+        session.add(row)
+        audit.record(
+            session,
+            actor,
+            "cancel",
+            "notification",
+            row_id,
+            before=before,
+            after=audit.snapshot(row),
+        )
+        return row

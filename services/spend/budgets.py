@@ -1,0 +1,316 @@
+"""Budgets per team or vendor, monthly or yearly, with alert thresholds.
+
+Actual spend is the effective cost in the budget's currency (other currencies are never
+converted or added). A team budget counts cost lines whose team (from the configured tag keys)
+equals the team's name, casefolded; a vendor budget counts lines matched to the vendor through its
+name or aliases. Forecast to period end: spend so far ÷ days elapsed × days in the period.
+
+Crossing a threshold queues one Notification (outbox) per budget, period, threshold and channel:
+the dedupe key ``budget:<id>:<period start>:<pct>:slack`` makes a second check a no-op. Only the
+period containing today is checked, so importing last year's history alerts nobody.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from db.engine import Database
+from db.models import BUDGET_PERIODS, BUDGET_SCOPES, Budget, Team, User, Vendor
+from integrations.billing.common import ISO_4217
+from services.access import audit
+from services.access.access import Actor, require
+from services.core.clock import today as workspace_today
+from services.core.money import format_money
+from services.delivery import outbox
+from services.spend.spend import Total, period_totals
+from settings import get_settings
+
+DEFAULT_THRESHOLDS = "50,75,90,100"
+NOTIFY_CHANNEL = "slack"
+
+
+def period_bounds(budget: Budget, day: date) -> tuple[date, date]:
+    """The budget period containing ``day``: [start, end) as dates."""
+    if budget.period == "yearly":
+        start = date(day.year, budget.starts_on.month, 1)
+        if start > day:
+            start = date(day.year - 1, budget.starts_on.month, 1)
+        return start, date(start.year + 1, start.month, 1)
+    start = date(day.year, day.month, 1)
+    end = date(day.year + (day.month // 12), day.month % 12 + 1, 1)
+    return start, end
+
+
+def parse_thresholds(text: str) -> list[int]:
+    values: list[int] = []
+    for part in text.replace(";", ",").split(","):
+        part = part.strip().rstrip("%")
+        if not part:
+            continue
+        if not part.isdigit() or not 1 <= int(part) <= 1000:
+            raise ValueError(f"threshold {part!r} is not a whole percent between 1 and 1000")
+        values.append(int(part))
+    if not values:
+        raise ValueError("give at least one threshold percent")
+    return sorted(set(values))
+
+
+@dataclass
+class BudgetStatus:
+    budget: Budget
+    target: str  # team or vendor name
+    period_start: date
+    period_end: date  # exclusive
+    actual: Decimal
+    forecast: Decimal
+    percent: Decimal  # actual / amount × 100
+    crossed: list[int]
+
+
+def _target_costs(session: Session, budget: Budget, read: list[Total]) -> tuple[str, list[Decimal]]:
+    """The budget's target name and costs; ``read``: the totals of the budget's period."""
+    rows = [r for r in read if r[2] == budget.currency]
+    if budget.scope == "team":
+        team = session.get(Team, budget.team_id)
+        name = team.name if team else "?"
+        folded = name.casefold()
+        return name, [r[3] for r in rows if r[1].casefold() == folded]
+    vendor = session.get(Vendor, budget.vendor_id)
+    return (vendor.name if vendor else "?"), [r[3] for r in rows if r[0] == budget.vendor_id]
+
+
+def _status(session: Session, budget: Budget, today: date, read: list[Total]) -> BudgetStatus:
+    start, end = period_bounds(budget, today)
+    target, costs = _target_costs(session, budget, read)
+    actual = sum(costs, Decimal(0))
+    days_total = (end - start).days
+    elapsed = min(max((today - start).days + 1, 1), days_total)
+    forecast = actual / elapsed * days_total
+    percent = (actual / budget.amount * 100) if budget.amount > 0 else Decimal(0)
+    crossed = [t for t in parse_thresholds(budget.thresholds) if percent >= t]
+    return BudgetStatus(
+        budget,
+        target,
+        start,
+        end,
+        actual,
+        forecast.quantize(Decimal("0.01")),
+        percent.quantize(Decimal("0.1")),
+        crossed,
+    )
+
+
+def budget_statuses(db: Database, actor: Actor, *, today: date) -> list[BudgetStatus]:
+    """Each active budget's current period: actual, forecast and thresholds crossed."""
+    require(db, actor, "spend.read", record_type="budget")
+    with db.read() as session:
+        budgets = session.exec(
+            select(Budget).where(col(Budget.archived).is_(False)).order_by(col(Budget.name))
+        ).all()
+        return _statuses(session, budgets, today)
+
+
+def _statuses(session: Session, budgets: Sequence[Budget], today: date) -> list[BudgetStatus]:
+    """The status of each budget already started, with one read per distinct period (this
+    month, this budget year) rather than one per budget."""
+    current = [b for b in budgets if b.starts_on <= today]
+    periods: dict[tuple[date, date], list[Budget]] = {}
+    for budget in current:
+        periods.setdefault(period_bounds(budget, today), []).append(budget)
+    reads = {
+        (start, end): period_totals(session, start, end, frozenset(b.currency for b in members))
+        for (start, end), members in periods.items()
+    }
+    return [_status(session, b, today, reads[period_bounds(b, today)]) for b in current]
+
+
+def list_budgets(db: Database, actor: Actor, *, include_archived: bool = False) -> list[Budget]:
+    require(db, actor, "spend.read", record_type="budget")
+    with db.read() as session:
+        query = select(Budget).order_by(col(Budget.name))
+        if not include_archived:
+            query = query.where(col(Budget.archived).is_(False))
+        return list(session.exec(query).all())
+
+
+def clean_fields(values: dict[str, Any]) -> dict[str, Any]:
+    """Validated budget columns from user input; raises ValueError naming the problem."""
+    scope = str(values.get("scope", "")).strip()
+    if scope not in BUDGET_SCOPES:
+        raise ValueError("scope must be team or vendor")
+    period = str(values.get("period", "monthly")).strip() or "monthly"
+    if period not in BUDGET_PERIODS:
+        raise ValueError("period must be monthly or yearly")
+    name = str(values.get("name", "")).strip()
+    if not name:
+        raise ValueError("give the budget a name")
+    try:
+        amount = Decimal(str(values.get("amount", "")).strip())
+    except InvalidOperation:
+        raise ValueError(f"amount {values.get('amount')!r} is not a number") from None
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError("amount must be a positive number")
+    currency = str(values.get("currency", "USD")).strip().upper()
+    if currency not in ISO_4217:
+        raise ValueError(f"{currency!r} is not an ISO 4217 currency code")
+    thresholds = ",".join(
+        str(t) for t in parse_thresholds(str(values.get("thresholds") or DEFAULT_THRESHOLDS))
+    )
+    starts_on = values.get("starts_on")
+    if isinstance(starts_on, str):
+        try:
+            starts_on = date.fromisoformat(starts_on.strip())
+        except ValueError:
+            raise ValueError(f"starts_on {starts_on!r} is not a date YYYY-MM-DD") from None
+    if not isinstance(starts_on, date):
+        raise ValueError("give the first day the budget applies to (starts_on)")
+    team_id = values.get("team_id") if scope == "team" else None
+    vendor_id = values.get("vendor_id") if scope == "vendor" else None
+    if scope == "team" and not team_id:
+        raise ValueError("a team budget needs a team")
+    if scope == "vendor" and not vendor_id:
+        raise ValueError("a vendor budget needs a vendor")
+    return {
+        "name": name[:200],
+        "scope": scope,
+        "period": period,
+        "amount": amount,
+        "currency": currency,
+        "thresholds": thresholds,
+        "starts_on": starts_on.replace(day=1),
+        "team_id": team_id,
+        "vendor_id": vendor_id,
+    }
+
+
+def create_budget(db: Database, actor: Actor, **values: Any) -> Budget:
+    """Create a budget from the allowed fields only; anything else is refused."""
+    require(db, actor, "budgets.edit", record_type="budget")
+    allowed = {
+        "name",
+        "scope",
+        "period",
+        "amount",
+        "currency",
+        "thresholds",
+        "starts_on",
+        "team_id",
+        "vendor_id",
+    }
+    extra = sorted(set(values) - allowed)
+    if extra:
+        raise ValueError(f"unknown budget field(s): {', '.join(extra)}")
+    clean = clean_fields(values)
+    with db.write() as session:
+        budget = Budget(**clean)
+        session.add(budget)
+        session.flush()
+        audit.record(session, actor, "create", "budget", budget.id, after=audit.snapshot(budget))
+        queue_threshold_notifications(session)
+        return budget
+
+
+def update_budget(
+    db: Database, actor: Actor, budget_id: int, version: int, **values: Any
+) -> Budget:
+    """Change amount, thresholds, currency, period or name; refuses a stale form."""
+    require(db, actor, "budgets.edit", record_type="budget", record_id=budget_id)
+    with db.write() as session:
+        budget = session.get(Budget, budget_id)
+        if budget is None:
+            raise ValueError(f"no budget #{budget_id}")
+        if budget.version != version:
+            raise ValueError("this budget changed since you opened it; reload and try again")
+        clean = clean_fields({**budget.model_dump(), **values})
+        audit.apply_change(session, actor, budget, "budget", clean)
+        queue_threshold_notifications(session)
+        return budget
+
+
+def archive_budget(db: Database, actor: Actor, budget_id: int) -> None:
+    require(db, actor, "budgets.edit", record_type="budget", record_id=budget_id)
+    with db.write() as session:
+        budget = session.get(Budget, budget_id)
+        if budget is None:
+            raise ValueError(f"no budget #{budget_id}")
+        audit.apply_change(session, actor, budget, "budget", {"archived": True}, action="archive")
+
+
+def _alert_recipients(session: Session) -> list[str]:
+    """The default Slack channel when one is set, else every active finance user (by DM)."""
+    channel = get_settings().slack_default_channel
+    if channel:
+        return [channel]
+    return list(
+        session.exec(
+            select(User.email)
+            .where(User.role == "finance")
+            .where(col(User.active).is_(True))
+            .order_by(col(User.email))
+        )
+    )
+
+
+def queue_threshold_notifications(session: Session, *, today: date | None = None) -> int:
+    """Queue one outbox row per newly crossed threshold and recipient; returns how many."""
+    day = today or workspace_today()
+    budgets = session.exec(select(Budget).where(col(Budget.archived).is_(False))).all()
+    recipients = _alert_recipients(session)
+    queued = 0
+    for status in _statuses(session, budgets, day):
+        budget = status.budget
+        assert budget.id is not None
+        for pct in status.crossed:
+            for recipient in recipients:
+                queued += outbox.enqueue(
+                    session,
+                    kind="budget_threshold",
+                    record_type="budget",
+                    record_id=budget.id,
+                    occurrence=f"{status.period_start.isoformat()}:{pct}:{recipient}",
+                    channel=NOTIFY_CHANNEL,
+                    recipient=recipient,
+                    subject=f"Budget {budget.name} passed {pct}%",
+                    body=(
+                        f"{status.target}: {format_money(status.actual, budget.currency)} of "
+                        f"{format_money(budget.amount, budget.currency)} "
+                        f"({status.percent}%) in the {budget.period} period from "
+                        f"{status.period_start.isoformat()}; forecast to period end "
+                        f"{format_money(status.forecast, budget.currency)}."
+                    ),
+                    payload={
+                        "budget_id": budget.id,
+                        "threshold": pct,
+                        "period_start": status.period_start.isoformat(),
+                        "actual": format(status.actual, "f"),
+                        "amount": format(budget.amount, "f"),
+                        "currency": budget.currency,
+                    },
+                )
+    return queued
+
+
+def days_in_month(day: date) -> int:
+    return calendar.monthrange(day.year, day.month)[1]
+
+
+def budget_targets(db: Database, actor: Actor) -> tuple[dict[int, str], dict[int, str]]:
+    """Teams and vendors a budget can be for: (team id -> name, vendor id -> name)."""
+    require(db, actor, "spend.read", record_type="budget")
+    with db.read() as session:
+        teams = {
+            t.id: t.name
+            for t in session.exec(select(Team).where(col(Team.archived).is_(False)))
+            if t.id is not None
+        }
+        vendors = {v.id: v.name for v in session.exec(select(Vendor)) if v.id is not None}
+    return dict(sorted(teams.items(), key=lambda kv: kv[1])), dict(
+        sorted(vendors.items(), key=lambda kv: kv[1])
+    )

@@ -1,0 +1,533 @@
+"""Spend figures for finance: always from the daily rollups, never from raw cost lines.
+
+Every total is per ISO currency and never summed across currencies. Amounts are Decimals summed
+in Python (SQLite keeps money as text). Billing names are matched to vendors (names and aliases,
+casefolded) when read, so a new alias changes every chart at once.
+
+Documented rules (also shown on the Spend page):
+- Forecast to period end: spend so far ÷ days elapsed × days in the period (a straight run rate).
+- Anomaly: a day whose cost for one vendor and currency is more than ``ANOMALY_FACTOR`` × the
+  median of that vendor's daily cost over the previous ``ANOMALY_WINDOW_DAYS`` calendar days
+  (days without cost count as zero, the median must be above zero) and at least
+  ``ANOMALY_FLOOR`` above that median.
+- Commitment burn-down: spend matched to the contract's vendor, in the contract's currency, from
+  the contract start; the projected exhaustion date extends the average daily spend of the last
+  ``BURN_RATE_DAYS`` days. A commitment already used up shows the day its spend reached the
+  amount instead.
+- Unused seats: seats purchased minus seats active in the last 30 days, at the unit price,
+  per month (quarterly prices ÷ 3, yearly ÷ 12).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from statistics import median
+from typing import Any
+
+from sqlalchemy import String, func
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
+
+from db.engine import Database
+from db.models import Contract, CostRollup, SeatPool, Vendor
+from services.access.access import Actor, can, require
+from services.spend.billing_import import match_vendor, vendor_names
+
+ANOMALY_FACTOR = Decimal(3)
+ANOMALY_WINDOW_DAYS = 28
+ANOMALY_FLOOR = Decimal(100)
+BURN_RATE_DAYS = 30
+GROUP_FIELDS = ("month", "vendor", "provider", "service", "team", "currency")
+UNMATCHED = "(unmatched)"
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class SpendFilter:
+    start: date | None = None  # inclusive
+    end: date | None = None  # exclusive
+    vendor_ids: frozenset[int] | None = None
+    teams: frozenset[str] | None = None
+    currencies: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class SpendRow:
+    day: date
+    vendor_id: int | None
+    vendor: str  # matched vendor name, or the billing name when unmatched
+    matched: bool
+    source_name: str
+    provider: str
+    service: str
+    team: str
+    currency: str
+    billed_cost: Decimal
+    effective_cost: Decimal
+
+    @property
+    def month(self) -> str:
+        return f"{self.day.year:04d}-{self.day.month:02d}"
+
+
+def _read_rows(session: Session, flt: SpendFilter) -> list[SpendRow]:
+    query = sa_select(
+        col(CostRollup.day),
+        col(CostRollup.source_name),
+        col(CostRollup.provider),
+        col(CostRollup.invoice_issuer),
+        col(CostRollup.service_name),
+        col(CostRollup.team),
+        col(CostRollup.currency),
+        col(CostRollup.billed_cost),
+        col(CostRollup.effective_cost),
+    )
+    if flt.start is not None:
+        query = query.where(col(CostRollup.day) >= flt.start)
+    if flt.end is not None:
+        query = query.where(col(CostRollup.day) < flt.end)
+    if flt.currencies:
+        query = query.where(col(CostRollup.currency).in_(sorted(flt.currencies)))
+    if flt.teams:
+        query = query.where(col(CostRollup.team).in_(sorted(flt.teams)))
+    names = vendor_names(session)
+    # Few distinct billing names, many rows: match each (source, provider, issuer) once.
+    matches: dict[tuple[str, str, str], tuple[int, str] | None] = {}
+    out: list[SpendRow] = []
+    result = session.execute(query)
+    for day, source, provider, issuer, service, team, currency, billed, effective in result:
+        names_key = (source, provider, issuer)
+        if names_key in matches:
+            found = matches[names_key]
+        else:
+            found = matches[names_key] = match_vendor(names, source, provider, issuer)
+        vendor_id = found[0] if found else None
+        if flt.vendor_ids is not None and vendor_id not in flt.vendor_ids:
+            continue
+        out.append(
+            SpendRow(
+                day,
+                vendor_id,
+                found[1] if found else source,
+                found is not None,
+                source,
+                provider,
+                service,
+                team,
+                currency,
+                billed,
+                effective,
+            )
+        )
+    return out
+
+
+def spend_rows(db: Database, actor: Actor, flt: SpendFilter | None = None) -> list[SpendRow]:
+    """Daily spend rows in the filter, each matched to its vendor."""
+    require(db, actor, "spend.read", record_type="spend")
+    with db.read() as session:
+        return _read_rows(session, flt or SpendFilter())
+
+
+def group_spend(rows: Iterable[SpendRow], fields: Sequence[str]) -> list[dict[str, Any]]:
+    """Totals per group and currency: one dict per group with billed and effective cost."""
+    unknown = [f for f in fields if f not in GROUP_FIELDS]
+    if unknown:
+        raise ValueError(f"unknown group-by field {unknown[0]!r}; use {', '.join(GROUP_FIELDS)}")
+    keys = [f for f in fields if f != "currency"]
+    totals: dict[tuple[str, ...], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    for row in rows:
+        key = (*(_field(row, f) for f in keys), row.currency)
+        pair = totals[key]
+        pair[0] += row.billed_cost
+        pair[1] += row.effective_cost
+    out: list[dict[str, Any]] = []
+    for key, (billed, effective) in sorted(totals.items()):
+        item: dict[str, Any] = dict(zip(keys, key[:-1], strict=True))
+        item["currency"] = key[-1]
+        item["billed_cost"] = billed
+        item["effective_cost"] = effective
+        out.append(item)
+    return out
+
+
+def condense(rows: Iterable[SpendRow], *, by_month: bool, detail: bool = True) -> list[SpendRow]:
+    """The same spend in fewer rows, for charts and totals (exact: Decimals summed per group).
+
+    ``by_month``: one row per month (its ``day`` is the first of the month) instead of per day.
+    ``detail``: keep team and service; without it one row per day or month, vendor and currency.
+    Source, provider and issuer names are dropped (the matched ``vendor`` stays).
+    """
+    groups: dict[tuple[Any, ...], list[Decimal]] = {}
+    for row in rows:
+        day = row.day.replace(day=1) if by_month else row.day
+        key = (
+            day,
+            row.vendor_id,
+            row.vendor,
+            row.matched,
+            row.team if detail else "",
+            row.service if detail else "",
+            row.currency,
+        )
+        pair = groups.get(key)
+        if pair is None:
+            groups[key] = [row.billed_cost, row.effective_cost]
+        else:
+            pair[0] += row.billed_cost
+            pair[1] += row.effective_cost
+    return [
+        SpendRow(
+            day, vendor_id, vendor, matched, "", "", service, team, currency, billed, effective
+        )
+        for (day, vendor_id, vendor, matched, team, service, currency), (
+            billed,
+            effective,
+        ) in sorted(groups.items(), key=lambda kv: tuple(str(k) for k in kv[0]))
+    ]
+
+
+def _field(row: SpendRow, name: str) -> str:
+    if name == "month":
+        return row.month
+    if name == "service":
+        return row.service
+    return str(getattr(row, name))
+
+
+def totals(rows: Iterable[SpendRow]) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for row in rows:
+        out[row.currency] += row.effective_cost
+    return dict(sorted(out.items()))
+
+
+def parse_month(text: str | None, *, end: bool = False) -> date | None:
+    """``YYYY-MM`` -> first day of that month (``end``: first day of the next month)."""
+    if not text:
+        return None
+    try:
+        year, month = (int(p) for p in text.split("-", 1))
+        first = date(year, month, 1)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a month as YYYY-MM") from None
+    return add_months(first, 1) if end else first
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def report(
+    db: Database,
+    actor: Actor,
+    group_by: Sequence[str],
+    *,
+    from_month: str | None = None,
+    to_month: str | None = None,
+) -> list[dict[str, Any]]:
+    """`opsdesk report spend`: totals per group and currency, exact decimals."""
+    flt = SpendFilter(start=parse_month(from_month), end=parse_month(to_month, end=True))
+    if not group_by:
+        raise ValueError("give at least one --group-by field")
+    return group_spend(spend_rows(db, actor, flt), group_by)
+
+
+# --- anomalies -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    day: date
+    vendor: str
+    currency: str
+    cost: Decimal
+    baseline: Decimal  # median of the previous window
+
+    @property
+    def factor(self) -> Decimal:
+        return (self.cost / self.baseline).quantize(Decimal("0.1")) if self.baseline else ZERO
+
+
+def find_anomalies(rows: Iterable[SpendRow]) -> list[Anomaly]:
+    """Days far above their vendor's recent level, by the rule in this module's docstring."""
+    daily: dict[tuple[str, str], dict[date, Decimal]] = defaultdict(
+        lambda: defaultdict(lambda: ZERO)
+    )
+    for row in rows:
+        by_day = daily[(row.vendor, row.currency)]
+        by_day[row.day] = by_day.get(row.day, ZERO) + row.effective_cost
+    found: list[Anomaly] = []
+    for (vendor, currency), by_day in daily.items():
+        first = min(by_day)
+        for day, cost in sorted(by_day.items()):
+            if (day - first).days < ANOMALY_WINDOW_DAYS:
+                continue
+            window = [
+                by_day.get(day - timedelta(days=n), ZERO) for n in range(1, ANOMALY_WINDOW_DAYS + 1)
+            ]
+            base = Decimal(median(window))
+            if base > 0 and cost > base * ANOMALY_FACTOR and cost - base >= ANOMALY_FLOOR:
+                found.append(Anomaly(day, vendor, currency, cost, base))
+    return sorted(found, key=lambda a: (a.day, a.vendor))
+
+
+# --- commitments and seats -----------------------------------------------------------------
+
+
+@dataclass
+class BurnDown:
+    contract_id: int
+    contract: str
+    vendor: str
+    kind: str  # committed or prepaid
+    currency: str
+    amount: Decimal
+    start: date
+    spent: Decimal
+    remaining: Decimal
+    daily_rate: Decimal
+    exhaustion: date | None
+    points: list[tuple[date, Decimal]] = field(default_factory=list)  # remaining by month end
+
+
+def burn_downs(db: Database, actor: Actor, *, today: date) -> list[BurnDown]:
+    """Committed and prepaid amounts per contract against matched spend since its start."""
+    require(db, actor, "spend.read", record_type="spend")
+    if not can(actor, "contracts.values"):
+        return []
+    with db.read() as session:
+        contracts = session.exec(
+            select(Contract, Vendor.name)
+            .join(Vendor, col(Vendor.id) == Contract.vendor_id)
+            .where(col(Contract.cancelled).is_(False))
+        ).all()
+        wanted = [(c, v) for c, v in contracts if c.committed_amount or c.prepaid_amount]
+        if not wanted:
+            return []
+        start = min(c.start_date for c, _ in wanted)
+        daily = _vendor_daily(session, start, today + timedelta(days=1))
+    # Each contract reads only its own vendor's daily totals instead of scanning every row.
+    out: list[BurnDown] = []
+    for contract, vendor_name in wanted:
+        days = daily.get((contract.vendor_id, contract.currency), {})
+        mine = [(d, cost) for d, cost in sorted(days.items()) if d >= contract.start_date]
+        for kind, amount in (
+            ("committed", contract.committed_amount),
+            ("prepaid", contract.prepaid_amount),
+        ):
+            if not amount:
+                continue
+            out.append(_burn(contract, vendor_name, kind, amount, mine, today))
+    return out
+
+
+def matched_costs(
+    session: Session, start: date, end: date, currencies: frozenset[str] | None = None
+) -> list[tuple[date, int | None, str, str, Decimal]]:
+    """Effective cost as (day, vendor id or None, team, currency, cost) for days in [start, end).
+
+    Lean reads for budgets and burn-downs. Postgres sums NUMERIC exactly in SQL (one row per day,
+    billing name, team and currency); SQLite keeps money as text, so there the rows come as they
+    are (callers sum them as Decimals).
+    """
+    cost = col(CostRollup.effective_cost)
+    keys = (
+        col(CostRollup.day),
+        col(CostRollup.source_name),
+        col(CostRollup.provider),
+        col(CostRollup.invoice_issuer),
+        col(CostRollup.team),
+        col(CostRollup.currency),
+    )
+    where = [col(CostRollup.day) >= start, col(CostRollup.day) < end]
+    if currencies:
+        where.append(col(CostRollup.currency).in_(sorted(currencies)))
+    if session.get_bind().dialect.name == "postgresql":
+        query = sa_select(*keys, func.sum(cost)).where(*where).group_by(*keys)
+    else:
+        query = sa_select(*keys, cost).where(*where)
+    names = vendor_names(session)
+    matches: dict[tuple[str, str, str], int | None] = {}
+    out: list[tuple[date, int | None, str, str, Decimal]] = []
+    for day, source, provider, issuer, team, currency, amount in session.execute(query):
+        names_key = (source, provider, issuer)
+        if names_key in matches:
+            vendor_id = matches[names_key]
+        else:
+            found = match_vendor(names, source, provider, issuer)
+            vendor_id = matches[names_key] = found[0] if found else None
+        out.append((day, vendor_id, team, currency, amount))
+    return out
+
+
+Total = tuple[int | None, str, str, Decimal]  # vendor id, team, currency, effective cost
+
+
+def period_totals(
+    session: Session, start: date, end: date, currencies: frozenset[str] | None = None
+) -> list[Total]:
+    """Effective cost per matched vendor, team and currency over the days in [start, end).
+
+    Budgets need totals, not days: summed in SQL, one row per billing name, team and currency.
+    Postgres sums NUMERIC exactly; SQLite keeps money as decimal text, so there each group's
+    amounts come back joined and are summed here as Decimals (no float ever touches them).
+    """
+    keys = (
+        col(CostRollup.source_name),
+        col(CostRollup.provider),
+        col(CostRollup.invoice_issuer),
+        col(CostRollup.team),
+        col(CostRollup.currency),
+    )
+    cost = col(CostRollup.effective_cost)
+    where = [col(CostRollup.day) >= start, col(CostRollup.day) < end]
+    if currencies:
+        where.append(col(CostRollup.currency).in_(sorted(currencies)))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    amount = func.sum(cost) if postgres else func.group_concat(cost, ",", type_=String)
+    names = vendor_names(session)
+    totals: dict[tuple[int | None, str, str], Decimal] = defaultdict(Decimal)
+    for source, provider, issuer, team, currency, value in session.execute(
+        sa_select(*keys, amount).where(*where).group_by(*keys)
+    ):
+        found = match_vendor(names, source, provider, issuer)
+        total = value if postgres else sum(map(Decimal, value.split(",")), ZERO)
+        totals[(found[0] if found else None, team, currency)] += total
+    return [
+        (vendor_id, team, currency, total) for (vendor_id, team, currency), total in totals.items()
+    ]
+
+
+def _vendor_daily(
+    session: Session, start: date, end: date
+) -> dict[tuple[int | None, str], dict[date, Decimal]]:
+    """Matched effective cost per (vendor id, currency) and day in [start, end)."""
+    daily: dict[tuple[int | None, str], dict[date, Decimal]] = defaultdict(dict)
+    for day, vendor_id, _team, currency, amount in matched_costs(session, start, end):
+        by_day = daily[(vendor_id, currency)]
+        by_day[day] = by_day.get(day, ZERO) + amount
+    return daily
+
+
+def _day_spend_reached(amount: Decimal, rows: list[tuple[date, Decimal]]) -> date | None:
+    """The first day on which spend summed in day order reached ``amount``: when it ran out."""
+    total = ZERO
+    for day, cost in sorted(rows):
+        total += cost
+        if total >= amount:
+            return day
+    return None
+
+
+def _burn(
+    contract: Contract,
+    vendor: str,
+    kind: str,
+    amount: Decimal,
+    rows: list[tuple[date, Decimal]],
+    today: date,
+) -> BurnDown:
+    """``rows``: the contract's matched spend as (day, cost) from its start date."""
+    assert contract.id is not None
+    spent = sum((cost for _, cost in rows), ZERO)
+    recent_from = today - timedelta(days=BURN_RATE_DAYS)
+    recent = sum((cost for day, cost in rows if day > recent_from), ZERO)
+    rate = recent / BURN_RATE_DAYS
+    remaining = amount - spent
+    exhaustion: date | None
+    if remaining <= 0:
+        exhaustion = _day_spend_reached(amount, rows) or contract.start_date
+    elif rate > 0:
+        exhaustion = today + timedelta(days=int(remaining / rate))
+    else:
+        exhaustion = None
+    by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
+    for day, cost in rows:
+        by_month[day.replace(day=1)] += cost
+    points: list[tuple[date, Decimal]] = [(contract.start_date, amount)]
+    left = amount
+    for month in sorted(by_month):
+        left -= by_month[month]
+        points.append((min(add_months(month, 1) - timedelta(days=1), today), left))
+    return BurnDown(
+        contract.id,
+        contract.title,
+        vendor,
+        kind,
+        contract.currency,
+        amount,
+        contract.start_date,
+        spent,
+        remaining,
+        rate.quantize(Decimal("0.01")),
+        exhaustion,
+        points,
+    )
+
+
+@dataclass(frozen=True)
+class SeatWaste:
+    vendor: str
+    product: str
+    seats_purchased: int
+    seats_active: int
+    unused: int
+    currency: str
+    monthly_cost: Decimal
+
+
+_MONTHS_PER_PERIOD = {"monthly": 1, "quarterly": 3, "yearly": 12}
+
+
+def unused_seats(db: Database, actor: Actor) -> list[SeatWaste]:
+    """Monthly cost of seats paid for and not used in the last 30 days, per seat pool."""
+    require(db, actor, "spend.read", record_type="spend")
+    with db.read() as session:
+        pools = session.exec(
+            select(SeatPool, Vendor.name).join(Vendor, col(Vendor.id) == SeatPool.vendor_id)
+        ).all()
+    out: list[SeatWaste] = []
+    for pool, vendor in pools:
+        months = _MONTHS_PER_PERIOD.get(pool.billing_period)
+        unused = max(pool.seats_purchased - pool.seats_active_30d, 0)
+        if months is None or unused == 0:
+            continue
+        out.append(
+            SeatWaste(
+                vendor,
+                pool.product,
+                pool.seats_purchased,
+                pool.seats_active_30d,
+                unused,
+                pool.currency,
+                pool.unit_price * unused / months,
+            )
+        )
+    return sorted(out, key=lambda s: (-s.monthly_cost, s.vendor))
+
+
+def filter_options(db: Database, actor: Actor) -> dict[str, list[Any]]:
+    """Values for the Spend page's filters: vendors (id, name), teams, currencies, months."""
+    require(db, actor, "spend.read", record_type="spend")
+    with db.read() as session:
+        vendors = [(v.id, v.name) for v in session.exec(select(Vendor).order_by(Vendor.name))]
+        teams = sorted(set(session.exec(select(CostRollup.team).distinct()).all()))
+        currencies = sorted(set(session.exec(select(CostRollup.currency).distinct()).all()))
+        # Two statements: SQLite answers a lone min() or max() from the index, not both at once.
+        first = session.exec(select(func.min(CostRollup.day))).one()
+        last = session.exec(select(func.max(CostRollup.day))).one()
+    return {
+        "vendors": vendors,
+        "teams": teams,
+        "currencies": currencies,
+        "first_day": [first] if first else [],
+        "last_day": [last] if last else [],
+    }
