@@ -11,8 +11,10 @@ $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet uv
 
+# `make run` never installs the `mlflow` group (about 850 MB, only the MLflow integration test
+# needs it); `make test` adds it on top.
 .venv/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --no-group mlflow
 	touch $@
 
 env: .venv/.synced
@@ -27,6 +29,7 @@ demo: env
 # Starts a throwaway Postgres on loopback when Debian's postgresql is installed, so the Postgres
 # tests run; without it they skip with a reason (or fail under OPSDESK_REQUIRE_POSTGRES=1).
 test: env
+	$(UV) sync --frozen --group mlflow --quiet
 	@if [ -z "$$OPSDESK_TEST_POSTGRES_URL" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		export OPSDESK_TEST_POSTGRES_URL=$$(scripts/pg-throwaway); fi; \
 	$(UV) run pytest -n 2 --dist loadgroup $(PYTEST_ARGS)

@@ -158,3 +158,22 @@ def test_an_unknown_category_and_a_future_awareness_are_refused(db: Database) ->
     )
     with pytest.raises(ValueError, match="future"):
         incidents.record_incident(db, VA, data, now=NOW, tz=BERLIN)
+
+
+def test_recording_a_deployment_of_a_held_model_is_refused_until_an_admin_releases_it(
+    db: Database,
+) -> None:
+    from services.governance import deployments
+    from services.governance.inventory import add_version
+
+    model = make_model(db)
+    add_version(db, ADMIN, model, number=1, now=NOW)
+    incident_id = _record(db, model)
+    with pytest.raises(DeploymentHeld, match="under investigation"):
+        deployments.record_deployment(
+            db, VA, model, version_number=1, environment="production", at=NOW, reason="hotfix"
+        )
+    incidents.release_hold(db, ADMIN, incident_id, "Authority informed; fix reviewed", now=NOW)
+    assert deployments.record_deployment(
+        db, VA, model, version_number=1, environment="production", at=NOW, reason="hotfix"
+    )

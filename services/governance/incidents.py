@@ -32,7 +32,8 @@ from db.models import (
 from services.access import audit
 from services.access.access import Actor, require
 from services.delivery import outbox
-from services.governance import clocks, provider_notice, review_meetings
+from services.governance import clocks, deployments, provider_notice, review_meetings
+from services.governance.inventory import GovernanceError
 from services.vendors.vendors import check_version
 
 OPEN_STATUSES = ("open", "investigating", "reported")
@@ -53,7 +54,7 @@ _CATEGORY_WORDS = {
 }
 
 
-class DeploymentHeld(ValueError):
+class DeploymentHeld(GovernanceError):
     """A deployment refused: an open incident holds the model's evidence (Art. 73(6))."""
 
 
@@ -286,6 +287,16 @@ def ensure_deployable(session: Session, model_id: int) -> None:
             f"investigation (EU AI Act Art. 73(6)): {names}. An admin can release the hold "
             "with a reason."
         )
+
+
+def refuse_while_held(session: Session, model: Model, _environment: str) -> None:
+    """The deployment guard (``deployments.GUARDS``): no move of a held model."""
+    assert model.id is not None
+    ensure_deployable(session, model.id)
+
+
+if refuse_while_held not in deployments.GUARDS:
+    deployments.GUARDS.append(refuse_while_held)
 
 
 def _get(session: Session, incident_id: int) -> Incident:

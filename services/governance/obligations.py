@@ -168,6 +168,12 @@ def assign_in(session: Session, actor: Actor, model: Model) -> int:
     return added
 
 
+def assign_all(session: Session, actor: Actor) -> int:
+    """Give every model whose risk class is assessed the obligations it lacks (planner step)."""
+    models = session.exec(select(Model).where(col(Model.risk_class) != "unassessed")).all()
+    return sum(assign_in(session, actor, m) for m in models if m.status != "retired")
+
+
 def assign_obligations(db: Database, actor: Actor, model_id: int) -> int:
     """Give a model the obligations its risk class and our role imply; returns how many."""
     require(db, actor, "obligations.edit", record_type="obligation")

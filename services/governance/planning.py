@@ -215,6 +215,7 @@ class GovernancePlanner:
 
 def plan(session: Session, now: datetime) -> int:
     """Plan every governance reminder due at ``now``; returns how many rows were added."""
+    obligations.assign_all(session, SYSTEM)  # a newly classified model gets its duties
     planner = GovernancePlanner(session, now)
     planner.incidents()
     planner.obligation_dues()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 12:22:35.874669
+Create Date: 2026-12-01 12:33:30.717400
 """
 
 from collections.abc import Sequence
@@ -483,6 +483,19 @@ def upgrade() -> None:
             batch_op.f("ix_contractamendment_contract_id"), ["contract_id"], unique=False
         )
 
+    op.create_table(
+        "contractsla",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("contract_id", sa.Integer(), nullable=False),
+        sa.Column("availability_pct", sa.Float(), nullable=True),
+        sa.Column("latency_p99_ms", sa.Float(), nullable=True),
+        sa.Column("error_rate_pct", sa.Float(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contract.id"], name=op.f("fk_contractsla_contract_id_contract")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contractsla")),
+        sa.UniqueConstraint("contract_id", name=op.f("uq_contractsla_contract_id")),
+    )
     op.create_table(
         "meetingseries",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -1500,6 +1513,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_meetingseries_vendor_id"))
 
     op.drop_table("meetingseries")
+    op.drop_table("contractsla")
     with op.batch_alter_table("contractamendment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contractamendment_contract_id"))
 
