@@ -168,6 +168,14 @@ def assign_in(session: Session, actor: Actor, model: Model) -> int:
     return added
 
 
+def model_choices(db: Database, actor: Actor) -> dict[int, str]:
+    """Every model by id, for pickers on the governance pages."""
+    require(db, actor, "governance.read", record_type="model")
+    with db.read() as s:
+        rows = s.exec(select(Model).order_by(col(Model.name))).all()
+        return {m.id: f"{m.name} ({m.risk_class}, {m.ai_act_role})" for m in rows if m.id}
+
+
 def assign_all(session: Session, actor: Actor) -> int:
     """Give every model whose risk class is assessed the obligations it lacks (planner step)."""
     models = session.exec(select(Model).where(col(Model.risk_class) != "unassessed")).all()
