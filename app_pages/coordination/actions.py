@@ -9,7 +9,7 @@ import streamlit as st
 
 from services.access.access import can
 from services.coordination import actions, people
-from services.core.clock import today
+from services.core import clock
 from ui.auth import require_actor
 from ui.guard import allowed
 from ui.state import database
@@ -59,7 +59,7 @@ if editable:
                         text,
                         default_owner_email=owner or None,
                         default_due=due,
-                        today=today(),
+                        today=clock.today(db),
                     )
                 except ValueError as exc:
                     st.error(md_escape(exc))
@@ -89,7 +89,7 @@ if snapshot is None or snapshot["filters"] != filters:
             owner_email=None if owner_filter == "Anyone" else owner_filter,
             statuses=tuple(status_filter) or None,
             overdue=overdue_only,
-            today=today(),
+            today=clock.today(db),
         )
     snapshot = {
         "filters": filters,

@@ -27,9 +27,9 @@ from db.models import (
     Team,
     Vendor,
 )
-from db.types import utcnow
 from services.access import audit
 from services.access.access import Actor, require
+from services.core.clock import session_now
 from services.core.clock import today as workspace_today
 
 STATUSES = ACTION_STATUSES  # re-exported for pages, which do not import db
@@ -138,7 +138,7 @@ def create_action_in(
         contract_id=contract_id,
         ticket_id=ticket_id,
         created_by=actor.email,
-        completed_at=utcnow() if status == "done" else None,
+        completed_at=session_now(session) if status == "done" else None,
     )
     session.add(item)
     session.flush()
@@ -228,7 +228,7 @@ def quick_add(
 ) -> ActionItem:
     """One line into an action item; ``@email``, ``due:``, ``!priority`` override the defaults."""
     require(db, actor, "actions.edit", record_type="actionitem")
-    parsed = parse_quick_add(text, today or workspace_today())
+    parsed = parse_quick_add(text, today or workspace_today(db))
     with db.write() as s:
         owner = parsed.owner_email or default_owner_email
         owner_id = _owner_id(s, owner)
@@ -275,7 +275,7 @@ def list_actions(
     ``due_range`` is [low, high) on the due date (low None: unbounded).
     """
     require(db, actor, "actions.read")
-    today = today or workspace_today()
+    today = today or workspace_today(db)
     with db.read() as s:
         q = (
             select(  # type: ignore[call-overload]
@@ -350,9 +350,9 @@ def list_actions(
 # --- changing ------------------------------------------------------------------------------
 
 
-def _apply_status(item: ActionItem, status: str) -> None:
+def _apply_status(item: ActionItem, status: str, now: datetime) -> None:
     if status == "done" and item.status != "done":
-        item.completed_at = utcnow()
+        item.completed_at = now
     elif status != "done":
         item.completed_at = None
     item.status = status
@@ -374,9 +374,9 @@ def set_status(
                 "their change was kept."
             )
         before = audit.snapshot(item)
-        _apply_status(item, status)
+        _apply_status(item, status, db.clock.now())
         item.version += 1
-        item.updated_at = utcnow()
+        item.updated_at = db.clock.now()
         s.add(item)
         audit.record(
             s, actor, "update", "actionitem", action_id, before=before, after=audit.snapshot(item)
@@ -490,11 +490,11 @@ def bulk_save(db: Database, actor: Actor, rows: list[dict[str, Any]]) -> BulkRes
                 continue
             for key, value in changes.items():
                 if key == "status":
-                    _apply_status(item, value)
+                    _apply_status(item, value, db.clock.now())
                 else:
                     setattr(item, key, value)
             item.version += 1
-            item.updated_at = utcnow()
+            item.updated_at = db.clock.now()
             s.add(item)
             audit.record(
                 s,

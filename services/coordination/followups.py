@@ -14,12 +14,10 @@ from sqlmodel import col, select
 
 from db.engine import Database
 from db.models import ActionItem, Contract, RenewalDecision, SupportTicket, Vendor
-from db.types import utcnow
 from services.access import audit
 from services.access.access import Actor, can, require
 from services.coordination import actions
 from services.coordination.people import person_for_email
-from services.core.clock import now_utc
 from services.core.clock import today as workspace_today
 from services.vendors.tickets import ticket_views
 from settings import get_settings
@@ -96,8 +94,8 @@ def my_follow_ups(
     db: Database, actor: Actor, *, today: date | None = None, now: datetime | None = None
 ) -> Queue:
     require(db, actor, "actions.read")
-    today = today or workspace_today()
-    now = now or now_utc()
+    today = today or workspace_today(db)
+    now = now or db.clock.now()
     tz = get_settings().tz
     items: list[FollowUp] = []
     with db.read() as s:
@@ -225,7 +223,7 @@ def mark_done(db: Database, actor: Actor, kind: str, record_id: int) -> None:
             before = audit.snapshot(ticket)
             ticket.status = "resolved"
             ticket.version += 1
-            ticket.updated_at = utcnow()
+            ticket.updated_at = db.clock.now()
             s.add(ticket)
             audit.record(
                 s,
@@ -253,4 +251,4 @@ def snooze(
         raise ValueError("only action items can be snoozed")
     if not 1 <= days <= 90:
         raise ValueError("snooze for 1 to 90 days")
-    actions.snooze(db, actor, record_id, (today or workspace_today()) + timedelta(days=days))
+    actions.snooze(db, actor, record_id, (today or workspace_today(db)) + timedelta(days=days))

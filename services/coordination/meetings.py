@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlmodel import Session, col, func, select
@@ -31,11 +31,11 @@ from db.models import (
     SupportTicket,
     Vendor,
 )
-from db.types import utcnow
 from services.access import audit
 from services.access.access import Actor, can, require
 from services.coordination import recurrence
 from services.coordination.people import StaleEdit, clean_email
+from services.core.clock import session_now
 from services.core.clock import today as workspace_today
 from services.core.money import format_money, totals_by_currency
 from services.spend.billing_import import match_vendor, vendor_names
@@ -349,7 +349,7 @@ def create_meeting(
         s.flush()
         assert meeting.id is not None
         _add_attendees(s, meeting.id, attendees)
-        _fill_agenda(s, actor, meeting, template_id, today or workspace_today())
+        _fill_agenda(s, actor, meeting, template_id, today or workspace_today(db))
         audit.record(s, actor, "create", "meeting", meeting.id, after=audit.snapshot(meeting))
         return meeting
 
@@ -417,7 +417,7 @@ def create_series(
     if not 1 <= duration_minutes <= 24 * 60:
         raise ValueError("a meeting lasts between 1 minute and 24 hours")
     start = _aware(first_starts_at)
-    today = today or workspace_today()
+    today = today or workspace_today(db)
     with db.write() as s:
         _check_links(s, vendor_id, contract_id)
         _template_items(s, template_id)
@@ -435,7 +435,9 @@ def create_series(
         s.add(series)
         s.flush()
         audit.record(s, actor, "create", "meetingseries", series.id, after=audit.snapshot(series))
-        until = max(start, datetime.now(UTC)) + timedelta(days=MATERIALIZE_DAYS)
+        # Occurrences from the caller's today on, not the wall clock's (a test or --now run).
+        day_start = datetime.combine(today, time.min, tzinfo=recurrence.zone(timezone))
+        until = max(start, day_start.astimezone(UTC)) + timedelta(days=MATERIALIZE_DAYS)
         starts = recurrence.occurrences(rule, start, timezone, before=until, limit=10) or (
             recurrence.occurrences(rule, start, timezone, limit=1)
         )
@@ -727,7 +729,7 @@ def save_meeting_minutes(
         before = audit.snapshot(meeting)
         meeting.minutes = minutes
         meeting.version += 1
-        meeting.updated_at = utcnow()
+        meeting.updated_at = db.clock.now()
         s.add(meeting)
         audit.record(
             s, actor, "update", "meeting", meeting_id, before=before, after=audit.snapshot(meeting)
@@ -817,7 +819,7 @@ def _carry_over(session: Session, actor: Actor, prev: Meeting, nxt: Meeting) -> 
         action.carried_from_meeting_id = prev.id
         action.carry_count += 1
         action.version += 1
-        action.updated_at = utcnow()
+        action.updated_at = session_now(session)
         session.add(action)
         audit.record(
             session,
@@ -858,7 +860,7 @@ def open_next_meeting(
             person_ids=tuple(a.person_id for a in people if a.person_id is not None),
             outside_emails=tuple(a.email for a in people if a.person_id is None),
         )
-        nxt = _materialize(s, actor, series, starts, attendees, today or workspace_today())
+        nxt = _materialize(s, actor, series, starts, attendees, today or workspace_today(db))
         agenda, actions = _carry_over(s, actor, meeting, nxt)
         assert nxt.id is not None
         return CarryResult(nxt.id, agenda, actions)
@@ -875,7 +877,7 @@ def set_meeting_status(db: Database, actor: Actor, meeting_id: int, status: str)
         before = audit.snapshot(meeting)
         meeting.status = status
         meeting.version += 1
-        meeting.updated_at = utcnow()
+        meeting.updated_at = db.clock.now()
         s.add(meeting)
         audit.record(
             s, actor, "update", "meeting", meeting_id, before=before, after=audit.snapshot(meeting)
@@ -963,7 +965,7 @@ def reschedule_meeting(
         meeting.starts_at = start
         meeting.duration_minutes = duration_minutes
         meeting.version += 1
-        meeting.updated_at = utcnow()
+        meeting.updated_at = db.clock.now()
         s.add(meeting)
         audit.record(
             s,

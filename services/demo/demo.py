@@ -42,6 +42,7 @@ from db.models import (
 from services.access import audit
 from services.access.access import Actor, require
 from services.coordination import meetings
+from services.core.clock import session_now
 from services.core.clock import today as workspace_today
 from services.governance import demo as governance_demo
 from services.vendors.terms import add_months
@@ -156,7 +157,7 @@ def load(
     require(db, actor, "settings.manage", record_type="demo")
     if reset:
         wipe_workspace(db)
-    day = today or workspace_today()
+    day = today or workspace_today(db)
     with db.read() as session:
         existing = session.execute(select(func.count()).select_from(Vendor)).scalar_one()
     if existing:
@@ -189,7 +190,7 @@ def _seed(session: Session, day: date) -> tuple[dict[str, int], list[int]]:
     """Every record but billing; returns counts and the last past meeting of each series."""
     rng = random.Random(SEED)
     tz = get_settings().tz
-    now = datetime.now(UTC)
+    now = session_now(session)
     counts: dict[str, int] = {}
 
     # People and teams. The local admin is a VA on the Operations team so that

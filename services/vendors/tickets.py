@@ -16,7 +16,6 @@ from sqlmodel import Session, col, func, select
 
 from db.engine import Database
 from db.models import TICKET_SEVERITIES, TICKET_STATUSES, Contract, Person, SupportTicket, Vendor
-from db.types import utcnow
 from services.access import audit
 from services.access.access import Actor, require
 from services.vendors.vendors import (
@@ -186,7 +185,7 @@ def overdue_tickets(
     The follow-ups queue calls this to show a ticket to its owner.
     """
     require(db, actor, "tickets.read", record_type="ticket")
-    now = now or utcnow()
+    now = now or db.clock.now()
     with db.read() as s:
         query = select(SupportTicket).where(col(SupportTicket.status).in_(SLA_CLOCK_STATUSES))
         if owner_email is not None:

@@ -554,7 +554,7 @@ def vendor_overview(
 ) -> VendorOverview:
     from services.vendors import contracts, seats, tickets
 
-    as_of = as_of or workspace_today()
+    as_of = as_of or workspace_today(db)
     row = get_vendor(db, actor, vendor_id)
     out = VendorOverview(
         row, list_contacts(db, actor, vendor_id), None, None, None, None, None, None
