@@ -21,7 +21,6 @@ from db.migrate import upgrade
 from services import record_imports
 from services.access.access import Actor, NotAllowed
 from services.access.users import UserError, add_user, deactivate_user, list_users, set_role
-from services.core.clock import now_utc
 from services.demo import demo
 from settings import get_settings
 
@@ -152,9 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _import_records(args: argparse.Namespace) -> int:
-    count = record_imports.import_file(
-        open_database(), Actor.cli(), args.kind, args.file, now=now_utc()
-    )
+    count = record_imports.import_file(open_database(), Actor.cli(), args.kind, args.file)
     print(f"imported {count} {args.kind} from {args.file}")
     return 0
 

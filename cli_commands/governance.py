@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from services.access.access import Actor
-from services.core.clock import now_utc
+from services.core import clock
 from services.core.export import render
 from services.governance import GUIDANCE
 from services.governance.annex_iv import annex_iv_pack
@@ -69,8 +69,8 @@ def _iso(value: datetime | None) -> str | None:
 def obligation_rows() -> list[dict[str, Any]]:
     import cli
 
-    today = now_utc().astimezone(get_settings().tz).date()
-    rows = list_obligations(cli.open_database(), Actor.cli(), today=today)
+    db = cli.open_database()
+    rows = list_obligations(db, Actor.cli(), today=clock.today(db))
     return [
         {
             "id": r.id,
@@ -141,9 +141,8 @@ def _export_annex_iv(args: argparse.Namespace) -> int:
     import cli
 
     model: str | int = int(args.model) if args.model.isdigit() else args.model
-    pack = annex_iv_pack(
-        cli.open_database(), Actor.cli(), model, now=now_utc(), tz=get_settings().tz
-    )
+    db = cli.open_database()
+    pack = annex_iv_pack(db, Actor.cli(), model, now=clock.now(db), tz=get_settings().tz)
     data = to_pdf(pack) if args.format == "pdf" else to_markdown(pack).encode("utf-8")
     Path(args.output).write_bytes(data)
     print(f"wrote the Annex IV pack of {pack.system} ({len(pack.gaps())} gaps) to {args.output}")

@@ -10,7 +10,6 @@ from sqlmodel import select
 
 from db.engine import Database
 from db.models import Incident
-from services.core.clock import now_utc
 from services.governance import drift, incidents, obligations
 from services.governance.drift import PolicyInput
 from services.governance.incidents import IncidentInput
@@ -19,7 +18,7 @@ LEAD = actor("lead")
 
 
 def _incident(db: Database, model: int) -> int:
-    now = now_utc()
+    now = db.clock.now()
     data = IncidentInput(
         title="Chatbot gave dosage advice",
         category="other_serious",
@@ -89,7 +88,7 @@ def test_drift_page_lists_policies_with_their_last_breach(app_env: Database) -> 
         VA,
         PolicyInput(model_id=model, metric="psi", warning_threshold=0.1, critical_threshold=0.2),
     )
-    drift.record_reading(app_env, VA, pid, 0.3, now_utc() - timedelta(hours=1), tz=BERLIN)
+    drift.record_reading(app_env, VA, pid, 0.3, app_env.clock.now() - timedelta(hours=1), tz=BERLIN)
     at = run_page("governance/drift_policies.py", VA)
     assert_no_exception(at)
     table = at.dataframe[0].value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from services.core.clock import now_utc
+from services.core import clock
 from services.governance import GUIDANCE, obligations
 from services.governance.annex_iv import annex_iv_pack
 from services.governance.annex_iv_render import to_markdown, to_pdf
@@ -26,7 +26,7 @@ if not models:
     st.stop()
 model_id = select_one("System", models, key="annex_iv_model")
 with allowed():
-    pack = annex_iv_pack(db, actor, model_id, now=now_utc(), tz=settings().tz)
+    pack = annex_iv_pack(db, actor, model_id, now=clock.now(db), tz=settings().tz)
 
 gaps = pack.gaps()
 st.metric("Gaps", len(gaps))

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from services.access.access import can
-from services.core.clock import now_utc
+from services.core import clock
 from services.governance import drift, obligations
 from services.governance.drift import PolicyInput
 from services.governance.drift_rules import ACTION_LABELS, DRIFT_ACTIONS
@@ -20,7 +20,7 @@ from ui.widgets import select_one
 
 actor = require_actor()
 db = database()
-now = now_utc()
+now = clock.now(db)
 tz = settings().tz
 
 st.title("Drift policies")

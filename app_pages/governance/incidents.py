@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from services.access.access import can
-from services.core.clock import now_utc
+from services.core import clock
 from services.governance import GUIDANCE, clocks, incident_views, incidents
 from ui.auth import require_actor
 from ui.guard import allowed, save_and_rerun
@@ -17,7 +17,7 @@ from ui.state import database, settings
 
 actor = require_actor()
 db = database()
-now = now_utc()
+now = clock.now(db)
 tz = settings().tz
 
 st.title("Incidents")

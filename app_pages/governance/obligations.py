@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from services.access.access import can
-from services.core.clock import now_utc
+from services.core import clock
 from services.governance import GUIDANCE, obligations
 from services.governance.obligations import STATE_LABELS
 from services.vendors import vendors
@@ -18,7 +18,7 @@ from ui.widgets import select_one
 
 actor = require_actor()
 db = database()
-now = now_utc()
+now = clock.now(db)
 today = now.astimezone(settings().tz).date()
 
 st.title("Obligations")

@@ -16,8 +16,9 @@ from sqlmodel import Session, col, select
 from db.models import AgendaItem, Incident, IncidentModel, Meeting, MeetingAttendee, Model, Person
 from services.access import audit
 from services.access.access import Actor
-from services.delivery.reminders import add_working_days, next_working_day
+from services.core.workdays import WorkingDays
 from services.governance import clocks
+from settings import get_settings
 
 REVIEW_WITHIN_WORKING_DAYS = 5
 REVIEW_ON_WORKING_DAY = 3
@@ -25,9 +26,11 @@ REVIEW_HOUR = 10
 REVIEW_MINUTES = 60
 
 
-def review_day(aware_day: date, today: date) -> date:
-    day = add_working_days(aware_day, REVIEW_ON_WORKING_DAY)
-    return day if day > today else next_working_day(add_working_days(today, 1))
+def review_day(aware_day: date, today: date, days: WorkingDays | None = None) -> date:
+    """Working days skip weekends and the workspace country's public holidays."""
+    days = days or WorkingDays([c for c in (get_settings().holiday_country,) if c])
+    day = days.add(aware_day, REVIEW_ON_WORKING_DAY)
+    return day if day > today else days.add(today, 1)
 
 
 def agenda(incident: Incident, model_names: list[str], tz: ZoneInfo) -> list[tuple[str, str]]:

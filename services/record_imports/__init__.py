@@ -2,9 +2,8 @@
 
 Each kind is a module in this package exposing ``KIND`` (the command word), ``PERMISSION``,
 ``REQUIRED`` (column names) and ``import_rows(session, actor, rows) -> int``, which raises
-``RecordError`` naming the row and the problem; a kind that checks times against the present
-exposes ``import_rows_at(session, actor, rows, now)`` instead. Reading, decoding and the
-all-or-nothing transaction are shared here, so every kind refuses bad files the same way.
+``RecordError`` naming the row and the problem. Reading, decoding and the all-or-nothing
+transaction are shared here, so every kind refuses bad files the same way.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import io
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -47,21 +45,14 @@ class Kind:
     name: str
     permission: str
     required: tuple[str, ...]
-    import_rows: Callable[[Session, Actor, list[Row]], int] | None
-    import_rows_at: Callable[[Session, Actor, list[Row], datetime], int] | None = None
+    import_rows: Callable[[Session, Actor, list[Row]], int]
 
 
 def kinds() -> dict[str, Kind]:
     found: dict[str, Kind] = {}
     for info in pkgutil.iter_modules(__path__):
         module: ModuleType = importlib.import_module(f"{__name__}.{info.name}")
-        kind = Kind(
-            module.KIND,
-            module.PERMISSION,
-            tuple(module.REQUIRED),
-            getattr(module, "import_rows", None),
-            getattr(module, "import_rows_at", None),
-        )
+        kind = Kind(module.KIND, module.PERMISSION, tuple(module.REQUIRED), module.import_rows)
         found[kind.name] = kind
     return dict(sorted(found.items()))
 
@@ -102,12 +93,8 @@ def read_rows(data: bytes, filename: str, required: tuple[str, ...]) -> list[Row
     return rows
 
 
-def import_file(
-    db: Database, actor: Actor, kind_name: str, path: Path, *, now: datetime | None = None
-) -> int:
-    """Import every row of ``path`` as ``kind_name`` records in one transaction, or none.
-
-    ``now`` (from the caller's clock) is needed by kinds that check times against the present."""
+def import_file(db: Database, actor: Actor, kind_name: str, path: Path) -> int:
+    """Import every row of ``path`` as ``kind_name`` records in one transaction, or none."""
     kind = kinds().get(kind_name)
     if kind is None:
         raise RecordError(None, None, f"unknown record kind {kind_name!r}")
@@ -116,13 +103,7 @@ def import_file(
         raise RecordError(None, None, f"{path.name} is larger than {MAX_RECORD_FILE_BYTES} bytes")
     rows = read_rows(path.read_bytes(), path.name, kind.required)
     with db.write() as session:
-        if kind.import_rows_at is not None:
-            if now is None:
-                raise RecordError(None, None, f"importing {kind_name} needs the current time")
-            count = kind.import_rows_at(session, actor, rows, now)
-        else:
-            assert kind.import_rows is not None
-            count = kind.import_rows(session, actor, rows)
+        count = kind.import_rows(session, actor, rows)
         audit.record(
             session, actor, "import", kind_name, None, detail=f"{count} rows from {path.name}"
         )

@@ -30,6 +30,7 @@ from sqlmodel import Session, select
 
 from db.models import INCIDENT_SEVERITIES, Model
 from services.access.access import Actor
+from services.core.clock import session_now
 from services.governance.incidents import IncidentInput, new_incident, parse_category
 from services.record_imports import RecordError, Row
 from services.record_imports.vendors import person_id, vendor_id
@@ -67,8 +68,9 @@ def model_ids(session: Session, row: int, text: str) -> list[int]:
     return ids
 
 
-def import_rows_at(session: Session, actor: Actor, rows: list[Row], now: datetime) -> int:
+def import_rows(session: Session, actor: Actor, rows: list[Row]) -> int:
     tz = get_settings().tz
+    now = session_now(session)  # the clock of the command that runs the import
     for number, values in rows:
         try:
             category = parse_category(values["category"])
