@@ -1086,4 +1086,8 @@ def plan_all(db: Database, now: datetime | None = None) -> int:
             planner = Planner(session, now)
             getattr(planner, step)()
             total += planner.planned
+    from services.governance import planning  # imported here: it builds on this module
+
+    with db.write() as session:
+        total += planning.plan(session, now)
     return total

@@ -43,6 +43,7 @@ from services.access.access import Actor, require
 from services.coordination import meetings
 from services.core.clock import session_now
 from services.core.clock import today as workspace_today
+from services.governance import demo as governance_demo
 from services.vendors.terms import add_months
 from settings import get_settings
 
@@ -182,6 +183,7 @@ def load(
         meetings.open_next_meeting(db, actor, meeting_id, today=day)
         counts["meetings"] += 1
     counts.update(_seed_billing(db, actor, day))
+    counts.update(governance_demo.seed(db, actor, day))
     return counts
 
 
