@@ -15,7 +15,8 @@ from ui.state import database
 ROLE_HELP = (
     "Virtual assistant: meetings, action items, tickets, vendors · Lead: reads everything, "
     "decides renewals, finishes their own follow-ups · Finance: spend, budgets, contract values "
-    "· Admin: everything and the settings"
+    "· Admin: everything and the settings · Engineer: reads everything but money, edits "
+    "models, signs off cards and reports"
 )
 
 actor = require_actor()

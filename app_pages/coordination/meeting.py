@@ -15,6 +15,7 @@ from ui.coordination import meeting_workspace as workspace
 from ui.forms import attempt
 from ui.guard import allowed
 from ui.links import switch_to
+from ui.query import id_from_query, show_not_found
 from ui.state import database
 from ui.text import md_escape
 
@@ -28,19 +29,20 @@ def _open(meeting_id: int) -> None:
     st.rerun()
 
 
-raw = st.query_params.get("meeting", "")
 with allowed():
     require(db, actor, "meetings.read", record_type="meeting")
-    try:
-        detail = meetings.meeting_detail(db, actor, int(raw)) if raw.isdigit() else None
-    except ValueError:
-        detail = None
-if detail is None:
+selected = id_from_query("meeting", what="meeting")
+if selected is None:
     st.title("Meeting")
-    st.warning("That meeting does not exist (any more). Pick one from the list of meetings.")
+    st.info("Pick a meeting from the list of meetings.")
     if st.button("All meetings", key="meeting_back_missing"):
         switch_to("meetings", {})
     st.stop()
+with allowed():
+    try:
+        detail = meetings.meeting_detail(db, actor, selected)
+    except ValueError:
+        show_not_found("meeting", "meeting")
 
 meeting = detail.meeting
 nav = st.columns([1, 1, 1, 3])
@@ -60,6 +62,8 @@ st.caption(
 )
 if detail.attendees:
     st.text("Attendees: " + ", ".join(f"{n} <{e}>" if n else e for n, e in detail.attendees))
+for line in detail.money:  # empty for roles that may not see money
+    st.text(line)
 
 d1, d2, d3 = st.columns([1, 1, 2])
 with allowed():

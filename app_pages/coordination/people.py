@@ -13,6 +13,7 @@ from ui.forms import new_form_key, save_new
 from ui.guard import allowed, save_and_rerun
 from ui.record_import import import_expander
 from ui.state import database
+from ui.widgets import forget_opened, opened_version
 
 actor = require_actor()
 db = database()
@@ -76,13 +77,14 @@ with edit_tab:
             key="people_edit_pick",
         )
         current = by_id[chosen]
-        with st.form(f"people_edit_{chosen}_{current.version}"):
-            prefix = f"people_edit_{chosen}_{current.version}"
+        opened = opened_version(f"people_edit_{chosen}", current.version)
+        with st.form(prefix := f"people_edit_{chosen}_{opened}"):
             fields = people_forms.person_fields(prefix, current, team_names)
             if st.form_submit_button("Save changes", key="people_edit_submit"):
+                forget_opened(f"people_edit_{chosen}")
                 save_and_rerun(
                     lambda: people.update_person(
-                        db, actor, chosen, expected_version=current.version, **fields
+                        db, actor, chosen, expected_version=opened, **fields
                     ),
                     "Saved",
                 )

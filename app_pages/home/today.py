@@ -13,6 +13,7 @@ from ui.auth import require_actor
 from ui.demo import offer_demo
 from ui.links import link_to_page
 from ui.state import database, settings
+from ui.text import md_escape
 from ui.times import local
 
 actor = require_actor()
@@ -49,7 +50,7 @@ if data.spend_mtd is not None and data.budget_month is not None:
             spent = data.spend_mtd.get(currency, Decimal("0"))
             budget = data.budget_month.get(currency)
             st.metric(
-                f"Billed this month ({currency})",
+                f"Billed this month ({md_escape(currency)})",
                 format_money(spent, currency, places=0),
                 border=True,
                 help="Billed cost: what the invoices charge, the cost budgets compare.",

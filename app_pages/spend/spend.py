@@ -15,6 +15,7 @@ from ui.links import link_to_page
 from ui.spend.spend_tabs import TABS, SpendContext
 from ui.spend_data import spend_view
 from ui.state import database
+from ui.text import md_escape
 
 actor = require_actor()
 db = database()
@@ -66,7 +67,8 @@ totals = views.totals(view.monthly, basis)
 cols = st.columns(max(len(totals), 1))
 for column, (code, amount) in zip(cols, totals.items(), strict=False):
     column.metric(
-        f"{COST_BASIS[basis]}, {from_month} to {to_month} ({code})", format_money(amount, code)
+        f"{COST_BASIS[basis]}, {from_month} to {to_month} ({md_escape(code)})",
+        format_money(amount, code),
     )
 if not view.monthly:
     st.info(

@@ -17,7 +17,9 @@ from ui.forms import new_form_key, save_new
 from ui.guard import allowed, save_and_rerun
 from ui.record_import import import_expander
 from ui.state import database
+from ui.text import md_escape
 from ui.vendors.seat_form import seat_pool_form
+from ui.widgets import forget_opened, opened_version
 
 actor = require_actor()
 db = database()
@@ -25,6 +27,10 @@ db = database()
 
 def _percent(share: Decimal | None) -> str:
     return "" if share is None else f"{(share * 100).quantize(Decimal('1'))}%"
+
+
+def _money(amount: Decimal | None, currency: str) -> str:
+    return "hidden" if amount is None else format_money(amount, currency)
 
 
 st.title("Seats")
@@ -36,7 +42,9 @@ if pools:
     cols = st.columns(max(1, len(totals)) + 1)
     cols[0].metric("Pools low on free seats", seats.low_on_free_seats(pools))
     for col_, (currency, amount) in zip(cols[1:], totals.items(), strict=False):
-        col_.metric(f"Unused seats per month ({currency})", format_money(amount, currency))
+        col_.metric(
+            f"Unused seats per month ({md_escape(currency)})", format_money(amount, currency)
+        )
     st.dataframe(
         pd.DataFrame(
             [
@@ -48,9 +56,9 @@ if pools:
                     "Active 30d": p.seats_active_30d,
                     "Free": p.free_seats,
                     "Utilisation": _percent(p.utilisation),
-                    "Unit price": format_money(p.unit_price, p.currency),
+                    "Unit price": _money(p.unit_price, p.currency),
                     "Billing": BILLING_PERIOD.label(p.billing_period),
-                    "Unused cost / month": format_money(p.monthly_unused_cost, p.currency),
+                    "Unused cost / month": _money(p.monthly_unused_cost, p.currency),
                     "Low free seats": p.low_free,
                 }
                 for p in pools
@@ -72,11 +80,12 @@ if not vendor_rows:
     st.caption("Add a vendor first, on the Vendors page.")
     st.stop()
 vendor_names = {v.id: v.name for v in vendor_rows}
+show_price = can(actor, "contracts.values")  # the service keeps the price for other roles
 
 
 add_tab, edit_tab = st.tabs(["Add a seat pool", "Edit or delete"])
 with add_tab, st.form(key := new_form_key("seats_add")):
-    data = seat_pool_form(key, None, vendor_names)
+    data = seat_pool_form(key, None, vendor_names, show_price)
     if st.form_submit_button("Add seat pool", type="primary"):
         if data is None:
             st.error("Choose the vendor.")
@@ -97,13 +106,13 @@ with edit_tab:
             key="seats_edit_pick",
         )
         current = by_id[pick]
-        with st.form(f"seats_edit_{pick}_{current.version}"):
-            data = seat_pool_form(f"seats_edit_{pick}_{current.version}", current, vendor_names)
+        opened = opened_version(f"seats_edit_{pick}", current.version)
+        with st.form(prefix := f"seats_edit_{pick}_{opened}"):
+            data = seat_pool_form(prefix, current, vendor_names, show_price)
             if st.form_submit_button("Save changes") and data is not None:
+                forget_opened(f"seats_edit_{pick}")
                 save_and_rerun(
-                    lambda: seats.update_seat_pool(
-                        db, actor, pick, data, expected_version=current.version
-                    ),
+                    lambda: seats.update_seat_pool(db, actor, pick, data, expected_version=opened),
                     "Saved",
                 )
         confirm_button(

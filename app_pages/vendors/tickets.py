@@ -16,6 +16,7 @@ from ui.record_import import import_expander
 from ui.state import database, settings
 from ui.times import local
 from ui.vendors.ticket_form import ticket_form
+from ui.widgets import forget_opened, opened_version
 
 actor = require_actor()
 db = database()
@@ -104,12 +105,12 @@ with edit_tab:
     )
     if pick is not None:
         current = by_id[pick]
-        with st.form(prefix := f"tickets_edit_{pick}_{current.version}"):
+        opened = opened_version(f"tickets_edit_{pick}", current.version)
+        with st.form(prefix := f"tickets_edit_{pick}_{opened}"):
             edited = ticket_form(prefix, current, **choices)  # type: ignore[arg-type]
             if st.form_submit_button("Save changes") and edited is not None:
+                forget_opened(f"tickets_edit_{pick}")
                 save_and_rerun(
-                    lambda: tickets.update_ticket(
-                        db, actor, pick, edited, expected_version=current.version
-                    ),
+                    lambda: tickets.update_ticket(db, actor, pick, edited, expected_version=opened),
                     "Saved",
                 )

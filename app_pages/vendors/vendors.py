@@ -12,11 +12,13 @@ from ui.auth import require_actor
 from ui.dialogs import confirm_button
 from ui.forms import new_form_key, save_new
 from ui.guard import allowed, save_and_rerun
+from ui.query import id_from_query
 from ui.record_import import import_expander
 from ui.state import database
 from ui.text import safe_link
 from ui.vendors.vendor_detail import show_vendor
 from ui.vendors.vendor_form import vendor_fields
+from ui.widgets import forget_opened, opened_version
 
 actor = require_actor()
 db = database()
@@ -29,13 +31,9 @@ def _open(vendor_id: int | None) -> None:
         st.query_params["vendor"] = str(vendor_id)
 
 
-chosen = st.query_params.get("vendor")
+chosen = id_from_query("vendor", what="vendor")
 if chosen is not None:
-    if not chosen.isdigit():
-        st.error("That vendor link is not valid.")
-        st.button("All vendors", on_click=_open, args=(None,), key="vendor_back_bad")
-        st.stop()
-    show_vendor(db, actor, int(chosen), _open)
+    show_vendor(db, actor, chosen, _open)
     st.stop()
 
 st.title("Vendors")
@@ -97,15 +95,17 @@ with edit_tab:
         "Vendor", list(by_id), format_func=lambda i: by_id[i].name, key="vendors_edit_pick"
     )
     current = by_id[chosen_id]
-    with st.form(prefix := f"vendors_edit_{chosen_id}_{current.version}"):
+    opened = opened_version(f"vendors_edit_{chosen_id}", current.version)
+    with st.form(prefix := f"vendors_edit_{chosen_id}_{opened}"):
         fields = vendor_fields(prefix, current, owner_names)
         if st.form_submit_button("Save changes"):
+            forget_opened(f"vendors_edit_{chosen_id}")
             save_and_rerun(
                 lambda: vendors.update_vendor(
                     db,
                     actor,
                     chosen_id,
-                    expected_version=current.version,
+                    expected_version=opened,
                     **fields,  # type: ignore[arg-type]
                 ),
                 "Saved",

@@ -5,7 +5,14 @@ from __future__ import annotations
 from services.core.choices import Choices
 
 ROLE = Choices(
-    "role", {"va": "Virtual assistant", "lead": "Lead", "finance": "Finance", "admin": "Admin"}
+    "role",
+    {
+        "va": "Virtual assistant",
+        "lead": "Lead",
+        "finance": "Finance",
+        "admin": "Admin",
+        "engineer": "Engineer",
+    },
 )
 # What a refusal says a role cannot do, in the words of the screen it happened on.
 PERMISSION_PHRASE = {

@@ -17,6 +17,7 @@ from ui.contract_form import contract_form
 from ui.guard import allowed, save_and_rerun
 from ui.text import safe_link
 from ui.vendors.money import money_cell
+from ui.widgets import forget_opened, opened_version
 
 
 def contracts_table(all_contracts: list[ContractView]) -> None:
@@ -96,13 +97,15 @@ def add_contract(db: Database, actor: Actor, as_of: date, others: list[ContractV
 def edit_contract(
     db: Database, actor: Actor, current: ContractView, as_of: date, others: list[ContractView]
 ) -> None:
-    prefix = f"contracts_edit_{current.id}_{current.version}"
+    opened = opened_version(f"contracts_edit_{current.id}", current.version)
+    prefix = f"contracts_edit_{current.id}_{opened}"
     with st.form(prefix):
         data = contract_form(db, actor, prefix, current, as_of=as_of, others=others)
         if st.form_submit_button("Save changes") and data is not None:
+            forget_opened(f"contracts_edit_{current.id}")
             save_and_rerun(
                 lambda: contracts.update_contract(
-                    db, actor, current.id, data, expected_version=current.version
+                    db, actor, current.id, data, expected_version=opened
                 ),
                 "Saved",
             )

@@ -12,7 +12,7 @@ from ui.widgets import select_optional
 
 
 def seat_pool_form(
-    prefix: str, current: SeatPoolView | None, vendor_names: dict[int, str]
+    prefix: str, current: SeatPoolView | None, vendor_names: dict[int, str], show_price: bool
 ) -> SeatPoolInput | None:
     """The fields inside the caller's form; None until a vendor is chosen."""
     vendor_id = select_optional(
@@ -55,11 +55,13 @@ def seat_pool_form(
         key=f"{prefix}_low",
     )
     p1, p2, p3 = st.columns(3)
-    price_text = p1.text_input(
-        "Unit price",
-        value=format(current.unit_price, "f") if current else "0",
-        key=f"{prefix}_price",
-    )
+    price_text = None  # the service keeps the price for a role that may not see money
+    if show_price:
+        price_text = p1.text_input(
+            "Unit price",
+            value=format(current.unit_price or 0, "f") if current else "0",
+            key=f"{prefix}_price",
+        )
     currency = p2.text_input(
         "Currency", value=current.currency if current else "USD", key=f"{prefix}_currency"
     )
@@ -78,7 +80,8 @@ def seat_pool_form(
         seats_purchased=int(purchased),
         seats_assigned=int(assigned),
         seats_active_30d=int(active),
-        unit_price=price_text.strip() or Decimal(0),  # type: ignore[arg-type]  # parsed by the service
+        # Text is parsed (and refused with a reason) by the service; None keeps the price.
+        unit_price=None if price_text is None else (price_text.strip() or Decimal(0)),  # type: ignore[arg-type]
         currency=currency,
         billing_period=period,
         low_free_seats=int(low),

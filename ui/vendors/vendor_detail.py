@@ -23,6 +23,7 @@ from services.vendors.choices import (
 )
 from ui.charts_vendors import SpendRow, spend_trend
 from ui.guard import allowed, save_and_rerun
+from ui.query import show_not_found
 from ui.state import settings
 from ui.text import md_escape, safe_link
 from ui.times import local
@@ -41,10 +42,8 @@ def show_vendor(
     with allowed():
         try:
             ov = vendors.vendor_overview(db, actor, vendor_id, as_of=clock.today(db))
-        except ValueError as exc:
-            st.error(md_escape(exc))
-            st.button("All vendors", on_click=back, args=(None,), key="vendor_back_missing")
-            st.stop()
+        except ValueError:
+            show_not_found("vendor", "vendor")
     v = ov.vendor
     tz = settings().tz
     st.button("← All vendors", on_click=back, args=(None,), key="vendor_back")
@@ -99,7 +98,9 @@ def show_vendor(
                     "Purchased": p.seats_purchased,
                     "Assigned": p.seats_assigned,
                     "Active 30d": p.seats_active_30d,
-                    "Unused / month": format_money(p.monthly_unused_cost, p.currency),
+                    "Unused / month": "hidden"
+                    if (cost := p.monthly_unused_cost) is None
+                    else format_money(cost, p.currency),
                     "Low free seats": p.low_free,
                 }
                 for p in ov.seats
