@@ -44,6 +44,14 @@ def _gate_page() -> None:
     elif gate.needs_login:
         st.write("Sign in with your company account to continue.")
         st.button("Sign in", on_click=st.login, type="primary")
+    elif gate.email is None and settings.auth_mode == "proxy":
+        # Nothing says who this is: the request did not come through the sign-in proxy.
+        st.warning(
+            "Opsdesk could not tell who you are: your request did not come through the "
+            "company sign-in. Open Opsdesk from its usual address (the one behind single "
+            "sign-on). If you did, ask an Opsdesk admin to check that the sign-in proxy sends "
+            f"the {md_escape(settings.auth_proxy_header)} header."
+        )
     else:
         who = f" as {md_escape(gate.email)}" if gate.email else ""
         st.warning(

@@ -159,7 +159,9 @@ def test_a_user_deactivated_mid_session_is_refused_on_the_next_rerun(oidc_app: D
     assert not at.warning and at.sidebar.caption
     users.deactivate_user(oidc_app, actor("admin", "setup@example.com"), "lead@example.com")
     at.run()
-    assert "not registered" in at.warning[0].value
+    # Issue 14 item 14: not "signed in, but not registered"; nobody is signed in.
+    assert "could not tell who you are" in at.warning[0].value
+    assert "signed in" not in at.warning[0].value.replace("sign-in", "")
     assert at.session_state["_actor"] is None
     # The menu of before is replaced: no page script is reachable any more.
     assert not [i for i in at._registered_pages.values() if i.get("script_path")]
@@ -218,7 +220,9 @@ def test_proxy_mode_without_the_header_is_refused(
     users.add_user(app_env, actor("admin"), "admin@example.com", "admin")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
     assert_no_exception(at)
-    assert "not registered" in at.warning[0].value
+    # Issue 14 item 14: not "signed in, but not registered"; nobody is signed in.
+    assert "could not tell who you are" in at.warning[0].value
+    assert "not registered" not in at.warning[0].value
     assert at.session_state["_actor"] is None
 
 

@@ -225,7 +225,8 @@ def _seed(session: Session, day: date) -> tuple[dict[str, int], list[int]]:
             people[name] = person
     admin_email = get_settings().local_admin_email.lower()
     you = Person(
-        name="Alex Morgan (you)",
+        # The local admin's person: every user sees the same demo, so no "(you)" in the name.
+        name="Alex Morgan",
         email=admin_email,
         team_id=teams["Operations"].id,
         timezone=get_settings().timezone,

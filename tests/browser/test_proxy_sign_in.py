@@ -63,13 +63,13 @@ def test_a_direct_url_to_a_forbidden_page_is_refused(
     context.close()
 
 
-def test_without_the_header_nothing_but_not_registered_is_shown(
+def test_without_the_header_nothing_but_who_are_you_is_shown(
     browser: Any, proxy_server: Any
 ) -> None:
     context = _context(browser, None)
     page = context.new_page()
     open_page(page, f"{proxy_server.url}/users", shot="proxy-no-header")
-    assert "not registered" in main_text(page)
+    assert "could not tell who you are" in main_text(page)
     assert nav_titles(page) == []
     context.close()
 
