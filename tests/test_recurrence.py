@@ -75,3 +75,14 @@ def test_bad_rules_are_refused(rule: str) -> None:
 def test_unknown_time_zone_is_refused() -> None:
     with pytest.raises(ValueError, match="time zone"):
         recurrence.occurrences("FREQ=WEEKLY", datetime(2026, 1, 1, tzinfo=UTC), "Mars/Base")
+
+
+def test_rules_are_described_in_words() -> None:
+    """Issue 14 item 12: people read "Every month on the first Thursday", not the RRULE."""
+    from services.coordination.recurrence import describe
+
+    assert describe("FREQ=WEEKLY;BYDAY=TU") == "Every week on Tuesday"
+    assert describe("FREQ=WEEKLY;INTERVAL=2") == "Every 2 weeks"
+    assert describe("FREQ=MONTHLY;BYDAY=+1TH") == "Every month on the first Thursday"
+    assert describe("FREQ=MONTHLY;BYDAY=-1FR;COUNT=3") == "Every month on the last Friday, 3 times"
+    assert describe("FREQ=WEEKLY;BYSETPOS=1") == "FREQ=WEEKLY;BYSETPOS=1"  # unknown: as written

@@ -33,6 +33,17 @@ _DAYS = {
 }
 
 
+_ORDINALS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "-1": "last"}
+
+
+def _day_words(byday: str) -> str | None:
+    """MO is "Monday", +1TH "the first Thursday", -1FR "the last Friday"; None if unknown."""
+    day, ordinal = _DAYS.get(byday[-2:]), byday[:-2].lstrip("+")
+    if day is None or (ordinal and ordinal not in _ORDINALS):
+        return None
+    return f"the {_ORDINALS[ordinal]} {day}" if ordinal else day
+
+
 def describe(rule: str) -> str:
     """An RRULE in words: FREQ=WEEKLY;BYDAY=TU is "every week on Tuesday". A rule with parts
     this does not know is shown as written rather than described wrongly."""
@@ -40,13 +51,13 @@ def describe(rule: str) -> str:
     parts = dict(p.split("=", 1) for p in text.upper().split(";") if "=" in p)
     unit = _UNITS.get(parts.pop("FREQ", ""))
     interval = parts.pop("INTERVAL", "1")
-    days = [d for d in parts.pop("BYDAY", "").split(",") if d]  # "1MO" (first Monday): as written
+    days = [_day_words(d) for d in parts.pop("BYDAY", "").split(",") if d]
     count, until = parts.pop("COUNT", None), parts.pop("UNTIL", None)
-    if unit is None or parts or not interval.isdigit() or any(d not in _DAYS for d in days):
+    if unit is None or parts or not interval.isdigit() or None in days:
         return rule
     words = f"every {unit}" if interval == "1" else f"every {interval} {unit}s"
     if days:
-        names = [_DAYS[d] for d in days]
+        names = [d for d in days if d is not None]
         words += " on " + (
             names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         )
