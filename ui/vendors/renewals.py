@@ -29,16 +29,17 @@ def renewal_table(rows: list[RenewalRow]) -> None:
         pd.DataFrame(
             [
                 {
+                    # What a decision needs first, so it stays on screen at 1440 px.
                     "Cancel by": r.contract.cancellation_deadline,
                     "Days left": r.contract.days_to_deadline,
-                    "Band": r.band,
                     "Vendor": r.contract.vendor_name,
                     "Contract": r.contract.title,
                     "Decision": DECISION.label(r.decision.decision) if r.decision else "",
+                    "Owner": r.contract.owner_name,
+                    "Value": money_cell(r.contract),
                     "Renewal": RENEWAL_TYPE.label(r.contract.renewal_type),
                     "Term ends": r.contract.current_term_end,
-                    "Value": money_cell(r.contract),
-                    "Owner": r.contract.owner_name,
+                    "Band": r.band,
                     "Decided by": r.decision.decided_by if r.decision else "",
                 }
                 for r in rows
