@@ -368,6 +368,10 @@ def test_budget_forecast_on_the_first_uses_the_trailing_window_not_one_day_x_31(
     assert status.forecast == Decimal("49000.00")
     assert status.forecast < Decimal("11450") * 31  # 354,950: what the run rate said
     assert "last 30 days" in status.forecast_method
+    from ui.charts_spend import budget_vs_actual
+
+    forecast_bar = budget_vs_actual([status]).data[1]
+    assert "last 30 days" in forecast_bar.customdata[0][1]  # the chart says how, on hover
 
 
 def test_budgets_compare_billed_cost_unless_the_budget_says_effective(

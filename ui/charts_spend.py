@@ -137,7 +137,8 @@ def budget_vs_actual(statuses: Sequence[BudgetStatus]) -> go.Figure:
         hovertemplate="%{x}<br>actual %{customdata}<extra></extra>",
     )
     fig.add_bar(
-        name="Forecast to period end",
+        # How each forecast was made is in its hover: a run rate over one day misleads.
+        name="Forecast to period end (hover: how it was made)",
         x=names,
         y=[float(max(s.forecast - s.actual, Decimal(0))) for s in statuses],
         customdata=[[_money(s.forecast, s.budget.currency), s.forecast_method] for s in statuses],
@@ -154,19 +155,6 @@ def budget_vs_actual(statuses: Sequence[BudgetStatus]) -> go.Figure:
         hovertemplate="%{x}<br>budget %{customdata}<extra></extra>",
     )
     fig.update_layout(barmode="stack")
-    methods = sorted({s.forecast_method for s in statuses if s.forecast_method})
-    if methods:
-        # Say on the chart how the forecast was made: a run rate over one day misleads.
-        fig.add_annotation(
-            text="Forecast: " + "; ".join(methods),
-            xref="paper",
-            yref="paper",
-            x=0,
-            y=-0.22,
-            showarrow=False,
-            align="left",
-            font={"size": 11},
-        )
     return _layout(fig, "Budget against actual, this period" if statuses else EMPTY_TITLE, "")
 
 

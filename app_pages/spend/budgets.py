@@ -32,6 +32,7 @@ st.caption(
 )
 if statuses:
     st.plotly_chart(charts_spend.budget_vs_actual(statuses))
+    st.caption("Forecasts made from: " + "; ".join(budgets.forecast_methods(statuses)) + ".")
     st.dataframe(
         pd.DataFrame(
             [

@@ -143,6 +143,11 @@ def _status(
     )
 
 
+def forecast_methods(statuses: Sequence[BudgetStatus]) -> list[str]:
+    """The ways the forecasts shown were made, each once."""
+    return sorted({s.forecast_method for s in statuses if s.forecast_method})
+
+
 def budget_statuses(db: Database, actor: Actor, *, today: date) -> list[BudgetStatus]:
     """Each active budget's current period: actual, forecast and thresholds crossed."""
     require(db, actor, "spend.read", record_type="budget")
