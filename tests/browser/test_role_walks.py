@@ -64,6 +64,7 @@ def _as(browser: Any, email: str, width: int = WIDE) -> Any:
 
 def _shot(page: Any, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(1500)  # tables and charts draw after the script has finished
     page.screenshot(path=str(SHOTS / f"walk-{name}.png"), full_page=True)
 
 
