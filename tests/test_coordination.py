@@ -27,6 +27,7 @@ from db.models import (
 )
 from services.access.access import Actor, NotAllowed
 from services.coordination import actions, followups, ics, meetings, people, review
+from services.core.records import StaleEdit
 from services.record_imports import RecordError, import_file
 from tests.coordination_builders import (
     ADMIN,
@@ -77,7 +78,7 @@ def test_people_crud_archive_and_stale_edit(db: Database) -> None:
     assert person.email == "ana@example.com"
     assert [p.team for p in people.list_people(db, VA)] == ["Platform"]
     people.update_person(db, VA, person.id or 0, expected_version=1, name="Ana B")
-    with pytest.raises(people.StaleEdit):
+    with pytest.raises(StaleEdit):
         people.update_person(db, VA, person.id or 0, expected_version=1, name="Ana C")
     people.set_person_archived(db, VA, person.id or 0, True)
     assert people.list_people(db, VA) == []
@@ -258,7 +259,7 @@ def test_stale_minutes_are_refused_and_first_edit_kept(db: Database) -> None:
     _, mid = _weekly_series(db)
     item = meetings.add_agenda_item(db, VA, mid, "Budget")
     meetings.record_agenda_item(db, VA, item.id or 0, expected_version=1, minutes="first")
-    with pytest.raises(people.StaleEdit):
+    with pytest.raises(StaleEdit):
         meetings.record_agenda_item(db, VA, item.id or 0, expected_version=1, minutes="second")
     detail = meetings.meeting_detail(db, VA, mid)
     assert [a.minutes for a in detail.agenda if a.title == "Budget"] == ["first"]
@@ -713,7 +714,7 @@ def test_reschedule_and_attendee_changes(db: Database) -> None:
         expected_version=1,
     )
     assert moved.starts_at.astimezone(BERLIN).hour == 14 and moved.duration_minutes == 45
-    with pytest.raises(people.StaleEdit):
+    with pytest.raises(StaleEdit):
         meetings.reschedule_meeting(
             db,
             VA,

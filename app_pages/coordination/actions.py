@@ -10,6 +10,7 @@ import streamlit as st
 from services.access.access import can
 from services.coordination import actions, people
 from services.core.clock import today
+from services.core.statuses import OPEN_ACTION_STATUSES
 from ui.auth import require_actor
 from ui.guard import allowed
 from ui.state import database
@@ -72,7 +73,7 @@ owner_filter = f1.selectbox("Owner", ["Anyone", *emails], key="actions_filter_ow
 status_filter = f2.multiselect(
     "Status",
     actions.STATUSES,
-    default=["open", "in_progress", "waiting", "blocked"],
+    default=list(OPEN_ACTION_STATUSES),
     key="actions_filter_status",
 )
 overdue_only = f3.checkbox("Overdue only", key="actions_filter_overdue")

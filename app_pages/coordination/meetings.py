@@ -11,6 +11,7 @@ import streamlit as st
 from services.access.access import can
 from services.coordination import actions, ics, meetings, people, recurrence
 from services.core.clock import now_utc, today
+from services.core.statuses import OPEN_ACTION_STATUSES
 from settings import get_settings
 from ui.auth import require_actor
 from ui.guard import allowed
@@ -435,7 +436,7 @@ if detail.actions:
 else:
     st.caption("No action items from this meeting yet.")
 can_act = can(actor, "actions.edit")
-open_actions = [a for a in detail.actions if a.status in actions.OPEN_STATUSES]
+open_actions = [a for a in detail.actions if a.status in OPEN_ACTION_STATUSES]
 if can_act and open_actions:
     by_action = {a.id: a for a in open_actions}
     c1, c2, c3 = st.columns([4, 1, 1])

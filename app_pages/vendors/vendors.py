@@ -8,7 +8,7 @@ import streamlit as st
 from services.access.access import can
 from services.core.clock import now_utc, today
 from services.core.money import format_money
-from services.vendors import vendors
+from services.vendors import overview, vendors
 from ui.auth import require_actor
 from ui.charts_vendors import SpendRow, spend_trend
 from ui.guard import allowed, save_and_rerun
@@ -36,7 +36,7 @@ def _table(rows: list[dict[str, object]], empty: str) -> None:
 def _show_vendor(vendor_id: int) -> None:
     with allowed():
         try:
-            ov = vendors.vendor_overview(db, actor, vendor_id, as_of=today())
+            ov = overview.vendor_overview(db, actor, vendor_id, as_of=today())
         except ValueError as exc:
             st.error(md_escape(exc))
             st.button("All vendors", on_click=_open, args=(None,), key="vendor_back_missing")

@@ -31,10 +31,10 @@ from db.types import utcnow
 from services.access import audit
 from services.access.access import Actor, require
 from services.core.clock import today as workspace_today
+from services.core.statuses import OPEN_ACTION_STATUSES
 
 STATUSES = ACTION_STATUSES  # re-exported for pages, which do not import db
 PRIORITIES = ACTION_PRIORITIES
-OPEN_STATUSES = ("open", "in_progress", "waiting", "blocked")
 CLOSED_STATUSES = ("done", "dropped")
 # Columns the bulk editor may change; anything else in a row is ignored.
 EDITABLE = ("title", "owner_email", "due_date", "status", "priority", "notes")
@@ -297,7 +297,7 @@ def list_actions(
         if statuses:
             q = q.where(col(ActionItem.status).in_([_status(x) for x in statuses]))
         if overdue:
-            q = q.where(col(ActionItem.status).in_(OPEN_STATUSES)).where(
+            q = q.where(col(ActionItem.status).in_(OPEN_ACTION_STATUSES)).where(
                 col(ActionItem.due_date) < today
             )
         if meeting_id is not None:

@@ -21,12 +21,13 @@ from services.coordination import actions
 from services.coordination.people import person_for_email
 from services.core.clock import now_utc
 from services.core.clock import today as workspace_today
+from services.core.statuses import OPEN_ACTION_STATUSES, OPEN_TICKET_STATUSES
+from services.vendors.terms import terms_of
 from services.vendors.tickets import ticket_views
 from settings import get_settings
 
 RENEWAL_WINDOW_DAYS = 30
 WEEK_DAYS = 7
-OPEN_TICKET_STATUSES = ("open", "waiting_on_vendor", "waiting_on_us")
 BUCKETS = ("overdue", "today", "this_week", "waiting", "later")
 BUCKET_LABELS = {
     "overdue": "Overdue",
@@ -107,7 +108,7 @@ def my_follow_ups(
         for a in s.exec(
             select(ActionItem)
             .where(ActionItem.owner_id == person.id)
-            .where(col(ActionItem.status).in_(actions.OPEN_STATUSES))
+            .where(col(ActionItem.status).in_(OPEN_ACTION_STATUSES))
         ).all():
             if a.snoozed_until is not None and a.snoozed_until > today:
                 continue
@@ -131,8 +132,6 @@ def my_follow_ups(
             )
 
         if can(actor, "contracts.read"):
-            from services.vendors.terms import compute_terms
-
             for c, vendor in s.exec(
                 select(Contract, Vendor.name)
                 .join(Vendor, col(Vendor.id) == Contract.vendor_id)
@@ -140,14 +139,7 @@ def my_follow_ups(
                 .where(col(Contract.cancelled).is_(False))
             ).all():
                 try:
-                    terms = compute_terms(
-                        start_date=c.start_date,
-                        initial_term_months=c.initial_term_months,
-                        renewal_type=c.renewal_type,
-                        renewal_period_months=c.renewal_period_months,
-                        notice_days=c.notice_days,
-                        as_of=today,
-                    )
+                    terms = terms_of(c, today)
                 except ValueError:
                     continue
                 days = terms.days_to_deadline(today)
@@ -156,7 +148,7 @@ def my_follow_ups(
                 decided = s.exec(
                     select(RenewalDecision.id)
                     .where(RenewalDecision.contract_id == c.id)
-                    .where(RenewalDecision.term_end == terms.current_term_end)
+                    .where(RenewalDecision.term_end == terms.decision_key)
                 ).first()
                 if decided is not None:
                     continue

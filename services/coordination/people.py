@@ -11,13 +11,10 @@ from db.engine import Database
 from db.models import Person, Team
 from services.access import audit
 from services.access.access import Actor, require
+from services.core.records import check_version
 
 # Fields a person form may set; anything else a caller passes is ignored (mass assignment).
 PERSON_FIELDS = ("name", "email", "team_id", "timezone", "slack_user_id", "is_internal", "is_lead")
-
-
-class StaleEdit(ValueError):
-    """The record changed since the form was opened; the other change was kept."""
 
 
 @dataclass(frozen=True)
@@ -196,11 +193,13 @@ def update_person(
         person = s.get(Person, person_id)
         if person is None:
             raise ValueError(f"no person {person_id}")
-        if person.version != expected_version:
-            raise StaleEdit(
-                f"{person.name} was changed by someone else since you opened it; "
-                "their change was kept. Reload and edit again."
-            )
+        check_version(
+            person,
+            expected_version,
+            "person",
+            f"{person.name} was changed by someone else since you opened it; "
+            "their change was kept. Reload and edit again.",
+        )
         if "email" in data and data["email"] != person.email:
             other = person_for_email(s, str(data["email"]))
             if other is not None:

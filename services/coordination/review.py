@@ -15,6 +15,7 @@ from db.models import ActionItem, Person, Team
 from services.access.access import Actor, require
 from services.coordination import actions
 from services.core.clock import today as workspace_today
+from services.core.statuses import OPEN_ACTION_STATUSES
 
 AGING_BUCKETS = ("1-7 days", "8-30 days", "over 30 days")
 WEEKS = 8
@@ -70,7 +71,7 @@ def board(
 ) -> Board:
     require(db, actor, "review.read")
     today = today or workspace_today()
-    is_open = col(ActionItem.status).in_(actions.OPEN_STATUSES)
+    is_open = col(ActionItem.status).in_(OPEN_ACTION_STATUSES)
     this_monday = today - timedelta(days=today.weekday())
     first_monday = this_monday - timedelta(weeks=WEEKS - 1)
     week_end = this_monday + timedelta(days=7)
@@ -185,7 +186,7 @@ def drill_down(
     """The open items behind one figure of the board (at most ``limit``, by due date)."""
     require(db, actor, "review.read")
     today = today or workspace_today()
-    statuses: tuple[str, ...] = ("blocked",) if blocked else actions.OPEN_STATUSES
+    statuses: tuple[str, ...] = ("blocked",) if blocked else OPEN_ACTION_STATUSES
     return actions.list_actions(
         db,
         actor,
