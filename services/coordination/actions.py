@@ -31,6 +31,7 @@ from db.types import utcnow
 from services.access import audit
 from services.access.access import Actor, require
 from services.core.clock import today as workspace_today
+from services.core.records import check_version
 from services.core.statuses import OPEN_ACTION_STATUSES
 
 STATUSES = ACTION_STATUSES  # re-exported for pages, which do not import db
@@ -350,12 +351,14 @@ def list_actions(
 # --- changing ------------------------------------------------------------------------------
 
 
-def _apply_status(item: ActionItem, status: str) -> None:
+def _status_changes(item: ActionItem, status: str) -> dict[str, Any]:
+    """The fields a status change sets: completion is stamped when an item first becomes done."""
+    changes: dict[str, Any] = {"status": status}
     if status == "done" and item.status != "done":
-        item.completed_at = utcnow()
+        changes["completed_at"] = utcnow()
     elif status != "done":
-        item.completed_at = None
-    item.status = status
+        changes["completed_at"] = None
+    return changes
 
 
 def set_status(
@@ -368,19 +371,15 @@ def set_status(
         item = s.get(ActionItem, action_id)
         if item is None:
             raise ValueError(f"no action item {action_id}")
-        if expected_version is not None and item.version != expected_version:
-            raise ValueError(
+        if expected_version is not None:
+            check_version(
+                item,
+                expected_version,
+                "action item",
                 f"{item.title!r} was changed by someone else since you loaded it; "
-                "their change was kept."
+                "their change was kept.",
             )
-        before = audit.snapshot(item)
-        _apply_status(item, status)
-        item.version += 1
-        item.updated_at = utcnow()
-        s.add(item)
-        audit.record(
-            s, actor, "update", "actionitem", action_id, before=before, after=audit.snapshot(item)
-        )
+        audit.apply_change(s, actor, item, "actionitem", _status_changes(item, status))
         return item
 
 
@@ -440,6 +439,28 @@ def _missing(value: Any) -> bool:
         return False
 
 
+def _row_changes(session: Session, row: dict[str, Any]) -> dict[str, Any]:
+    """The editable fields a table row sets, checked; a bad value raises ValueError."""
+    changes: dict[str, Any] = {}
+    for key in EDITABLE:
+        if key not in row:
+            continue
+        value = None if _missing(row[key]) else row[key]
+        if key == "title":
+            changes["title"] = _title(str(value or ""))
+        elif key == "owner_email":
+            changes["owner_id"] = _owner_id(session, value)
+        elif key == "due_date":
+            changes["due_date"] = _as_date(value)
+        elif key == "status":
+            changes["status"] = _status(str(value or ""))
+        elif key == "priority":
+            changes["priority"] = _priority(str(value or ""))
+        elif key == "notes":
+            changes["notes"] = str(value or "")
+    return changes
+
+
 def bulk_save(db: Database, actor: Actor, rows: list[dict[str, Any]]) -> BulkResult:
     """Save edited rows (each with ``id`` and the ``version`` it was loaded at) in one go.
 
@@ -464,47 +485,15 @@ def bulk_save(db: Database, actor: Actor, rows: list[dict[str, Any]]) -> BulkRes
             if item.version != loaded_version:
                 result.conflicts.append(Conflict(action_id, item.title, "changed since loaded"))
                 continue
-            before = audit.snapshot(item)
             try:
-                changes: dict[str, Any] = {}
-                for key in EDITABLE:
-                    if key not in row:
-                        continue
-                    value = None if _missing(row[key]) else row[key]
-                    if key == "title":
-                        changes["title"] = _title(str(value or ""))
-                    elif key == "owner_email":
-                        changes["owner_id"] = _owner_id(s, value)
-                    elif key == "due_date":
-                        changes["due_date"] = _as_date(value)
-                    elif key == "status":
-                        changes["status"] = _status(str(value or ""))
-                    elif key == "priority":
-                        changes["priority"] = _priority(str(value or ""))
-                    elif key == "notes":
-                        changes["notes"] = str(value or "")
+                changes = _row_changes(s, row)
             except ValueError as exc:
                 raise ValueError(f"row {index} (#{action_id} {item.title!r}): {exc}") from exc
             if all(getattr(item, k) == v for k, v in changes.items()):
                 result.unchanged += 1
                 continue
-            for key, value in changes.items():
-                if key == "status":
-                    _apply_status(item, value)
-                else:
-                    setattr(item, key, value)
-            item.version += 1
-            item.updated_at = utcnow()
-            s.add(item)
-            audit.record(
-                s,
-                actor,
-                "update",
-                "actionitem",
-                action_id,
-                before=before,
-                after=audit.snapshot(item),
-                detail="bulk edit",
-            )
+            if "status" in changes:
+                changes.update(_status_changes(item, changes["status"]))
+            audit.apply_change(s, actor, item, "actionitem", changes, detail="bulk edit")
             result.saved.append(action_id)
     return result

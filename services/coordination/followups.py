@@ -14,7 +14,6 @@ from sqlmodel import col, select
 
 from db.engine import Database
 from db.models import ActionItem, Contract, RenewalDecision, SupportTicket, Vendor
-from db.types import utcnow
 from services.access import audit
 from services.access.access import Actor, can, require
 from services.coordination import actions
@@ -214,20 +213,7 @@ def mark_done(db: Database, actor: Actor, kind: str, record_id: int) -> None:
             ticket = s.get(SupportTicket, record_id)
             if ticket is None:
                 raise ValueError(f"no ticket {record_id}")
-            before = audit.snapshot(ticket)
-            ticket.status = "resolved"
-            ticket.version += 1
-            ticket.updated_at = utcnow()
-            s.add(ticket)
-            audit.record(
-                s,
-                actor,
-                "update",
-                "supportticket",
-                record_id,
-                before=before,
-                after=audit.snapshot(ticket),
-            )
+            audit.apply_change(s, actor, ticket, "supportticket", {"status": "resolved"})
         return
     raise ValueError(f"a {kind} follow-up is closed where it lives, not here")
 
