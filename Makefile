@@ -34,6 +34,7 @@ test: env
 lint: env
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	$(UV) run lint-imports --no-logo
 
 typecheck: env
 	$(UV) run mypy

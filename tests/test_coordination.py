@@ -26,7 +26,7 @@ from db.models import (
     Team,
 )
 from services.access.access import Actor, NotAllowed
-from services.coordination import actions, followups, ics, meetings, people, review
+from services.coordination import actions, bulk_edit, followups, ics, meetings, people, review
 from services.core.records import StaleEdit
 from services.record_imports import RecordError, import_file
 from tests.coordination_builders import (
@@ -293,7 +293,7 @@ def test_bulk_save_refuses_rows_changed_since_load_and_keeps_their_change(db: Da
     loaded = {r.id: r for r in actions.list_actions(db, VA, today=TODAY)}
     # Someone else edits B after our table was loaded.
     actions.set_status(db, ADMIN, b, "blocked")
-    result = actions.bulk_save(
+    result = bulk_edit.bulk_save(
         db,
         VA,
         [
@@ -327,7 +327,7 @@ def test_bulk_save_with_a_bad_value_changes_nothing(db: Database) -> None:
     a = make_action(db, "First")
     b = make_action(db, "Second")
     with pytest.raises(ValueError, match="row 2"):
-        actions.bulk_save(
+        bulk_edit.bulk_save(
             db,
             VA,
             [
@@ -340,7 +340,7 @@ def test_bulk_save_with_a_bad_value_changes_nothing(db: Database) -> None:
 
 def test_bulk_save_ignores_columns_outside_the_editable_set(db: Database) -> None:
     a = make_action(db, "First")
-    actions.bulk_save(
+    bulk_edit.bulk_save(
         db, VA, [{"id": a, "version": 1, "created_by": "evil", "carry_count": 9, "title": "First"}]
     )
     with db.read() as s:

@@ -16,10 +16,14 @@ MAX_FUNCTION_LINES = 80
 
 # module path (relative to the repository) -> why it may still be over a limit
 ALLOWED: dict[str, str] = {
-    # The reminders planner is being split by the lead (issue 13).
+    # Issue 13: the reminders planner is being split (with the composition root).
     "services/delivery/reminders.py": "planner split in progress",
-    # Vendor matching moves out of the billing import (issue 13, the spend work).
+    # Issue 13: the worker is started from the new composition root; split it with that change.
+    "services/delivery/worker.py": "split after the composition root lands",
+    # Issue 13: vendor matching moves out of the billing import (the spend work).
     "services/spend/billing_import.py": "matching split in progress",
+    # Issue 13: the spend package is being reshaped with the billing import (the spend work).
+    "services/spend/spend.py": "split with the spend work",
 }
 
 

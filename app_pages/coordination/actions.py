@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from services.access.access import can
-from services.coordination import actions, people
+from services.coordination import actions, bulk_edit, people
 from services.core.clock import today
 from services.core.statuses import OPEN_ACTION_STATUSES
 from ui.auth import require_actor
@@ -163,7 +163,7 @@ if editable and c1.button("Save changes", type="primary", key="actions_save"):
     else:
         with allowed():
             try:
-                result = actions.bulk_save(db, actor, changed)
+                result = bulk_edit.bulk_save(db, actor, changed)
             except ValueError as exc:
                 st.error(f"Nothing was saved: {md_escape(exc)}")
                 st.stop()

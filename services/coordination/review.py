@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import and_, case, func
 from sqlmodel import col, select
@@ -120,6 +121,30 @@ def board(
                 < datetime.combine(week_end + timedelta(days=1), time.min, tzinfo=UTC)
             )
         ).all()
+    owners, teams = _owner_loads(owner_rows)
+    aging = dict.fromkeys(AGING_BUCKETS, 0)
+    for due, n in overdue_by_day:
+        bucket = aging_bucket(due, today)
+        if bucket:
+            aging[bucket] += int(n)
+    weeks = _week_rates(this_monday, due_by_day, completed_times)
+    blocked = actions.list_actions(
+        db, actor, today=today, statuses=("blocked",), limit=blocked_limit
+    )
+    return Board(
+        owners=owners,
+        teams=dict(sorted(teams.items())),
+        aging=aging,
+        blocked=blocked,
+        weeks=weeks,
+        open_total=sum(o.open for o in owners),
+        overdue_total=sum(o.overdue for o in owners),
+        blocked_total=sum(o.blocked for o in owners),
+    )
+
+
+def _owner_loads(owner_rows: Any) -> tuple[list[OwnerLoad], Counter[str]]:
+    """Open, overdue and blocked counts per owner (most overdue first) and open items per team."""
     per_owner: dict[tuple[str, str, str], list[int]] = {}
     teams: Counter[str] = Counter()
     for name, email, team, n_open, n_overdue, n_blocked in owner_rows:
@@ -136,11 +161,11 @@ def board(
         ),
         key=lambda o: (-o.overdue, -o.open, o.owner.casefold()),
     )
-    aging = dict.fromkeys(AGING_BUCKETS, 0)
-    for due, n in overdue_by_day:
-        bucket = aging_bucket(due, today)
-        if bucket:
-            aging[bucket] += int(n)
+    return owners, teams
+
+
+def _week_rates(this_monday: date, due_by_day: Any, completed_times: Any) -> list[WeekRate]:
+    """Per week of the last WEEKS: items due, of them done, and items completed that week."""
     weeks: list[WeekRate] = []
     for back in range(WEEKS - 1, -1, -1):
         start = this_monday - timedelta(weeks=back)
@@ -157,19 +182,7 @@ def board(
                 completed,
             )
         )
-    blocked = actions.list_actions(
-        db, actor, today=today, statuses=("blocked",), limit=blocked_limit
-    )
-    return Board(
-        owners=owners,
-        teams=dict(sorted(teams.items())),
-        aging=aging,
-        blocked=blocked,
-        weeks=weeks,
-        open_total=sum(o.open for o in owners),
-        overdue_total=sum(o.overdue for o in owners),
-        blocked_total=sum(o.blocked for o in owners),
-    )
+    return weeks
 
 
 def drill_down(

@@ -35,7 +35,12 @@ class CarryResult:
 
 
 def carry_over(session: Session, actor: Actor, prev: Meeting, nxt: Meeting) -> tuple[int, int]:
+    """Carry ``prev``'s open agenda items and open action items to ``nxt``; returns both counts."""
     assert prev.id is not None and nxt.id is not None
+    return _carry_agenda(session, actor, prev, nxt), _carry_actions(session, actor, prev, nxt)
+
+
+def _carry_agenda(session: Session, actor: Actor, prev: Meeting, nxt: Meeting) -> int:
     agenda = 0
     last = session.exec(
         select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == nxt.id)
@@ -78,29 +83,40 @@ def carry_over(session: Session, actor: Actor, prev: Meeting, nxt: Meeting) -> t
                 action="carry",
                 detail=f"from meeting {prev.id}",
             )
-            agenda += 1
-            continue
-        copy = AgendaItem(
-            meeting_id=nxt.id,
-            position=position,
-            title=item.title,
-            details=item.details,
-            carried_from_id=item.id,
-            carry_count=item.carry_count + 1,
-        )
-        session.add(copy)
-        session.flush()
-        audit.record(
-            session,
-            actor,
-            "carry",
-            "agendaitem",
-            copy.id,
-            after=audit.snapshot(copy),
-            detail=f"from meeting {prev.id}",
-        )
-        position += 1
+        else:
+            _copy_agenda_item(session, actor, item, nxt, position, prev)
+            position += 1
         agenda += 1
+    return agenda
+
+
+def _copy_agenda_item(
+    session: Session, actor: Actor, item: AgendaItem, nxt: Meeting, position: int, prev: Meeting
+) -> None:
+    assert nxt.id is not None
+    copy = AgendaItem(
+        meeting_id=nxt.id,
+        position=position,
+        title=item.title,
+        details=item.details,
+        carried_from_id=item.id,
+        carry_count=item.carry_count + 1,
+    )
+    session.add(copy)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "carry",
+        "agendaitem",
+        copy.id,
+        after=audit.snapshot(copy),
+        detail=f"from meeting {prev.id}",
+    )
+
+
+def _carry_actions(session: Session, actor: Actor, prev: Meeting, nxt: Meeting) -> int:
+    """Open action items move (never copied), so an item is never in two queues."""
     actions = 0
     for action in session.exec(
         select(ActionItem)
@@ -122,7 +138,7 @@ def carry_over(session: Session, actor: Actor, prev: Meeting, nxt: Meeting) -> t
             detail=f"to meeting {nxt.id}",
         )
         actions += 1
-    return agenda, actions
+    return actions
 
 
 def open_next_meeting(

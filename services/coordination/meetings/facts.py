@@ -70,43 +70,50 @@ def vendor_facts(
     facts.append(f"Open vendor tickets: {open_tickets}")
 
     if include_spend:
-        # The spend pages' matching rule: publisher, else provider, else invoice issuer.
-        names = vendor_names(session)
-        start, end = _last_month(today)
-        rows = session.exec(
-            select(  # type: ignore[call-overload]
-                col(CostRollup.source_name),
-                col(CostRollup.provider),
-                col(CostRollup.invoice_issuer),
-                col(CostRollup.currency),
-                col(CostRollup.effective_cost),
-            )
-            .where(CostRollup.day >= start)
-            .where(CostRollup.day < end)
-        ).all()
-        # Money is summed in Python: SQLite stores it as text.
-        spent = totals_by_currency(
-            (cur, amount)
-            for source, provider, issuer, cur, amount in rows
-            if (match_vendor(names, source, provider, issuer) or (None,))[0] == vendor_id
+        facts.extend(_spend_facts(session, vendor_id, today))
+    return facts
+
+
+def _spend_facts(session: Session, vendor_id: int, today: date) -> list[str]:
+    """Last month's spend per currency, against the vendor's budget where it has one."""
+    # The spend pages' matching rule: publisher, else provider, else invoice issuer.
+    facts: list[str] = []
+    names = vendor_names(session)
+    start, end = _last_month(today)
+    rows = session.exec(
+        select(  # type: ignore[call-overload]
+            col(CostRollup.source_name),
+            col(CostRollup.provider),
+            col(CostRollup.invoice_issuer),
+            col(CostRollup.currency),
+            col(CostRollup.effective_cost),
         )
-        budgets = session.exec(
-            select(Budget)
-            .where(Budget.vendor_id == vendor_id)
-            .where(col(Budget.archived).is_(False))
-            .where(Budget.starts_on < end)
-        ).all()
-        monthly: dict[str, Decimal] = defaultdict(Decimal)
-        for b in budgets:
-            monthly[b.currency] += b.amount if b.period == "monthly" else b.amount / 12
-        label = start.strftime("%B %Y")
-        for currency in sorted(set(spent) | set(monthly)):
-            spend_text = format_money(spent.get(currency, Decimal(0)), currency)
-            if currency in monthly:
-                facts.append(
-                    f"Spend in {label}: {spend_text} against a budget of "
-                    f"{format_money(monthly[currency], currency)}"
-                )
-            else:
-                facts.append(f"Spend in {label}: {spend_text} (no budget)")
+        .where(CostRollup.day >= start)
+        .where(CostRollup.day < end)
+    ).all()
+    # Money is summed in Python: SQLite stores it as text.
+    spent = totals_by_currency(
+        (cur, amount)
+        for source, provider, issuer, cur, amount in rows
+        if (match_vendor(names, source, provider, issuer) or (None,))[0] == vendor_id
+    )
+    budgets = session.exec(
+        select(Budget)
+        .where(Budget.vendor_id == vendor_id)
+        .where(col(Budget.archived).is_(False))
+        .where(Budget.starts_on < end)
+    ).all()
+    monthly: dict[str, Decimal] = defaultdict(Decimal)
+    for b in budgets:
+        monthly[b.currency] += b.amount if b.period == "monthly" else b.amount / 12
+    label = start.strftime("%B %Y")
+    for currency in sorted(set(spent) | set(monthly)):
+        spend_text = format_money(spent.get(currency, Decimal(0)), currency)
+        if currency in monthly:
+            facts.append(
+                f"Spend in {label}: {spend_text} against a budget of "
+                f"{format_money(monthly[currency], currency)}"
+            )
+        else:
+            facts.append(f"Spend in {label}: {spend_text} (no budget)")
     return facts
