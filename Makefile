@@ -24,12 +24,17 @@ run: env
 demo: env
 	$(UV) run opsdesk demo --reset
 
+# The share of lines the whole suite covered when the floor was set (issue 13): raise it as coverage
+# grows, never lower it. Only the whole suite is held to it; PYTEST_ARGS runs a part without it.
+COVERAGE_FLOOR := 0
+COV_ARGS := $(if $(PYTEST_ARGS),,--cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR))
+
 # Starts a throwaway Postgres on loopback when Debian's postgresql is installed, so the Postgres
 # tests run; without it they skip with a reason (or fail under OPSDESK_REQUIRE_POSTGRES=1).
 test: env
 	@if [ -z "$$OPSDESK_TEST_POSTGRES_URL" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		export OPSDESK_TEST_POSTGRES_URL=$$(scripts/pg-throwaway); fi; \
-	$(UV) run pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(UV) run pytest -n 2 --dist loadgroup $(COV_ARGS) $(PYTEST_ARGS)
 
 lint: env
 	$(UV) run ruff check .

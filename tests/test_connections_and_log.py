@@ -12,8 +12,8 @@ from db.models import AuditEvent, Notification
 from services.access.access import NotAllowed
 from services.delivery import connections, delivery_log
 from settings import Settings
+from tests.builders import queue
 from tests.conftest import actor
-from tests.outbox_builders import queue
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
 

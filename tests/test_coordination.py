@@ -29,7 +29,7 @@ from services.access.access import Actor, NotAllowed
 from services.coordination import actions, bulk_edit, followups, ics, meetings, people, review
 from services.core.records import StaleEdit
 from services.record_imports import RecordError, import_file
-from tests.coordination_builders import (
+from tests.builders import (
     ADMIN,
     LEAD,
     VA,

@@ -19,8 +19,7 @@ from services.coordination import followups
 from services.delivery.reminders import plan_all
 from services.vendors import renewals
 from services.vendors.terms import compute_terms
-from tests.coordination_builders import VA
-from tests.vendor_builders import ADMIN, make_contract, make_person, make_vendor
+from tests.builders import ADMIN, VA, make_contract, make_person, make_vendor
 
 TODAY = date(2026, 11, 22)
 MONTHLY = {

@@ -8,14 +8,6 @@ from decimal import Decimal
 import pytest
 from conftest import actor
 from sqlmodel import select
-from vendor_builders import (
-    ADMIN,
-    make_contract,
-    make_person,
-    make_seat_pool,
-    make_ticket,
-    make_vendor,
-)
 
 from db.engine import Database
 from db.models import ActionItem, RenewalDecision
@@ -24,6 +16,14 @@ from services.core.records import InvalidRecord, StaleEdit
 from services.vendors import renewals, seats, tickets
 from services.vendors.seats import SeatPoolInput
 from services.vendors.tickets import TicketInput
+from tests.builders import (
+    ADMIN,
+    make_contract,
+    make_person,
+    make_seat_pool,
+    make_ticket,
+    make_vendor,
+)
 
 AS_OF = date(2026, 11, 22)
 

@@ -8,7 +8,14 @@ from decimal import Decimal
 import pytest
 from conftest import actor
 from sqlmodel import select
-from vendor_builders import (
+
+from db.engine import Database
+from db.models import AuditEvent, ContractAmendment, Vendor
+from services.access.access import NotAllowed
+from services.core.records import InvalidRecord, StaleEdit
+from services.vendors import contracts, overview, vendors
+from services.vendors.contracts import ContractInput
+from tests.builders import (
     ADMIN,
     add_rollup,
     make_contract,
@@ -17,13 +24,6 @@ from vendor_builders import (
     make_ticket,
     make_vendor,
 )
-
-from db.engine import Database
-from db.models import AuditEvent, ContractAmendment, Vendor
-from services.access.access import NotAllowed
-from services.core.records import InvalidRecord, StaleEdit
-from services.vendors import contracts, overview, vendors
-from services.vendors.contracts import ContractInput
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, cast
 
 import pandas as pd
 import streamlit as st
@@ -126,7 +127,7 @@ shown = frame.drop(columns=["version"])
 edited = st.data_editor(
     shown,
     key="actions_editor",
-    disabled=not editable or ["overdue", "meeting", "vendor", "carried"],  # type: ignore[arg-type]
+    disabled=not editable or ["overdue", "meeting", "vendor", "carried"],
     num_rows="fixed",
     width="stretch",
     column_config={
@@ -154,7 +155,8 @@ if c2.button("Reload", key="actions_reload"):
 if editable and c1.button("Save changes", type="primary", key="actions_save"):
     changed: list[dict[str, object]] = []
     for action_id, row in edited.iterrows():
-        before = frame.loc[action_id]
+        # The frame is indexed by action id, so one id is one row.
+        before = cast("pd.Series[Any]", frame.loc[cast(int, action_id)])
         values = {k: row[k] for k in actions.EDITABLE if k in row}
         if any(_differs(values[k], before[k]) for k in values):
             changed.append({"id": action_id, "version": int(before["version"]), **values})

@@ -4,6 +4,7 @@ action items and carry-over. ``?meeting=ID`` opens a meeting."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -160,7 +161,8 @@ if selected is None:
                 attendees = meetings.Attendees(
                     tuple(chosen_people), tuple(e for e in outside.split(",") if e.strip())
                 )
-                common = {
+                # The fields one-offs and series share; each service checks them.
+                common: dict[str, Any] = {
                     "title": title,
                     "timezone": tz or "UTC",
                     "duration_minutes": int(minutes),
@@ -236,9 +238,10 @@ with allowed():
         key="meeting_ics",
     )
     if detail.series is not None:
+        series_id = detail.series.id or 0
         d2.download_button(
             "Series .ics",
-            lambda: ics.series_ics(db, actor, detail.series.id or 0),
+            lambda: ics.series_ics(db, actor, series_id),
             file_name=f"series-{detail.series.id}.ics",
             mime="text/calendar",
             key="series_ics",

@@ -247,7 +247,7 @@ def _amend_contract(pick: int | None) -> None:
                     db,
                     actor,
                     pick,
-                    effective_date=effective,  # type: ignore[arg-type]
+                    effective_date=effective,
                     summary=summary,
                     value_change=change or None,
                 ),

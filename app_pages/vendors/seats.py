@@ -149,7 +149,8 @@ add_tab, edit_tab = st.tabs(["Add a seat pool", "Edit or delete"])
 with add_tab, st.form("seats_add", clear_on_submit=True):
     data = _form("seats_add", None)
     if st.form_submit_button("Add seat pool", type="primary") and data is not None:
-        save_and_rerun(lambda: seats.create_seat_pool(db, actor, data), "Seat pool added")
+        new_pool = data
+        save_and_rerun(lambda: seats.create_seat_pool(db, actor, new_pool), "Seat pool added")
 
 with edit_tab:
     if not pools:
@@ -166,9 +167,10 @@ with edit_tab:
         with st.form(f"seats_edit_{pick}_{current.version}"):
             data = _form(f"seats_edit_{pick}_{current.version}", current)
             if st.form_submit_button("Save changes") and data is not None:
+                edited = data
                 save_and_rerun(
                     lambda: seats.update_seat_pool(
-                        db, actor, pick, data, expected_version=current.version
+                        db, actor, pick, edited, expected_version=current.version
                     ),
                     "Saved",
                 )

@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from db.engine import Database
-from db.models import ROLES, User
+from db.models import ROLES as ROLES
+from db.models import User
 from db.types import utcnow
 from services.access import audit
 from services.access.access import Actor, require

@@ -100,7 +100,7 @@ def meeting_ics(db: Database, actor: Actor, meeting_id: int) -> bytes:
             )
         )
     cal.add_missing_timezones()
-    return cal.to_ical()
+    return bytes(cal.to_ical())
 
 
 def series_ics(db: Database, actor: Actor, series_id: int) -> bytes:
@@ -129,4 +129,4 @@ def series_ics(db: Database, actor: Actor, series_id: int) -> bytes:
         cal = _calendar()
         cal.add_component(event)
     cal.add_missing_timezones()
-    return cal.to_ical()
+    return bytes(cal.to_ical())

@@ -96,13 +96,13 @@ def board(
             .group_by(Person.name, Person.email, Team.name)
         ).all()
         overdue_by_day = s.exec(
-            select(col(ActionItem.due_date), func.count())  # type: ignore[call-overload]
+            select(col(ActionItem.due_date), func.count())
             .where(is_open)
             .where(col(ActionItem.due_date) < today)
             .group_by(col(ActionItem.due_date))
         ).all()
         due_by_day = s.exec(
-            select(col(ActionItem.due_date), ActionItem.status, func.count())  # type: ignore[call-overload]
+            select(col(ActionItem.due_date), ActionItem.status, func.count())
             .where(col(ActionItem.due_date) >= first_monday)
             .where(col(ActionItem.due_date) < week_end)
             .where(ActionItem.status != "dropped")

@@ -8,7 +8,8 @@ from sqlalchemy import func, or_
 from sqlmodel import col, select
 
 from db.engine import Database
-from db.models import CHANNELS, NOTIFICATION_STATUSES, Notification
+from db.models import CHANNELS as CHANNELS
+from db.models import NOTIFICATION_STATUSES, Notification
 from db.types import utcnow
 from services.access import audit
 from services.access.access import Actor, require

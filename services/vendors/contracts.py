@@ -15,7 +15,9 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from db.engine import Database
-from db.models import BILLING_PERIODS, RENEWAL_TYPES, Contract, ContractAmendment, Person, Vendor
+from db.models import BILLING_PERIODS as BILLING_PERIODS
+from db.models import RENEWAL_TYPES as RENEWAL_TYPES
+from db.models import Contract, ContractAmendment, Person, Vendor
 from services.access import audit
 from services.access.access import Actor, can, require
 from services.core.clock import today as workspace_today

@@ -14,7 +14,8 @@ from datetime import date, timedelta
 from sqlmodel import col, select
 
 from db.engine import Database
-from db.models import DECISIONS, ActionItem, Contract, RenewalDecision, Vendor
+from db.models import DECISIONS as DECISIONS
+from db.models import ActionItem, Contract, RenewalDecision, Vendor
 from services.access import audit
 from services.access.access import Actor, require
 from services.core.clock import today as workspace_today

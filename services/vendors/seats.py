@@ -14,7 +14,8 @@ from decimal import Decimal
 from sqlmodel import Session, col, func, select
 
 from db.engine import Database
-from db.models import BILLING_PERIODS, Contract, SeatPool, Vendor
+from db.models import BILLING_PERIODS as BILLING_PERIODS
+from db.models import Contract, SeatPool, Vendor
 from services.access import audit
 from services.access.access import Actor, can, require
 from services.core.records import (

@@ -15,7 +15,9 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, col, func, select
 
 from db.engine import Database
-from db.models import TICKET_SEVERITIES, TICKET_STATUSES, Contract, Person, SupportTicket, Vendor
+from db.models import TICKET_SEVERITIES as TICKET_SEVERITIES
+from db.models import TICKET_STATUSES as TICKET_STATUSES
+from db.models import Contract, Person, SupportTicket, Vendor
 from db.types import utcnow
 from services.access import audit
 from services.access.access import Actor, require

@@ -14,9 +14,15 @@ from sqlmodel import Session, SQLModel, col, func, select
 
 from db.engine import Database
 from db.models import (
-    CONTACT_ROLES,
-    VENDOR_CATEGORIES,
-    VENDOR_STATUSES,
+    CONTACT_ROLES as CONTACT_ROLES,
+)
+from db.models import (
+    VENDOR_CATEGORIES as VENDOR_CATEGORIES,
+)
+from db.models import (
+    VENDOR_STATUSES as VENDOR_STATUSES,
+)
+from db.models import (
     ActionItem,
     Budget,
     Contract,
