@@ -31,10 +31,16 @@ COV_ARGS := $(if $(PYTEST_ARGS),,--cov --cov-report=term:skip-covered --cov-fail
 
 # Starts a throwaway Postgres on loopback when Debian's postgresql is installed, so the Postgres
 # tests run; without it they skip with a reason (or fail under OPSDESK_REQUIRE_POSTGRES=1).
+# CLOCK_SHIFT=+3y runs the whole suite with the wall clock moved (libfaketime, Debian's
+# `faketime` package): what datetime.now() and date.today() return really changes, in every
+# process the tests start. The monotonic clock is left alone so timeouts keep their length.
 test: env
-	@if [ -z "$$OPSDESK_TEST_POSTGRES_URL" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	@if [ -n "$(CLOCK_SHIFT)" ] && ! command -v faketime >/dev/null; then \
+		echo "CLOCK_SHIFT needs libfaketime: apt-get install faketime" >&2; exit 2; fi; \
+	if [ -z "$$OPSDESK_TEST_POSTGRES_URL" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		export OPSDESK_TEST_POSTGRES_URL=$$(scripts/pg-throwaway); fi; \
-	$(UV) run pytest -n 2 --dist loadgroup $(COV_ARGS) $(PYTEST_ARGS)
+	$(if $(CLOCK_SHIFT),FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f '$(CLOCK_SHIFT)') \
+		$(UV) run pytest -n 2 --dist loadgroup $(COV_ARGS) $(PYTEST_ARGS)
 
 lint: env
 	$(UV) run ruff check .

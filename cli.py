@@ -11,9 +11,11 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import cli_commands
+from db.clock import Clock, ShiftedClock, SystemClock
 from db.engine import Database, DatabaseBusy
 from db.migrate import upgrade
 from services import record_imports
@@ -25,11 +27,32 @@ from settings import get_settings
 Handler = Callable[[argparse.Namespace], int]
 
 
+# The CLI's composition root: one clock for the whole command, the wall clock unless `--now`
+# moved it. Set by `main` for each command (tests call `main` many times in one process).
+_clock: Clock = SystemClock()
+
+
 def open_database(migrate: bool = True) -> Database:
     url = get_settings().database_url
     if migrate:
         upgrade(url)
-    return Database.from_url(url)
+    return Database.from_url(url, clock=_clock)
+
+
+def parse_now(text: str) -> datetime:
+    """``YYYY-MM-DDTHH:MM`` in the workspace time zone (or with an explicit offset), as UTC."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise ValueError(f"--now {text!r}: expected YYYY-MM-DDTHH:MM") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=get_settings().tz)
+    return moment.astimezone(UTC)
+
+
+def clock_for(now_text: str | None) -> Clock:
+    """The wall clock, or with ``--now`` a clock that starts at that moment and runs on."""
+    return ShiftedClock(parse_now(now_text)) if now_text else SystemClock()
 
 
 def _db_upgrade(_args: argparse.Namespace) -> int:
@@ -79,6 +102,13 @@ def _user_set_role(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="opsdesk", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--now",
+        dest="global_now",
+        metavar="YYYY-MM-DDTHH:MM",
+        help="run as if at this moment (workspace time zone unless an offset is given); "
+        "every part of the command moves with it",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     db_cmd = sub.add_parser("db", help="database maintenance").add_subparsers(
@@ -134,9 +164,11 @@ def _add_import_records(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global _clock
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:
+        _clock = clock_for(getattr(args, "now", None) or args.global_now)
         return handler(args)
     except (UserError, ValueError, FileNotFoundError) as exc:
         print(f"opsdesk: {exc}", file=sys.stderr)

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
     )
     timezone: str = Field(default="UTC", description="IANA name of the workspace's time zone")
+    holiday_country: str = Field(
+        default="",
+        description="ISO 3166 country (optionally -subdivision, e.g. DE-BY) whose public "
+        "holidays are not working days for reminders and meeting slots; empty for weekends only",
+    )
     env: Literal["development", "production"] = Field(
         default="production", description="development shows error details in the app"
     )
@@ -116,6 +121,20 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA time zone {value!r}") from exc
         return value
+
+    @field_validator("holiday_country")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        import holidays
+
+        code = value.strip().upper()
+        if code:
+            country, _, subdiv = code.partition("-")
+            try:
+                holidays.country_holidays(country, subdiv=subdiv or None)
+            except NotImplementedError as exc:
+                raise ValueError(f"no public holidays known for country {value!r}") from exc
+        return code
 
     @field_validator("slack_bot_token", mode="before")
     @classmethod

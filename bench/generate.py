@@ -418,10 +418,9 @@ def top_up(
     from db.engine import Database
     from db.models import ActionItem, Contract
     from services.access.access import Actor
-    from services.core.clock import today as workspace_today
     from services.spend import billing_import
 
-    day = today or workspace_today()
+    day = today or date.today()
     rng = random.Random(seed)
     have = counts(url)
     db = Database.from_url(url)

@@ -9,7 +9,7 @@ from typing import Any
 from db.models import ACTION_STATUSES
 from services.access.access import Actor
 from services.coordination.actions import list_actions
-from services.core.clock import today
+from services.core import clock
 from services.core.export import render
 
 COLUMNS = (
@@ -31,13 +31,14 @@ COLUMNS = (
 def report_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
     import cli
 
+    db = cli.open_database()
     rows = list_actions(
-        cli.open_database(),
+        db,
         Actor.cli(),
         owner_email=args.owner,
         status=args.status,
         overdue=args.overdue,
-        today=today(),
+        today=clock.today(db),
     )
     return [
         {

@@ -14,19 +14,6 @@ from services.delivery.connections import GOOGLE, set_state
 from settings import get_settings
 
 
-def parse_now(text: str | None) -> datetime | None:
-    """``YYYY-MM-DDTHH:MM`` in the workspace time zone (or with an explicit offset)."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise ValueError(f"--now {text!r}: expected YYYY-MM-DDTHH:MM") from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=get_settings().tz)
-    return moment.astimezone(UTC)
-
-
 def _credentials_changed_at() -> datetime | None:
     path = get_settings().google_credentials_file
     if path is None or not Path(path).is_file():
@@ -51,12 +38,9 @@ def _remind(args: argparse.Namespace) -> int:
 
     if not args.once:
         raise ValueError("use --once (or `opsdesk worker` for a long-running process)")
-    now = parse_now(args.now)
+    # cli.main chose the clock from --now: planning and delivery both run on it.
     report = worker.run_once(
-        cli.open_database(),
-        _gateways(),
-        now,
-        google_credentials_changed_at=_credentials_changed_at(),
+        cli.open_database(), _gateways(), google_credentials_changed_at=_credentials_changed_at()
     )
     print(report)
     return 0

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from services.access.access import Actor
-from services.core.clock import today
+from services.core import clock
 from services.core.export import render
 from services.vendors.renewals import list_renewals
 
@@ -50,8 +50,9 @@ def _days(text: str) -> int:
 def report_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
     import cli
 
-    as_of = args.as_of or today()
-    rows = list_renewals(cli.open_database(), Actor.cli(), as_of=as_of, within_days=args.within)
+    db = cli.open_database()
+    as_of = args.as_of or clock.today(db)
+    rows = list_renewals(db, Actor.cli(), as_of=as_of, within_days=args.within)
     out = []
     for r in rows:
         c = r.contract

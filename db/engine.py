@@ -18,6 +18,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
+from db.clock import Clock, SystemClock, active
+
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -74,13 +76,19 @@ def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: A
 class Database:
     """The database handle services use: short read and write transactions."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
         self.engine = engine
+        # The composition root passes the process's clock; services read it as ``db.clock``.
+        self.clock: Clock = clock or SystemClock()
         self._writer = engine.execution_options(sqlite_begin="IMMEDIATE")
 
     @classmethod
-    def from_url(cls, url: str, **kwargs: Any) -> Database:
-        return cls(make_engine(url, **kwargs))
+    def from_url(cls, url: str, *, clock: Clock | None = None, **kwargs: Any) -> Database:
+        return cls(make_engine(url, **kwargs), clock)
+
+    def with_clock(self, clock: Clock) -> Database:
+        """The same engine seen through another clock (``--now``, a frozen test clock)."""
+        return Database(self.engine, clock)
 
     @property
     def dialect(self) -> str:
@@ -88,14 +96,20 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with Session(self.engine, expire_on_commit=False) as session:
+        with active(self.clock), Session(self.engine, expire_on_commit=False) as session:
+            session.info["clock"] = self.clock
             yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: committed on success, rolled back on any error."""
         try:
-            with Session(self._writer, expire_on_commit=False) as session, session.begin():
+            with (
+                active(self.clock),
+                Session(self._writer, expire_on_commit=False) as session,
+                session.begin(),
+            ):
+                session.info["clock"] = self.clock
                 yield session
         except OperationalError as exc:
             if _is_busy(exc):

@@ -86,6 +86,8 @@ class Person(SQLModel, table=True):
     email: str = Field(max_length=320, unique=True, index=True)
     team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
     timezone: str | None = Field(default=None, max_length=64)
+    # ISO 3166 code (optionally -subdivision) whose public holidays are this person's days off.
+    country: str | None = Field(default=None, max_length=8)
     slack_user_id: str | None = Field(default=None, max_length=32)
     is_internal: bool = Field(default=True)
     is_lead: bool = Field(default=False)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Dialect, Numeric, String
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from db.clock import stamp
 
 
 class Money(TypeDecorator[Decimal]):
@@ -45,4 +47,5 @@ class Money(TypeDecorator[Decimal]):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """A new row's timestamp: the clock of the open transaction (see db/clock.py)."""
+    return stamp()

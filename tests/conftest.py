@@ -9,18 +9,25 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from db.clock import FrozenClock
 from db.engine import Database
 from db.migrate import upgrade
 from services.access.access import Actor
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-FOCUS_SAMPLE = SHARED / "fixtures" / "focus" / "focus_1.0_sample.csv"
+FIXTURES = ROOT / "tests" / "fixtures"
+FOCUS_SAMPLE = FIXTURES / "focus" / "focus_1.0_sample.csv"
+
+# The moment every test stands at unless it says otherwise: a Monday morning, far enough from any
+# real date that a test built on it never starts failing because the calendar moved on.
+FROZEN_AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+FROZEN_TODAY = FROZEN_AT.date()  # the test workspace's zone is UTC
 
 
 def postgres_url() -> str | None:
@@ -41,17 +48,25 @@ def _migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def sqlite_db(tmp_path: Path, _migrated_sqlite_template: Path) -> Iterator[Database]:
+def clock() -> FrozenClock:
+    """The test's clock, frozen at FROZEN_AT; move it with ``clock.advance`` / ``clock.set``."""
+    return FrozenClock(FROZEN_AT)
+
+
+@pytest.fixture
+def sqlite_db(
+    tmp_path: Path, _migrated_sqlite_template: Path, clock: FrozenClock
+) -> Iterator[Database]:
     """A migrated SQLite file of its own (copied from a template: migrating is slow)."""
     path = tmp_path / "opsdesk.db"
     path.write_bytes(_migrated_sqlite_template.read_bytes())
-    db = Database.from_url(f"sqlite:///{path}")
+    db = Database.from_url(f"sqlite:///{path}", clock=clock)
     yield db
     db.dispose()
 
 
 @pytest.fixture
-def postgres_db() -> Iterator[Database]:
+def postgres_db(clock: FrozenClock) -> Iterator[Database]:
     """A fresh database on the test Postgres server, migrated, dropped afterwards."""
     base = postgres_url()
     if base is None:
@@ -65,7 +80,7 @@ def postgres_db() -> Iterator[Database]:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = base.rsplit("/", 1)[0] + "/" + name
     upgrade(url)
-    db = Database.from_url(url)
+    db = Database.from_url(url, clock=clock)
     try:
         yield db
     finally:
@@ -123,11 +138,19 @@ def page_path(script: str) -> Path:
     return found
 
 
-def run_page(script: str, actor: Actor | None, *, query: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    """Run one page script under AppTest as ``actor`` (paths from the repository root)."""
+def run_page(  # type: ignore[no-untyped-def]
+    script: str,
+    actor: Actor | None,
+    *,
+    query: dict[str, str] | None = None,
+    clock: FrozenClock | None = None,
+):
+    """Run one page script under AppTest as ``actor`` (paths from the repository root), with
+    the app's clock frozen at FROZEN_AT unless ``clock`` is given."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(page_path(script)), default_timeout=30)
+    at.session_state["_clock"] = clock or FrozenClock(FROZEN_AT)
     if actor is not None:
         at.session_state["_actor"] = actor
     for key, value in (query or {}).items():

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
+from conftest import FROZEN_TODAY
 from sqlmodel import select
 
 from db.engine import Database
@@ -47,7 +48,7 @@ def test_search_filters_by_actor_action_and_record_type(db: Database, admin) -> 
 
 def test_search_filters_by_day_in_the_workspace_time_zone(db: Database, admin) -> None:  # type: ignore[no-untyped-def]
     _seed(db)
-    today = datetime.now(UTC).date()
+    today = FROZEN_TODAY
     assert len(audit_log.search(db, admin, AuditFilter(since=today, until=today))) == 3
     yesterday = today - timedelta(days=1)
     assert audit_log.search(db, admin, AuditFilter(until=yesterday - timedelta(days=1))) == []

@@ -351,11 +351,13 @@ def test_bulk_save_ignores_columns_outside_the_editable_set(db: Database) -> Non
 def test_overdue_uses_the_workspace_time_zone(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from zoneinfo import ZoneInfo
+
     from services.core.clock import today
     from settings import get_settings
 
     # UTC+14 and UTC-11 are 25 hours apart: their dates always differ.
-    behind = today("Pacific/Pago_Pago")
+    behind = today(db, ZoneInfo("Pacific/Pago_Pago"))
     a = make_action(db, "Due today in Pago Pago", due_date=behind)
     for tz, expected in (("Pacific/Pago_Pago", False), ("Pacific/Kiritimati", True)):
         monkeypatch.setenv("OPSDESK_TIMEZONE", tz)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from conftest import FROZEN_AT, FROZEN_TODAY
 from sqlmodel import select
 
 from db.engine import Database
@@ -13,7 +14,6 @@ from db.models import ActionItem, AgendaItem, Meeting
 from services.access.access import Actor
 from services.coordination import meetings
 from services.coordination.review import WeekRate
-from services.core.clock import today
 from tests.builders import (
     ADMIN,
     LEAD,
@@ -66,21 +66,23 @@ def test_every_page_renders_on_an_empty_workspace(
 def test_every_page_renders_with_hostile_names_as_text(app_env: Database, script: str) -> None:
     team = make_team(app_env, XSS)
     me = make_person(app_env, name=XSS, email="va@example.com", team_id=team)
-    make_action(app_env, XSS, owner_id=me, due_date=today() - timedelta(days=3), status="blocked")
+    make_action(
+        app_env, XSS, owner_id=me, due_date=FROZEN_TODAY - timedelta(days=3), status="blocked"
+    )
     make_action(
         app_env,
         "done",
         owner_id=me,
-        due_date=today() - timedelta(days=1),
+        due_date=FROZEN_TODAY - timedelta(days=1),
         status="done",
-        completed_at=datetime.now(UTC),
+        completed_at=FROZEN_AT,
     )
     m = meetings.create_meeting(
         app_env,
         ADMIN,
         title=XSS,
         timezone="UTC",
-        starts_at=datetime.now(UTC) + timedelta(days=1),
+        starts_at=FROZEN_AT + timedelta(days=1),
         attendees=meetings.Attendees((me,), ()),
     )
     meetings.add_agenda_item(app_env, ADMIN, m.id or 0, XSS)
@@ -105,8 +107,10 @@ def test_follow_ups_empty_queue_and_one_click_done(app_env: Database) -> None:
     me = make_person(app_env, name="Val", email="va@example.com")
     at = run_page("coordination/follow_ups.py", VA)
     assert "Nothing to chase" in at.success[0].value
-    a = make_action(app_env, "Chase the DPA", owner_id=me, due_date=today() - timedelta(days=1))
-    b = make_action(app_env, "Book the QBR", owner_id=me, due_date=today())
+    a = make_action(
+        app_env, "Chase the DPA", owner_id=me, due_date=FROZEN_TODAY - timedelta(days=1)
+    )
+    b = make_action(app_env, "Book the QBR", owner_id=me, due_date=FROZEN_TODAY)
     at = run_page("coordination/follow_ups.py", VA)
     assert [s.value for s in at.subheader] == ["Overdue (1)", "Due today (1)"]
     at.button(key=f"fu_done_action_{a}").click().run()
@@ -114,7 +118,7 @@ def test_follow_ups_empty_queue_and_one_click_done(app_env: Database) -> None:
     assert_no_exception(at)
     with app_env.read() as s:
         assert s.get(ActionItem, a).status == "done"  # type: ignore[union-attr]
-        assert s.get(ActionItem, b).snoozed_until == today() + timedelta(days=1)  # type: ignore[union-attr]
+        assert s.get(ActionItem, b).snoozed_until == FROZEN_TODAY + timedelta(days=1)  # type: ignore[union-attr]
     assert "Nothing to chase" in at.success[0].value
 
 
@@ -183,7 +187,7 @@ def test_actions_table_save_refuses_a_row_changed_by_someone_else(app_env: Datab
 
 def test_review_page_for_lead_and_refused_for_va(app_env: Database) -> None:
     ana = make_person(app_env, name="Ana", email="ana@example.com")
-    make_action(app_env, "late", owner_id=ana, due_date=today() - timedelta(days=12))
+    make_action(app_env, "late", owner_id=ana, due_date=FROZEN_TODAY - timedelta(days=12))
     at = run_page("coordination/review.py", LEAD)
     assert_no_exception(at)
     assert [m.value for m in at.metric][:2] == ["1", "1"]
@@ -269,7 +273,7 @@ def test_meeting_query_param_of_missing_meeting_is_a_warning(app_env: Database) 
 
 def test_meeting_can_be_marked_held_and_cancelled(app_env: Database) -> None:
     m = meetings.create_meeting(
-        app_env, VA, title="Sync", timezone="UTC", starts_at=datetime.now(UTC) + timedelta(days=1)
+        app_env, VA, title="Sync", timezone="UTC", starts_at=FROZEN_AT + timedelta(days=1)
     )
     at = run_page("coordination/meetings.py", VA, query={"meeting": str(m.id)})
     at.button(key="meeting_status_done").click().run()
@@ -294,7 +298,7 @@ def test_finance_reaching_a_coordination_page_by_url_is_refused(
 
 def test_meeting_page_adds_template_items_to_an_existing_agenda(app_env: Database) -> None:
     m = meetings.create_meeting(
-        app_env, VA, title="Sync", timezone="UTC", starts_at=datetime.now(UTC) + timedelta(days=1)
+        app_env, VA, title="Sync", timezone="UTC", starts_at=FROZEN_AT + timedelta(days=1)
     )
     at = run_page("coordination/meetings.py", VA, query={"meeting": str(m.id)})
     at.selectbox(key="agenda_template_pick").select_index(0)  # Renewal decision

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import FROZEN_AT
 from sqlmodel import col, select
 
 from db.engine import Database
@@ -363,7 +364,7 @@ def test_invalid_grant_marks_reconnect_needed_and_loses_nothing(
         db,
         calendar_gateways(google, tmp_path),
         NOW + timedelta(minutes=2),
-        google_credentials_changed_at=datetime.now(UTC) + timedelta(seconds=1),
+        google_credentials_changed_at=FROZEN_AT + timedelta(seconds=1),
     )
     assert rows(db)[0].status == "sent"
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from conftest import FROZEN_TODAY
+
 from db.engine import Database
 from services.access.access import Actor
 from services.coordination import review
-from services.core.clock import today
 from tests.builders import make_action, make_person, make_team
 from tests.conftest import assert_no_exception, run_page
 
@@ -64,7 +65,7 @@ def test_follow_ups_draw_ten_cards_per_bucket_and_show_more_on_request(
     me = make_person(app_env, name="Val", email="va@example.com")
     for n in range(53):
         make_action(
-            app_env, f"late {n:02d}", owner_id=me, due_date=today() - timedelta(days=60 - n)
+            app_env, f"late {n:02d}", owner_id=me, due_date=FROZEN_TODAY - timedelta(days=60 - n)
         )
     at = run_page("coordination/follow_ups.py", VA)
     assert_no_exception(at)

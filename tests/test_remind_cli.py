@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 import cli
-from cli_commands.reminders import parse_now
+from cli import parse_now
 from db.engine import Database
 from db.models import ActionItem, Person
 from integrations.bootstrap import Gateways

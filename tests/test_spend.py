@@ -10,7 +10,7 @@ from itertools import count
 from pathlib import Path
 
 import pytest
-from conftest import actor
+from conftest import FROZEN_TODAY, actor
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import col, select
@@ -20,7 +20,6 @@ from db.engine import Database
 from db.models import Budget, Contract, CostLine, Notification, SeatPool, User
 from services import record_imports
 from services.access.access import NotAllowed
-from services.core.clock import today as workspace_today
 from services.core.export import to_csv, to_json
 from services.spend import billing_import, budgets, spend
 from settings import get_settings
@@ -268,7 +267,7 @@ def test_crossing_thresholds_queues_one_notification_each(db: Database, tmp_path
         s.add(User(email="fin@example.com", role="finance"))
         s.add(User(email="gone@example.com", role="finance", active=False))
     team_id = make_team(db, "Research")
-    today = workspace_today()
+    today = FROZEN_TODAY
     budget = budgets.create_budget(
         db,
         ADMIN,
@@ -312,7 +311,7 @@ def test_threshold_alerts_go_to_the_default_channel_when_one_is_set(
     get_settings.cache_clear()
     try:
         team_id = make_team(db, "Research")
-        today = workspace_today()
+        today = FROZEN_TODAY
         budgets.create_budget(
             db,
             ADMIN,

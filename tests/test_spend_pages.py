@@ -7,10 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import actor, assert_no_exception, run_page
+from conftest import FROZEN_TODAY, actor, assert_no_exception, run_page
 
 from db.engine import Database
-from services.core.clock import today
 from services.demo import demo_billing
 from services.spend import billing_import, budgets, spend
 from tests.builders import focus_row, make_team, make_vendor, write_focus
@@ -72,9 +71,9 @@ def _demo(db: Database) -> None:
         scope="team",
         team_id=team_id,
         amount="5000",
-        starts_on=today().replace(day=1) - timedelta(days=400),
+        starts_on=FROZEN_TODAY.replace(day=1) - timedelta(days=400),
     )
-    assert demo_billing.seed(db, ADMIN, today()) > 1000
+    assert demo_billing.seed(db, ADMIN, FROZEN_TODAY) > 1000
 
 
 @pytest.mark.parametrize("script", PAGES)
@@ -127,7 +126,7 @@ def test_spend_page_shows_totals_and_the_demo_spike(app_env: Database) -> None:
     frames = [f.value for f in at.dataframe]
     anomalies = [f for f in frames if "times usual" in f.columns]
     assert anomalies, "the demo's spike should be listed"
-    spike_day = today() - timedelta(days=demo_billing.SPIKE_DAYS_AGO)
+    spike_day = FROZEN_TODAY - timedelta(days=demo_billing.SPIKE_DAYS_AGO)
     assert spike_day in set(anomalies[0]["day"])
 
 
@@ -138,14 +137,14 @@ def test_billing_names_are_shown_as_text(app_env: Database, tmp_path: Path) -> N
         [
             focus_row(
                 PublisherName=XSS,
-                ChargePeriodStart=f"{today().isoformat()}T00:00:00Z",
-                BillingPeriodStart=f"{today().replace(day=1).isoformat()}T00:00:00Z",
+                ChargePeriodStart=f"{FROZEN_TODAY.isoformat()}T00:00:00Z",
+                BillingPeriodStart=f"{FROZEN_TODAY.replace(day=1).isoformat()}T00:00:00Z",
             ),
             focus_row(
                 PublisherName="**bold** :red[x]",
                 BillingAccountId="2",
-                ChargePeriodStart=f"{today().isoformat()}T00:00:00Z",
-                BillingPeriodStart=f"{today().replace(day=1).isoformat()}T00:00:00Z",
+                ChargePeriodStart=f"{FROZEN_TODAY.isoformat()}T00:00:00Z",
+                BillingPeriodStart=f"{FROZEN_TODAY.replace(day=1).isoformat()}T00:00:00Z",
             ),
         ],
     )
@@ -288,7 +287,7 @@ def test_budgets_page_changes_a_budget_amount(app_env: Database) -> None:
         scope="team",
         team_id=team_id,
         amount="10",
-        starts_on=today().replace(day=1),
+        starts_on=FROZEN_TODAY.replace(day=1),
     )
     at = run_page("spend/budgets.py", actor("finance"))
     next(t for t in at.text_input if t.label == "New amount").input("12.50")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from conftest import FROZEN_TODAY
+
 from db.engine import Database
 from db.models import ActionItem, Budget, Team
 from services.access.access import Actor
@@ -71,7 +73,7 @@ def test_monthly_budget_sums_team_budgets_per_currency(db: Database, admin: Acto
 
 def test_demo_deadlines_fall_inside_14_30_60_and_120_days(db: Database, admin: Actor) -> None:
     demo.load(db, admin)
-    summary = today.summary(db, admin, today=date.today())
+    summary = today.summary(db, admin, today=FROZEN_TODAY)
     assert summary.deadlines is not None
     assert any(d.days_left <= 14 for d in summary.deadlines)
     assert any(14 < d.days_left <= 30 for d in summary.deadlines)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import FROZEN_TODAY
 from sqlmodel import select
 
 import cli
@@ -212,7 +213,6 @@ def test_report_renewals_negative_within_is_a_usage_error(app_env: Database) -> 
 def test_report_renewals_defaults_to_today_in_the_workspace_time_zone(
     app_env: Database, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services.core.clock import today
     from settings import get_settings
 
     monkeypatch.setenv("OPSDESK_TIMEZONE", "Pacific/Kiritimati")
@@ -222,5 +222,5 @@ def test_report_renewals_defaults_to_today_in_the_workspace_time_zone(
     assert cli.main(["report", "renewals", "--format", "json"]) == 0
     [row] = json.loads(capsys.readouterr().out)
     deadline = date.fromisoformat(row["cancellation_deadline"])
-    assert row["days_to_deadline"] == (deadline - today()).days
+    assert row["days_to_deadline"] == (deadline - FROZEN_TODAY).days
     get_settings.cache_clear()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import actor, assert_no_exception, run_page
+from conftest import FROZEN_AT, FROZEN_TODAY, actor, assert_no_exception, run_page
 
 from db.engine import Database
-from services.core.clock import today
 from services.vendors import vendors
 from tests.builders import (
     ADMIN,
@@ -38,7 +37,7 @@ def _all_text(at) -> str:  # type: ignore[no-untyped-def]
 def _workspace(db: Database) -> int:
     owner = make_person(db)
     vid = make_vendor(db, name=XSS, owner_id=owner, aliases=["xss inc"])
-    soon = today() + timedelta(days=20)
+    soon = FROZEN_TODAY + timedelta(days=20)
     start = (soon + timedelta(days=1)).replace(year=soon.year - 1)
     make_contract(
         db,
@@ -51,8 +50,8 @@ def _workspace(db: Database) -> int:
         sla_hours=4,
     )
     make_seat_pool(db, vid, product=XSS)
-    make_ticket(db, vid, title=XSS, owner_id=owner, opened_at=datetime.now(UTC) - timedelta(days=2))
-    add_rollup(db, "XSS Inc", today().replace(day=1), "12.34")
+    make_ticket(db, vid, title=XSS, owner_id=owner, opened_at=FROZEN_AT - timedelta(days=2))
+    add_rollup(db, "XSS Inc", FROZEN_TODAY.replace(day=1), "12.34")
     return vid
 
 
@@ -200,7 +199,7 @@ def test_a_contract_is_added_edited_and_amended_from_the_page(app_env: Database)
     at.text_input(key="contracts_amend_value").input("250.00")
     next(b for b in at.button if b.label == "Record amendment").click().run()
     assert_no_exception(at)
-    history = contracts.contract_history(app_env, ADMIN, added.id, as_of=today())
+    history = contracts.contract_history(app_env, ADMIN, added.id, as_of=FROZEN_TODAY)
     [amendment] = history.amendments
     assert amendment.summary == "Added 10 seats" and amendment.value_change == Decimal("250.00")
 

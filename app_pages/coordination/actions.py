@@ -10,7 +10,7 @@ import streamlit as st
 
 from services.access.access import can
 from services.coordination import actions, bulk_edit, people
-from services.core.clock import today
+from services.core import clock
 from services.core.statuses import OPEN_ACTION_STATUSES
 from ui.auth import require_actor
 from ui.guard import allowed
@@ -61,7 +61,7 @@ if editable:
                         text,
                         default_owner_email=owner or None,
                         default_due=due,
-                        today=today(),
+                        today=clock.today(db),
                     )
                 except ValueError as exc:
                     st.error(md_escape(exc))
@@ -91,7 +91,7 @@ if snapshot is None or snapshot["filters"] != filters:
             owner_email=None if owner_filter == "Anyone" else owner_filter,
             statuses=tuple(status_filter) or None,
             overdue=overdue_only,
-            today=today(),
+            today=clock.today(db),
         )
     snapshot = {
         "filters": filters,

@@ -8,7 +8,7 @@ import streamlit as st
 
 from services.access.access import can
 from services.coordination import followups
-from services.core.clock import today
+from services.core import clock
 from ui.auth import require_actor
 from ui.guard import allowed, save_and_rerun
 from ui.links import link_to_page
@@ -20,7 +20,7 @@ db = database()
 st.title("My follow-ups")
 
 with allowed():
-    queue = followups.my_follow_ups(db, actor, today=today())
+    queue = followups.my_follow_ups(db, actor, today=clock.today(db))
 
 if queue.person_name is None:
     st.info(
@@ -89,7 +89,7 @@ for bucket, items in queue.by_bucket().items():
                         item.kind,
                         item.record_id,
                         days=1,
-                        today=today(),
+                        today=clock.today(db),
                     ),
                     "Snoozed until tomorrow",
                 )

@@ -11,7 +11,7 @@ import streamlit as st
 
 from services.access.access import can
 from services.coordination import actions, ics, meetings, people, recurrence
-from services.core.clock import now_utc, today
+from services.core import clock
 from services.core.statuses import OPEN_ACTION_STATUSES
 from settings import get_settings
 from ui.auth import require_actor
@@ -60,7 +60,7 @@ raw = st.query_params.get("meeting")
 selected = int(raw) if raw and raw.isdigit() else None
 
 with allowed():
-    listed = meetings.list_meetings(db, actor, since=now_utc() - timedelta(days=120))
+    listed = meetings.list_meetings(db, actor, since=clock.now(db) - timedelta(days=120))
 
 # --- list and create ------------------------------------------------------------------------
 
@@ -85,7 +85,7 @@ if selected is None:
             width="stretch",
         )
         by_id = {m.id: m for m in listed}
-        upcoming = [m.id for m in listed if m.starts_at >= now_utc() - timedelta(hours=2)]
+        upcoming = [m.id for m in listed if m.starts_at >= clock.now(db) - timedelta(hours=2)]
         pick = st.selectbox(
             "Open a meeting",
             list(by_id),
@@ -122,7 +122,7 @@ if selected is None:
             )
             c1, c2, c3, c4 = st.columns(4)
             day = c1.date_input(
-                "Date (first meeting)", value=today() + timedelta(days=1), key="new_date"
+                "Date (first meeting)", value=clock.today(db) + timedelta(days=1), key="new_date"
             )
             at_time = c2.time_input("Time", value=time(10, 0), key="new_time")
             tz = c3.selectbox("Time zone", zones, key="new_tz", accept_new_options=True)
@@ -170,7 +170,7 @@ if selected is None:
                     "vendor_id": vendor_id,
                     "contract_id": contract_id,
                     "template_id": template_id,
-                    "today": today(),
+                    "today": clock.today(db),
                 }
 
                 def _create() -> int:
@@ -254,7 +254,7 @@ if (
     )
 ):
     result = _do(
-        lambda: meetings.open_next_meeting(db, actor, meeting.id or 0, today=today()),
+        lambda: meetings.open_next_meeting(db, actor, meeting.id or 0, today=clock.today(db)),
         "Next meeting opened",
     )
     if result:
@@ -484,7 +484,7 @@ if can_act:
                     default_owner_email=owner or None,
                     default_due=due,
                     meeting_id=meeting.id,
-                    today=today(),
+                    today=clock.today(db),
                 ),
                 "Action item added",
             ):

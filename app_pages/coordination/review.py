@@ -7,7 +7,7 @@ import streamlit as st
 
 from services.coordination import review
 from services.coordination.actions import ActionRow
-from services.core.clock import today
+from services.core import clock
 from ui.auth import require_actor
 from ui.charts_review import aging_figure, completion_rate_figure
 from ui.guard import allowed
@@ -22,7 +22,7 @@ st.title("Review board")
 TABLE_CAP = 100
 
 with allowed():
-    board = review.board(db, actor, today=today(), blocked_limit=TABLE_CAP)
+    board = review.board(db, actor, today=clock.today(db), blocked_limit=TABLE_CAP)
 
 
 def _table(rows: list[ActionRow], total: int | None = None) -> None:
@@ -117,7 +117,7 @@ with allowed():
     rows = review.drill_down(
         db,
         actor,
-        today=today(),
+        today=clock.today(db),
         limit=TABLE_CAP + 1,
         **choices[pick],  # type: ignore[arg-type]
     )

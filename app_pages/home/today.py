@@ -7,7 +7,7 @@ from decimal import Decimal
 import streamlit as st
 
 from services.coordination import today as today_service
-from services.core.clock import today
+from services.core import clock
 from services.core.money import format_money
 from ui.auth import require_actor
 from ui.demo import offer_demo
@@ -16,7 +16,7 @@ from ui.state import database
 
 actor = require_actor()
 db = database()
-data = today_service.summary(db, actor, today=today())
+data = today_service.summary(db, actor, today=clock.today(db))
 
 st.title("Today")
 if data.empty_workspace:

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from services.access.access import can
-from services.core.clock import today
+from services.core import clock
 from services.core.money import format_money
 from services.spend import budgets
 from services.spend.budgets import DEFAULT_THRESHOLDS
@@ -18,7 +18,7 @@ from ui.text import md_escape
 
 actor = require_actor()
 db = database()
-day = today()
+day = clock.today(db)
 
 st.title("Budgets")
 with allowed():

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from services.core.clock import today
+from services.core import clock
 from services.core.export import to_csv
 from services.core.money import format_money
 from services.spend import budgets, spend
@@ -23,7 +23,7 @@ BURN_CHARTS = 12
 
 actor = require_actor()
 db = database()
-day = today()
+day = clock.today(db)
 
 st.title("Spend")
 with allowed():

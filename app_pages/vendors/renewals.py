@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from services.access.access import can
-from services.core.clock import today
+from services.core import clock
 from services.core.money import format_money
 from services.delivery import reminders
 from services.vendors import contracts, renewals
@@ -21,7 +21,7 @@ from ui.text import safe_link
 
 actor = require_actor()
 db = database()
-as_of = today()
+as_of = clock.today(db)
 TIMELINE_CAP = 150  # bars drawn; more is unreadable and slow in the browser
 
 

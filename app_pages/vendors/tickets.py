@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from services.access.access import can
-from services.core.clock import now_utc, today
+from services.core import clock
 from services.vendors import tickets, vendors
 from services.vendors.tickets import TicketInput, TicketView
 from ui.auth import require_actor
@@ -18,7 +18,7 @@ from ui.widgets import select_one
 
 actor = require_actor()
 db = database()
-now = now_utc()
+now = clock.now(db)
 tz = settings().tz
 
 
@@ -84,7 +84,9 @@ def _when(label: str, value: datetime | None, prefix: str, optional: bool) -> da
         f"{label} known", value=value is not None, key=f"{prefix}_known"
     ):
         return None
-    day = c1.date_input(label, value=local.date() if local else today(), key=f"{prefix}_date")
+    day = c1.date_input(
+        label, value=local.date() if local else clock.today(db), key=f"{prefix}_date"
+    )
     at = c2.time_input(
         f"{label} (time)", value=local.time() if local else time(9, 0), key=f"{prefix}_time"
     )

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from services.access.access import can
-from services.core.clock import now_utc, today
+from services.core import clock
 from services.core.money import format_money
 from services.vendors import overview, vendors
 from ui.auth import require_actor
@@ -36,7 +36,7 @@ def _table(rows: list[dict[str, object]], empty: str) -> None:
 def _show_vendor(vendor_id: int) -> None:
     with allowed():
         try:
-            ov = overview.vendor_overview(db, actor, vendor_id, as_of=today())
+            ov = overview.vendor_overview(db, actor, vendor_id, as_of=clock.today(db))
         except ValueError as exc:
             st.error(md_escape(exc))
             st.button("All vendors", on_click=_open, args=(None,), key="vendor_back_missing")
@@ -106,7 +106,7 @@ def _show_vendor(vendor_id: int) -> None:
                     "Title": t.title,
                     "Severity": t.severity,
                     "Status": t.status,
-                    "Past SLA": t.past_sla(now_utc()),
+                    "Past SLA": t.past_sla(clock.now(db)),
                     "Owner": t.owner_name,
                 }
                 for t in ov.tickets

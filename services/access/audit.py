@@ -11,8 +11,8 @@ from typing import Any
 from sqlmodel import Session, SQLModel
 
 from db.models import AuditEvent
-from db.types import utcnow
 from services.access.access import Actor
+from services.core.clock import session_now
 
 # Columns that say nothing about a change and would only make every diff noisy.
 _SKIP = frozenset({"version", "updated_at", "created_at"})
@@ -83,7 +83,7 @@ def apply_change(
         setattr(row, key, value)
     row.version += 1
     if "updated_at" in type(row).model_fields:
-        row.updated_at = utcnow()
+        row.updated_at = session_now(session)
     session.add(row)
     record(
         session,

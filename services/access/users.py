@@ -10,7 +10,6 @@ from sqlmodel import Session, func, select
 from db.engine import Database
 from db.models import ROLES as ROLES
 from db.models import User
-from db.types import utcnow
 from services.access import audit
 from services.access.access import Actor, require
 
@@ -82,7 +81,7 @@ def ensure_local_admin(db: Database, email: str) -> Actor:
                 after=audit.snapshot(user),
             )
         elif not user.active or user.role != "admin":
-            user.active, user.role, user.updated_at = True, "admin", utcnow()
+            user.active, user.role, user.updated_at = True, "admin", db.clock.now()
         return Actor(email=user.email, role="admin", user_id=user.id, name=user.name)
 
 
@@ -141,7 +140,7 @@ def _update(db: Database, actor: Actor, email: str, /, **changes: object) -> Use
             session.flush()
             if _active_admins(session) == 0:
                 raise UserError(f"{email} is the last active admin; make someone else admin first")
-        user.updated_at = utcnow()
+        user.updated_at = db.clock.now()
         session.add(user)
         audit.record(
             session, actor, "update", "user", user.id, before=before, after=audit.snapshot(user)

@@ -25,9 +25,9 @@ from db.models import (
     Team,
     Vendor,
 )
-from db.types import utcnow
 from services.access import audit
 from services.access.access import Actor, require
+from services.core.clock import session_now
 from services.core.clock import today as workspace_today
 from services.core.records import check_version
 from services.core.statuses import OPEN_ACTION_STATUSES
@@ -137,7 +137,7 @@ def create_action_in(
         contract_id=contract_id,
         ticket_id=ticket_id,
         created_by=actor.email,
-        completed_at=utcnow() if status == "done" else None,
+        completed_at=session_now(session) if status == "done" else None,
     )
     session.add(item)
     session.flush()
@@ -227,7 +227,7 @@ def quick_add(
 ) -> ActionItem:
     """One line into an action item; ``@email``, ``due:``, ``!priority`` override the defaults."""
     require(db, actor, "actions.edit", record_type="actionitem")
-    parsed = parse_quick_add(text, today or workspace_today())
+    parsed = parse_quick_add(text, today or workspace_today(db))
     with db.write() as s:
         owner = parsed.owner_email or default_owner_email
         owner_id = owner_id_for(s, owner)
@@ -274,7 +274,7 @@ def list_actions(
     ``due_range`` is [low, high) on the due date (low None: unbounded).
     """
     require(db, actor, "actions.read")
-    today = today or workspace_today()
+    today = today or workspace_today(db)
     with db.read() as s:
         q = (
             select(  # type: ignore[call-overload]
@@ -351,11 +351,11 @@ def _action_row(row: Any, today: date) -> ActionRow:
 # --- changing ------------------------------------------------------------------------------
 
 
-def status_changes(item: ActionItem, status: str) -> dict[str, Any]:
+def status_changes(item: ActionItem, status: str, now: datetime) -> dict[str, Any]:
     """The fields a status change sets: completion is stamped when an item first becomes done."""
     changes: dict[str, Any] = {"status": status}
     if status == "done" and item.status != "done":
-        changes["completed_at"] = utcnow()
+        changes["completed_at"] = now
     elif status != "done":
         changes["completed_at"] = None
     return changes
@@ -379,7 +379,8 @@ def set_status(
                 f"{item.title!r} was changed by someone else since you loaded it; "
                 "their change was kept.",
             )
-        audit.apply_change(s, actor, item, "actionitem", status_changes(item, status))
+        changes = status_changes(item, status, db.clock.now())
+        audit.apply_change(s, actor, item, "actionitem", changes)
         return item
 
 

@@ -126,7 +126,7 @@ def bulk_save(db: Database, actor: Actor, rows: list[dict[str, Any]]) -> BulkRes
                 result.unchanged += 1
                 continue
             if "status" in changes:
-                changes.update(status_changes(item, changes["status"]))
+                changes.update(status_changes(item, changes["status"], db.clock.now()))
             audit.apply_change(s, actor, item, "actionitem", changes, detail="bulk edit")
             result.saved.append(action_id)
     return result

@@ -18,7 +18,6 @@ from services.access import audit
 from services.access.access import Actor, can, require
 from services.coordination import actions
 from services.coordination.people import person_for_email
-from services.core.clock import now_utc
 from services.core.clock import today as workspace_today
 from services.core.statuses import OPEN_ACTION_STATUSES, OPEN_TICKET_STATUSES
 from services.vendors.terms import terms_of
@@ -96,8 +95,8 @@ def my_follow_ups(
     db: Database, actor: Actor, *, today: date | None = None, now: datetime | None = None
 ) -> Queue:
     require(db, actor, "actions.read")
-    today = today or workspace_today()
-    now = now or now_utc()
+    today = today or workspace_today(db)
+    now = now or db.clock.now()
     with db.read() as s:
         person = person_for_email(s, actor.email)
         if person is None or person.id is None:
@@ -249,4 +248,4 @@ def snooze(
         raise ValueError("only action items can be snoozed")
     if not 1 <= days <= 90:
         raise ValueError("snooze for 1 to 90 days")
-    actions.snooze(db, actor, record_id, (today or workspace_today()) + timedelta(days=days))
+    actions.snooze(db, actor, record_id, (today or workspace_today(db)) + timedelta(days=days))

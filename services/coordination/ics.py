@@ -16,7 +16,6 @@ from db.engine import Database
 from db.models import AgendaItem, Meeting, MeetingAttendee, MeetingSeries, Person
 from services.access.access import Actor, require
 from services.coordination import recurrence
-from services.core.clock import now_utc
 
 PRODID = "-//Opsdesk//Meetings//EN"
 UID_DOMAIN = "opsdesk.local"
@@ -51,10 +50,11 @@ def _event(
     attendees: list[tuple[str, str]],
     description: str,
     location: str | None,
+    stamped_at: datetime,
 ) -> Event:
     event = Event()
     event.add("uid", uid)
-    event.add("dtstamp", now_utc())
+    event.add("dtstamp", stamped_at)
     event.add("summary", title)
     event.add("dtstart", start_local)
     event.add("dtend", start_local + timedelta(minutes=minutes))
@@ -97,6 +97,7 @@ def meeting_ics(db: Database, actor: Actor, meeting_id: int) -> bytes:
                 _attendees(s, meeting_id),
                 _agenda_text(s, meeting_id),
                 meeting.location,
+                db.clock.now(),
             )
         )
     cal.add_missing_timezones()
@@ -124,6 +125,7 @@ def series_ics(db: Database, actor: Actor, series_id: int) -> bytes:
             attendees,
             "",
             None,
+            db.clock.now(),
         )
         event.add("rrule", vRecur.from_ical(series.rrule))
         cal = _calendar()

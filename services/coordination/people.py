@@ -12,9 +12,19 @@ from db.models import Person, Team
 from services.access import audit
 from services.access.access import Actor, require
 from services.core.records import check_version
+from services.core.workdays import check_country
 
 # Fields a person form may set; anything else a caller passes is ignored (mass assignment).
-PERSON_FIELDS = ("name", "email", "team_id", "timezone", "slack_user_id", "is_internal", "is_lead")
+PERSON_FIELDS = (
+    "name",
+    "email",
+    "team_id",
+    "timezone",
+    "country",
+    "slack_user_id",
+    "is_internal",
+    "is_lead",
+)
 
 
 @dataclass(frozen=True)
@@ -157,6 +167,9 @@ def _validated(values: dict[str, object]) -> dict[str, object]:
         out["email"] = clean_email(str(out["email"]))
     if "timezone" in out:
         out["timezone"] = _clean_timezone(out["timezone"])  # type: ignore[arg-type]
+    if "country" in out:
+        country = str(out["country"] or "").strip()
+        out["country"] = check_country(country) if country else None
     if "slack_user_id" in out:
         out["slack_user_id"] = str(out["slack_user_id"] or "").strip() or None
     return out

@@ -71,7 +71,7 @@ def board(
     db: Database, actor: Actor, *, today: date | None = None, blocked_limit: int = 100
 ) -> Board:
     require(db, actor, "review.read")
-    today = today or workspace_today()
+    today = today or workspace_today(db)
     is_open = col(ActionItem.status).in_(OPEN_ACTION_STATUSES)
     this_monday = today - timedelta(days=today.weekday())
     first_monday = this_monday - timedelta(weeks=WEEKS - 1)
@@ -198,7 +198,7 @@ def drill_down(
 ) -> list[actions.ActionRow]:
     """The open items behind one figure of the board (at most ``limit``, by due date)."""
     require(db, actor, "review.read")
-    today = today or workspace_today()
+    today = today or workspace_today(db)
     statuses: tuple[str, ...] = ("blocked",) if blocked else OPEN_ACTION_STATUSES
     return actions.list_actions(
         db,

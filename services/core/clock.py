@@ -1,19 +1,45 @@
-"""The workspace's idea of "now" and "today", in its own time zone."""
+"""The workspace's "now" and "today", read from the clock the caller's Database carries.
+
+The clock itself (wall, shifted by ``--now``, or frozen in tests) is chosen by the composition
+root; see db/clock.py. Nothing here reads the wall clock.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime, tzinfo
 
+from sqlmodel import Session
+
+from db.clock import Clock, FrozenClock, ShiftedClock, SystemClock, today_in
+from db.engine import Database
 from settings import get_settings
 
+__all__ = [
+    "Clock",
+    "FrozenClock",
+    "ShiftedClock",
+    "SystemClock",
+    "now",
+    "session_now",
+    "session_today",
+    "today",
+]
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
+
+def now(db: Database) -> datetime:
+    return db.clock.now()
 
 
-def today(tz_name: str | None = None) -> date:
-    """Today's date in the workspace time zone (an item due yesterday there is overdue)."""
-    from zoneinfo import ZoneInfo
+def today(db: Database, tz: tzinfo | None = None) -> date:
+    """Today's date in ``tz`` (the workspace's zone by default)."""
+    return today_in(db.clock, tz or get_settings().tz)
 
-    tz = ZoneInfo(tz_name) if tz_name else get_settings().tz
-    return datetime.now(tz).date()
+
+def session_today(session: Session, tz: tzinfo | None = None) -> date:
+    return today_in(session.info["clock"], tz or get_settings().tz)
+
+
+def session_now(session: Session) -> datetime:
+    """The clock of the transaction ``session`` belongs to (set by Database.read/write)."""
+    clock: Clock = session.info["clock"]
+    return clock.now()

@@ -14,7 +14,6 @@ from sqlmodel import Session, col, select
 
 from db.engine import Database
 from db.models import IntegrationState, Person
-from db.types import utcnow
 from integrations.bootstrap import google_configured, slack_configured
 from services.access import audit
 from services.access.access import Actor, require
@@ -45,7 +44,7 @@ def set_state(
     with db.write() as session:
         row = state_row(session, name)
         row.state, row.reason, row.paused_until = state, reason, paused_until
-        row.updated_at = utcnow()
+        row.updated_at = db.clock.now()
         session.add(row)
 
 
@@ -70,7 +69,7 @@ def connection_states(
     db: Database, actor: Actor, settings: Settings, now: datetime | None = None
 ) -> list[ConnectionView]:
     require(db, actor, "settings.manage", record_type="integration")
-    now = now or utcnow()
+    now = now or db.clock.now()
     stored = read_states(db)
     views = []
     for name, label, configured, how in (
@@ -112,7 +111,12 @@ def reconnect(db: Database, actor: Actor, name: str) -> None:
     with db.write() as session:
         row = state_row(session, name)
         before = audit.snapshot(row)
-        row.state, row.reason, row.paused_until, row.updated_at = "connected", None, None, utcnow()
+        row.state, row.reason, row.paused_until, row.updated_at = (
+            "connected",
+            None,
+            None,
+            db.clock.now(),
+        )
         session.add(row)
         audit.record(
             session,
@@ -135,7 +139,7 @@ def queue_test_message(
         raise ValueError("give a Slack channel id (C…) or a person's email")
     if "@" not in target and target[:1] not in ("C", "G", "U"):
         raise ValueError("a Slack channel id starts with C or G; or give an email address")
-    now = now or utcnow()
+    now = now or db.clock.now()
     with db.write() as session:
         person = session.exec(select(Person).where(col(Person.email) == target.lower())).first()
         added = outbox.enqueue(
@@ -148,6 +152,7 @@ def queue_test_message(
             recipient=target,
             subject="Test message from Opsdesk",
             body=f"Sent by {actor.email}. If you can read this, Slack delivery works.",
+            now=now,
         )
         if added:
             audit.record(

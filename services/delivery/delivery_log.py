@@ -10,7 +10,6 @@ from sqlmodel import col, select
 from db.engine import Database
 from db.models import CHANNELS as CHANNELS
 from db.models import NOTIFICATION_STATUSES, Notification
-from db.types import utcnow
 from services.access import audit
 from services.access.access import Actor, require
 
@@ -74,7 +73,7 @@ def retry(db: Database, actor: Actor, row_id: int) -> Notification:
                 f"only failed or cancelled notifications can be retried ({row.status})"
             )
         before = audit.snapshot(row)
-        row.status, row.next_attempt_at, row.attempts = "queued", utcnow(), 0
+        row.status, row.next_attempt_at, row.attempts = "queued", db.clock.now(), 0
         row.lease_until = None
         session.add(row)
         audit.record(

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from db.engine import Database
 from db.models import CHANNELS, NOTIFICATION_STATUSES, Notification
-from db.types import utcnow
+from services.core.clock import session_now
 
 STATUSES = NOTIFICATION_STATUSES
 LEASE_SECONDS = 120
@@ -47,8 +47,12 @@ def enqueue(
     body: str = "",
     payload: dict[str, Any] | None = None,
     due_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> bool:
-    """Queue one notification unless its dedupe key exists already; True when a row was added."""
+    """Queue one notification unless its dedupe key exists already; True when a row was added.
+
+    ``now`` is the caller's time (a planner passes the moment it plans for, so what it queues
+    is due in the same run); by default the clock of the session's transaction."""
     values = notification_values(
         kind=kind,
         record_type=record_type,
@@ -60,6 +64,7 @@ def enqueue(
         body=body,
         payload=payload,
         due_at=due_at,
+        now=now or session_now(session),
     )
     return enqueue_many(session, [values]) == 1
 
@@ -92,8 +97,10 @@ def notification_values(
     body: str = "",
     payload: dict[str, Any] | None = None,
     due_at: datetime | None = None,
+    now: datetime,
 ) -> dict[str, Any]:
-    """The column values of one queued notification (``enqueue`` / ``enqueue_many``)."""
+    """The column values of one queued notification (``enqueue`` / ``enqueue_many``); a row
+    with no ``due_at`` is due at ``now``, the caller's time."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     values = {
@@ -109,8 +116,8 @@ def notification_values(
         "payload": json.dumps(payload or {}, sort_keys=True, default=str),
         "status": "queued",
         "attempts": 0,
-        "next_attempt_at": due_at or utcnow(),
-        "created_at": utcnow(),
+        "next_attempt_at": due_at or now,
+        "created_at": now,
     }
     return values
 

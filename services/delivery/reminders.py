@@ -36,10 +36,10 @@ from db.models import (
     User,
     Vendor,
 )
-from db.types import utcnow
 from integrations.google_calendar import event_id_for
 from services.access import audit
 from services.access.access import Actor, require
+from services.core.workdays import WEEKDAYS, WorkingDays
 from services.delivery import outbox
 from services.vendors.contracts import terms_of
 from services.vendors.terms import Terms
@@ -55,6 +55,7 @@ CONTRACT_OFFSETS_DAYS = (120, 90, 60, 30, 14, 7)
 MEETING_LOOKBACK_DAYS = 1
 RENEWAL_MEETING_HOUR = 10
 RENEWAL_MEETING_LEAD_DAYS = 7
+RENEWAL_MEETING_LAST_HOUR = 16  # the latest start of a same-day decision meeting
 OPEN_ACTION_STATUSES = ("open", "in_progress", "waiting", "blocked")
 OPEN_TICKET_STATUSES = ("open", "waiting_on_vendor")
 # An item due further ahead than this has no reminder whose send time has come, in any time zone
@@ -105,31 +106,6 @@ def record_link(record_type: str, record_id: int) -> str:
 # --- working days and send times -------------------------------------------------------
 
 
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5
-
-
-def previous_working_day(day: date) -> date:
-    """``day`` itself when it is a working day, else the Friday before."""
-    while not is_working_day(day):
-        day -= timedelta(days=1)
-    return day
-
-
-def next_working_day(day: date) -> date:
-    while not is_working_day(day):
-        day += timedelta(days=1)
-    return day
-
-
-def add_working_days(day: date, n: int) -> date:
-    while n > 0:
-        day += timedelta(days=1)
-        if is_working_day(day):
-            n -= 1
-    return day
-
-
 def zone(name: str | None) -> ZoneInfo:
     if name:
         try:
@@ -152,13 +128,13 @@ def latest_passed(
     return max(passed, key=lambda item: item[1]) if passed else None
 
 
-def action_schedule(due: date) -> list[tuple[str, date]]:
+def action_schedule(due: date, days: WorkingDays = WEEKDAYS) -> list[tuple[str, date]]:
     """The day before (working), the first overdue working day, then every 3 working days."""
-    schedule = [(f"{due}:before", previous_working_day(due - timedelta(days=1)))]
-    first = next_working_day(due + timedelta(days=1))
+    schedule = [(f"{due}:before", days.previous(due - timedelta(days=1)))]
+    first = days.next(due + timedelta(days=1))
     for n in range(ACTION_MAX_NUDGES):
         schedule.append(
-            (f"{due}:overdue{n + 1}", add_working_days(first, n * ACTION_NUDGE_EVERY_WORKING_DAYS))
+            (f"{due}:overdue{n + 1}", days.add(first, n * ACTION_NUDGE_EVERY_WORKING_DAYS))
         )
     return schedule
 
@@ -169,9 +145,11 @@ def action_subject(due: date, title: str, occurrence: str) -> str:
     return f"Overdue since {due}: {title}"
 
 
-def contract_schedule(deadline: date, offsets: Iterable[int]) -> list[tuple[str, date]]:
+def contract_schedule(
+    deadline: date, offsets: Iterable[int], days: WorkingDays = WEEKDAYS
+) -> list[tuple[str, date]]:
     return [
-        (f"{deadline}:{d}d", previous_working_day(deadline - timedelta(days=d)))
+        (f"{deadline}:{d}d", days.previous(deadline - timedelta(days=d)))
         for d in sorted(set(offsets), reverse=True)
     ]
 
@@ -382,9 +360,19 @@ class Planner:
         self.planned = 0
         self._cancels: dict[str, list[int]] = {}
         self._pending: list[dict[str, Any]] = []  # new notifications, inserted by _plan_many
+        self._working_days: dict[tuple[str, ...], WorkingDays] = {}
 
     def today(self, tz: ZoneInfo | None = None) -> date:
         return self.now.astimezone(tz or self.settings.tz).date()
+
+    def working_days(self, person_id: int | None) -> WorkingDays:
+        """The workspace country's holidays, and the person's own country's where known."""
+        person = self.people.get(person_id) if person_id else None
+        countries = (self.settings.holiday_country, person.country if person else None)
+        key = tuple(sorted({c.upper() for c in countries if c}))
+        if key not in self._working_days:
+            self._working_days[key] = WorkingDays(key)
+        return self._working_days[key]
 
     def targets(self, rule: Rule, owner_id: int | None) -> list[Target]:
         """Per-record (or rule) recipients override the owner; a channel is added when set."""
@@ -452,6 +440,7 @@ class Planner:
                 body=body,
                 payload={"link": record_link(record_type, record_id)},
                 due_at=send_time(day, target.tz),
+                now=self.now,
             )
             if existing is not None:
                 self._pending.append(values)
@@ -539,7 +528,7 @@ class Planner:
                     kind="action_item",
                     record_type="action_item",
                     record_id=item.id,
-                    schedule=action_schedule(item.due_date),
+                    schedule=action_schedule(item.due_date, self.working_days(item.owner_id)),
                     targets=self.targets(rule, item.owner_id),
                     subject=partial(action_subject, item.due_date, item.title),
                     body=f"Status: {item.status.replace('_', ' ')}. Priority: {item.priority}.",
@@ -626,7 +615,9 @@ class Planner:
                     self.cancel((i for i, _ in queued[contract.id]), STOP_REASON)
                 continue
             deadline = terms.cancellation_deadline
-            schedule = contract_schedule(deadline, rule.offsets)
+            schedule = contract_schedule(
+                deadline, rule.offsets, self.working_days(contract.owner_id)
+            )
             targets = self.targets(rule, contract.owner_id)
             if contract.id not in queued and not any(
                 latest_passed(schedule, t.tz, self.now) for t in targets
@@ -666,14 +657,16 @@ class Planner:
             if breach is None or breach > self.now:
                 continue
             rule = self.rules.get("ticket_sla", "ticket", ticket.id)
+            days = self.working_days(ticket.owner_id)
             for target in self.targets(rule, ticket.owner_id):
-                day = next_working_day(breach.astimezone(target.tz).date())
+                day = days.next(breach.astimezone(target.tz).date())
                 if send_time(day, target.tz) < breach:
-                    day = add_working_days(day, 1)
+                    day = days.add(day, 1)
                 if send_time(day, target.tz) > self.now:
                     continue
                 if outbox.enqueue(
                     self.session,
+                    now=self.now,
                     kind="ticket_sla",
                     record_type="ticket",
                     record_id=ticket.id,
@@ -745,8 +738,9 @@ class Planner:
         local_day = meeting.starts_at.astimezone(zone(meeting.timezone)).date()
         days_before = rule.offsets[0] if rule.offsets else 1
         day = local_day
+        days = self.working_days(meeting.organizer_id)
         for _ in range(max(1, days_before)):
-            day = previous_working_day(day - timedelta(days=1))
+            day = days.previous(day - timedelta(days=1))
         items = self._agenda.get(meeting.id, [])
         agenda = "\n".join(f"• {i.title}" for i in items) or "No agenda items yet: add some."
         start = meeting.starts_at.astimezone(zone(meeting.timezone))
@@ -783,6 +777,7 @@ class Planner:
             )
             if delivered and outbox.enqueue(
                 self.session,
+                now=self.now,
                 kind="meeting_cancel",
                 record_type="meeting",
                 record_id=meeting.id,
@@ -807,6 +802,7 @@ class Planner:
         if invite is None:
             if meeting.starts_at > self.now and outbox.enqueue(
                 self.session,
+                now=self.now,
                 kind="meeting_invite",
                 record_type="meeting",
                 record_id=meeting.id,
@@ -848,6 +844,7 @@ class Planner:
         )
         if outbox.enqueue(
             self.session,
+            now=self.now,
             kind="meeting_update",
             record_type="meeting",
             record_id=meeting.id,
@@ -929,22 +926,43 @@ class Planner:
         finance = self.session.exec(
             select(User.email).where(col(User.role) == "finance", col(User.active).is_(True))
         ).all()
-        meetings = [
-            self._renewal_meeting(contract, vendor, deadline)
-            for contract, vendor, _, deadline in due
-        ]
-        self.session.add_all(meetings)
+        slotted: list[tuple[Meeting, Contract, date, date]] = []
+        for contract, vendor, term_end, deadline in due:
+            starts = self._renewal_slot(contract, deadline)
+            if starts is None:
+                self._renewal_too_late(contract, vendor, deadline)
+            else:
+                meeting = self._renewal_meeting(contract, vendor, starts)
+                slotted.append((meeting, contract, term_end, deadline))
+        self.session.add_all([meeting for meeting, *_ in slotted])
         self.session.flush()  # one flush gives every new meeting its id
-        for meeting, (contract, _vendor, term_end, deadline) in zip(meetings, due, strict=True):
+        for meeting, contract, term_end, deadline in slotted:
             self._fill_renewal_meeting(meeting, contract, term_end, deadline, finance)
 
-    def _renewal_meeting(self, contract: Contract, vendor: Vendor, deadline: date) -> Meeting:
+    def _renewal_slot(self, contract: Contract, deadline: date) -> datetime | None:
+        """When the decision meeting starts (UTC): a week before the deadline at 10:00, with at
+        least a working day's notice; when the deadline is too close for that, the next hour
+        still ahead today; None when no slot is left before the deadline passes."""
         owner = self.people.get(contract.owner_id) if contract.owner_id else None
         tz = zone(owner.timezone if owner else None)
-        day = previous_working_day(deadline - timedelta(days=RENEWAL_MEETING_LEAD_DAYS))
-        earliest = next_working_day(self.today(tz) + timedelta(days=1))
-        day = min(max(day, earliest), deadline)
-        starts = datetime.combine(day, time(RENEWAL_MEETING_HOUR), tzinfo=tz).astimezone(UTC)
+        days = self.working_days(contract.owner_id)
+        local_now = self.now.astimezone(tz)
+        today = local_now.date()
+        preferred = days.previous(deadline - timedelta(days=RENEWAL_MEETING_LEAD_DAYS))
+        day = max(preferred, days.next(today + timedelta(days=1)))
+        if day <= days.previous(deadline):
+            return datetime.combine(day, time(RENEWAL_MEETING_HOUR), tzinfo=tz).astimezone(UTC)
+        if not (days.is_working_day(today) and today <= deadline):
+            return None
+        next_hour = local_now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        hour = max(next_hour.hour, RENEWAL_MEETING_HOUR)
+        if next_hour.date() != today or hour > RENEWAL_MEETING_LAST_HOUR:
+            return None
+        return datetime.combine(today, time(hour), tzinfo=tz).astimezone(UTC)
+
+    def _renewal_meeting(self, contract: Contract, vendor: Vendor, starts: datetime) -> Meeting:
+        owner = self.people.get(contract.owner_id) if contract.owner_id else None
+        tz = zone(owner.timezone if owner else None)
         return Meeting(
             title=f"Renewal decision: {vendor.name} {contract.title}"[:200],
             starts_at=starts,
@@ -954,6 +972,36 @@ class Planner:
             vendor_id=vendor.id,
             contract_id=contract.id,
         )
+
+    def _renewal_too_late(self, contract: Contract, vendor: Vendor, deadline: date) -> None:
+        """No meeting slot is left before the deadline: tell the owner in Slack at once."""
+        assert contract.id is not None
+        owner = self.people.get(contract.owner_id) if contract.owner_id else None
+        if owner is None or owner.archived:
+            log.warning(
+                "contract %s: deadline %s too close for a meeting, no owner to tell",
+                contract.id,
+                deadline,
+            )
+            return
+        if outbox.enqueue(
+            self.session,
+            now=self.now,
+            kind="renewal_urgent",
+            record_type="contract",
+            record_id=contract.id,
+            occurrence=f"{deadline}:urgent:{_tag(owner.email)}",
+            channel="slack",
+            recipient=owner.email.lower(),
+            subject=f"Decide now: {vendor.name} {contract.title}, notice due by {deadline}",
+            body=(
+                "There is no time left for a renewal decision meeting before the cancellation "
+                f"deadline on {deadline}. Record the decision in Opsdesk, or give notice, today."
+            ),
+            payload={"link": record_link("contract", contract.id)},
+            due_at=self.now,
+        ):
+            self.planned += 1
 
     def _fill_renewal_meeting(
         self,
@@ -1031,7 +1079,7 @@ def plan_all(db: Database, now: datetime | None = None) -> int:
 
     Each kind runs in its own write transaction, so one broken record type cannot stop the rest.
     """
-    now = now or utcnow()
+    now = now or db.clock.now()
     total = 0
     for step in ("renewal_meetings", "action_items", "contracts", "tickets", "meetings"):
         with db.write() as session:

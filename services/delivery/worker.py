@@ -21,7 +21,6 @@ from sqlmodel import col, select
 
 from db.engine import Database
 from db.models import Notification, Person
-from db.types import utcnow
 from integrations.bootstrap import Gateways
 from integrations.google_calendar import (
     CalendarBusy,
@@ -180,7 +179,7 @@ class _Run:
             self.report.deferred += 1
 
     def _sent(self, row: Notification, external_id: str) -> None:
-        if outbox.mark_sent(self.db, row.id or 0, self.wid, external_id, utcnow()):
+        if outbox.mark_sent(self.db, row.id or 0, self.wid, external_id, self.current()):
             self.report.sent += 1
 
     def _failed(self, row: Notification, error: str) -> None:
@@ -310,7 +309,7 @@ class _Run:
             self.google_ok = False
             set_state(self.db, GOOGLE, "paused", f"{exc}; paused until {until:%H:%M} UTC", until)
             self._release([row], f"{exc}; waiting until {until:%Y-%m-%d %H:%M} UTC", until)
-            _tell_owner_about_pause(self.db, row, until)
+            _tell_owner_about_pause(self.db, row, until, self.current())
         except ReconnectNeeded as exc:
             self.google_ok = False
             set_state(self.db, GOOGLE, "reconnect_needed", str(exc))
@@ -322,12 +321,15 @@ class _Run:
             self._failed(row, f"Google Calendar: {exc}")
 
 
-def _tell_owner_about_pause(db: Database, row: Notification, until: datetime) -> None:
+def _tell_owner_about_pause(
+    db: Database, row: Notification, until: datetime, now: datetime
+) -> None:
     if "@" not in row.recipient:
         return
     with db.write() as session:
         outbox.enqueue(
             session,
+            now=now,
             kind="integration_alert",
             record_type=row.record_type,
             record_id=row.record_id,
@@ -396,7 +398,7 @@ def run_once(
     """Plan what is due into the outbox, then deliver what is due."""
     from services.delivery import reminders
 
-    now = now or utcnow()
+    now = now or db.clock.now()
     report = RunReport()
     report.planned = reminders.plan_all(db, now)
     return deliver_due(

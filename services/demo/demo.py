@@ -7,7 +7,7 @@ gives the same workspace. Users (who may sign in) survive a reset; every other r
 from __future__ import annotations
 
 import importlib
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import func, select, text
 from sqlmodel import Session
@@ -22,6 +22,7 @@ from db.models import (
 from services.access import audit
 from services.access.access import Actor, require
 from services.coordination import meetings
+from services.core.clock import session_now
 from services.core.clock import today as workspace_today
 from services.demo.contracts import seed_budgets, seed_contracts
 from services.demo.coordination import seed_actions, seed_meetings
@@ -56,7 +57,7 @@ def load(
     require(db, actor, "settings.manage", record_type="demo")
     if reset:
         wipe_workspace(db)
-    day = today or workspace_today()
+    day = today or workspace_today(db)
     with db.read() as session:
         existing = session.execute(select(func.count()).select_from(Vendor)).scalar_one()
     if existing:
@@ -86,7 +87,7 @@ def _seed_billing(db: Database, actor: Actor, day: date) -> dict[str, int]:
 
 def _seed(session: Session, day: date) -> tuple[dict[str, int], list[int]]:
     """Every record but billing; returns counts and the last past meeting of each series."""
-    ws = Workspace(session, day, datetime.now(UTC), get_settings().tz)
+    ws = Workspace(session, day, session_now(session), get_settings().tz)
     # In this order: each step links to records the ones before it made.
     for step in (
         seed_people,

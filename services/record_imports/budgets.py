@@ -12,7 +12,7 @@ from sqlmodel import Session, func, select
 from db.models import Budget, Team, Vendor
 from services.access import audit
 from services.access.access import Actor
-from services.core.clock import today
+from services.core.clock import session_today
 from services.record_imports import RecordError, Row
 from services.spend.budgets import clean_fields
 
@@ -39,7 +39,8 @@ def import_rows(session: Session, actor: Actor, rows: list[Row]) -> int:
             "period": values.get("period") or "monthly",
             "currency": values.get("currency") or "USD",
             "thresholds": values.get("thresholds") or "",
-            "starts_on": values.get("starts_on") or today().replace(day=1).isoformat(),
+            "starts_on": values.get("starts_on")
+            or session_today(session).replace(day=1).isoformat(),
         }
         if scope == "team":
             team = session.exec(select(Team).where(func.lower(Team.name) == target.lower())).first()

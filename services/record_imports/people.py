@@ -1,4 +1,5 @@
-"""`opsdesk import-records people FILE`: name, email, team (+ timezone, slack_user_id, internal).
+"""`opsdesk import-records people FILE`: name, email, team (+ timezone, country, slack_user_id,
+internal).
 
 Teams named in the file are created when missing. Only the known columns are read; a column such
 as ``role`` or ``archived`` in the file is ignored.
@@ -36,14 +37,20 @@ def import_rows(session: Session, actor: Actor, rows: list[Row]) -> int:
                 email=email,
                 team_id=team.id if team else None,
                 timezone=values.get("timezone") or None,
+                country=values.get("country") or None,
                 slack_user_id=values.get("slack_user_id") or None,
                 is_internal=values.get("internal", "").strip().lower() not in _FALSE,
             )
         except ValueError as exc:
+            text = str(exc)
             column = (
                 "email"
-                if "email" in str(exc)
-                else ("timezone" if "time zone" in str(exc) else "name")
+                if "email" in text
+                else "timezone"
+                if "time zone" in text
+                else "country"
+                if "country code" in text
+                else "name"
             )
             raise RecordError(number, column, str(exc)) from exc
     return len(rows)

@@ -26,7 +26,7 @@ from db.models import BUDGET_PERIODS, BUDGET_SCOPES, Budget, Team, User, Vendor
 from integrations.billing.common import ISO_4217
 from services.access import audit
 from services.access.access import Actor, require
-from services.core.clock import today as workspace_today
+from services.core.clock import session_today
 from services.core.money import format_money
 from services.delivery import outbox
 from services.spend.spend import Total, period_totals
@@ -260,7 +260,7 @@ def _alert_recipients(session: Session) -> list[str]:
 
 def queue_threshold_notifications(session: Session, *, today: date | None = None) -> int:
     """Queue one outbox row per newly crossed threshold and recipient; returns how many."""
-    day = today or workspace_today()
+    day = today or session_today(session)
     budgets = session.exec(select(Budget).where(col(Budget.archived).is_(False))).all()
     recipients = _alert_recipients(session)
     queued = 0

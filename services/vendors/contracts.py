@@ -249,7 +249,7 @@ def get_contract(
     db: Database, actor: Actor, contract_id: int, *, as_of: date | None = None
 ) -> ContractView:
     require(db, actor, "contracts.read", record_type="contract", record_id=contract_id)
-    as_of = as_of or workspace_today()
+    as_of = as_of or workspace_today(db)
     with db.read() as s:
         c = s.get(Contract, contract_id)
         if c is None:
@@ -271,7 +271,7 @@ def list_contracts(
 ) -> list[ContractView]:
     """Contracts with their computed dates, sorted by cancellation deadline."""
     require(db, actor, "contracts.read", record_type="contract")
-    as_of = as_of or workspace_today()
+    as_of = as_of or workspace_today(db)
     show_values = can(actor, "contracts.values")
     with db.read() as s:
         query = select(Contract, Vendor.name).join(Vendor, col(Vendor.id) == Contract.vendor_id)
@@ -345,7 +345,7 @@ def contract_history(
     db: Database, actor: Actor, contract_id: int, *, as_of: date | None = None
 ) -> ContractHistory:
     require(db, actor, "contracts.read", record_type="contract", record_id=contract_id)
-    as_of = as_of or workspace_today()
+    as_of = as_of or workspace_today(db)
     show_values = can(actor, "contracts.values")
     with db.read() as s:
 

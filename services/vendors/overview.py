@@ -91,7 +91,7 @@ def spend_trend(session: Session, names: set[str]) -> list[SpendPoint]:
 def vendor_overview(
     db: Database, actor: Actor, vendor_id: int, *, as_of: date | None = None
 ) -> VendorOverview:
-    as_of = as_of or workspace_today()
+    as_of = as_of or workspace_today(db)
     row = get_vendor(db, actor, vendor_id)
     out = VendorOverview(
         row, list_contacts(db, actor, vendor_id), None, None, None, None, None, None

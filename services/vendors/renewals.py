@@ -70,7 +70,7 @@ def list_renewals(
     ``within_days`` keeps deadlines from ``as_of`` up to that many days ahead (and ones already
     passed for none/manual contracts are then left out).
     """
-    as_of = as_of or workspace_today()
+    as_of = as_of or workspace_today(db)
     if views is None:
         views = list_contracts(db, actor, as_of=as_of, include_cancelled=False)
     else:  # the caller's list_contracts(as_of=as_of) result, already sorted: reuse it
@@ -127,7 +127,7 @@ def decide_renewal(
     """Record a decision for the contract's current renewal and create its follow-ups."""
     require(db, actor, "renewals.decide", record_type="contract", record_id=contract_id)
     decision = check_choice(decision, DECISIONS, "decision")
-    as_of = as_of or workspace_today()
+    as_of = as_of or workspace_today(db)
     with db.write() as s:
         contract: Contract = locked_get(s, Contract, contract_id, "contract")
         if contract.cancelled:

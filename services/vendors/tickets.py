@@ -18,7 +18,6 @@ from db.engine import Database
 from db.models import TICKET_SEVERITIES as TICKET_SEVERITIES
 from db.models import TICKET_STATUSES as TICKET_STATUSES
 from db.models import Contract, Person, SupportTicket, Vendor
-from db.types import utcnow
 from services.access import audit
 from services.access.access import Actor, require
 from services.core.records import (
@@ -186,7 +185,7 @@ def overdue_tickets(
     The follow-ups queue calls this to show a ticket to its owner.
     """
     require(db, actor, "tickets.read", record_type="ticket")
-    now = now or utcnow()
+    now = now or db.clock.now()
     with db.read() as s:
         query = select(SupportTicket).where(col(SupportTicket.status).in_(SLA_CLOCK_STATUSES))
         if owner_email is not None:

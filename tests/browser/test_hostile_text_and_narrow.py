@@ -36,7 +36,7 @@ def _prepare(db: Any) -> None:
         cli,
         title=HOSTILE,
         owner_id=me.id,
-        due_date=today() - timedelta(days=1),
+        due_date=today(db) - timedelta(days=1),
         vendor_id=vendor_id,
     )
 

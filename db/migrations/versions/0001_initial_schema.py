@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 11:44:41.756410
+Create Date: 2026-12-01 12:32:44.600796
 """
 
 from collections.abc import Sequence
@@ -189,6 +189,7 @@ def upgrade() -> None:
         sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
         sa.Column("team_id", sa.Integer(), nullable=True),
         sa.Column("timezone", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("country", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=True),
         sa.Column("slack_user_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("is_internal", sa.Boolean(), nullable=False),
         sa.Column("is_lead", sa.Boolean(), nullable=False),

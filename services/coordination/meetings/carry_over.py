@@ -166,7 +166,7 @@ def open_next_meeting(
             person_ids=tuple(a.person_id for a in people if a.person_id is not None),
             outside_emails=tuple(a.email for a in people if a.person_id is None),
         )
-        nxt = materialize(s, actor, series, starts, attendees, today or workspace_today())
+        nxt = materialize(s, actor, series, starts, attendees, today or workspace_today(db))
         agenda, actions = carry_over(s, actor, meeting, nxt)
         assert nxt.id is not None
         return CarryResult(nxt.id, agenda, actions)

@@ -142,7 +142,7 @@ def create_meeting(
         s.flush()
         assert meeting.id is not None
         add_attendee_rows(s, meeting.id, attendees)
-        fill_agenda(s, actor, meeting, template_id, today or workspace_today())
+        fill_agenda(s, actor, meeting, template_id, today or workspace_today(db))
         audit.record(s, actor, "create", "meeting", meeting.id, after=audit.snapshot(meeting))
         return meeting
 

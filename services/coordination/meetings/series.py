@@ -3,7 +3,7 @@ opened, so each has its own agenda, minutes and action items."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
 
@@ -85,7 +85,7 @@ def create_series(
     if not 1 <= duration_minutes <= 24 * 60:
         raise ValueError("a meeting lasts between 1 minute and 24 hours")
     start = aware_start(first_starts_at)
-    today = today or workspace_today()
+    today = today or workspace_today(db)
     with db.write() as s:
         check_links(s, vendor_id, contract_id)
         template_items(s, template_id)
@@ -103,7 +103,9 @@ def create_series(
         s.add(series)
         s.flush()
         audit.record(s, actor, "create", "meetingseries", series.id, after=audit.snapshot(series))
-        until = max(start, datetime.now(UTC)) + timedelta(days=MATERIALIZE_DAYS)
+        # Occurrences from the caller's today on, not the wall clock's (a test or --now run).
+        day_start = datetime.combine(today, time.min, tzinfo=recurrence.zone(timezone))
+        until = max(start, day_start.astimezone(UTC)) + timedelta(days=MATERIALIZE_DAYS)
         starts = recurrence.occurrences(rule, start, timezone, before=until, limit=10) or (
             recurrence.occurrences(rule, start, timezone, limit=1)
         )
