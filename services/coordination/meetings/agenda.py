@@ -11,6 +11,7 @@ from db.models import (
 )
 from services.access import audit
 from services.access.access import Actor, require
+from services.coordination.meetings.create import meeting_or_refuse
 from services.coordination.meetings.templates import template_items
 from services.core.records import check_version
 
@@ -27,8 +28,7 @@ def add_agenda_item(
     if len(title) > 300:
         raise ValueError("an agenda item title is at most 300 characters")
     with db.write() as s:
-        if s.get(Meeting, meeting_id) is None:
-            raise ValueError(f"no meeting {meeting_id}")
+        meeting_or_refuse(s, meeting_id)
         last = s.exec(
             select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting_id)
         ).one()
@@ -81,9 +81,7 @@ def save_meeting_minutes(
 ) -> Meeting:
     require(db, actor, "meetings.edit", record_type="meeting", record_id=meeting_id)
     with db.write() as s:
-        meeting = s.get(Meeting, meeting_id)
-        if meeting is None:
-            raise ValueError(f"no meeting {meeting_id}")
+        meeting = meeting_or_refuse(s, meeting_id)
         check_version(
             meeting,
             expected_version,
@@ -100,9 +98,7 @@ def set_meeting_status(db: Database, actor: Actor, meeting_id: int, status: str)
     if status not in ("scheduled", "cancelled", "done"):
         raise ValueError(f"unknown meeting status {status!r}")
     with db.write() as s:
-        meeting = s.get(Meeting, meeting_id)
-        if meeting is None:
-            raise ValueError(f"no meeting {meeting_id}")
+        meeting = meeting_or_refuse(s, meeting_id)
         audit.apply_change(s, actor, meeting, "meeting", {"status": status})
         return meeting
 
@@ -111,8 +107,7 @@ def apply_template(db: Database, actor: Actor, meeting_id: int, template_id: int
     """Append a template's items to a meeting's agenda, skipping topics already on it."""
     require(db, actor, "meetings.edit", record_type="meeting", record_id=meeting_id)
     with db.write() as s:
-        if s.get(Meeting, meeting_id) is None:
-            raise ValueError(f"no meeting {meeting_id}")
+        meeting_or_refuse(s, meeting_id)
         existing = s.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id)).all()
         titles = {a.title for a in existing}
         position = max((a.position for a in existing), default=-1) + 1

@@ -20,7 +20,7 @@ from db.models import (
 from services.access import audit
 from services.access.access import Actor, require
 from services.coordination import recurrence
-from services.coordination.meetings.create import Attendees
+from services.coordination.meetings.create import Attendees, meeting_or_refuse
 from services.coordination.meetings.facts import VENDOR_FACTS_TITLE
 from services.coordination.meetings.series import materialize
 from services.core.clock import today as workspace_today
@@ -147,9 +147,7 @@ def open_next_meeting(
     """The next meeting of this one's series (created when needed), with open items carried."""
     require(db, actor, "meetings.edit", record_type="meeting", record_id=meeting_id)
     with db.write() as s:
-        meeting = s.get(Meeting, meeting_id)
-        if meeting is None:
-            raise ValueError(f"no meeting {meeting_id}")
+        meeting = meeting_or_refuse(s, meeting_id)
         if meeting.series_id is None:
             raise ValueError("this is a one-off meeting: it has no next meeting")
         series = s.get(MeetingSeries, meeting.series_id)

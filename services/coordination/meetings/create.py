@@ -99,6 +99,22 @@ def clean_title(title: str) -> str:
     return title
 
 
+MAX_DURATION_MINUTES = 24 * 60
+
+
+def check_duration(minutes: int) -> None:
+    if not 1 <= minutes <= MAX_DURATION_MINUTES:
+        raise ValueError("a meeting lasts between 1 minute and 24 hours")
+
+
+def meeting_or_refuse(session: Session, meeting_id: int) -> Meeting:
+    """The meeting with ``meeting_id``; a clear refusal when there is none."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise ValueError(f"no meeting {meeting_id}")
+    return meeting
+
+
 def aware_start(starts_at: datetime) -> datetime:
     if starts_at.tzinfo is None:
         raise ValueError("a meeting start needs a time zone")
@@ -124,8 +140,7 @@ def create_meeting(
     """A one-off meeting with its attendees and agenda."""
     require(db, actor, "meetings.edit", record_type="meeting")
     recurrence.zone(timezone)
-    if not 1 <= duration_minutes <= 24 * 60:
-        raise ValueError("a meeting lasts between 1 minute and 24 hours")
+    check_duration(duration_minutes)
     with db.write() as s:
         check_links(s, vendor_id, contract_id)
         meeting = Meeting(
@@ -167,13 +182,10 @@ def reschedule_meeting(
 ) -> Meeting:
     """Move one meeting; a calendar event already sent is updated by the reminders planner."""
     require(db, actor, "meetings.edit", record_type="meeting", record_id=meeting_id)
-    if not 1 <= duration_minutes <= 24 * 60:
-        raise ValueError("a meeting lasts between 1 minute and 24 hours")
+    check_duration(duration_minutes)
     start = aware_start(starts_at)
     with db.write() as s:
-        meeting = s.get(Meeting, meeting_id)
-        if meeting is None:
-            raise ValueError(f"no meeting {meeting_id}")
+        meeting = meeting_or_refuse(s, meeting_id)
         check_version(
             meeting,
             expected_version,
@@ -193,8 +205,7 @@ def add_attendees(db: Database, actor: Actor, meeting_id: int, attendees: Attend
     """Invite more people or outside emails; someone already invited is skipped."""
     require(db, actor, "meetings.edit", record_type="meeting", record_id=meeting_id)
     with db.write() as s:
-        if s.get(Meeting, meeting_id) is None:
-            raise ValueError(f"no meeting {meeting_id}")
+        meeting_or_refuse(s, meeting_id)
         invited = set(
             s.exec(
                 select(MeetingAttendee.email).where(MeetingAttendee.meeting_id == meeting_id)

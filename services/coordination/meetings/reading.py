@@ -20,6 +20,7 @@ from db.models import (
 )
 from services.access.access import Actor, can, require
 from services.coordination import recurrence
+from services.coordination.meetings.create import meeting_or_refuse
 from services.core.statuses import OPEN_ACTION_STATUSES
 
 
@@ -150,9 +151,7 @@ def _neighbour(session: Session, meeting: Meeting, *, later: bool) -> Meeting | 
 def meeting_detail(db: Database, actor: Actor, meeting_id: int) -> MeetingDetail:
     require(db, actor, "meetings.read", record_type="meeting", record_id=meeting_id)
     with db.read() as s:
-        meeting = s.get(Meeting, meeting_id)
-        if meeting is None:
-            raise ValueError(f"no meeting {meeting_id}")
+        meeting = meeting_or_refuse(s, meeting_id)
         series = s.get(MeetingSeries, meeting.series_id) if meeting.series_id else None
         attendees = [
             (name or "", a.email)

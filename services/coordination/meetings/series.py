@@ -19,6 +19,7 @@ from services.coordination.meetings.create import (
     Attendees,
     add_attendee_rows,
     aware_start,
+    check_duration,
     check_links,
     clean_title,
     fill_agenda,
@@ -82,8 +83,7 @@ def create_series(
     require(db, actor, "meetings.edit", record_type="meetingseries")
     rule = recurrence.validate_rule(recurrence.FREQUENCIES.get(rule, rule))
     recurrence.zone(timezone)
-    if not 1 <= duration_minutes <= 24 * 60:
-        raise ValueError("a meeting lasts between 1 minute and 24 hours")
+    check_duration(duration_minutes)
     start = aware_start(first_starts_at)
     today = today or workspace_today(db)
     with db.write() as s:
