@@ -24,9 +24,10 @@ run: env
 demo: env
 	$(UV) run opsdesk demo --reset
 
-# The share of lines the whole suite covered when the floor was set (issue 13): raise it as coverage
-# grows, never lower it. Only the whole suite is held to it; PYTEST_ARGS runs a part without it.
-COVERAGE_FLOOR := 0
+# The share of lines the whole suite covered when the floor was set (90.2% at issue 13, with
+# Postgres and the browser tests): raise it as coverage grows, never lower it. Only the whole
+# suite is held to it; PYTEST_ARGS runs a part without it.
+COVERAGE_FLOOR := 90
 COV_ARGS := $(if $(PYTEST_ARGS),,--cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR))
 
 # Starts a throwaway Postgres on loopback when Debian's postgresql is installed, so the Postgres
