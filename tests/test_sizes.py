@@ -24,6 +24,11 @@ ALLOWED: dict[str, str] = {
     "services/spend/billing_import.py": "matching split in progress",
     # Issue 13: the spend package is being reshaped with the billing import (the spend work).
     "services/spend/spend.py": "split with the spend work",
+    # Governance (issues 17/18) landed before this check: build_pack, the demo's seed and the
+    # inventory module are over the limits; split them in governance's next change.
+    "services/governance/annex_iv.py": "build_pack is 115 lines",
+    "services/governance/demo.py": "seed is 102 lines",
+    "services/governance/inventory.py": "409 lines",
 }
 
 

@@ -13,7 +13,8 @@ from ui.text import md_escape
 
 ROLE_HELP = (
     "va: meetings, action items, tickets, vendors · lead: reads everything, decides renewals · "
-    "finance: spend, budgets, contract values · admin: everything and the settings"
+    "finance: spend, budgets, contract values · admin: everything and the settings · "
+    "engineer: reads everything but money, edits models, signs off cards and reports"
 )
 
 actor = require_actor()
@@ -50,7 +51,7 @@ def _run(change, done: str) -> None:  # type: ignore[no-untyped-def]
         except users.UserError as exc:
             st.error(md_escape(exc))
             return
-    st.toast(done)
+    st.toast(md_escape(done))
     st.rerun()
 
 

@@ -13,6 +13,7 @@ from ui.auth import require_actor
 from ui.demo import offer_demo
 from ui.links import link_to_page
 from ui.state import database
+from ui.text import md_escape
 
 actor = require_actor()
 db = database()
@@ -43,7 +44,7 @@ if data.spend_mtd is not None and data.budget_month is not None:
             spent = data.spend_mtd.get(currency, Decimal("0"))
             budget = data.budget_month.get(currency)
             st.metric(
-                f"Spend this month ({currency})",
+                f"Spend this month ({md_escape(currency)})",
                 format_money(spent, currency, places=0),
                 border=True,
             )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 12:32:44.600796
+Create Date: 2026-12-01 12:56:34.063596
 """
 
 from collections.abc import Sequence
@@ -124,6 +124,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_reminderrule_kind"), ["kind"], unique=False)
 
     op.create_table(
+        "syncrun",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("system", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("finished_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("models_seen", sa.Integer(), nullable=False),
+        sa.Column("versions_seen", sa.Integer(), nullable=False),
+        sa.Column("changes", sa.Integer(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.CheckConstraint(
+            "status IN ('running', 'succeeded', 'failed')", name=op.f("ck_syncrun_status")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_syncrun")),
+    )
+    with op.batch_alter_table("syncrun", schema=None) as batch_op:
+        batch_op.create_index("ix_syncrun_started", ["started_at"], unique=False)
+
+    op.create_table(
         "team",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
@@ -141,7 +161,9 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.CheckConstraint("role IN ('va', 'lead', 'finance', 'admin')", name=op.f("ck_user_role")),
+        sa.CheckConstraint(
+            "role IN ('va', 'lead', 'finance', 'admin', 'engineer')", name=op.f("ck_user_role")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user")),
     )
     with op.batch_alter_table("user", schema=None) as batch_op:
@@ -463,6 +485,19 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "contractsla",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("contract_id", sa.Integer(), nullable=False),
+        sa.Column("availability_pct", sa.Float(), nullable=True),
+        sa.Column("latency_p99_ms", sa.Float(), nullable=True),
+        sa.Column("error_rate_pct", sa.Float(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contract.id"], name=op.f("fk_contractsla_contract_id_contract")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contractsla")),
+        sa.UniqueConstraint("contract_id", name=op.f("uq_contractsla_contract_id")),
+    )
+    op.create_table(
         "meetingseries",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -494,6 +529,81 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("meetingseries", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_meetingseries_vendor_id"), ["vendor_id"], unique=False)
+
+    op.create_table(
+        "model",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("purpose", sa.Text(), server_default="", nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("documentation_owner_id", sa.Integer(), nullable=True),
+        sa.Column("team_id", sa.Integer(), nullable=True),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("vendor_id", sa.Integer(), nullable=True),
+        sa.Column("contract_id", sa.Integer(), nullable=True),
+        sa.Column("hosting_vendor_id", sa.Integer(), nullable=True),
+        sa.Column("risk_class", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("general_purpose", sa.Boolean(), nullable=False),
+        sa.Column("ai_act_role", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("mlflow_name", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("production_alias", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("staging_alias", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("description", sa.Text(), server_default="", nullable=False),
+        sa.Column("tags", sa.Text(), server_default="{}", nullable=False),
+        sa.Column("mlflow_updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("synced_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "ai_act_role IN ('provider', 'deployer', 'importer', 'distributor')",
+            name=op.f("ck_model_ai_act_role"),
+        ),
+        sa.CheckConstraint("name <> ''", name=op.f("ck_model_name_not_blank")),
+        sa.CheckConstraint(
+            "risk_class IN ('unassessed', 'prohibited', 'high', 'limited', 'minimal')",
+            name=op.f("ck_model_risk_class"),
+        ),
+        sa.CheckConstraint(
+            "source IN ('in_house', 'vendor_model', 'vendor_api')", name=op.f("ck_model_source")
+        ),
+        sa.CheckConstraint(
+            "status IN ('development', 'staging', 'production', 'retired')",
+            name=op.f("ck_model_status"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contract.id"], name=op.f("fk_model_contract_id_contract")
+        ),
+        sa.ForeignKeyConstraint(
+            ["documentation_owner_id"],
+            ["person.id"],
+            name=op.f("fk_model_documentation_owner_id_person"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["hosting_vendor_id"], ["vendor.id"], name=op.f("fk_model_hosting_vendor_id_vendor")
+        ),
+        sa.ForeignKeyConstraint(["owner_id"], ["person.id"], name=op.f("fk_model_owner_id_person")),
+        sa.ForeignKeyConstraint(["team_id"], ["team.id"], name=op.f("fk_model_team_id_team")),
+        sa.ForeignKeyConstraint(
+            ["vendor_id"], ["vendor.id"], name=op.f("fk_model_vendor_id_vendor")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_model")),
+        sa.UniqueConstraint("mlflow_name", name=op.f("uq_model_mlflow_name")),
+        sa.UniqueConstraint("name", name=op.f("uq_model_name")),
+    )
+    with op.batch_alter_table("model", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_model_contract_id"), ["contract_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_model_documentation_owner_id"), ["documentation_owner_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_model_hosting_vendor_id"), ["hosting_vendor_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_model_owner_id"), ["owner_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_model_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_model_team_id"), ["team_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_model_vendor_id"), ["vendor_id"], unique=False)
 
     op.create_table(
         "renewaldecision",
@@ -597,6 +707,61 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_supportticket_vendor_id"), ["vendor_id"], unique=False)
 
     op.create_table(
+        "driftpolicy",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.Column("metric", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("direction", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("warning_threshold", sa.Float(), nullable=False),
+        sa.Column("critical_threshold", sa.Float(), nullable=False),
+        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("approver_id", sa.Integer(), nullable=True),
+        sa.Column("runbook_url", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+        sa.Column("review_by", sa.Date(), nullable=True),
+        sa.Column("archived_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("archived_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "action IN ('alert_only', 'retrain', 'roll_back', 'suspend')",
+            name=op.f("ck_driftpolicy_action"),
+        ),
+        sa.CheckConstraint(
+            "direction IN ('above', 'below')", name=op.f("ck_driftpolicy_direction")
+        ),
+        sa.ForeignKeyConstraint(
+            ["approver_id"], ["person.id"], name=op.f("fk_driftpolicy_approver_id_person")
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_id"], ["model.id"], name=op.f("fk_driftpolicy_model_id_model")
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["person.id"], name=op.f("fk_driftpolicy_owner_id_person")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_driftpolicy")),
+        sa.UniqueConstraint("model_id", "metric", name="uq_driftpolicy_metric"),
+    )
+    with op.batch_alter_table("driftpolicy", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_driftpolicy_model_id"), ["model_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_driftpolicy_owner_id"), ["owner_id"], unique=False)
+
+    op.create_table(
+        "governancereview",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("series_id", sa.Integer(), nullable=False),
+        sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["series_id"],
+            ["meetingseries.id"],
+            name=op.f("fk_governancereview_series_id_meetingseries"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_governancereview")),
+        sa.UniqueConstraint("series_id", name=op.f("uq_governancereview_series_id")),
+    )
+    op.create_table(
         "meeting",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("series_id", sa.Integer(), nullable=True),
@@ -638,6 +803,127 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_meeting_vendor_id"), ["vendor_id"], unique=False)
 
     op.create_table(
+        "modelcostsource",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("value", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("share_pct", db.types.Money(), nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('tag', 'resource_id', 'service_name')", name=op.f("ck_modelcostsource_kind")
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_id"],
+            ["model.id"],
+            name=op.f("fk_modelcostsource_model_id_model"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_modelcostsource")),
+        sa.UniqueConstraint("model_id", "kind", "key", "value", name="uq_modelcostsource_rule"),
+    )
+    with op.batch_alter_table("modelcostsource", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_modelcostsource_model_id"), ["model_id"], unique=False)
+
+    op.create_table(
+        "modeloperations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("period_end", sa.Date(), nullable=False),
+        sa.Column("inference_count", sa.Integer(), nullable=False),
+        sa.Column("latency_p50_ms", sa.Float(), nullable=True),
+        sa.Column("latency_p99_ms", sa.Float(), nullable=True),
+        sa.Column("availability_pct", sa.Float(), nullable=True),
+        sa.Column("error_rate_pct", sa.Float(), nullable=True),
+        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("entered_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "source IN ('manual', 'csv', 'mlflow')", name=op.f("ck_modeloperations_source")
+        ),
+        sa.CheckConstraint(
+            "inference_count >= 0", name=op.f("ck_modeloperations_inferences_not_negative")
+        ),
+        sa.CheckConstraint(
+            "period_end >= period_start", name=op.f("ck_modeloperations_period_order")
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_id"], ["model.id"], name=op.f("fk_modeloperations_model_id_model")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_modeloperations")),
+        sa.UniqueConstraint("model_id", "period_start", name="uq_modeloperations_period"),
+    )
+    with op.batch_alter_table("modeloperations", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_modeloperations_model_id"), ["model_id"], unique=False)
+
+    op.create_table(
+        "modelversion",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("run_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("source_uri", sa.Text(), server_default="", nullable=False),
+        sa.Column("description", sa.Text(), server_default="", nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("registered_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("tags", sa.Text(), server_default="{}", nullable=False),
+        sa.Column("params", sa.Text(), server_default="{}", nullable=False),
+        sa.Column("metrics", sa.Text(), server_default="{}", nullable=False),
+        sa.Column("registered_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("mlflow_updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("synced_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint("number > 0", name=op.f("ck_modelversion_number_positive")),
+        sa.ForeignKeyConstraint(
+            ["model_id"], ["model.id"], name=op.f("fk_modelversion_model_id_model")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_modelversion")),
+        sa.UniqueConstraint("model_id", "number", name="uq_modelversion_number"),
+    )
+    with op.batch_alter_table("modelversion", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_modelversion_model_id"), ["model_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_modelversion_run_id"), ["run_id"], unique=False)
+
+    op.create_table(
+        "obligation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.Column("catalogue_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("article", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("applies_from", sa.Date(), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("note", sa.Text(), server_default="", nullable=False),
+        sa.Column("recurrence_months", sa.Integer(), nullable=True),
+        sa.Column("evidence_valid_months", sa.Integer(), nullable=True),
+        sa.Column("retention_months", sa.Integer(), nullable=False),
+        sa.Column("archived_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("archived_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "status IN ('open', 'in_progress', 'met', 'not_applicable')",
+            name=op.f("ck_obligation_status"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_id"], ["model.id"], name=op.f("fk_obligation_model_id_model")
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["person.id"], name=op.f("fk_obligation_owner_id_person")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_obligation")),
+        sa.UniqueConstraint("model_id", "catalogue_key", name="uq_obligation_key"),
+    )
+    with op.batch_alter_table("obligation", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_obligation_model_id"), ["model_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_obligation_owner_id"), ["owner_id"], unique=False)
+        batch_op.create_index("ix_obligation_status_due", ["status", "due_date"], unique=False)
+
+    op.create_table(
         "agendaitem",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("meeting_id", sa.Integer(), nullable=False),
@@ -670,6 +956,144 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_agendaitem_meeting_id"), ["meeting_id"], unique=False)
 
     op.create_table(
+        "deployment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.Column("model_version_id", sa.Integer(), nullable=False),
+        sa.Column("environment", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("alias", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+        sa.Column("started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("ended_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("started_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("reason", sa.Text(), server_default="", nullable=False),
+        sa.Column("approver", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("ended_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("end_reason", sa.Text(), server_default="", nullable=False),
+        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "source IN ('manual', 'mlflow', 'import')", name=op.f("ck_deployment_source")
+        ),
+        sa.CheckConstraint(
+            "ended_at IS NULL OR ended_at >= started_at",
+            name=op.f("ck_deployment_ends_after_start"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_id"], ["model.id"], name=op.f("fk_deployment_model_id_model")
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_version_id"],
+            ["modelversion.id"],
+            name=op.f("fk_deployment_model_version_id_modelversion"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_deployment")),
+    )
+    with op.batch_alter_table("deployment", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_deployment_model_env_start", ["model_id", "environment", "started_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_deployment_model_id"), ["model_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_deployment_model_version_id"), ["model_version_id"], unique=False
+        )
+
+    op.create_table(
+        "evidence",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("obligation_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("url", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+        sa.Column("file_name", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+        sa.Column("content_type", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+        sa.Column("content", sa.LargeBinary(), nullable=True),
+        sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("added_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("added_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("expires_on", sa.Date(), nullable=True),
+        sa.Column("archived_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("archived_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.CheckConstraint(
+            "(kind = 'link' AND url IS NOT NULL) OR (kind = 'file' AND content IS NOT NULL)",
+            name=op.f("ck_evidence_kind_has_content"),
+        ),
+        sa.CheckConstraint("kind IN ('file', 'link')", name=op.f("ck_evidence_kind")),
+        sa.ForeignKeyConstraint(
+            ["obligation_id"], ["obligation.id"], name=op.f("fk_evidence_obligation_id_obligation")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence")),
+    )
+    with op.batch_alter_table("evidence", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_evidence_obligation_id"), ["obligation_id"], unique=False
+        )
+
+    op.create_table(
+        "incident",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("category", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("severity", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("description", sa.Text(), server_default="", nullable=False),
+        sa.Column("occurred_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("aware_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("causal_link_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("provider_notified_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("initial_report_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("complete_report_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("notice_to", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("notice_draft", sa.Text(), server_default="", nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=True),
+        sa.Column("review_meeting_id", sa.Integer(), nullable=True),
+        sa.Column("drift_policy_id", sa.Integer(), nullable=True),
+        sa.Column("evidence_hold", sa.Boolean(), nullable=False),
+        sa.Column("hold_released_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("hold_released_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("hold_release_reason", sa.Text(), nullable=True),
+        sa.Column("closed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("closed_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("archived_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("archived_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "category IN ('death', 'critical_infrastructure', 'widespread_infringement', 'other_serious', 'not_serious')",
+            name=op.f("ck_incident_category"),
+        ),
+        sa.CheckConstraint(
+            "severity IN ('low', 'medium', 'high', 'critical')", name=op.f("ck_incident_severity")
+        ),
+        sa.CheckConstraint(
+            "status IN ('open', 'investigating', 'reported', 'closed')",
+            name=op.f("ck_incident_status"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["drift_policy_id"],
+            ["driftpolicy.id"],
+            name=op.f("fk_incident_drift_policy_id_driftpolicy"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["person.id"], name=op.f("fk_incident_owner_id_person")
+        ),
+        sa.ForeignKeyConstraint(
+            ["review_meeting_id"],
+            ["meeting.id"],
+            name=op.f("fk_incident_review_meeting_id_meeting"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["supportticket.id"], name=op.f("fk_incident_ticket_id_supportticket")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_incident")),
+    )
+    with op.batch_alter_table("incident", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_incident_owner_id"), ["owner_id"], unique=False)
+        batch_op.create_index("ix_incident_status_aware", ["status", "aware_at"], unique=False)
+
+    op.create_table(
         "meetingattendee",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("meeting_id", sa.Integer(), nullable=False),
@@ -691,6 +1115,52 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_meetingattendee_meeting_id"), ["meeting_id"], unique=False
         )
+
+    op.create_table(
+        "modelcard",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("model_version_id", sa.Integer(), nullable=True),
+        sa.Column("overview", sa.Text(), server_default="", nullable=False),
+        sa.Column("intended_use", sa.Text(), server_default="", nullable=False),
+        sa.Column("out_of_scope_use", sa.Text(), server_default="", nullable=False),
+        sa.Column("training_data", sa.Text(), server_default="", nullable=False),
+        sa.Column("lineage", sa.Text(), server_default="", nullable=False),
+        sa.Column("base_model", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("limitations", sa.Text(), server_default="", nullable=False),
+        sa.Column("tradeoffs", sa.Text(), server_default="", nullable=False),
+        sa.Column("ethical_considerations", sa.Text(), server_default="", nullable=False),
+        sa.Column("environment_compute", sa.Text(), server_default="", nullable=False),
+        sa.Column("license", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("review_by", sa.Date(), nullable=True),
+        sa.Column("drafted_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("signed_off_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("signed_off_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("published_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("published_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "(status = 'draft' AND number = 0) OR (status = 'published' AND number > 0)",
+            name=op.f("ck_modelcard_draft_is_number_zero"),
+        ),
+        sa.CheckConstraint("status IN ('draft', 'published')", name=op.f("ck_modelcard_status")),
+        sa.ForeignKeyConstraint(
+            ["model_id"], ["model.id"], name=op.f("fk_modelcard_model_id_model")
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_version_id"],
+            ["modelversion.id"],
+            name=op.f("fk_modelcard_model_version_id_modelversion"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_modelcard")),
+        sa.UniqueConstraint("model_id", "number", name="uq_modelcard_number"),
+    )
+    with op.batch_alter_table("modelcard", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_modelcard_model_id"), ["model_id"], unique=False)
 
     op.create_table(
         "actionitem",
@@ -759,11 +1229,194 @@ def upgrade() -> None:
         batch_op.create_index("ix_actionitem_status_due", ["status", "due_date"], unique=False)
         batch_op.create_index(batch_op.f("ix_actionitem_vendor_id"), ["vendor_id"], unique=False)
 
+    op.create_table(
+        "experimentreport",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=True),
+        sa.Column("experiment", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("baseline_run_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("notes", sa.Text(), server_default="", nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("signed_off_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("signed_off_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("meeting_id", sa.Integer(), nullable=True),
+        sa.Column("agenda_item_id", sa.Integer(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "source IN ('mlflow', 'csv', 'manual')", name=op.f("ck_experimentreport_source")
+        ),
+        sa.CheckConstraint(
+            "status IN ('draft', 'signed_off')", name=op.f("ck_experimentreport_status")
+        ),
+        sa.ForeignKeyConstraint(
+            ["agenda_item_id"],
+            ["agendaitem.id"],
+            name=op.f("fk_experimentreport_agenda_item_id_agendaitem"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"], ["meeting.id"], name=op.f("fk_experimentreport_meeting_id_meeting")
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_id"], ["model.id"], name=op.f("fk_experimentreport_model_id_model")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_experimentreport")),
+    )
+    with op.batch_alter_table("experimentreport", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_experimentreport_meeting_id"), ["meeting_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_experimentreport_model_id"), ["model_id"], unique=False
+        )
+
+    op.create_table(
+        "incidentmodel",
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"], ["incident.id"], name=op.f("fk_incidentmodel_incident_id_incident")
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_id"], ["model.id"], name=op.f("fk_incidentmodel_model_id_model")
+        ),
+        sa.PrimaryKeyConstraint("incident_id", "model_id", name=op.f("pk_incidentmodel")),
+    )
+    with op.batch_alter_table("incidentmodel", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_incidentmodel_model_id"), ["model_id"], unique=False)
+
+    op.create_table(
+        "incidentvendor",
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("vendor_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"], ["incident.id"], name=op.f("fk_incidentvendor_incident_id_incident")
+        ),
+        sa.ForeignKeyConstraint(
+            ["vendor_id"], ["vendor.id"], name=op.f("fk_incidentvendor_vendor_id_vendor")
+        ),
+        sa.PrimaryKeyConstraint("incident_id", "vendor_id", name=op.f("pk_incidentvendor")),
+    )
+    with op.batch_alter_table("incidentvendor", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_incidentvendor_vendor_id"), ["vendor_id"], unique=False
+        )
+
+    op.create_table(
+        "modelcardmetric",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("card_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("task", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("dataset", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("split", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("slice", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("metric", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("source_run_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["card_id"],
+            ["modelcard.id"],
+            name=op.f("fk_modelcardmetric_card_id_modelcard"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_modelcardmetric")),
+    )
+    with op.batch_alter_table("modelcardmetric", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_modelcardmetric_card_id"), ["card_id"], unique=False)
+
+    op.create_table(
+        "driftbreach",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("policy_id", sa.Integer(), nullable=False),
+        sa.Column("observed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("level", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("action_item_id", sa.Integer(), nullable=True),
+        sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.Column("recorded_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "level IN ('ok', 'warning', 'critical')", name=op.f("ck_driftbreach_level")
+        ),
+        sa.CheckConstraint(
+            "source IN ('manual', 'csv', 'mlflow')", name=op.f("ck_driftbreach_source")
+        ),
+        sa.ForeignKeyConstraint(
+            ["action_item_id"],
+            ["actionitem.id"],
+            name=op.f("fk_driftbreach_action_item_id_actionitem"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["incident_id"], ["incident.id"], name=op.f("fk_driftbreach_incident_id_incident")
+        ),
+        sa.ForeignKeyConstraint(
+            ["policy_id"], ["driftpolicy.id"], name=op.f("fk_driftbreach_policy_id_driftpolicy")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_driftbreach")),
+        sa.UniqueConstraint("policy_id", "observed_at", name="uq_driftbreach_reading"),
+    )
+    with op.batch_alter_table("driftbreach", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_driftbreach_policy_id"), ["policy_id"], unique=False)
+
+    op.create_table(
+        "experimentrun",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("run_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("run_name", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("is_baseline", sa.Boolean(), nullable=False),
+        sa.Column("params", sa.Text(), server_default="{}", nullable=False),
+        sa.Column("metrics", sa.Text(), server_default="{}", nullable=False),
+        sa.Column("started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["experimentreport.id"],
+            name=op.f("fk_experimentrun_report_id_experimentreport"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_experimentrun")),
+        sa.UniqueConstraint("report_id", "run_id", name="uq_experimentrun_run"),
+    )
+    with op.batch_alter_table("experimentrun", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_experimentrun_report_id"), ["report_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("experimentrun", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_experimentrun_report_id"))
+
+    op.drop_table("experimentrun")
+    with op.batch_alter_table("driftbreach", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_driftbreach_policy_id"))
+
+    op.drop_table("driftbreach")
+    with op.batch_alter_table("modelcardmetric", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_modelcardmetric_card_id"))
+
+    op.drop_table("modelcardmetric")
+    with op.batch_alter_table("incidentvendor", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_incidentvendor_vendor_id"))
+
+    op.drop_table("incidentvendor")
+    with op.batch_alter_table("incidentmodel", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_incidentmodel_model_id"))
+
+    op.drop_table("incidentmodel")
+    with op.batch_alter_table("experimentreport", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_experimentreport_model_id"))
+        batch_op.drop_index(batch_op.f("ix_experimentreport_meeting_id"))
+
+    op.drop_table("experimentreport")
     with op.batch_alter_table("actionitem", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_actionitem_vendor_id"))
         batch_op.drop_index("ix_actionitem_status_due")
@@ -772,14 +1425,52 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_actionitem_contract_id"))
 
     op.drop_table("actionitem")
+    with op.batch_alter_table("modelcard", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_modelcard_model_id"))
+
+    op.drop_table("modelcard")
     with op.batch_alter_table("meetingattendee", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meetingattendee_meeting_id"))
 
     op.drop_table("meetingattendee")
+    with op.batch_alter_table("incident", schema=None) as batch_op:
+        batch_op.drop_index("ix_incident_status_aware")
+        batch_op.drop_index(batch_op.f("ix_incident_owner_id"))
+
+    op.drop_table("incident")
+    with op.batch_alter_table("evidence", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_evidence_obligation_id"))
+
+    op.drop_table("evidence")
+    with op.batch_alter_table("deployment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_deployment_model_version_id"))
+        batch_op.drop_index(batch_op.f("ix_deployment_model_id"))
+        batch_op.drop_index("ix_deployment_model_env_start")
+
+    op.drop_table("deployment")
     with op.batch_alter_table("agendaitem", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agendaitem_meeting_id"))
 
     op.drop_table("agendaitem")
+    with op.batch_alter_table("obligation", schema=None) as batch_op:
+        batch_op.drop_index("ix_obligation_status_due")
+        batch_op.drop_index(batch_op.f("ix_obligation_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_obligation_model_id"))
+
+    op.drop_table("obligation")
+    with op.batch_alter_table("modelversion", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_modelversion_run_id"))
+        batch_op.drop_index(batch_op.f("ix_modelversion_model_id"))
+
+    op.drop_table("modelversion")
+    with op.batch_alter_table("modeloperations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_modeloperations_model_id"))
+
+    op.drop_table("modeloperations")
+    with op.batch_alter_table("modelcostsource", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_modelcostsource_model_id"))
+
+    op.drop_table("modelcostsource")
     with op.batch_alter_table("meeting", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meeting_vendor_id"))
         batch_op.drop_index("ix_meeting_starts_at")
@@ -787,6 +1478,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_meeting_contract_id"))
 
     op.drop_table("meeting")
+    op.drop_table("governancereview")
+    with op.batch_alter_table("driftpolicy", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_driftpolicy_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_driftpolicy_model_id"))
+
+    op.drop_table("driftpolicy")
     with op.batch_alter_table("supportticket", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_supportticket_vendor_id"))
         batch_op.drop_index(batch_op.f("ix_supportticket_status"))
@@ -803,10 +1500,21 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_renewaldecision_contract_id"))
 
     op.drop_table("renewaldecision")
+    with op.batch_alter_table("model", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_model_vendor_id"))
+        batch_op.drop_index(batch_op.f("ix_model_team_id"))
+        batch_op.drop_index(batch_op.f("ix_model_status"))
+        batch_op.drop_index(batch_op.f("ix_model_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_model_hosting_vendor_id"))
+        batch_op.drop_index(batch_op.f("ix_model_documentation_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_model_contract_id"))
+
+    op.drop_table("model")
     with op.batch_alter_table("meetingseries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meetingseries_vendor_id"))
 
     op.drop_table("meetingseries")
+    op.drop_table("contractsla")
     with op.batch_alter_table("contractamendment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contractamendment_contract_id"))
 
@@ -857,6 +1565,10 @@ def downgrade() -> None:
 
     op.drop_table("user")
     op.drop_table("team")
+    with op.batch_alter_table("syncrun", schema=None) as batch_op:
+        batch_op.drop_index("ix_syncrun_started")
+
+    op.drop_table("syncrun")
     with op.batch_alter_table("reminderrule", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reminderrule_kind"))
 

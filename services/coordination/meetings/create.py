@@ -17,7 +17,7 @@ from db.models import (
     Vendor,
 )
 from services.access import audit
-from services.access.access import Actor, can, require
+from services.access.access import Actor, require
 from services.coordination import recurrence
 from services.coordination.meetings.facts import VENDOR_FACTS_TITLE, vendor_facts
 from services.coordination.meetings.templates import template_items
@@ -73,9 +73,7 @@ def fill_agenda(
     assert meeting.id is not None
     position = 0
     if meeting.vendor_id is not None:
-        facts = vendor_facts(
-            session, meeting.vendor_id, today, include_spend=can(actor, "spend.read")
-        )
+        facts = vendor_facts(session, meeting.vendor_id, today)
         session.add(
             AgendaItem(
                 meeting_id=meeting.id,

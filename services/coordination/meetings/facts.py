@@ -29,10 +29,12 @@ def _last_month(today: date) -> tuple[date, date]:
     return last_end.replace(day=1), first_this
 
 
-def vendor_facts(
-    session: Session, vendor_id: int, today: date, *, include_spend: bool = True
-) -> list[str]:
-    """One line per fact the other parts of Opsdesk hold about this vendor (only what exists)."""
+def vendor_facts(session: Session, vendor_id: int, today: date) -> list[str]:
+    """One line per fact the other parts of Opsdesk hold about this vendor (only what exists).
+
+    No money: these lines are stored in an agenda item that every attendee sees, and that the
+    .ics, the Google invite and Slack carry. ``reading.money_facts`` adds money per reader's role.
+    """
     facts: list[str] = []
     contracts = session.exec(
         select(Contract)
@@ -69,12 +71,10 @@ def vendor_facts(
     ).one()
     facts.append(f"Open vendor tickets: {open_tickets}")
 
-    if include_spend:
-        facts.extend(_spend_facts(session, vendor_id, today))
     return facts
 
 
-def _spend_facts(session: Session, vendor_id: int, today: date) -> list[str]:
+def spend_facts(session: Session, vendor_id: int, today: date) -> list[str]:
     """Last month's spend per currency, against the vendor's budget where it has one."""
     # The spend pages' matching rule: publisher, else provider, else invoice issuer.
     facts: list[str] = []

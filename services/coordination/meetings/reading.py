@@ -21,6 +21,8 @@ from db.models import (
 from services.access.access import Actor, can, require
 from services.coordination import recurrence
 from services.coordination.meetings.create import meeting_or_refuse
+from services.coordination.meetings.facts import spend_facts
+from services.core.money import format_money
 from services.core.statuses import OPEN_ACTION_STATUSES
 
 
@@ -122,6 +124,7 @@ class MeetingDetail:
     previous_id: int | None
     next_id: int | None
     can_edit: bool
+    money: list[str] = field(default_factory=list)  # only what the reader's role may see
     local_start: datetime = field(init=False)
 
     def __post_init__(self) -> None:
@@ -146,6 +149,26 @@ def _neighbour(session: Session, meeting: Meeting, *, later: bool) -> Meeting | 
             col(Meeting.starts_at).desc()
         )
     return session.exec(q).first()
+
+
+def money_facts(session: Session, actor: Actor, meeting: Meeting) -> list[str]:
+    """The money behind a meeting, only for roles allowed to see it; added when it is read.
+
+    Never stored in the agenda: a contract's value needs ``contracts.values``, spend needs
+    ``spend.read``. Spend is for the month before the meeting.
+    """
+    facts: list[str] = []
+    contract = session.get(Contract, meeting.contract_id) if meeting.contract_id else None
+    if contract is not None and can(actor, "contracts.values"):
+        value = (
+            "not set"
+            if contract.value is None
+            else f"{format_money(contract.value, contract.currency)} per {contract.billing_period}"
+        )
+        facts.append(f"Contract value ({contract.title}): {value}")
+    if meeting.vendor_id is not None and can(actor, "spend.read"):
+        facts += spend_facts(session, meeting.vendor_id, local_time(meeting).date())
+    return facts
 
 
 def meeting_detail(db: Database, actor: Actor, meeting_id: int) -> MeetingDetail:
@@ -206,6 +229,7 @@ def meeting_detail(db: Database, actor: Actor, meeting_id: int) -> MeetingDetail
         vendor = s.get(Vendor, meeting.vendor_id) if meeting.vendor_id else None
         prev = _neighbour(s, meeting, later=False)
         nxt = _neighbour(s, meeting, later=True)
+        money = money_facts(s, actor, meeting)
     return MeetingDetail(
         meeting=meeting,
         series=series,
@@ -216,6 +240,7 @@ def meeting_detail(db: Database, actor: Actor, meeting_id: int) -> MeetingDetail
         previous_id=prev.id if prev else None,
         next_id=nxt.id if nxt else None,
         can_edit=can(actor, "meetings.edit"),
+        money=money,
     )
 
 

@@ -1,0 +1,111 @@
+"""AppTest of the governance pages: Obligations, Incidents, Drift policies, Annex IV pack."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from conftest import actor, assert_no_exception, run_page
+from governance_record_builders import ADMIN, BERLIN, VA, make_model, make_vendor_model
+from sqlmodel import select
+
+from db.engine import Database
+from db.models import Incident
+from services.governance import drift, incidents, obligations
+from services.governance.drift import PolicyInput
+from services.governance.incidents import IncidentInput
+
+LEAD = actor("lead")
+
+
+def _incident(db: Database, model: int) -> int:
+    now = db.clock.now()
+    data = IncidentInput(
+        title="Chatbot gave dosage advice",
+        category="other_serious",
+        aware_at=now - timedelta(hours=2),
+        model_ids=[model],
+    )
+    return incidents.record_incident(db, VA, data, now=now, tz=BERLIN)
+
+
+def test_incidents_page_shows_time_left_the_notice_and_the_hold(app_env: Database) -> None:
+    ids = make_vendor_model(app_env)
+    _incident(app_env, ids["model"])
+    at = run_page("governance/incidents.py", VA)
+    assert_no_exception(at)
+    table = at.dataframe[0].value
+    assert table["Incident"].tolist() == ["Chatbot gave dosage advice"]
+    # The deployer's notice to the provider is due at once (Art. 26(5)): two hours late now.
+    assert table["Next deadline"].iloc[0] == "Inform the provider (Art. 26(5))"
+    assert table["Time left"].iloc[0].startswith("overdue by 2 h")
+    assert table["Report due"].iloc[0] is not None
+    clocks_table = at.dataframe[1].value
+    assert "Art. 73(2)" in clocks_table["Rule"].tolist()
+    assert any("support@lumen.example" in t.label for t in at.text_area)
+    assert any("refused" in w.value for w in at.warning)
+    assert "not legal advice" in at.caption[0].value
+
+
+def test_a_lead_closes_an_incident_from_the_page(app_env: Database) -> None:
+    model = make_model(app_env)
+    incident_id = _incident(app_env, model)
+    at = run_page("governance/incidents.py", LEAD)
+    at.button(key=f"inc_close_{incident_id}").click().run()
+    assert_no_exception(at)
+    with app_env.read() as s:
+        row = s.get(Incident, incident_id)
+        assert row is not None and row.status == "closed" and row.closed_by == LEAD.email
+
+
+def test_a_va_records_an_incident_through_the_form(app_env: Database) -> None:
+    model = make_model(app_env)
+    at = run_page("governance/incidents.py", VA)
+    at.text_input[0].input("Wrong credit decisions")
+    at.selectbox[0].select("death")
+    at.multiselect[0].select(model)
+    at.button[0].click().run()
+    assert_no_exception(at)
+    with app_env.read() as s:
+        rows = s.exec(select(Incident)).all()
+        assert [r.title for r in rows] == ["Wrong credit decisions"]
+        assert rows[0].category == "death" and rows[0].evidence_hold
+
+
+def test_obligations_page_draws_the_calendar_and_the_states(app_env: Database) -> None:
+    model = make_model(app_env)
+    obligations.assign_obligations(app_env, ADMIN, model)
+    at = run_page("governance/obligations.py", VA)
+    assert_no_exception(at)
+    assert len(at.get("plotly_chart")) == 1
+    table = at.dataframe[0].value
+    assert "Risk management system" in table["Obligation"].tolist()
+
+
+def test_drift_page_lists_policies_with_their_last_breach(app_env: Database) -> None:
+    model = make_model(app_env)
+    pid = drift.create_policy(
+        app_env,
+        VA,
+        PolicyInput(model_id=model, metric="psi", warning_threshold=0.1, critical_threshold=0.2),
+    )
+    drift.record_reading(app_env, VA, pid, 0.3, app_env.clock.now() - timedelta(hours=1), tz=BERLIN)
+    at = run_page("governance/drift_policies.py", VA)
+    assert_no_exception(at)
+    table = at.dataframe[0].value
+    assert table["Level"].tolist() == ["critical"]
+
+
+def test_annex_iv_page_lists_gaps_with_owners_and_offers_both_downloads(
+    app_env: Database,
+) -> None:
+    make_model(app_env)
+    at = run_page("governance/annex_iv.py", VA)
+    assert_no_exception(at)
+    assert int(at.metric[0].value) > 0
+    assert len(at.get("download_button")) == 2
+
+
+def test_finance_cannot_open_the_governance_pages(app_env: Database) -> None:
+    make_model(app_env)
+    at = run_page("governance/incidents.py", actor("finance"))
+    assert any("Not allowed" in e.value for e in at.error)

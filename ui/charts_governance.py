@@ -1,0 +1,48 @@
+"""Governance charts: pure functions from rows to a plotly figure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+from services.governance.obligations import STATE_LABELS, ObligationRow
+
+STATE_COLOURS = {
+    "overdue": "#c62828",
+    "missing_evidence": "#ef6c00",
+    "evidence_expired": "#ef6c00",
+    "due_soon": "#f9a825",
+    "open": "#1565c0",
+    "in_progress": "#6a1b9a",
+    "met": "#2e7d32",
+    "not_applicable": "#9e9e9e",
+}
+
+
+def dues_calendar(rows: Sequence[ObligationRow]) -> go.Figure:
+    """Each obligation as a dot on its due date, one line per system, coloured by state."""
+    fig = go.Figure()
+    for state, colour in STATE_COLOURS.items():
+        picked = [r for r in rows if r.state == state]
+        if not picked:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[r.due_date for r in picked],
+                y=[r.model for r in picked],
+                mode="markers",
+                name=STATE_LABELS[state],
+                marker={"color": colour, "size": 11},
+                customdata=[[f"Art. {r.article}", r.title, r.owner or "nobody"] for r in picked],
+                hovertemplate="%{customdata[0]} %{customdata[1]}<br>due %{x}<br>"
+                "owner %{customdata[2]}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        height=120 + 40 * len({r.model for r in rows}),
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis_title="Due date (guidance, not legal advice)",
+        legend={"orientation": "h"},
+    )
+    return fig
