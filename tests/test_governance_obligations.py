@@ -6,12 +6,12 @@ from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
-from tests.vendor_builders import make_person
 
 from db.engine import Database
 from db.models import AuditEvent, Evidence, Obligation
 from services.access.access import NotAllowed
 from services.governance import obligations
+from tests.builders import make_person
 from tests.conftest import actor
 from tests.governance_record_builders import ADMIN, NOW, VA, make_model
 

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 from sqlmodel import col, select
-from tests.vendor_builders import add_rollup, make_contract, make_seat_pool, make_vendor
 
 from db.engine import Database
 from db.models import AgendaItem, Meeting, Notification, Person, SeatPool, User
@@ -17,6 +16,7 @@ from services.coordination import ics, meetings
 from services.delivery.reminders import plan_all
 from services.vendors import seats
 from services.vendors.seats import SeatPoolInput
+from tests.builders import add_rollup, make_contract, make_seat_pool, make_vendor
 from tests.conftest import assert_no_exception, run_page
 
 VA = Actor(email="va@example.com", role="va")

@@ -7,7 +7,6 @@ from dataclasses import replace
 from decimal import Decimal
 
 import pytest
-from tests.vendor_builders import make_contract, make_seat_pool, make_vendor
 
 from db.engine import Database
 from services.access.access import Actor
@@ -15,6 +14,7 @@ from services.core.records import StaleEdit
 from services.vendors import contracts, seats, vendors
 from services.vendors.contracts import ContractInput
 from services.vendors.seats import SeatPoolInput
+from tests.builders import make_contract, make_seat_pool, make_vendor
 from tests.conftest import assert_no_exception, run_page
 
 ADMIN = Actor(email="admin@example.com", role="admin")
