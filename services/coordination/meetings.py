@@ -34,9 +34,10 @@ from db.models import (
 from services.access import audit
 from services.access.access import Actor, can, require
 from services.coordination import recurrence
-from services.coordination.people import StaleEdit, clean_email
+from services.coordination.people import StaleEdit
 from services.core.clock import session_now
 from services.core.clock import today as workspace_today
+from services.core.emails import split_addresses
 from services.core.money import format_money, totals_by_currency
 from services.spend.billing_import import match_vendor, vendor_names
 from services.vendors.terms import compute_terms
@@ -265,6 +266,15 @@ class Attendees:
     outside_emails: tuple[str, ...] = ()
 
 
+def outside_addresses(attendees: Attendees) -> list[str]:
+    """Every address in the outside entries, each of which may be a pasted list
+    (``a@x.example; b@x.example``, ``Name <a@x.example>``): split, checked, de-duplicated."""
+    out: list[str] = []
+    for raw in attendees.outside_emails:
+        out.extend(split_addresses(raw))
+    return list(dict.fromkeys(out))
+
+
 def _add_attendees(session: Session, meeting_id: int, attendees: Attendees) -> None:
     seen: set[str] = set()
     for pid in attendees.person_ids:
@@ -274,10 +284,7 @@ def _add_attendees(session: Session, meeting_id: int, attendees: Attendees) -> N
         if person.email not in seen:
             seen.add(person.email)
             session.add(MeetingAttendee(meeting_id=meeting_id, person_id=pid, email=person.email))
-    for raw in attendees.outside_emails:
-        if not raw.strip():
-            continue
-        email = clean_email(raw)
+    for email in outside_addresses(attendees):
         if email in seen:
             continue
         seen.add(email)
@@ -1023,9 +1030,7 @@ def add_attendees(db: Database, actor: Actor, meeting_id: int, attendees: Attend
             for pid in attendees.person_ids
             if (p := s.get(Person, pid)) is None or p.email not in invited
         )
-        emails = tuple(
-            e for e in attendees.outside_emails if e.strip() and clean_email(e) not in invited
-        )
+        emails = tuple(e for e in outside_addresses(attendees) if e not in invited)
         _add_attendees(s, meeting_id, Attendees(people_ids, emails))
         s.flush()
         added = len(

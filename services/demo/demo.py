@@ -43,6 +43,7 @@ from services.access.access import Actor, require
 from services.coordination import meetings
 from services.core.clock import session_now
 from services.core.clock import today as workspace_today
+from services.core.emails import EmailError, check_address
 from services.governance import demo as governance_demo
 from services.vendors.terms import add_months
 from settings import get_settings
@@ -117,6 +118,15 @@ TIMEZONES = ["America/New_York", "Europe/Berlin", "America/Los_Angeles", "Europe
 
 def _email(name: str) -> str:
     return name.lower().replace(" ", ".") + "@acme-ml.example"
+
+
+def _your_email(local_admin_email: str) -> str:
+    """The local admin's address when mail can reach it; the default ``admin@localhost``
+    cannot, and the demo invites "you" to meetings, so Alex gets a demo address then."""
+    try:
+        return check_address(local_admin_email)
+    except EmailError:
+        return _email("Alex Morgan")
 
 
 def _at(day: date, hour: int, minute: int, tz: ZoneInfo) -> datetime:
@@ -223,10 +233,9 @@ def _seed(session: Session, day: date) -> tuple[dict[str, int], list[int]]:
             )
             session.add(person)
             people[name] = person
-    admin_email = get_settings().local_admin_email.lower()
     you = Person(
         name="Alex Morgan (you)",
-        email=admin_email,
+        email=_your_email(get_settings().local_admin_email),
         team_id=teams["Operations"].id,
         timezone=get_settings().timezone,
     )

@@ -37,6 +37,7 @@ from db.models import (
 from services.access import audit
 from services.access.access import Actor, can, require
 from services.core.clock import today as workspace_today
+from services.core.emails import EmailError, check_one
 
 if TYPE_CHECKING:
     from services.vendors.contracts import ContractView
@@ -459,9 +460,10 @@ def add_contact(
     phone: str | None = None,
 ) -> int:
     require(db, actor, "vendors.edit", record_type="vendor", record_id=vendor_id)
-    cleaned_email = (email or "").strip().lower() or None
-    if cleaned_email is not None and ("@" not in cleaned_email or _CONTROL.search(cleaned_email)):
-        raise VendorError(f"{email!r} is not an email address")
+    try:
+        cleaned_email = check_one(email) if email and email.strip() else None
+    except EmailError as exc:
+        raise VendorError(str(exc)) from exc
     with db.write() as s:
         if s.get(Vendor, vendor_id) is None:
             raise VendorError(f"no vendor with id {vendor_id}")
