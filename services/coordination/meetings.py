@@ -447,7 +447,8 @@ def create_series(
     recurrence.zone(timezone)
     if not 1 <= duration_minutes <= 24 * 60:
         raise ValueError("a meeting lasts between 1 minute and 24 hours")
-    start = _aware(first_starts_at)
+    # The stored start is the rule's first instance (what every calendar shows as DTSTART).
+    start = recurrence.first_occurrence(rule, _aware(first_starts_at), timezone)
     today = today or workspace_today(db)
     with db.write() as s:
         _check_links(s, vendor_id, contract_id)

@@ -41,6 +41,7 @@ from db.models import (
 from services.access import audit
 from services.access.access import Actor, require
 from services.coordination import meetings
+from services.coordination.recurrence import first_occurrence
 from services.core.clock import session_now
 from services.core.clock import today as workspace_today
 from services.core.emails import EmailError, check_address
@@ -618,7 +619,9 @@ def _seed(session: Session, day: date) -> tuple[dict[str, int], list[int]]:
     sync = MeetingSeries(
         title="Weekly platform sync",
         rrule="FREQ=WEEKLY;BYDAY=TU",
-        first_starts_at=_at(sync_first, 10, 0, tz),
+        first_starts_at=first_occurrence(
+            "FREQ=WEEKLY;BYDAY=TU", _at(sync_first, 10, 0, tz), str(tz)
+        ),
         timezone=str(tz),
         duration_minutes=45,
         organizer_id=organizer.id,
@@ -627,7 +630,10 @@ def _seed(session: Session, day: date) -> tuple[dict[str, int], list[int]]:
     review = MeetingSeries(
         title="Monthly vendor review",
         rrule="FREQ=MONTHLY;BYDAY=+1TH",
-        first_starts_at=_at(first_month, 15, 0, tz),
+        # The first Thursday of that month, not the 1st: DTSTART must be the rule's first instance.
+        first_starts_at=first_occurrence(
+            "FREQ=MONTHLY;BYDAY=+1TH", _at(first_month, 15, 0, tz), str(tz)
+        ),
         timezone=str(tz),
         duration_minutes=60,
         organizer_id=organizer.id,
