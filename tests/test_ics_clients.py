@@ -79,7 +79,7 @@ def test_the_demo_series_start_on_an_instance_of_their_rules(db: Database) -> No
     demo.load(db, actor("admin"), today=TODAY)
     with db.read() as s:
         all_series = list(s.exec(select(MeetingSeries)))
-    assert len(all_series) == 2
+    assert "Monthly vendor review" in {series.title for series in all_series}
     for series in all_series:
         assert series.id is not None
         event = _read(ics.series_ics(db, VA, series.id)).vevent

@@ -121,13 +121,14 @@ def _email(name: str) -> str:
     return name.lower().replace(" ", ".") + "@acme-ml.example"
 
 
-def _your_email(local_admin_email: str) -> str:
-    """The local admin's address when mail can reach it; the default ``admin@localhost``
-    cannot, and the demo invites "you" to meetings, so Alex gets a demo address then."""
+def _invitable(person: Person) -> bool:
+    """Whether mail can reach ``person``: "you" are the local admin, ``admin@localhost`` by
+    default, a sign-in identity that no calendar or .ics invite may carry."""
     try:
-        return check_address(local_admin_email)
+        check_address(person.email)
     except EmailError:
-        return _email("Alex Morgan")
+        return False
+    return True
 
 
 def _at(day: date, hour: int, minute: int, tz: ZoneInfo) -> datetime:
@@ -236,7 +237,7 @@ def _seed(session: Session, day: date) -> tuple[dict[str, int], list[int]]:
             people[name] = person
     you = Person(
         name="Alex Morgan (you)",
-        email=_your_email(get_settings().local_admin_email),
+        email=get_settings().local_admin_email.lower(),
         team_id=teams["Operations"].id,
         timezone=get_settings().timezone,
     )
@@ -651,7 +652,7 @@ def _seed(session: Session, day: date) -> tuple[dict[str, int], list[int]]:
             "Elena Petrova",
             "Omar Haddad",
         )
-    ] + [you]
+    ] + ([you] if _invitable(you) else [])
     sync_agenda = [
         (
             "GPU capacity for next sprint",

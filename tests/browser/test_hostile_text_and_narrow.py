@@ -14,6 +14,7 @@ from services.coordination import actions, people
 from services.core.clock import today
 from services.demo import demo
 from services.vendors import vendors
+from settings import get_settings
 from tests.browser.conftest import main_text, open_page
 
 HOSTILE = "<img src=x onerror=alert(1)> **bold** :red[x] $x$"
@@ -29,7 +30,7 @@ def _prepare(db: Any) -> None:
     vendors.create_vendor(db, cli, name=LONG)
     people.add_person(db, cli, name=HOSTILE, email="hostile@example.com")
     with db.read() as s:
-        me = s.exec(select(Person).where(Person.name == "Alex Morgan (you)")).one()
+        me = s.exec(select(Person).where(Person.email == get_settings().local_admin_email)).one()
     actions.create_action(
         db,
         cli,
