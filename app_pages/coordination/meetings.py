@@ -158,9 +158,7 @@ if selected is None:
             if st.form_submit_button("Create", type="primary", key="new_submit"):
                 if contract_id is not None and vendor_id is None:
                     vendor_id = contract_vendor[contract_id]
-                attendees = meetings.Attendees(
-                    tuple(chosen_people), tuple(e for e in outside.split(",") if e.strip())
-                )
+                attendees = meetings.Attendees(tuple(chosen_people), (outside,))
                 # The fields one-offs and series share; each service checks them.
                 common: dict[str, Any] = {
                     "title": title,
@@ -326,7 +324,7 @@ if editable:
                         db,
                         actor,
                         meeting.id or 0,
-                        meetings.Attendees(tuple(more), tuple(outside_more.split(","))),
+                        meetings.Attendees(tuple(more), (outside_more,)),
                     ),
                     "Invited",
                 )

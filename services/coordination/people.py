@@ -11,6 +11,7 @@ from db.engine import Database
 from db.models import Person, Team
 from services.access import audit
 from services.access.access import Actor, require
+from services.core.emails import check_one
 from services.core.records import check_version
 from services.core.workdays import check_country
 
@@ -43,11 +44,8 @@ class PersonRow:
 
 
 def clean_email(email: str) -> str:
-    cleaned = (email or "").strip().lower()
-    local, at, domain = cleaned.partition("@")
-    if not at or not local or not domain or " " in cleaned:
-        raise ValueError(f"{email!r} is not an email address")
-    return cleaned
+    """A person's one address, checked by email-validator (a pasted list is refused)."""
+    return check_one(email)
 
 
 def _clean_timezone(tz: str | None) -> str | None:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel, col, select
 
 from db.models import Person
+from services.core.emails import EmailError, check_one
 
 MAX_NAME_CHARS = 200
 MAX_URL_CHARS = 500
@@ -135,8 +136,10 @@ def check_version(row: Any, expected_version: int, what: str, message: str | Non
 
 
 def check_email_address(email: str | None) -> str | None:
-    """``email`` trimmed and lower-cased; None for blank; refused without an @ or with spaces."""
-    cleaned = (email or "").strip().lower() or None
-    if cleaned is not None and ("@" not in cleaned or _CONTROL.search(cleaned)):
-        raise InvalidRecord(f"{email!r} is not an email address")
-    return cleaned
+    """One address, checked as everywhere (``services.core.emails.check_one``); None for blank."""
+    if email is None or not email.strip():
+        return None
+    try:
+        return check_one(email)
+    except EmailError as exc:
+        raise InvalidRecord(str(exc)) from exc

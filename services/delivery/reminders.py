@@ -39,8 +39,10 @@ from db.models import (
 from integrations.google_calendar import event_id_for
 from services.access import audit
 from services.access.access import Actor, require
+from services.core.emails import split_addresses
 from services.core.workdays import WEEKDAYS, WorkingDays
 from services.delivery import outbox
+from services.delivery.calendar_text import calendar_description
 from services.vendors.contracts import terms_of
 from services.vendors.terms import Terms
 from services.vendors.tickets import ticket_views
@@ -192,15 +194,7 @@ def _parse_offsets(text: str) -> tuple[int, ...]:
 
 
 def _parse_recipients(text: str) -> tuple[str, ...]:
-    out = []
-    for part in (text or "").replace(";", ",").split(","):
-        part = part.strip().lower()
-        if not part:
-            continue
-        if "@" not in part or " " in part or len(part) > 320:
-            raise ValueError(f"{part!r} is not an email address")
-        out.append(part)
-    return tuple(dict.fromkeys(out))
+    return tuple(split_addresses(text))
 
 
 class Rules:
@@ -863,9 +857,9 @@ class Planner:
         start = meeting.starts_at.astimezone(tz)
         attendees = sorted(self._attendees.get(meeting.id, set()))
         items = self._agenda.get(meeting.id, [])
-        agenda = "\n".join(f"- {i.title}" for i in items)
-        description = (f"Agenda:\n{agenda}\n\n" if agenda else "") + (
-            f"Opsdesk: {record_link('meeting', meeting.id)}"
+        # Within Google's description limit, always ending with the link to the full agenda.
+        description = calendar_description(
+            [i.title for i in items], record_link("meeting", meeting.id)
         )
         return {
             "summary": meeting.title,

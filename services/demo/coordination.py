@@ -14,7 +14,10 @@ from db.models import (
     Meeting,
     MeetingAttendee,
     MeetingSeries,
+    Person,
 )
+from services.coordination.recurrence import first_occurrence
+from services.core.emails import EmailError, check_address
 from services.demo.people_vendors import TEAMS
 from services.demo.workspace import Workspace, at_local, pk
 from services.vendors.terms import add_months
@@ -49,7 +52,6 @@ MEETING_PEOPLE = (
     "Priya Nair",
     "Elena Petrova",
     "Omar Haddad",
-    "Alex Morgan",
 )
 
 # Action items: overdue, due this week, waiting, blocked. The meeting is the series' key.
@@ -204,6 +206,16 @@ DONE_TITLES = [
 ]
 
 
+def _invitable(person: Person) -> bool:
+    """Whether mail can reach ``person``: "you" are the local admin, ``admin@localhost`` by
+    default, a sign-in identity that no calendar or .ics invite may carry."""
+    try:
+        check_address(person.email)
+    except EmailError:
+        return False
+    return True
+
+
 def seed_meetings(ws: Workspace) -> None:
     session, day, tz, people, counts = ws.session, ws.day, ws.tz, ws.people, ws.counts
     organizer = people["Priya Nair"]
@@ -211,7 +223,9 @@ def seed_meetings(ws: Workspace) -> None:
     sync = MeetingSeries(
         title="Weekly platform sync",
         rrule="FREQ=WEEKLY;BYDAY=TU",
-        first_starts_at=at_local(sync_first, 10, 0, tz),
+        first_starts_at=first_occurrence(
+            "FREQ=WEEKLY;BYDAY=TU", at_local(sync_first, 10, 0, tz), str(tz)
+        ),
         timezone=str(tz),
         duration_minutes=45,
         organizer_id=organizer.id,
@@ -220,7 +234,10 @@ def seed_meetings(ws: Workspace) -> None:
     review = MeetingSeries(
         title="Monthly vendor review",
         rrule="FREQ=MONTHLY;BYDAY=+1TH",
-        first_starts_at=at_local(first_month, 15, 0, tz),
+        # The first Thursday of that month, not the 1st: DTSTART must be the rule's first instance.
+        first_starts_at=first_occurrence(
+            "FREQ=MONTHLY;BYDAY=+1TH", at_local(first_month, 15, 0, tz), str(tz)
+        ),
         timezone=str(tz),
         duration_minutes=60,
         organizer_id=organizer.id,
@@ -228,7 +245,8 @@ def seed_meetings(ws: Workspace) -> None:
     session.add(sync)
     session.add(review)
     session.flush()
-    attendees = [people[n] for n in MEETING_PEOPLE]
+    you = people["Alex Morgan"]
+    attendees = [people[n] for n in MEETING_PEOPLE] + ([you] if _invitable(you) else [])
     meeting_count = 0
     for key, series, agenda in [("sync", sync, SYNC_AGENDA), ("review", review, REVIEW_AGENDA)]:
         local_first = series.first_starts_at.astimezone(tz).replace(tzinfo=None)

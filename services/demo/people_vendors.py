@@ -157,10 +157,9 @@ def seed_people(ws: Workspace) -> None:
             )
             session.add(person)
             people[name] = person
-    admin_email = get_settings().local_admin_email.lower()
     you = Person(
         name="Alex Morgan (you)",
-        email=admin_email,
+        email=get_settings().local_admin_email.lower(),
         team_id=teams["Operations"].id,
         timezone=get_settings().timezone,
     )

@@ -21,8 +21,8 @@ from services.access.access import Actor, require
 from services.coordination import recurrence
 from services.coordination.meetings.facts import VENDOR_FACTS_TITLE, vendor_facts
 from services.coordination.meetings.templates import template_items
-from services.coordination.people import clean_email
 from services.core.clock import today as workspace_today
+from services.core.emails import split_addresses
 from services.core.records import check_version
 
 
@@ -30,6 +30,15 @@ from services.core.records import check_version
 class Attendees:
     person_ids: tuple[int, ...] = ()
     outside_emails: tuple[str, ...] = ()
+
+
+def outside_addresses(attendees: Attendees) -> list[str]:
+    """Every address in the outside entries, each of which may be a pasted list
+    (``a@x.example; b@x.example``, ``Name <a@x.example>``): split, checked, de-duplicated."""
+    out: list[str] = []
+    for raw in attendees.outside_emails:
+        out.extend(split_addresses(raw))
+    return list(dict.fromkeys(out))
 
 
 def add_attendee_rows(session: Session, meeting_id: int, attendees: Attendees) -> None:
@@ -41,10 +50,7 @@ def add_attendee_rows(session: Session, meeting_id: int, attendees: Attendees) -
         if person.email not in seen:
             seen.add(person.email)
             session.add(MeetingAttendee(meeting_id=meeting_id, person_id=pid, email=person.email))
-    for raw in attendees.outside_emails:
-        if not raw.strip():
-            continue
-        email = clean_email(raw)
+    for email in outside_addresses(attendees):
         if email in seen:
             continue
         seen.add(email)
@@ -214,9 +220,7 @@ def add_attendees(db: Database, actor: Actor, meeting_id: int, attendees: Attend
             for pid in attendees.person_ids
             if (p := s.get(Person, pid)) is None or p.email not in invited
         )
-        emails = tuple(
-            e for e in attendees.outside_emails if e.strip() and clean_email(e) not in invited
-        )
+        emails = tuple(e for e in outside_addresses(attendees) if e not in invited)
         add_attendee_rows(s, meeting_id, Attendees(people_ids, emails))
         s.flush()
         added = len(

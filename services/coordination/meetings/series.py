@@ -84,7 +84,8 @@ def create_series(
     rule = recurrence.validate_rule(recurrence.FREQUENCIES.get(rule, rule))
     recurrence.zone(timezone)
     check_duration(duration_minutes)
-    start = aware_start(first_starts_at)
+    # The stored start is the rule's first instance (what every calendar shows as DTSTART).
+    start = recurrence.first_occurrence(rule, aware_start(first_starts_at), timezone)
     today = today or workspace_today(db)
     with db.write() as s:
         check_links(s, vendor_id, contract_id)
