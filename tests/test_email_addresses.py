@@ -17,6 +17,7 @@ from integrations.google_calendar.api import event_body
 from services.access import users
 from services.coordination import meetings, people
 from services.core.emails import EmailError, check_address, split_addresses
+from services.core.records import InvalidRecord
 from services.delivery import reminders
 from services.delivery.calendar_text import calendar_description
 from services.record_imports import RecordError, import_file
@@ -118,7 +119,7 @@ def test_a_person_has_one_deliverable_address(db: Database) -> None:
 
 def test_vendor_contacts_and_users_refuse_undeliverable_addresses(db: Database) -> None:
     vendor_id = vendors.create_vendor(db, ADMIN, name="Acme AI")
-    with pytest.raises(vendors.VendorError, match=r"sales@acme\.localhost"):
+    with pytest.raises(InvalidRecord, match=r"sales@acme\.localhost"):
         vendors.add_contact(db, ADMIN, vendor_id, name="Sales", email="sales@acme.localhost")
     with pytest.raises(users.UserError, match="root@localhost"):
         users.add_user(db, ADMIN, "root@localhost", "admin")
