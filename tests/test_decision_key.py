@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import pytest
 from sqlmodel import col, select
 
 from db.engine import Database
@@ -66,11 +65,6 @@ def test_the_renewals_list_shows_the_monthly_decision(db: Database) -> None:
     assert row.decision is not None and row.decision.decision == "cancel"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reminders.py (the lead's) still finds decisions by current_term_end; switching it "
-    "to Terms.decision_key makes this pass, and then this marker must go",
-)
 def test_a_decided_monthly_renewal_gets_no_more_contract_reminders(db: Database) -> None:
     cid = _monthly_contract(db)
     renewals.decide_renewal(db, ADMIN, cid, decision="renew", as_of=TODAY)

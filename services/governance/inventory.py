@@ -27,7 +27,7 @@ from db.models import (
 from services.access import audit
 from services.access.access import Actor, can, require
 from services.core.records import StaleEdit as StaleEdit  # one StaleEdit for every area
-from services.vendors.contracts import terms_of
+from services.vendors.terms import terms_of
 
 MAX_NAME_CHARS = 200
 MAX_TEXT_CHARS = 20_000

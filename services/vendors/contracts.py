@@ -33,9 +33,7 @@ from services.core.records import (
     locked_get,
     people_by_id,
 )
-
-# reminders.py still imports terms_of from here; it lives in services.vendors.terms.
-from services.vendors.terms import terms_of as terms_of
+from services.vendors.terms import terms_of
 
 
 @dataclass
