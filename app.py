@@ -52,6 +52,13 @@ def _gate_page() -> None:
             "sign-on). If you did, ask an Opsdesk admin to check that the sign-in proxy sends "
             f"the {md_escape(settings.auth_proxy_header)} header."
         )
+    elif gate.unverified:
+        st.warning(
+            f"Your sign-in provider has not verified the address {md_escape(gate.email or '')}, "
+            "so Opsdesk cannot let you in with it. Verify it with your provider (or ask its "
+            "admin to), then sign out and sign in again."
+        )
+        st.button("Sign out", on_click=st.logout)
     else:
         who = f" as {md_escape(gate.email)}" if gate.email else ""
         st.warning(

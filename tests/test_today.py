@@ -120,8 +120,9 @@ def test_today_lists_todays_meetings_and_deadlines_passed_without_a_decision(
     """Issue 14 item 7: the day's meetings, and a renewal nobody decided before its deadline."""
     from datetime import UTC, datetime
 
-    from services.vendors import renewals
     from tests.coordination_builders import make_contract, make_vendor
+
+    from services.vendors import renewals
 
     day = date(2026, 11, 22)
     with db.write() as s:

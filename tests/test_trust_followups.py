@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import pytest
 from conftest import FROZEN_TODAY
+from tests.coordination_builders import LEAD, VA, make_action, make_person, make_ticket, make_vendor
 
 from db.engine import Database
 from db.models import ActionItem, SupportTicket
 from services.access.access import NotAllowed
 from services.coordination import actions
 from tests.conftest import assert_no_exception, run_page
-from tests.coordination_builders import LEAD, VA, make_action, make_person, make_ticket, make_vendor
 
 
 def test_a_lead_marks_their_own_follow_up_done_and_snoozes_another(app_env: Database) -> None:

@@ -9,12 +9,12 @@ from datetime import date
 from conftest import FROZEN_TODAY
 from dateutil.relativedelta import relativedelta
 from sqlmodel import select
+from tests.coordination_builders import LEAD, make_contract, make_person, make_vendor
 
 from db.engine import Database
 from db.models import ActionItem, AuditEvent, RenewalDecision
 from services.vendors import renewals
 from tests.conftest import assert_no_exception, run_page
-from tests.coordination_builders import LEAD, make_contract, make_person, make_vendor
 
 
 def _contract_due_in(db: Database, days: int, title: str, owner: int, **kw: object) -> int:

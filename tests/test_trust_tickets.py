@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 from sqlmodel import select
+from tests.coordination_builders import VA, make_vendor
 
 from db.engine import Database
 from db.models import SupportTicket
 from tests.conftest import assert_no_exception, run_page
-from tests.coordination_builders import VA, make_vendor
 
 
 def _form_widgets(at, kind, suffix):  # type: ignore[no-untyped-def]

@@ -32,7 +32,7 @@ record_type = cols[2].selectbox(
     format_func=lambda t: t if t == ANY else audit_names.kind_label(t),
     key="audit_type",
 )
-days = cols[3].date_input("Dates", value=(), key="audit_dates")
+days = cols[3].date_input("Dates", value=[], key="audit_dates")
 sort = cols[4].selectbox("Order", list(audit_log.SORTS), key="audit_sort")
 
 since = until = None

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
 from services.access.access import can
-from services.coordination import actions, people
+from services.coordination import actions, bulk_edit, people
 from services.coordination.choices import ACTION_PRIORITY, ACTION_STATUS
 from services.core import clock
+from services.core.statuses import OPEN_ACTION_STATUSES
 from ui.auth import require_actor
 from ui.coordination.action_forms import quick_add_form
 from ui.guard import allowed
@@ -17,6 +20,15 @@ from ui.state import database
 from ui.text import md_escape
 
 SNAPSHOT_KEY = "actions_snapshot"
+
+
+def _status_label(value: object) -> str:
+    return ACTION_STATUS.label(str(value))
+
+
+def _priority_label(value: object) -> str:
+    return ACTION_PRIORITY.label(str(value))
+
 
 actor = require_actor()
 db = database()
@@ -35,7 +47,7 @@ owner_filter = f1.selectbox("Owner", ["Anyone", *emails], key="actions_filter_ow
 status_filter = f2.multiselect(
     "Status",
     ACTION_STATUS.values,
-    default=list(actions.OPEN_STATUSES),
+    default=list(OPEN_ACTION_STATUSES),
     format_func=ACTION_STATUS.label,
     key="actions_filter_status",
 )
@@ -66,7 +78,7 @@ frame = pd.DataFrame(snapshot["rows"]).set_index("id")
 edited = st.data_editor(
     frame.drop(columns=["version"]),
     key="actions_editor",
-    disabled=not editable or ["overdue", "meeting", "vendor", "carried"],  # type: ignore[arg-type]
+    disabled=not editable or ["overdue", "meeting", "vendor", "carried"],
     num_rows="fixed",
     width="stretch",
     column_config={
@@ -74,13 +86,13 @@ edited = st.data_editor(
         "owner_email": st.column_config.SelectboxColumn("Owner", options=["", *emails]),
         "due_date": st.column_config.DateColumn("Due", format="YYYY-MM-DD"),
         "status": st.column_config.SelectboxColumn(
-            "Status", options=ACTION_STATUS.values, required=True, format_func=ACTION_STATUS.label
+            "Status", options=ACTION_STATUS.values, required=True, format_func=_status_label
         ),
         "priority": st.column_config.SelectboxColumn(
             "Priority",
             options=ACTION_PRIORITY.values,
             required=True,
-            format_func=ACTION_PRIORITY.label,
+            format_func=_priority_label,
         ),
         "notes": st.column_config.TextColumn("Notes"),
         "overdue": st.column_config.CheckboxColumn("Overdue"),
@@ -95,13 +107,17 @@ if c2.button("Reload", key="actions_reload"):
     st.session_state.pop(SNAPSHOT_KEY, None)
     st.rerun()
 if editable and c1.button("Save changes", type="primary", key="actions_save"):
-    changed = actions.changed_rows(snapshot["rows"], edited.to_dict(orient="index"))
+    edited_rows: dict[int, dict[str, Any]] = {
+        int(str(k)): {str(c): v for c, v in row.items()}
+        for k, row in edited.to_dict(orient="index").items()
+    }
+    changed = actions.changed_rows(snapshot["rows"], edited_rows)
     if not changed:
         st.info("Nothing changed.")
     else:
         with allowed():
             try:
-                result = actions.bulk_save(db, actor, changed)
+                result = bulk_edit.bulk_save(db, actor, changed)
             except ValueError as exc:
                 st.error(f"Nothing was saved: {md_escape(exc)}")
                 st.stop()

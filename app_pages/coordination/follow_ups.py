@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from services.coordination import followups
@@ -79,12 +81,12 @@ for bucket, items in queue.by_bucket().items():
                     title="Resolve this vendor ticket?",
                     message=f"{item.title}\n\nThe ticket is marked resolved for everyone.",
                     confirm_label="Resolve ticket",
-                    change=lambda i=item: followups.mark_done(db, actor, i.kind, i.record_id),
+                    change=partial(followups.mark_done, db, actor, item.kind, item.record_id),
                     done="Ticket resolved",
                 )
             elif may_close and done_col.button("Done", key=f"fu_done_{key}"):
                 save_and_rerun(
-                    lambda i=item: followups.mark_done(db, actor, i.kind, i.record_id),
+                    partial(followups.mark_done, db, actor, item.kind, item.record_id),
                     "Marked done",
                 )
             if (
@@ -93,8 +95,14 @@ for bucket, items in queue.by_bucket().items():
                 and snooze_col.button("Snooze", key=f"fu_snooze_{key}", help="Hide until tomorrow")
             ):
                 save_and_rerun(
-                    lambda i=item: followups.snooze(
-                        db, actor, i.kind, i.record_id, days=1, today=clock.today(db)
+                    partial(
+                        followups.snooze,
+                        db,
+                        actor,
+                        item.kind,
+                        item.record_id,
+                        days=1,
+                        today=clock.today(db),
                     ),
                     "Snoozed until tomorrow",
                 )

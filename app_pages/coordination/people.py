@@ -25,7 +25,7 @@ with allowed():
     teams = people.list_teams(db, actor, include_archived=True)
 editable = can(actor, "people.edit")
 active_teams = [t for t in teams if not t.archived]
-team_names = {t.id: t.name for t in active_teams}
+team_names = {t.id: t.name for t in active_teams if t.id is not None}
 
 
 if rows:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from services.access.access import can
@@ -83,7 +85,7 @@ def _contracts() -> None:
             key="contracts_form",
             on_change="rerun",
         )
-        draws = (
+        draws: tuple[Callable[[], object], ...] = (
             lambda: contracts_tab.add_contract(db, actor, as_of, all_contracts),
             lambda: (
                 contracts_tab.edit_contract(db, actor, by_id[pick], as_of, all_contracts)

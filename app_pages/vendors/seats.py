@@ -90,8 +90,9 @@ with add_tab, st.form(key := new_form_key("seats_add")):
         if data is None:
             st.error("Choose the vendor.")
         else:
+            new_pool = data
             save_new(
-                "seats_add", lambda: seats.create_seat_pool(db, actor, data), "Seat pool added"
+                "seats_add", lambda: seats.create_seat_pool(db, actor, new_pool), "Seat pool added"
             )
 
 with edit_tab:
@@ -111,8 +112,11 @@ with edit_tab:
             data = seat_pool_form(prefix, current, vendor_names, show_price)
             if st.form_submit_button("Save changes") and data is not None:
                 forget_opened(f"seats_edit_{pick}")
+                edited = data
                 save_and_rerun(
-                    lambda: seats.update_seat_pool(db, actor, pick, data, expected_version=opened),
+                    lambda: seats.update_seat_pool(
+                        db, actor, pick, edited, expected_version=opened
+                    ),
                     "Saved",
                 )
         confirm_button(

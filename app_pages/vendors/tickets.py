@@ -89,7 +89,10 @@ with add_tab, st.form(key := new_form_key("tickets_add")):
         if data is None:
             st.error("Choose the vendor and the day the ticket was opened.")
         else:
-            save_new("tickets_add", lambda: tickets.create_ticket(db, actor, data), "Ticket logged")
+            new_ticket = data
+            save_new(
+                "tickets_add", lambda: tickets.create_ticket(db, actor, new_ticket), "Ticket logged"
+            )
 
 with edit_tab:
     by_id = {t.id: t for t in rows}
@@ -110,7 +113,10 @@ with edit_tab:
             edited = ticket_form(prefix, current, **choices)  # type: ignore[arg-type]
             if st.form_submit_button("Save changes") and edited is not None:
                 forget_opened(f"tickets_edit_{pick}")
+                ticket_id, changed = pick, edited
                 save_and_rerun(
-                    lambda: tickets.update_ticket(db, actor, pick, edited, expected_version=opened),
+                    lambda: tickets.update_ticket(
+                        db, actor, ticket_id, changed, expected_version=opened
+                    ),
                     "Saved",
                 )

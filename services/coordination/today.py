@@ -23,10 +23,9 @@ from db.models import (
 )
 from services.access.access import Actor, can, require
 from services.core.money import totals_by_currency
-from services.vendors.terms import compute_terms
+from services.core.statuses import OPEN_ACTION_STATUSES, OPEN_TICKET_STATUSES
+from services.vendors.terms import terms_of
 
-OPEN_ACTION_STATUSES = ("open", "in_progress", "waiting", "blocked")
-OPEN_TICKET_STATUSES = ("open", "waiting_on_vendor", "waiting_on_us")
 DEADLINE_WINDOW_DAYS = 30
 
 
@@ -79,21 +78,14 @@ def _passed_without_decision(
     since = today - timedelta(days=DEADLINE_WINDOW_DAYS)
     found: list[Deadline] = []
     for contract, vendor_name in rows:
-        terms = compute_terms(
-            start_date=contract.start_date,
-            initial_term_months=contract.initial_term_months,
-            renewal_type=contract.renewal_type,
-            renewal_period_months=contract.renewal_period_months,
-            notice_days=contract.notice_days,
-            as_of=since,
-        )
+        terms = terms_of(contract, since)
         deadline = terms.cancellation_deadline
         if not since <= deadline < today:
             continue
         decided = s.exec(
             select(RenewalDecision.id)
             .where(RenewalDecision.contract_id == contract.id)
-            .where(RenewalDecision.term_end == deadline + timedelta(days=contract.notice_days))
+            .where(RenewalDecision.term_end == terms.decision_key)
         ).first()
         if decided is None:
             found.append(Deadline(vendor_name, contract.title, deadline, (deadline - today).days))
@@ -133,14 +125,7 @@ def summary(db: Database, actor: Actor, *, today: date, tz: tzinfo = UTC) -> Tod
             ).all()
             out.deadlines = []
             for contract, vendor_name in rows:
-                terms = compute_terms(
-                    start_date=contract.start_date,
-                    initial_term_months=contract.initial_term_months,
-                    renewal_type=contract.renewal_type,
-                    renewal_period_months=contract.renewal_period_months,
-                    notice_days=contract.notice_days,
-                    as_of=today,
-                )
+                terms = terms_of(contract, today)
                 days = terms.days_to_deadline(today)
                 if 0 <= days <= DEADLINE_WINDOW_DAYS:
                     out.deadlines.append(

@@ -29,7 +29,7 @@ from services.access.access import Actor, require
 from services.coordination.meetings import Attendees, create_series
 from services.governance import GUIDANCE, clocks, drift, obligations
 from services.governance.incident_views import incident_rows
-from services.vendors.contracts import terms_of
+from services.vendors.terms import terms_of
 
 FILL_AHEAD_DAYS = 7
 BREACH_LOOKBACK_DAYS = 30
@@ -176,7 +176,7 @@ def create_review_series(
     attendees: Attendees = Attendees(),
 ) -> int:
     """A recurring governance review; its first meetings get their agenda from the records."""
-    require(db, actor, "meetings.edit", record_type="meetingseries")
+    require(db, actor, "meetings.edit", record_type="meeting_series")
     series, meetings = create_series(
         db,
         actor,

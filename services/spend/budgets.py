@@ -194,6 +194,14 @@ def list_budgets(db: Database, actor: Actor, *, include_archived: bool = False) 
         return list(session.exec(query).all())
 
 
+def _cost_basis(values: dict[str, Any]) -> str:
+    """Billed unless the budget says effective ("Effective cost" and "effective" alike)."""
+    basis = str(values.get("cost_basis") or "billed").strip().casefold().removesuffix(" cost")
+    if basis not in BUDGET_COST_BASES:
+        raise ValueError("cost basis must be billed or effective")
+    return basis
+
+
 def clean_fields(values: dict[str, Any]) -> dict[str, Any]:
     """Validated budget columns from user input; raises ValueError naming the problem."""
     scope = str(values.get("scope", "")).strip()
@@ -202,9 +210,7 @@ def clean_fields(values: dict[str, Any]) -> dict[str, Any]:
     period = str(values.get("period", "monthly")).strip() or "monthly"
     if period not in BUDGET_PERIODS:
         raise ValueError("period must be monthly or yearly")
-    basis = str(values.get("cost_basis") or "billed").strip().casefold().removesuffix(" cost")
-    if basis not in BUDGET_COST_BASES:
-        raise ValueError("cost basis must be billed or effective")
+    basis = _cost_basis(values)
     name = str(values.get("name", "")).strip()
     if not name:
         raise ValueError("give the budget a name")

@@ -45,7 +45,8 @@ def budgets_in(statuses: Sequence[BudgetStatus], flt: SpendFilter) -> list[Budge
 
 
 class _ByVendor(Protocol):
-    vendor: str
+    @property
+    def vendor(self) -> str: ...
 
 
 T = TypeVar("T", bound=_ByVendor)

@@ -91,7 +91,7 @@ def new_meeting(db: Database, actor: Actor, workspace_tz: str, expanded: bool) -
         }
 
         def _create() -> int:
-            start = recurrence.localize(datetime.combine(day, at_time), recurrence.zone(tz))  # type: ignore[arg-type]
+            start = recurrence.localize(datetime.combine(day, at_time), recurrence.zone(tz))
             if kind == "One-off":
                 return meetings.create_meeting(db, actor, starts_at=start, **common).id or 0  # type: ignore[arg-type]
             _series, created = meetings.create_series(

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
 from db.engine import Database
+from db.models import Meeting
 from services.access.access import Actor, can
 from services.coordination import actions, meetings, people, recurrence
 from services.coordination.choices import ACTION_PRIORITY, ACTION_STATUS, AGENDA_STATUS
 from services.core import clock
+from services.core.statuses import OPEN_ACTION_STATUSES
 from ui.forms import attempt
 from ui.guard import allowed
 from ui.text import md_escape
 
 
-def status_buttons(db: Database, actor: Actor, meeting: meetings.Meeting) -> None:
+def status_buttons(db: Database, actor: Actor, meeting: Meeting) -> None:
     s1, s2, _rest = st.columns([1, 1, 4])
     cancel = "cancelled" if meeting.status != "cancelled" else "scheduled"
     for column, status, label in (
@@ -29,7 +31,7 @@ def status_buttons(db: Database, actor: Actor, meeting: meetings.Meeting) -> Non
             meeting.status != status
             and column.button(label, key=f"meeting_status_{status}")
             and attempt(
-                lambda s=status: meetings.set_meeting_status(db, actor, meeting.id or 0, s),
+                partial(meetings.set_meeting_status, db, actor, meeting.id or 0, status),
                 "Saved",
             )
         ):
@@ -52,7 +54,7 @@ def schedule(db: Database, actor: Actor, detail: meetings.MeetingDetail) -> None
                 actor,
                 meeting.id or 0,
                 starts_at=recurrence.localize(
-                    datetime.combine(new_day, new_time),  # type: ignore[arg-type]
+                    datetime.combine(new_day, new_time),
                     recurrence.zone(meeting.timezone),
                 ),
                 duration_minutes=int(new_minutes),
@@ -124,8 +126,15 @@ def agenda(db: Database, actor: Actor, detail: meetings.MeetingDetail, editable:
                     key=f"ag_status_{item.id}",
                 )
                 if st.form_submit_button("Save", key=f"ag_save_{item.id}") and attempt(
-                    lambda i=item, m=minutes, d=decision, s=status: meetings.record_agenda_item(
-                        db, actor, i.id, expected_version=i.version, minutes=m, decision=d, status=s
+                    partial(
+                        meetings.record_agenda_item,
+                        db,
+                        actor,
+                        item.id,
+                        expected_version=item.version,
+                        minutes=minutes,
+                        decision=decision,
+                        status=status,
                     ),
                     "Saved",
                 ):
@@ -191,7 +200,7 @@ def action_items(db: Database, actor: Actor, detail: meetings.MeetingDetail) -> 
 
 
 def _close_action(db: Database, actor: Actor, detail: meetings.MeetingDetail) -> None:
-    open_actions = {a.id: a for a in detail.actions if a.status in actions.OPEN_STATUSES}
+    open_actions = {a.id: a for a in detail.actions if a.status in OPEN_ACTION_STATUSES}
     if not open_actions:
         return
     c1, c2, c3 = st.columns([4, 1, 1])
@@ -202,8 +211,13 @@ def _close_action(db: Database, actor: Actor, detail: meetings.MeetingDetail) ->
         key="meeting_action_pick",
     )
     for column, status, label in ((c2, "done", "Done"), (c3, "dropped", "Drop")):
-        change: Callable[[], object] = lambda s=status: actions.set_status(  # noqa: E731
-            db, actor, target, s, expected_version=open_actions[target].version
+        change = partial(
+            actions.set_status,
+            db,
+            actor,
+            target,
+            status,
+            expected_version=open_actions[target].version,
         )
         if column.button(label, key=f"meeting_action_{status}") and attempt(
             change, f"Marked {ACTION_STATUS.label(status).lower()}"
@@ -247,7 +261,7 @@ def _add_action(db: Database, actor: Actor, detail: meetings.MeetingDetail) -> N
             st.rerun()
 
 
-def notes(db: Database, actor: Actor, meeting: meetings.Meeting, editable: bool) -> None:
+def notes(db: Database, actor: Actor, meeting: Meeting, editable: bool) -> None:
     st.subheader("Meeting notes")
     if not editable:
         if meeting.minutes:

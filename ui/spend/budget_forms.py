@@ -16,7 +16,7 @@ from ui.forms import new_form_key, save_new
 from ui.guard import allowed, save_and_rerun
 from ui.widgets import select_optional
 
-BASES = {b: COST_BASIS[b] for b in budgets.BUDGET_COST_BASES}
+BASES = {b: COST_BASIS[b] for b in ("billed", "effective")}
 BASIS_HELP = " · ".join(f"{COST_BASIS[b]}: {COST_BASIS_HELP[b]}" for b in BASES)
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from db.engine import Database
+from db.models import BillingImport, ColumnMapping
 from integrations.billing import FORMATS, BillingError
 from integrations.billing.mapped import DEFAULTABLE, FIELDS
 from services.access.access import Actor
@@ -22,7 +23,7 @@ from ui.text import md_escape
 from ui.times import local_text
 
 
-def upload_section(db: Database, actor: Actor, mappings: list, limit: int) -> None:
+def upload_section(db: Database, actor: Actor, mappings: list[ColumnMapping], limit: int) -> None:
     uploads = st.file_uploader(
         "Billing exports: FOCUS 1.0-1.2 (CSV or Parquet), AWS CUR 2.0, Google Cloud CSV, or any "
         "CSV with a saved column mapping",
@@ -79,18 +80,18 @@ def upload_section(db: Database, actor: Actor, mappings: list, limit: int) -> No
                     st.session_state["import_result"] = result
                     st.rerun()
 
-    result = st.session_state.get("import_result")
-    if isinstance(result, billing_import.ImportResult):
-        cols = st.columns(len(result.summary))
-        for column, (name, number) in zip(cols, result.summary.items(), strict=True):
+    last_import = st.session_state.get("import_result")
+    if isinstance(last_import, billing_import.ImportResult):
+        cols = st.columns(len(last_import.summary))
+        for column, (name, number) in zip(cols, last_import.summary.items(), strict=True):
             column.metric(name.capitalize(), f"{number:,}")
-        for item in result.files:
+        for item in last_import.files:
             (st.info if item.duplicate else st.success)(md_escape(item.message))
             if item.problems:
                 st.text("\n".join(item.problems))
 
 
-def history_section(db: Database, actor: Actor, history: list, tz: object) -> None:
+def history_section(db: Database, actor: Actor, history: list[BillingImport], tz: object) -> None:
     st.subheader("Import history")
     if not history:
         st.info("Nothing imported yet. Upload an export above, or load the demo workspace.")
@@ -137,7 +138,7 @@ def history_section(db: Database, actor: Actor, history: list, tz: object) -> No
                             st.rerun()
 
 
-def mappings_section(db: Database, actor: Actor, mappings: list) -> None:
+def mappings_section(db: Database, actor: Actor, mappings: list[ColumnMapping]) -> None:
     st.subheader("Saved column mappings")
     st.caption(
         "For CSVs that are not FOCUS, AWS or Google Cloud exports (LLM API usage, seat invoices): "

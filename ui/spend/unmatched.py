@@ -7,6 +7,7 @@ row's picker does not inherit its choice. No vendor is preselected.
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 
 import streamlit as st
 
@@ -51,11 +52,9 @@ def unmatched_section(db: Database, actor: Actor) -> None:
                 format_func=lambda v: vendors[v],
                 key=f"map_vendor_{key}",
             )
-            if st.button("Map", key=f"map_button_{key}", disabled=vendor_id is None):
+            if st.button("Map", key=f"map_button_{key}", disabled=vendor_id is None) and vendor_id:
                 save_and_rerun(
-                    lambda n=item.name, v=vendor_id: billing_import.map_name_to_vendor(
-                        db, actor, n, v
-                    ),
+                    partial(billing_import.map_name_to_vendor, db, actor, item.name, vendor_id),
                     "Mapped",
                 )
             with st.popover("New vendor"):

@@ -126,7 +126,7 @@ def amend_contract(db: Database, actor: Actor, pick: int, as_of: date) -> None:
                     db,
                     actor,
                     pick,
-                    effective_date=effective,  # type: ignore[arg-type]
+                    effective_date=effective,
                     summary=summary,
                     value_change=change or None,
                 ),

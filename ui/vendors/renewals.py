@@ -67,7 +67,7 @@ def decide_panel(db: Database, actor: Actor, rows: list[RenewalRow], as_of: date
     if pick is None:
         return
     row = waiting[pick]
-    with st.form(f"renewals_decide_{pick}_{row.contract.deadline_term_end}", clear_on_submit=True):
+    with st.form(f"renewals_decide_{pick}_{row.contract.decision_key}", clear_on_submit=True):
         decision = st.radio(
             "Decision", DECISION.values, index=None, format_func=DECISION.label, horizontal=True
         )

@@ -29,7 +29,7 @@ def _when(
     )
     if day is None:
         return None
-    return datetime.combine(day, at or time(0, 0), tzinfo=tz)  # type: ignore[arg-type]
+    return datetime.combine(day, at or time(0, 0), tzinfo=tz)
 
 
 def ticket_form(

@@ -12,7 +12,7 @@ from services.access.access import Actor, can
 from services.coordination.choices import ACTION_PRIORITY, ACTION_STATUS, MEETING_STATUS
 from services.core import clock
 from services.core.money import format_money
-from services.vendors import vendors
+from services.vendors import overview, vendors
 from services.vendors.choices import (
     CONTACT_ROLE,
     RENEWAL_TYPE,
@@ -41,11 +41,10 @@ def show_vendor(
 ) -> None:
     with allowed():
         try:
-            ov = vendors.vendor_overview(db, actor, vendor_id, as_of=clock.today(db))
+            ov = overview.vendor_overview(db, actor, vendor_id, as_of=clock.today(db))
         except ValueError:
             show_not_found("vendor", "vendor")
     v = ov.vendor
-    tz = settings().tz
     st.button("← All vendors", on_click=back, args=(None,), key="vendor_back")
     st.title(md_escape(v.name))
     st.caption(
@@ -107,6 +106,14 @@ def show_vendor(
             ],
             "No seat pools.",
         )
+    _work_and_spend(db, actor, ov)
+    if can(actor, "vendors.edit"):
+        _edit_contacts(db, actor, v.id, ov.contacts)
+
+
+def _work_and_spend(db: Database, actor: Actor, ov: overview.VendorOverview) -> None:
+    """Tickets, meetings, open action items and the spend trend, where the role may see them."""
+    tz = settings().tz
     if ov.tickets is not None:
         st.subheader("Support tickets")
         _table(
@@ -163,8 +170,6 @@ def show_vendor(
                 "No billing rows match this vendor's name or aliases. Add the name it has in "
                 "billing files as an alias."
             )
-    if can(actor, "vendors.edit"):
-        _edit_contacts(db, actor, v.id, ov.contacts)
 
 
 def _edit_contacts(db: Database, actor: Actor, vendor_id: int, contacts: list) -> None:  # type: ignore[type-arg]
