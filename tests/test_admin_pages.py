@@ -113,7 +113,7 @@ def test_audit_names_the_record_and_finds_both_spellings_of_a_kind(  # type: ign
 ) -> None:
     """Issue 14 item 11: `contract 12` shows its name; an old `actionitem` row and a new
     `action_item` row are one kind in the filter."""
-    from tests.coordination_builders import make_action
+    from tests.builders import make_action
 
     item = make_action(app_env, "Send the DPA")
     with app_env.write() as s:

@@ -101,7 +101,7 @@ def test_today_page_shows_figures_over_the_demo(app_env: Database, admin: Actor)
 
 def test_today_separates_my_overdue_items_from_the_teams(db: Database) -> None:
     """Issue 14 item 7: the figure that links to My follow-ups counts only mine."""
-    from tests.coordination_builders import make_action, make_person
+    from tests.builders import make_action, make_person
 
     me = make_person(db, "Val", "v@example.com")
     other = make_person(db, "Pat", "p@example.com")
@@ -120,9 +120,8 @@ def test_today_lists_todays_meetings_and_deadlines_passed_without_a_decision(
     """Issue 14 item 7: the day's meetings, and a renewal nobody decided before its deadline."""
     from datetime import UTC, datetime
 
-    from tests.coordination_builders import make_contract, make_vendor
-
     from services.vendors import renewals
+    from tests.builders import make_contract, make_vendor
 
     day = date(2026, 11, 22)
     with db.write() as s:
@@ -131,8 +130,12 @@ def test_today_lists_todays_meetings_and_deadlines_passed_without_a_decision(
         s.add(Meeting(title="Vendor sync", starts_at=datetime(2026, 11, 22, 15, 0, tzinfo=UTC)))
         s.add(Meeting(title="Tomorrow", starts_at=datetime(2026, 11, 23, 15, 0, tzinfo=UTC)))
     # Yearly auto renewal from 2025-12-10, 30 days notice: deadline 2026-11-09, passed.
-    undecided = make_contract(db, make_vendor(db, "Acme"), start_date=date(2025, 12, 10))
-    decided = make_contract(db, make_vendor(db, "Beta"), start_date=date(2025, 12, 10))
+    undecided = make_contract(
+        db, make_vendor(db, "Acme"), start_date=date(2025, 12, 10), notice_days=30
+    )
+    decided = make_contract(
+        db, make_vendor(db, "Beta"), start_date=date(2025, 12, 10), notice_days=30
+    )
     renewals.decide_renewal(db, admin, decided, decision="renew", as_of=date(2026, 11, 1))
     got = today.summary(db, admin, today=day)
     assert [m.title for m in got.meetings_today or []] == ["Vendor sync"]

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 from conftest import FROZEN_TODAY
-from tests.coordination_builders import LEAD, VA, make_action, make_person, make_ticket, make_vendor
 
 from db.engine import Database
 from db.models import ActionItem, SupportTicket
 from services.access.access import NotAllowed
 from services.coordination import actions
+from tests.builders import LEAD, VA, make_action, make_person, make_ticket, make_vendor
 from tests.conftest import assert_no_exception, run_page
 
 

@@ -9,11 +9,11 @@ from datetime import date
 from conftest import FROZEN_TODAY
 from dateutil.relativedelta import relativedelta
 from sqlmodel import select
-from tests.coordination_builders import LEAD, make_contract, make_person, make_vendor
 
 from db.engine import Database
 from db.models import ActionItem, AuditEvent, RenewalDecision
 from services.vendors import renewals
+from tests.builders import LEAD, make_contract, make_person, make_vendor
 from tests.conftest import assert_no_exception, run_page
 
 

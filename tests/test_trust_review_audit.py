@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from conftest import FROZEN_TODAY
-from tests.coordination_builders import LEAD, make_action, make_person
 
 from db.engine import Database
 from services.coordination.review import WeekRate
+from tests.builders import LEAD, make_action, make_person
 from tests.conftest import assert_no_exception, run_page
 from ui.charts_review import completion_rate_figure
 

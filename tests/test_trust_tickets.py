@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 from sqlmodel import select
-from tests.coordination_builders import VA, make_vendor
 
 from db.engine import Database
 from db.models import SupportTicket
+from tests.builders import VA, make_vendor
 from tests.conftest import assert_no_exception, run_page
 
 
