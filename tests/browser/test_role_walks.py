@@ -86,6 +86,7 @@ def _choose(page: Any, label: str, option: str) -> None:
     """Pick ``option`` (text it contains) in the selectbox labelled ``label``."""
     box = page.locator("[data-testid='stSelectbox']").filter(has_text=label).first
     box.locator("input").click()
+    box.locator("input").fill(option)  # the list is virtualised: filter it to the option
     page.get_by_role("option").filter(has_text=option).first.click()
     wait_ready(page)
 
