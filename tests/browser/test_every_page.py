@@ -39,7 +39,7 @@ def test_page_opens_without_exception(demo_server: Any, admin_page: Any, spec: P
     ("path", "tab", "marker"),
     [
         ("spend", "Anomalies", "A day is an anomaly"),
-        ("spend", "Commitments", "Spend matched to the contract's vendor"),
+        ("spend", "Commitments", "matched to the contract's vendor"),
         ("renewals", "Contracts", "Renewal history and amendments"),
     ],
 )
