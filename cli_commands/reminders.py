@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from services import planning
 from services.delivery import worker
 from services.delivery.connections import GOOGLE, set_state
 from settings import get_settings
@@ -40,7 +41,10 @@ def _remind(args: argparse.Namespace) -> int:
         raise ValueError("use --once (or `opsdesk worker` for a long-running process)")
     # cli.main chose the clock from --now: planning and delivery both run on it.
     report = worker.run_once(
-        cli.open_database(), _gateways(), google_credentials_changed_at=_credentials_changed_at()
+        cli.open_database(),
+        _gateways(),
+        google_credentials_changed_at=_credentials_changed_at(),
+        plan=planning.plan_all,
     )
     print(report)
     return 0
@@ -53,7 +57,7 @@ def _worker(args: argparse.Namespace) -> int:
     db = cli.open_database()
     poll = args.poll if args.poll is not None else get_settings().worker_poll_seconds
     try:
-        worker.run_forever(db, _gateways, poll)
+        worker.run_forever(db, _gateways, poll, plan=planning.plan_all)
     except KeyboardInterrupt:
         print("worker stopped")
     return 0

@@ -44,6 +44,9 @@ from services.delivery.connections import GOOGLE, SLACK, read_states, set_state
 
 log = logging.getLogger(__name__)
 
+# A planning pass: queue what is due at the moment given; returns how many rows it added.
+PlanStep = Callable[[Database, datetime], int]
+
 QUOTA_PAUSE_HOURS = 3
 AMBIGUOUS_RETRY_SECONDS = 30
 DIGEST_HEADING = "Opsdesk reminders"
@@ -394,13 +397,16 @@ def run_once(
     *,
     wid: str | None = None,
     google_credentials_changed_at: datetime | None = None,
+    plan: PlanStep | None = None,
 ) -> RunReport:
-    """Plan what is due into the outbox, then deliver what is due."""
+    """Plan what is due into the outbox, then deliver what is due. ``plan`` is the planning
+    pass the composition root chose (every domain's: services.planning.plan_all); by default
+    this package's own reminders."""
     from services.delivery import reminders
 
     now = now or db.clock.now()
     report = RunReport()
-    report.planned = reminders.plan_all(db, now)
+    report.planned = (plan or reminders.plan_all)(db, now)
     return deliver_due(
         db,
         gateways,
@@ -418,12 +424,13 @@ def run_forever(
     *,
     sleep: Callable[[float], None] = time.sleep,
     runs: int | None = None,
+    plan: PlanStep | None = None,
 ) -> None:
     """``run_once`` in a loop; an error in one pass is logged and the next pass tries again."""
     done = 0
     while runs is None or done < runs:
         try:
-            report = run_once(db, make_gateways())
+            report = run_once(db, make_gateways(), plan=plan)
             log.info("worker pass: %s", report)
         except Exception:
             log.exception("worker pass failed; trying again after the pause")
