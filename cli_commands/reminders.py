@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from services.core.backup import NightlyBackups
 from services.delivery import worker
 from services.delivery.connections import GOOGLE, set_state
 from settings import get_settings
@@ -51,9 +52,15 @@ def _worker(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     db = cli.open_database()
-    poll = args.poll if args.poll is not None else get_settings().worker_poll_seconds
+    settings = get_settings()
+    poll = args.poll if args.poll is not None else settings.worker_poll_seconds
+    nightly = None
+    if settings.backup_keep > 0:
+        nightly = NightlyBackups(
+            settings.backup_dir, settings.backup_keep, settings.backup_hour, settings.tz
+        )
     try:
-        worker.run_forever(db, _gateways, poll)
+        worker.run_forever(db, _gateways, poll, nightly=nightly)
     except KeyboardInterrupt:
         print("worker stopped")
     return 0
