@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,6 +28,7 @@ from services.delivery.worker import run_forever
 from services.demo import demo
 from settings import get_settings
 from tests.backup_helpers import all_rows, empty_database_like, url_of
+from tests.conftest import ROOT
 
 
 @pytest.fixture
@@ -218,3 +223,33 @@ def test_no_nightly_backups_without_a_keep_setting(db: Database, tmp_path: Path)
     nightly = backup.NightlyBackups(folder=tmp_path / "nightly", keep=0, hour=0, tz=UTC)
     assert nightly.take_if_due(db, datetime(2026, 11, 23, 23, tzinfo=UTC)) is None
     assert not nightly.folder.exists()
+
+
+def test_opsdesk_worker_takes_the_nightly_backup_when_backup_keep_is_set(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    folder = tmp_path / "nightly"
+    env = {
+        **os.environ,
+        "OPSDESK_DATABASE_URL": url_of(sqlite_db),
+        "OPSDESK_BACKUP_DIR": str(folder),
+        "OPSDESK_BACKUP_KEEP": "2",
+        "OPSDESK_BACKUP_HOUR": "3",
+        "OPSDESK_TIMEZONE": "Europe/Berlin",
+        "OPSDESK_SLACK_BOT_TOKEN": "",
+        "PYTHONPATH": str(ROOT),
+    }
+    command = [sys.executable, str(ROOT / "cli.py"), "--now", "2026-11-23T03:05", "worker"]
+    worker = subprocess.Popen(
+        [*command, "--poll", "0.2"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    expected = folder / "nightly-2026-11-23.db"
+    try:
+        deadline = time.monotonic() + 60
+        while not expected.is_file() and worker.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        worker.terminate()
+        worker.communicate(timeout=30)
+    assert expected.is_file()
+    assert backup.inspect(sqlite_db, expected).revision == "0001"
