@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from services.access import backup
 from services.access.access import Actor
-from services.core import backup
 from settings import get_settings
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from services.core.backup import NightlyBackups
+from services.access.backup import NightlyBackups
 from services.delivery import worker
 from services.delivery.connections import GOOGLE, set_state
 from settings import get_settings

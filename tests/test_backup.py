@@ -22,8 +22,9 @@ from db.engine import Database
 from db.migrate import check
 from db.models import AuditEvent, Vendor
 from integrations.bootstrap import Gateways
+from services.access import backup
 from services.access.access import Actor
-from services.core import backup, pg_tools
+from services.core import pg_tools
 from services.delivery.worker import run_forever
 from services.demo import demo
 from settings import get_settings

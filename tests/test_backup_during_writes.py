@@ -26,8 +26,8 @@ from db.models import Vendor
 from integrations.slack.blocks import outbox_ids_of
 from settings import get_settings
 from tests.backup_helpers import all_rows, empty_database_like, url_of
+from tests.builders import queue
 from tests.fake_servers import SlackServer, slack_server
-from tests.outbox_builders import queue
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)

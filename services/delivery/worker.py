@@ -39,7 +39,7 @@ from integrations.slack import (
     SlackItem,
     SlackMessage,
 )
-from services.core.backup import NightlyBackups
+from services.access.backup import NightlyBackups
 from services.delivery import outbox
 from services.delivery.connections import GOOGLE, SLACK, read_states, set_state
 
