@@ -112,6 +112,16 @@ class Settings(BaseSettings):
         default="http://localhost:8501", description="where people open Opsdesk (message links)"
     )
     worker_poll_seconds: float = Field(default=30.0, description="pause between worker runs")
+    backup_dir: Path = Field(
+        default=ROOT / "data" / "backups",
+        description="folder for `opsdesk backup` without a path and for nightly backups",
+    )
+    backup_keep: int = Field(
+        default=0, ge=0, description="nightly backups the worker keeps; 0 takes none"
+    )
+    backup_hour: int = Field(
+        default=2, ge=0, le=23, description="workspace-local hour after which the nightly is taken"
+    )
 
     @field_validator("timezone")
     @classmethod

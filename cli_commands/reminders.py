@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from services import planning
+from services.access.backup import NightlyBackups
 from services.delivery import worker
 from services.delivery.connections import GOOGLE, set_state
 from settings import get_settings
@@ -55,9 +56,15 @@ def _worker(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     db = cli.open_database()
-    poll = args.poll if args.poll is not None else get_settings().worker_poll_seconds
+    settings = get_settings()
+    poll = args.poll if args.poll is not None else settings.worker_poll_seconds
+    nightly = None
+    if settings.backup_keep > 0:
+        nightly = NightlyBackups(
+            settings.backup_dir, settings.backup_keep, settings.backup_hour, settings.tz
+        )
     try:
-        worker.run_forever(db, _gateways, poll, plan=planning.plan_all)
+        worker.run_forever(db, _gateways, poll, plan=planning.plan_all, nightly=nightly)
     except KeyboardInterrupt:
         print("worker stopped")
     return 0

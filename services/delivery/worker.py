@@ -39,6 +39,7 @@ from integrations.slack import (
     SlackItem,
     SlackMessage,
 )
+from services.access.backup import NightlyBackups
 from services.delivery import outbox
 from services.delivery.connections import GOOGLE, SLACK, read_states, set_state
 
@@ -425,10 +426,20 @@ def run_forever(
     sleep: Callable[[float], None] = time.sleep,
     runs: int | None = None,
     plan: PlanStep | None = None,
+    nightly: NightlyBackups | None = None,
 ) -> None:
-    """``run_once`` in a loop; an error in one pass is logged and the next pass tries again."""
+    """``run_once`` in a loop; an error in one pass is logged and the next pass tries again.
+
+    With ``nightly``, each pass first takes tonight's backup when it is due (once per local
+    date); a failed backup is logged and tried again next pass, and never holds up delivery.
+    """
     done = 0
     while runs is None or done < runs:
+        if nightly is not None:
+            try:
+                nightly.take_if_due(db, db.clock.now())
+            except Exception:
+                log.exception("nightly backup failed; trying again next pass")
         try:
             report = run_once(db, make_gateways(), plan=plan)
             log.info("worker pass: %s", report)
