@@ -26,7 +26,7 @@ SQLModel.metadata.naming_convention = {
 }
 metadata: MetaData = SQLModel.metadata
 
-ROLES = ("va", "lead", "finance", "admin")
+ROLES = ("va", "lead", "finance", "admin", "engineer")
 VENDOR_CATEGORIES = (
     "llm_api",
     "ml_platform",
@@ -595,6 +595,274 @@ class AuditEvent(SQLModel, table=True):
     before: str | None = Field(default=None, sa_column=Column(Text))  # JSON
     after: str | None = Field(default=None, sa_column=Column(Text))  # JSON
     detail: str | None = Field(default=None, sa_column=Column(Text))
+
+
+# --- governance: models, cards, deployments, experiment reports (issue 17) -----------------
+# Issue 18 (obligations, incidents, drift policies, Annex IV) builds on these tables: add
+# columns, never rename them.
+
+MODEL_STATUSES = ("development", "staging", "production", "retired")
+MODEL_SOURCES = ("in_house", "vendor_model", "vendor_api")
+RISK_CLASSES = ("unassessed", "prohibited", "high", "limited", "minimal")
+AI_ACT_ROLES = ("provider", "deployer", "importer", "distributor")
+CARD_STATUSES = ("draft", "published")
+DEPLOYMENT_SOURCES = ("manual", "mlflow", "import")
+REPORT_STATUSES = ("draft", "signed_off")
+REPORT_SOURCES = ("mlflow", "csv", "manual")
+OPERATIONS_SOURCES = ("manual", "csv", "mlflow")
+COST_MATCH_KINDS = ("tag", "resource_id", "service_name")
+SYNC_STATUSES = ("running", "succeeded", "failed")
+
+
+class Model(SQLModel, table=True):
+    """A model or AI system in the inventory: owner, origin, EU AI Act risk class and role."""
+
+    __table_args__ = (
+        _one_of("status", MODEL_STATUSES),
+        _one_of("source", MODEL_SOURCES),
+        _one_of("risk_class", RISK_CLASSES),
+        _one_of("ai_act_role", AI_ACT_ROLES),
+        CheckConstraint("name <> ''", name="name_not_blank"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    purpose: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    documentation_owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)
+    status: str = Field(default="development", max_length=16, index=True)
+    source: str = Field(default="in_house", max_length=16)
+    vendor_id: int | None = Field(default=None, foreign_key="vendor.id", index=True)
+    contract_id: int | None = Field(default=None, foreign_key="contract.id", index=True)
+    hosting_vendor_id: int | None = Field(default=None, foreign_key="vendor.id", index=True)
+    risk_class: str = Field(default="unassessed", max_length=16)
+    general_purpose: bool = Field(default=False)
+    ai_act_role: str = Field(default="deployer", max_length=16)
+    # The registered model in MLflow this record follows; NULL when kept by hand.
+    mlflow_name: str | None = Field(default=None, max_length=500, unique=True)
+    # MLflow aliases that mean "live in production" / "in staging" for deployment history.
+    production_alias: str = Field(default="champion", max_length=100)
+    staging_alias: str = Field(default="challenger", max_length=100)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    tags: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    mlflow_updated_at: datetime | None = Field(default=None)
+    synced_at: datetime | None = Field(default=None)
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ModelVersion(SQLModel, table=True):
+    """One version of a model, with the run it came from and that run's metrics."""
+
+    __table_args__ = (
+        UniqueConstraint("model_id", "number", name="uq_modelversion_number"),
+        CheckConstraint("number > 0", name="number_positive"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    model_id: int = Field(foreign_key="model.id", index=True)
+    number: int  # MLflow's version number (1, 2, ...)
+    run_id: str | None = Field(default=None, max_length=64, index=True)
+    source_uri: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    status: str = Field(default="READY", max_length=32)  # MLflow's registration status
+    registered_by: str = Field(default="", max_length=320)
+    tags: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    params: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    metrics: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    registered_at: datetime = Field(default_factory=utcnow)
+    mlflow_updated_at: datetime | None = Field(default=None)
+    synced_at: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ModelCard(SQLModel, table=True):
+    """A model card: number 0 is the one draft per model; 1, 2, ... are published and never change.
+
+    Fields follow the Hugging Face card metadata and the Model Card Toolkit schema; evaluation
+    metrics per slice are ModelCardMetric rows.
+    """
+
+    __table_args__ = (
+        _one_of("status", CARD_STATUSES),
+        UniqueConstraint("model_id", "number", name="uq_modelcard_number"),
+        CheckConstraint(
+            "(status = 'draft' AND number = 0) OR (status = 'published' AND number > 0)",
+            name="draft_is_number_zero",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    model_id: int = Field(foreign_key="model.id", index=True)
+    number: int = Field(default=0)
+    status: str = Field(default="draft", max_length=16)
+    model_version_id: int | None = Field(default=None, foreign_key="modelversion.id")
+    overview: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    intended_use: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    out_of_scope_use: str = Field(
+        default="", sa_column=Column(Text, nullable=False, server_default="")
+    )
+    training_data: str = Field(
+        default="", sa_column=Column(Text, nullable=False, server_default="")
+    )
+    lineage: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    base_model: str = Field(default="", max_length=300)
+    limitations: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    tradeoffs: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    ethical_considerations: str = Field(
+        default="", sa_column=Column(Text, nullable=False, server_default="")
+    )
+    environment_compute: str = Field(
+        default="", sa_column=Column(Text, nullable=False, server_default="")
+    )
+    license: str = Field(default="", max_length=100)  # SPDX id or "other"
+    review_by: date | None = Field(default=None)  # the card is stale after this day
+    drafted_by: str = Field(default="", max_length=320)
+    signed_off_by: str | None = Field(default=None, max_length=320)
+    signed_off_at: datetime | None = Field(default=None)
+    published_by: str | None = Field(default=None, max_length=320)
+    published_at: datetime | None = Field(default=None)
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ModelCardMetric(SQLModel, table=True):
+    """One evaluation result on a card: a metric on a dataset split and slice (fairness)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: int = Field(foreign_key="modelcard.id", index=True, ondelete="CASCADE")
+    position: int = Field(default=0)
+    task: str = Field(default="", max_length=100)  # HF model-index task type
+    dataset: str = Field(default="", max_length=200)
+    split: str = Field(default="", max_length=100)
+    slice: str = Field(default="", max_length=200)  # "" = overall
+    metric: str = Field(max_length=100)
+    value: float
+    source_run_id: str | None = Field(default=None, max_length=64)
+
+
+class Deployment(SQLModel, table=True):
+    """A version live in an environment (or under an MLflow alias) from one moment to another."""
+
+    __table_args__ = (
+        _one_of("source", DEPLOYMENT_SOURCES),
+        Index("ix_deployment_model_env_start", "model_id", "environment", "started_at"),
+        CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="ends_after_start"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    model_id: int = Field(foreign_key="model.id", index=True)
+    model_version_id: int = Field(foreign_key="modelversion.id", index=True)
+    environment: str = Field(max_length=100)  # production, staging, or an unmapped alias name
+    alias: str | None = Field(default=None, max_length=100)  # the MLflow alias behind it
+    started_at: datetime
+    ended_at: datetime | None = Field(default=None)  # NULL while live
+    started_by: str = Field(default="", max_length=320)
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    approver: str | None = Field(default=None, max_length=320)
+    ended_by: str | None = Field(default=None, max_length=320)
+    end_reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    source: str = Field(default="manual", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ExperimentReport(SQLModel, table=True):
+    """A saved comparison of chosen runs against the production version's run, with notes."""
+
+    __table_args__ = (_one_of("status", REPORT_STATUSES), _one_of("source", REPORT_SOURCES))
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=300)
+    model_id: int | None = Field(default=None, foreign_key="model.id", index=True)
+    experiment: str = Field(default="", max_length=300)  # MLflow experiment id or name
+    source: str = Field(default="manual", max_length=16)
+    baseline_run_id: str | None = Field(default=None, max_length=64)
+    notes: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    status: str = Field(default="draft", max_length=16)
+    created_by: str = Field(default="", max_length=320)
+    signed_off_by: str | None = Field(default=None, max_length=320)
+    signed_off_at: datetime | None = Field(default=None)
+    meeting_id: int | None = Field(default=None, foreign_key="meeting.id", index=True)
+    agenda_item_id: int | None = Field(default=None, foreign_key="agendaitem.id")
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ExperimentRun(SQLModel, table=True):
+    """A run as it was when put in a report: its parameters and latest metrics, frozen."""
+
+    __table_args__ = (UniqueConstraint("report_id", "run_id", name="uq_experimentrun_run"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="experimentreport.id", index=True, ondelete="CASCADE")
+    position: int = Field(default=0)
+    run_id: str = Field(max_length=64)
+    run_name: str = Field(default="", max_length=300)
+    is_baseline: bool = Field(default=False)
+    params: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    metrics: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    started_at: datetime | None = Field(default=None)
+
+
+class ModelOperations(SQLModel, table=True):
+    """Operations of a model over a period: inferences, latency, availability and errors."""
+
+    __table_args__ = (
+        _one_of("source", OPERATIONS_SOURCES),
+        UniqueConstraint("model_id", "period_start", name="uq_modeloperations_period"),
+        CheckConstraint("period_end >= period_start", name="period_order"),
+        CheckConstraint("inference_count >= 0", name="inferences_not_negative"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    model_id: int = Field(foreign_key="model.id", index=True)
+    period_start: date
+    period_end: date
+    inference_count: int = Field(default=0)
+    latency_p50_ms: float | None = Field(default=None)
+    latency_p99_ms: float | None = Field(default=None)
+    availability_pct: float | None = Field(default=None)
+    error_rate_pct: float | None = Field(default=None)
+    source: str = Field(default="manual", max_length=16)
+    entered_by: str = Field(default="", max_length=320)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ModelCostSource(SQLModel, table=True):
+    """A rule that attributes billing rows to a model: a tag value, resource id or service name."""
+
+    __table_args__ = (
+        _one_of("kind", COST_MATCH_KINDS),
+        UniqueConstraint("model_id", "kind", "key", "value", name="uq_modelcostsource_rule"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    model_id: int = Field(foreign_key="model.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=16)
+    key: str = Field(default="", max_length=200)  # the tag key for kind "tag"
+    value: str = Field(max_length=500)
+    share_pct: Decimal = Field(default=Decimal("100"), sa_type=Money)  # of each matched row
+
+
+class SyncRun(SQLModel, table=True):
+    """One run of an outside-system sync (MLflow): what it saw and changed, or why it failed."""
+
+    __table_args__ = (_one_of("status", SYNC_STATUSES), Index("ix_syncrun_started", "started_at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    system: str = Field(default="mlflow", max_length=32)
+    started_at: datetime
+    finished_at: datetime | None = Field(default=None)
+    status: str = Field(default="running", max_length=16)
+    models_seen: int = Field(default=0)
+    versions_seen: int = Field(default=0)
+    changes: int = Field(default=0)
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    actor: str = Field(default="", max_length=320)
 
 
 # The database refuses UPDATE and DELETE of audit events (triggers created with the table).

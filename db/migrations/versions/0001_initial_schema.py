@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 12:32:44.600796
+Create Date: 2026-12-01 12:55:31.649894
 """
 
 from collections.abc import Sequence
@@ -124,6 +124,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_reminderrule_kind"), ["kind"], unique=False)
 
     op.create_table(
+        "syncrun",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("system", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("finished_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("models_seen", sa.Integer(), nullable=False),
+        sa.Column("versions_seen", sa.Integer(), nullable=False),
+        sa.Column("changes", sa.Integer(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.CheckConstraint(
+            "status IN ('running', 'succeeded', 'failed')", name=op.f("ck_syncrun_status")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_syncrun")),
+    )
+    with op.batch_alter_table("syncrun", schema=None) as batch_op:
+        batch_op.create_index("ix_syncrun_started", ["started_at"], unique=False)
+
+    op.create_table(
         "team",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
@@ -141,7 +161,9 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.CheckConstraint("role IN ('va', 'lead', 'finance', 'admin')", name=op.f("ck_user_role")),
+        sa.CheckConstraint(
+            "role IN ('va', 'lead', 'finance', 'admin', 'engineer')", name=op.f("ck_user_role")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user")),
     )
     with op.batch_alter_table("user", schema=None) as batch_op:
@@ -496,6 +518,81 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_meetingseries_vendor_id"), ["vendor_id"], unique=False)
 
     op.create_table(
+        "model",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("purpose", sa.Text(), server_default="", nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("documentation_owner_id", sa.Integer(), nullable=True),
+        sa.Column("team_id", sa.Integer(), nullable=True),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("vendor_id", sa.Integer(), nullable=True),
+        sa.Column("contract_id", sa.Integer(), nullable=True),
+        sa.Column("hosting_vendor_id", sa.Integer(), nullable=True),
+        sa.Column("risk_class", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("general_purpose", sa.Boolean(), nullable=False),
+        sa.Column("ai_act_role", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("mlflow_name", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("production_alias", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("staging_alias", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("description", sa.Text(), server_default="", nullable=False),
+        sa.Column("tags", sa.Text(), server_default="{}", nullable=False),
+        sa.Column("mlflow_updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("synced_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "ai_act_role IN ('provider', 'deployer', 'importer', 'distributor')",
+            name=op.f("ck_model_ai_act_role"),
+        ),
+        sa.CheckConstraint("name <> ''", name=op.f("ck_model_name_not_blank")),
+        sa.CheckConstraint(
+            "risk_class IN ('unassessed', 'prohibited', 'high', 'limited', 'minimal')",
+            name=op.f("ck_model_risk_class"),
+        ),
+        sa.CheckConstraint(
+            "source IN ('in_house', 'vendor_model', 'vendor_api')", name=op.f("ck_model_source")
+        ),
+        sa.CheckConstraint(
+            "status IN ('development', 'staging', 'production', 'retired')",
+            name=op.f("ck_model_status"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contract.id"], name=op.f("fk_model_contract_id_contract")
+        ),
+        sa.ForeignKeyConstraint(
+            ["documentation_owner_id"],
+            ["person.id"],
+            name=op.f("fk_model_documentation_owner_id_person"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["hosting_vendor_id"], ["vendor.id"], name=op.f("fk_model_hosting_vendor_id_vendor")
+        ),
+        sa.ForeignKeyConstraint(["owner_id"], ["person.id"], name=op.f("fk_model_owner_id_person")),
+        sa.ForeignKeyConstraint(["team_id"], ["team.id"], name=op.f("fk_model_team_id_team")),
+        sa.ForeignKeyConstraint(
+            ["vendor_id"], ["vendor.id"], name=op.f("fk_model_vendor_id_vendor")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_model")),
+        sa.UniqueConstraint("mlflow_name", name=op.f("uq_model_mlflow_name")),
+        sa.UniqueConstraint("name", name=op.f("uq_model_name")),
+    )
+    with op.batch_alter_table("model", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_model_contract_id"), ["contract_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_model_documentation_owner_id"), ["documentation_owner_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_model_hosting_vendor_id"), ["hosting_vendor_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_model_owner_id"), ["owner_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_model_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_model_team_id"), ["team_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_model_vendor_id"), ["vendor_id"], unique=False)
+
+    op.create_table(
         "renewaldecision",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("contract_id", sa.Integer(), nullable=False),
@@ -638,6 +735,89 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_meeting_vendor_id"), ["vendor_id"], unique=False)
 
     op.create_table(
+        "modelcostsource",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("value", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("share_pct", db.types.Money(), nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('tag', 'resource_id', 'service_name')", name=op.f("ck_modelcostsource_kind")
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_id"],
+            ["model.id"],
+            name=op.f("fk_modelcostsource_model_id_model"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_modelcostsource")),
+        sa.UniqueConstraint("model_id", "kind", "key", "value", name="uq_modelcostsource_rule"),
+    )
+    with op.batch_alter_table("modelcostsource", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_modelcostsource_model_id"), ["model_id"], unique=False)
+
+    op.create_table(
+        "modeloperations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("period_end", sa.Date(), nullable=False),
+        sa.Column("inference_count", sa.Integer(), nullable=False),
+        sa.Column("latency_p50_ms", sa.Float(), nullable=True),
+        sa.Column("latency_p99_ms", sa.Float(), nullable=True),
+        sa.Column("availability_pct", sa.Float(), nullable=True),
+        sa.Column("error_rate_pct", sa.Float(), nullable=True),
+        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("entered_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "source IN ('manual', 'csv', 'mlflow')", name=op.f("ck_modeloperations_source")
+        ),
+        sa.CheckConstraint(
+            "inference_count >= 0", name=op.f("ck_modeloperations_inferences_not_negative")
+        ),
+        sa.CheckConstraint(
+            "period_end >= period_start", name=op.f("ck_modeloperations_period_order")
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_id"], ["model.id"], name=op.f("fk_modeloperations_model_id_model")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_modeloperations")),
+        sa.UniqueConstraint("model_id", "period_start", name="uq_modeloperations_period"),
+    )
+    with op.batch_alter_table("modeloperations", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_modeloperations_model_id"), ["model_id"], unique=False)
+
+    op.create_table(
+        "modelversion",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("run_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("source_uri", sa.Text(), server_default="", nullable=False),
+        sa.Column("description", sa.Text(), server_default="", nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("registered_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("tags", sa.Text(), server_default="{}", nullable=False),
+        sa.Column("params", sa.Text(), server_default="{}", nullable=False),
+        sa.Column("metrics", sa.Text(), server_default="{}", nullable=False),
+        sa.Column("registered_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("mlflow_updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("synced_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint("number > 0", name=op.f("ck_modelversion_number_positive")),
+        sa.ForeignKeyConstraint(
+            ["model_id"], ["model.id"], name=op.f("fk_modelversion_model_id_model")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_modelversion")),
+        sa.UniqueConstraint("model_id", "number", name="uq_modelversion_number"),
+    )
+    with op.batch_alter_table("modelversion", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_modelversion_model_id"), ["model_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_modelversion_run_id"), ["run_id"], unique=False)
+
+    op.create_table(
         "agendaitem",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("meeting_id", sa.Integer(), nullable=False),
@@ -670,6 +850,48 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_agendaitem_meeting_id"), ["meeting_id"], unique=False)
 
     op.create_table(
+        "deployment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.Column("model_version_id", sa.Integer(), nullable=False),
+        sa.Column("environment", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("alias", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+        sa.Column("started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("ended_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("started_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("reason", sa.Text(), server_default="", nullable=False),
+        sa.Column("approver", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("ended_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("end_reason", sa.Text(), server_default="", nullable=False),
+        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "source IN ('manual', 'mlflow', 'import')", name=op.f("ck_deployment_source")
+        ),
+        sa.CheckConstraint(
+            "ended_at IS NULL OR ended_at >= started_at",
+            name=op.f("ck_deployment_ends_after_start"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_id"], ["model.id"], name=op.f("fk_deployment_model_id_model")
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_version_id"],
+            ["modelversion.id"],
+            name=op.f("fk_deployment_model_version_id_modelversion"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_deployment")),
+    )
+    with op.batch_alter_table("deployment", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_deployment_model_env_start", ["model_id", "environment", "started_at"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_deployment_model_id"), ["model_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_deployment_model_version_id"), ["model_version_id"], unique=False
+        )
+
+    op.create_table(
         "meetingattendee",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("meeting_id", sa.Integer(), nullable=False),
@@ -691,6 +913,52 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_meetingattendee_meeting_id"), ["meeting_id"], unique=False
         )
+
+    op.create_table(
+        "modelcard",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("model_version_id", sa.Integer(), nullable=True),
+        sa.Column("overview", sa.Text(), server_default="", nullable=False),
+        sa.Column("intended_use", sa.Text(), server_default="", nullable=False),
+        sa.Column("out_of_scope_use", sa.Text(), server_default="", nullable=False),
+        sa.Column("training_data", sa.Text(), server_default="", nullable=False),
+        sa.Column("lineage", sa.Text(), server_default="", nullable=False),
+        sa.Column("base_model", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("limitations", sa.Text(), server_default="", nullable=False),
+        sa.Column("tradeoffs", sa.Text(), server_default="", nullable=False),
+        sa.Column("ethical_considerations", sa.Text(), server_default="", nullable=False),
+        sa.Column("environment_compute", sa.Text(), server_default="", nullable=False),
+        sa.Column("license", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("review_by", sa.Date(), nullable=True),
+        sa.Column("drafted_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("signed_off_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("signed_off_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("published_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("published_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "(status = 'draft' AND number = 0) OR (status = 'published' AND number > 0)",
+            name=op.f("ck_modelcard_draft_is_number_zero"),
+        ),
+        sa.CheckConstraint("status IN ('draft', 'published')", name=op.f("ck_modelcard_status")),
+        sa.ForeignKeyConstraint(
+            ["model_id"], ["model.id"], name=op.f("fk_modelcard_model_id_model")
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_version_id"],
+            ["modelversion.id"],
+            name=op.f("fk_modelcard_model_version_id_modelversion"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_modelcard")),
+        sa.UniqueConstraint("model_id", "number", name="uq_modelcard_number"),
+    )
+    with op.batch_alter_table("modelcard", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_modelcard_model_id"), ["model_id"], unique=False)
 
     op.create_table(
         "actionitem",
@@ -759,11 +1027,115 @@ def upgrade() -> None:
         batch_op.create_index("ix_actionitem_status_due", ["status", "due_date"], unique=False)
         batch_op.create_index(batch_op.f("ix_actionitem_vendor_id"), ["vendor_id"], unique=False)
 
+    op.create_table(
+        "experimentreport",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=True),
+        sa.Column("experiment", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("baseline_run_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("notes", sa.Text(), server_default="", nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("signed_off_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("signed_off_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("meeting_id", sa.Integer(), nullable=True),
+        sa.Column("agenda_item_id", sa.Integer(), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "source IN ('mlflow', 'csv', 'manual')", name=op.f("ck_experimentreport_source")
+        ),
+        sa.CheckConstraint(
+            "status IN ('draft', 'signed_off')", name=op.f("ck_experimentreport_status")
+        ),
+        sa.ForeignKeyConstraint(
+            ["agenda_item_id"],
+            ["agendaitem.id"],
+            name=op.f("fk_experimentreport_agenda_item_id_agendaitem"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["meeting_id"], ["meeting.id"], name=op.f("fk_experimentreport_meeting_id_meeting")
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_id"], ["model.id"], name=op.f("fk_experimentreport_model_id_model")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_experimentreport")),
+    )
+    with op.batch_alter_table("experimentreport", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_experimentreport_meeting_id"), ["meeting_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_experimentreport_model_id"), ["model_id"], unique=False
+        )
+
+    op.create_table(
+        "modelcardmetric",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("card_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("task", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("dataset", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("split", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("slice", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("metric", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("source_run_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["card_id"],
+            ["modelcard.id"],
+            name=op.f("fk_modelcardmetric_card_id_modelcard"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_modelcardmetric")),
+    )
+    with op.batch_alter_table("modelcardmetric", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_modelcardmetric_card_id"), ["card_id"], unique=False)
+
+    op.create_table(
+        "experimentrun",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("report_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("run_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("run_name", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("is_baseline", sa.Boolean(), nullable=False),
+        sa.Column("params", sa.Text(), server_default="{}", nullable=False),
+        sa.Column("metrics", sa.Text(), server_default="{}", nullable=False),
+        sa.Column("started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["report_id"],
+            ["experimentreport.id"],
+            name=op.f("fk_experimentrun_report_id_experimentreport"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_experimentrun")),
+        sa.UniqueConstraint("report_id", "run_id", name="uq_experimentrun_run"),
+    )
+    with op.batch_alter_table("experimentrun", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_experimentrun_report_id"), ["report_id"], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("experimentrun", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_experimentrun_report_id"))
+
+    op.drop_table("experimentrun")
+    with op.batch_alter_table("modelcardmetric", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_modelcardmetric_card_id"))
+
+    op.drop_table("modelcardmetric")
+    with op.batch_alter_table("experimentreport", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_experimentreport_model_id"))
+        batch_op.drop_index(batch_op.f("ix_experimentreport_meeting_id"))
+
+    op.drop_table("experimentreport")
     with op.batch_alter_table("actionitem", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_actionitem_vendor_id"))
         batch_op.drop_index("ix_actionitem_status_due")
@@ -772,14 +1144,37 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_actionitem_contract_id"))
 
     op.drop_table("actionitem")
+    with op.batch_alter_table("modelcard", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_modelcard_model_id"))
+
+    op.drop_table("modelcard")
     with op.batch_alter_table("meetingattendee", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meetingattendee_meeting_id"))
 
     op.drop_table("meetingattendee")
+    with op.batch_alter_table("deployment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_deployment_model_version_id"))
+        batch_op.drop_index(batch_op.f("ix_deployment_model_id"))
+        batch_op.drop_index("ix_deployment_model_env_start")
+
+    op.drop_table("deployment")
     with op.batch_alter_table("agendaitem", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_agendaitem_meeting_id"))
 
     op.drop_table("agendaitem")
+    with op.batch_alter_table("modelversion", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_modelversion_run_id"))
+        batch_op.drop_index(batch_op.f("ix_modelversion_model_id"))
+
+    op.drop_table("modelversion")
+    with op.batch_alter_table("modeloperations", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_modeloperations_model_id"))
+
+    op.drop_table("modeloperations")
+    with op.batch_alter_table("modelcostsource", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_modelcostsource_model_id"))
+
+    op.drop_table("modelcostsource")
     with op.batch_alter_table("meeting", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meeting_vendor_id"))
         batch_op.drop_index("ix_meeting_starts_at")
@@ -803,6 +1198,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_renewaldecision_contract_id"))
 
     op.drop_table("renewaldecision")
+    with op.batch_alter_table("model", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_model_vendor_id"))
+        batch_op.drop_index(batch_op.f("ix_model_team_id"))
+        batch_op.drop_index(batch_op.f("ix_model_status"))
+        batch_op.drop_index(batch_op.f("ix_model_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_model_hosting_vendor_id"))
+        batch_op.drop_index(batch_op.f("ix_model_documentation_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_model_contract_id"))
+
+    op.drop_table("model")
     with op.batch_alter_table("meetingseries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meetingseries_vendor_id"))
 
@@ -857,6 +1262,10 @@ def downgrade() -> None:
 
     op.drop_table("user")
     op.drop_table("team")
+    with op.batch_alter_table("syncrun", schema=None) as batch_op:
+        batch_op.drop_index("ix_syncrun_started")
+
+    op.drop_table("syncrun")
     with op.batch_alter_table("reminderrule", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_reminderrule_kind"))
 
