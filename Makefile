@@ -11,8 +11,10 @@ $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools
 	.tools/bin/pip install --quiet uv
 
+# `make run` never installs the `mlflow` group (about 850 MB, only the MLflow integration test
+# needs it); `make test` adds it on top.
 .venv/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --no-group mlflow
 	touch $@
 
 env: .venv/.synced
@@ -30,6 +32,7 @@ demo: env
 # `faketime` package): what datetime.now() and date.today() return really changes, in every
 # process the tests start. The monotonic clock is left alone so timeouts keep their length.
 test: env
+	$(UV) sync --frozen --group mlflow --quiet
 	@if [ -n "$(CLOCK_SHIFT)" ] && ! command -v faketime >/dev/null; then \
 		echo "CLOCK_SHIFT needs libfaketime: apt-get install faketime" >&2; exit 2; fi; \
 	if [ -z "$$OPSDESK_TEST_POSTGRES_URL" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \

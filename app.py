@@ -18,7 +18,13 @@ from ui.guard import refuse_page
 from ui.navigation import PAGES, PAGES_DIR, SECTIONS, PageSpec
 from ui.text import md_escape
 
-ROLE_LABELS = {"va": "VA", "lead": "Team lead", "finance": "Finance", "admin": "Admin"}
+ROLE_LABELS = {
+    "va": "VA",
+    "lead": "Team lead",
+    "finance": "Finance",
+    "admin": "Admin",
+    "engineer": "ML engineer",
+}
 
 st.set_page_config(page_title="Opsdesk", page_icon=":material/work:", layout="wide")
 

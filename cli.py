@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     user = sub.add_parser("user", help="manage who may sign in").add_subparsers(
         dest="user_command", required=True
     )
-    roles = ["va", "lead", "finance", "admin"]
+    roles = ["va", "lead", "finance", "admin", "engineer"]
     add = user.add_parser("add", help="add a user with a role")
     add.add_argument("email")
     add.add_argument("--role", required=True, choices=roles)

@@ -13,7 +13,8 @@ from ui.text import md_escape
 
 ROLE_HELP = (
     "va: meetings, action items, tickets, vendors · lead: reads everything, decides renewals · "
-    "finance: spend, budgets, contract values · admin: everything and the settings"
+    "finance: spend, budgets, contract values · admin: everything and the settings · "
+    "engineer: reads everything but money, edits models, signs off cards and reports"
 )
 
 actor = require_actor()

@@ -12,31 +12,44 @@ from dataclasses import dataclass
 from db.engine import Database
 from db.models import AuditEvent
 
-ALL_ROLES = frozenset({"va", "lead", "finance", "admin"})
+ALL_ROLES = frozenset({"va", "lead", "finance", "admin", "engineer"})
+# The engineer reads everything but money, edits model records and signs off what a VA drafted.
+ENGINEER = "engineer"
 
 # permission -> roles that hold it. Keep in step with the README's permission table.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "home.read": ALL_ROLES,
-    "people.read": frozenset({"va", "lead", "admin"}),
+    "people.read": frozenset({"va", "lead", "admin", ENGINEER}),
     "people.edit": frozenset({"va", "admin"}),
-    "meetings.read": frozenset({"va", "lead", "admin"}),
+    "meetings.read": frozenset({"va", "lead", "admin", ENGINEER}),
     "meetings.edit": frozenset({"va", "admin"}),
-    "actions.read": frozenset({"va", "lead", "admin"}),
+    "actions.read": frozenset({"va", "lead", "admin", ENGINEER}),
     "actions.edit": frozenset({"va", "admin"}),
-    "review.read": frozenset({"lead", "admin"}),
+    "review.read": frozenset({"lead", "admin", ENGINEER}),
     "vendors.read": ALL_ROLES,
     "vendors.edit": frozenset({"va", "admin"}),
     "contracts.read": ALL_ROLES,
     "contracts.edit": frozenset({"va", "finance", "admin"}),
     "contracts.values": frozenset({"finance", "lead", "admin"}),
     "renewals.decide": frozenset({"lead", "admin"}),
-    "seats.read": ALL_ROLES,
+    "seats.read": frozenset({"va", "lead", "finance", "admin"}),  # seat prices are money
     "seats.edit": frozenset({"va", "finance", "admin"}),
-    "tickets.read": frozenset({"va", "lead", "admin"}),
+    "tickets.read": frozenset({"va", "lead", "admin", ENGINEER}),
     "tickets.edit": frozenset({"va", "admin"}),
     "spend.read": frozenset({"finance", "lead", "admin"}),
     "spend.import": frozenset({"finance", "admin"}),
     "budgets.edit": frozenset({"finance", "admin"}),
+    "models.read": ALL_ROLES,
+    "models.edit": frozenset({"va", "lead", "admin", ENGINEER}),
+    "models.cost": frozenset({"finance", "lead", "admin"}),
+    "cards.draft": frozenset({"va", "lead", "admin", ENGINEER}),
+    "cards.sign_off": frozenset({"lead", "admin", ENGINEER}),
+    "cards.publish": frozenset({"lead", "admin", ENGINEER}),
+    "deployments.record": frozenset({"va", "lead", "admin", ENGINEER}),
+    "reports.read": frozenset({"va", "lead", "admin", ENGINEER}),
+    "reports.edit": frozenset({"va", "lead", "admin", ENGINEER}),
+    "reports.sign_off": frozenset({"lead", "admin", ENGINEER}),
+    "mlflow.sync": frozenset({"admin"}),
     "outbox.read": frozenset({"admin"}),
     "outbox.manage": frozenset({"admin"}),
     "settings.manage": frozenset({"admin"}),
@@ -103,7 +116,7 @@ def require(
 
 def permission_table_markdown() -> str:
     """The README's permission table, generated from ``PERMISSIONS`` so the two cannot drift."""
-    roles = ["va", "lead", "finance", "admin"]
+    roles = ["va", "lead", "finance", "admin", "engineer"]
     lines = [
         "| permission | " + " | ".join(roles) + " |",
         "| --- | " + " | ".join("---" for _ in roles) + " |",
