@@ -865,5 +865,16 @@ class SyncRun(SQLModel, table=True):
     actor: str = Field(default="", max_length=320)
 
 
+class ContractSla(SQLModel, table=True):
+    """Service levels a vendor contract promises for the model it covers (checked per period)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    contract_id: int = Field(foreign_key="contract.id", unique=True)
+    availability_pct: float | None = Field(default=None)  # at least this much
+    latency_p99_ms: float | None = Field(default=None)  # at most this
+    error_rate_pct: float | None = Field(default=None)  # at most this
+
+
 # The database refuses UPDATE and DELETE of audit events (triggers created with the table).
-import db.append_only  # noqa: E402, F401
+import db.append_only  # noqa: E402
+import db.card_guard  # noqa: E402, F401  (published model cards refuse UPDATE and DELETE)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 12:55:31.649894
+Create Date: 2026-12-01 12:56:04.347138
 """
 
 from collections.abc import Sequence
@@ -484,6 +484,19 @@ def upgrade() -> None:
             batch_op.f("ix_contractamendment_contract_id"), ["contract_id"], unique=False
         )
 
+    op.create_table(
+        "contractsla",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("contract_id", sa.Integer(), nullable=False),
+        sa.Column("availability_pct", sa.Float(), nullable=True),
+        sa.Column("latency_p99_ms", sa.Float(), nullable=True),
+        sa.Column("error_rate_pct", sa.Float(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["contract_id"], ["contract.id"], name=op.f("fk_contractsla_contract_id_contract")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_contractsla")),
+        sa.UniqueConstraint("contract_id", name=op.f("uq_contractsla_contract_id")),
+    )
     op.create_table(
         "meetingseries",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -1212,6 +1225,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_meetingseries_vendor_id"))
 
     op.drop_table("meetingseries")
+    op.drop_table("contractsla")
     with op.batch_alter_table("contractamendment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_contractamendment_contract_id"))
 
