@@ -113,6 +113,16 @@ class Settings(BaseSettings):
     )
     worker_poll_seconds: float = Field(default=30.0, description="pause between worker runs")
 
+    mlflow_tracking_uri: str | None = Field(
+        default=None, description="MLflow tracking server to sync models from (http://host:port)"
+    )
+    mlflow_token: SecretStr | None = Field(
+        default=None, description="bearer token for the MLflow server, when it asks for one"
+    )
+    mlflow_sync_minutes: float = Field(
+        default=15.0, description="the worker syncs MLflow at most this often"
+    )
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -136,7 +146,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"no public holidays known for country {value!r}") from exc
         return code
 
-    @field_validator("slack_bot_token", mode="before")
+    @field_validator("slack_bot_token", "mlflow_token", "mlflow_tracking_uri", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if value == "" else value

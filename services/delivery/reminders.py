@@ -1086,4 +1086,7 @@ def plan_all(db: Database, now: datetime | None = None) -> int:
             planner = Planner(session, now)
             getattr(planner, step)()
             total += planner.planned
+    from services.governance import documentation  # the weekly model-card cycle
+
+    total += documentation.plan_reminders(db, now)
     return total

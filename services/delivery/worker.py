@@ -400,6 +400,12 @@ def run_once(
 
     now = now or db.clock.now()
     report = RunReport()
+    if gateways.mlflow is not None:
+        from services.governance import sync
+
+        note = sync.run_if_due(db, gateways.mlflow, now, gateways.mlflow_every_minutes)
+        if note:
+            report.notes.append(note)
     report.planned = reminders.plan_all(db, now)
     return deliver_due(
         db,

@@ -330,3 +330,12 @@ def due(db: Database, now: datetime, every_minutes: float) -> bool:
             .order_by(col(SyncRun.started_at).desc())
         ).first()
     return last is None or (now - last).total_seconds() >= every_minutes * 60
+
+
+def run_if_due(
+    db: Database, gateway: MlflowGateway, now: datetime, every_minutes: float
+) -> str | None:
+    """The worker's call: one sync when due, as a line for the run report (None when not due)."""
+    if not due(db, now, every_minutes):
+        return None
+    return str(sync(db, gateway, Actor.system("mlflow-sync"), now))
