@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 from db.engine import Database
 from db.models import AgendaItem, ExperimentReport, ExperimentRun, Meeting, ModelVersion
-from integrations.mlflow import MlflowGateway, Run
+from integrations.mlflow import MlflowError, MlflowGateway, Run
 from services.access import audit
 from services.access.access import Actor, require
 from services.governance.deployments import PRODUCTION, live_in
@@ -90,7 +90,12 @@ def fetch_runs(
     gateway: MlflowGateway, experiment: str, run_ids: list[str] | None = None
 ) -> list[RunSnapshot]:
     """Runs of an MLflow experiment (all recent ones, or only ``run_ids``)."""
-    found = gateway.experiment_runs(experiment)
+    try:
+        found = gateway.experiment_runs(experiment)
+    except MlflowError as exc:
+        raise GovernanceError(f"could not read runs from MLflow: {exc}") from exc
+    if not found:
+        raise GovernanceError(f"MLflow has no runs in experiment {experiment!r}")
     if run_ids:
         found = [r for r in found if r.run_id in set(run_ids)]
     return [from_mlflow(r) for r in found]
