@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 
 from services.access.access import Actor
 from services.core.export import render
@@ -48,7 +48,8 @@ def _sync_mlflow(_args: argparse.Namespace) -> int:
     if gateway is None:
         print("opsdesk: set OPSDESK_MLFLOW_TRACKING_URI to sync with MLflow", file=sys.stderr)
         return 2
-    result = sync.sync(open_database(), gateway, Actor.cli(), datetime.now(UTC))
+    db = open_database()
+    result = sync.sync(db, gateway, Actor.cli(), db.clock.now())
     print(result)
     return 1 if result.error else 0
 

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from services.access.access import Actor, can
-from services.core.clock import now_utc, today
+from services.core.clock import now, today
 from services.core.money import format_money
 from services.governance import cards, choices, deployments, inventory, operations
 from services.governance.cards import SHORT_FIELDS, TEXT_FIELDS, CardContent, CardView
@@ -85,7 +85,7 @@ def _draft_form(actor: Actor, detail: ModelDetail, draft: CardView | None) -> No
         )
         if cols[1].button("Draft from this version", key=f"draft_from_{model_id}"):
             save_and_rerun(
-                lambda: cards.draft_from_version(db, actor, model_id, pick, now=now_utc()),
+                lambda: cards.draft_from_version(db, actor, model_id, pick, now=now(db)),
                 "Draft updated",
             )
     if not can(actor, "cards.draft"):
@@ -114,7 +114,7 @@ def _draft_form(actor: Actor, detail: ModelDetail, draft: CardView | None) -> No
                     model_id,
                     content,
                     expected_version=draft.version if draft else None,
-                    now=now_utc(),
+                    now=now(db),
                 ),
                 "Draft saved",
             )
@@ -124,7 +124,7 @@ def _draft_form(actor: Actor, detail: ModelDetail, draft: CardView | None) -> No
     if can(actor, "cards.sign_off") and cols[0].button("Sign off draft", key=f"{key}_sign"):
         save_and_rerun(
             lambda: cards.sign_off(
-                db, actor, model_id, expected_version=draft.version, now=now_utc()
+                db, actor, model_id, expected_version=draft.version, now=now(db)
             ),
             "Draft signed off",
         )
@@ -132,9 +132,7 @@ def _draft_form(actor: Actor, detail: ModelDetail, draft: CardView | None) -> No
         "Publish card", type="primary", key=f"{key}_publish"
     ):
         save_and_rerun(
-            lambda: cards.publish(
-                db, actor, model_id, expected_version=draft.version, now=now_utc()
-            ),
+            lambda: cards.publish(db, actor, model_id, expected_version=draft.version, now=now(db)),
             "Card published",
         )
 
@@ -164,13 +162,13 @@ def deployments_tab(actor: Actor, detail: ModelDetail) -> None:
     db, model_id = database(), detail.model.id or 0
     with allowed():
         views = deployments.history(db, actor, model_id)
-    day = st.date_input("Which version was in production on", today(), key=f"asof_{model_id}")
+    day = st.date_input("Which version was in production on", today(db), key=f"asof_{model_id}")
     from ui.state import settings
 
     live = deployments.live_on(db, actor, model_id, day, settings().tz)
     st.write("In production that day: " + (", ".join(f"v{v.version}" for v in live) or "none"))
     if views:
-        st.plotly_chart(deployment_timeline(views, now_utc()), key=f"timeline_{model_id}")
+        st.plotly_chart(deployment_timeline(views, now(db)), key=f"timeline_{model_id}")
         st.dataframe(
             pd.DataFrame(
                 [
@@ -208,7 +206,7 @@ def deployments_tab(actor: Actor, detail: ModelDetail) -> None:
                     model_id,
                     version_number=number,
                     environment=env,
-                    at=now_utc(),
+                    at=now(db),
                     reason=reason,
                     approver=approver,
                 ),
@@ -302,6 +300,4 @@ def add_model_form(actor: Actor) -> None:
                 owner_email=owner or None,
                 documentation_owner_email=doc_owner or None,
             )
-            save_and_rerun(
-                lambda: inventory.create_model(db, actor, data, now_utc()), "Model added"
-            )
+            save_and_rerun(lambda: inventory.create_model(db, actor, data, now(db)), "Model added")

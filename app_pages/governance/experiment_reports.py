@@ -9,7 +9,7 @@ import streamlit as st
 from integrations.bootstrap import build_mlflow
 from services.access.access import can
 from services.coordination import meetings
-from services.core.clock import now_utc
+from services.core.clock import now
 from services.governance import experiments, inventory
 from ui.auth import require_actor
 from ui.guard import allowed, save_and_rerun
@@ -72,12 +72,12 @@ else:
     if r.status == "draft" and can(actor, "reports.sign_off") and st.button("Sign off"):
         save_and_rerun(
             lambda: experiments.sign_off(
-                db, actor, picked, expected_version=r.version, now=now_utc()
+                db, actor, picked, expected_version=r.version, now=now(db)
             ),
             "Report signed off",
         )
     if can(actor, "meetings.edit"):
-        upcoming = meetings.list_meetings(db, actor, since=now_utc(), limit=50)
+        upcoming = meetings.list_meetings(db, actor, since=now(db), limit=50)
         if upcoming:
             options = {m.id: f"{m.title} · {m.local_start:%Y-%m-%d %H:%M}" for m in upcoming}
             meeting = st.selectbox(
@@ -120,7 +120,7 @@ if can(actor, "reports.edit"):
                     actor,
                     title=title,
                     runs=runs,
-                    now=now_utc(),
+                    now=now(db),
                     model_id=model_id,
                     experiment=experiment,
                     source=source,

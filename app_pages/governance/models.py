@@ -87,7 +87,7 @@ else:
     )
     st.query_params["model"] = str(picked)
     with allowed():
-        detail = inventory.get_model(db, actor, picked, today=today())
+        detail = inventory.get_model(db, actor, picked, today=today(db))
     model = detail.model
     st.header(model.name)
     st.text(model.purpose or model.description or "No purpose written yet.")

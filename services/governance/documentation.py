@@ -21,6 +21,7 @@ from db.models import Deployment, Model, ModelCard, ModelVersion, Person
 from services.access.access import Actor, require
 from services.delivery import outbox
 from services.governance.deployments import PRODUCTION
+from settings import get_settings
 
 KIND = "model_card"
 SEND_HOUR = 9  # Monday 09:00 in the owner's zone (UTC when unknown)
@@ -120,7 +121,7 @@ def plan_reminders(db: Database, now: datetime) -> int:
     the dedupe key names the ISO week). Returns how many were queued."""
     from services.delivery.reminders import record_link, zone
 
-    today = now.date()
+    today = now.astimezone(get_settings().tz).date()
     monday = week_start(today)
     week = f"{monday.isocalendar().year}-W{monday.isocalendar().week:02d}"
     with db.write() as session:
@@ -147,6 +148,7 @@ def plan_reminders(db: Database, now: datetime) -> int:
                     subject=f"{len(items)} model card{'s' if len(items) != 1 else ''} to refresh",
                     body="\n".join(lines),
                     payload={"link": record_link("models", 0)},
+                    now=now,
                     due_at=due,
                 )
             )

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from db.models import Contract
 from services.access.access import Actor
+from services.core.clock import session_now
 from services.governance.inventory import GovernanceError, ModelInput, new_model
 from services.record_imports import RecordError, Row
 from services.vendors.vendors import find_vendor
@@ -63,7 +64,7 @@ def import_rows(session: Session, actor: Actor, rows: list[Row]) -> int:
             contract_id=contract_id,
         )
         try:
-            new_model(session, actor, data, None)
+            new_model(session, actor, data, session_now(session))
         except GovernanceError as exc:
             raise RecordError(number, None, str(exc)) from exc
     return len(rows)
