@@ -44,6 +44,7 @@ from services.access.access import Actor, require
 from services.coordination import meetings
 from services.core.clock import session_now
 from services.core.clock import today as workspace_today
+from services.governance import demo_models as models_demo
 from services.vendors.terms import add_months
 from settings import get_settings
 
@@ -172,6 +173,7 @@ def load(
         meetings.open_next_meeting(db, actor, meeting_id, today=day)
         counts["meetings"] += 1
     counts.update(_seed_billing(db, actor, day))
+    counts.update(models_demo.seed(db, actor, day))
     return counts
 
 
