@@ -19,7 +19,7 @@ from db.models import Deployment, Model, ModelVersion, SyncRun
 from integrations.mlflow import MlflowError, MlflowGateway, RegisteredModel, RegisteredVersion, Run
 from services.access import audit
 from services.access.access import Actor, require
-from services.governance.deployments import environment_for_alias, move
+from services.governance.deployments import PRODUCTION, environment_for_alias, move
 from services.governance.inventory import dumps, loads
 
 MLFLOW_ACTOR = Actor(email="system:mlflow", role="admin")
@@ -127,16 +127,24 @@ def _apply(session: Session, snap: _Snapshot, now: datetime, result: SyncResult)
         elif _update_model(session, local, remote, now):
             result.updated += 1
     versions = _versions(session)
+    added: list[ModelVersion] = []
     for remote_version in snap.versions:
         owner = by_name.get(remote_version.model_name)
         if owner is None or owner.id is None:
             continue  # registered after the model list was read: the next sync takes it
         key = (owner.id, remote_version.number)
         if key not in versions:
-            versions[key] = _new_version(session, owner.id, remote_version, snap.runs, now)
-            result.versions_added += 1
+            versions[key] = _new_version(owner.id, remote_version, snap.runs, now)
+            session.add(versions[key])
+            added.append(versions[key])
         elif _update_version(session, versions[key], remote_version, now):
             result.updated += 1
+    session.flush()  # one flush for every new version, not one each (20,000 on a first sync)
+    for row in added:
+        audit.record(
+            session, MLFLOW_ACTOR, "create", "modelversion", row.id, after=audit.snapshot(row)
+        )
+    result.versions_added = len(added)
     for remote in snap.models:
         result.moves += _follow_aliases(session, by_name[remote.name], remote, versions, now)
 
@@ -188,7 +196,7 @@ def _versions(session: Session) -> dict[tuple[int, int], ModelVersion]:
 
 
 def _new_version(
-    session: Session, model_id: int, remote: RegisteredVersion, runs: dict[str, Run], now: datetime
+    model_id: int, remote: RegisteredVersion, runs: dict[str, Run], now: datetime
 ) -> ModelVersion:
     run = runs.get(remote.run_id or "")
     row = ModelVersion(
@@ -207,9 +215,6 @@ def _new_version(
         synced_at=now,
         created_at=now,
     )
-    session.add(row)
-    session.flush()
-    audit.record(session, MLFLOW_ACTOR, "create", "modelversion", row.id, after=audit.snapshot(row))
     return row
 
 
@@ -286,6 +291,11 @@ def _follow_aliases(
             is not None
         ):
             moves += 1
+            if environment == PRODUCTION and model.status in ("development", "staging"):
+                # A version under the production alias is live: the inventory says so too.
+                audit.apply_change(
+                    session, MLFLOW_ACTOR, model, "model", {"status": "production"}, action="sync"
+                )
     for alias in sorted(a for a in live_aliases if a and a not in remote.aliases):
         environment = environment_for_alias(model, alias)
         move(
