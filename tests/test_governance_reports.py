@@ -246,3 +246,18 @@ def test_import_records_models_is_all_or_nothing(
     [row] = inventory.list_models(sqlite_db, ADMIN)
     assert (row.name, row.source, row.vendor) == ("chat", "vendor_api", "Acme AI")
     get_settings.cache_clear()
+
+
+def test_runs_come_from_mlflow_by_experiment_or_by_id_and_unknown_ids_are_named() -> None:
+    from integrations.mlflow import MlflowUnavailable
+    from tests.governance_builders import fake_mlflow
+
+    fake = fake_mlflow(models=1, versions=3)
+    assert len(experiments.fetch_runs(fake, "1")) == 3
+    picked = experiments.fetch_runs(fake, "1", ["run-0-1"])
+    assert [(r.run_id, r.metrics) for r in picked] == [("run-0-1", {"auc": 0.81})]
+    with pytest.raises(GovernanceError, match="run-x"):
+        experiments.fetch_runs(fake, "1", ["run-0-1", "run-x"])
+    fake.fail_with = MlflowUnavailable("down")
+    with pytest.raises(GovernanceError, match="could not read runs"):
+        experiments.fetch_runs(fake, "1")

@@ -104,6 +104,9 @@ if can(actor, "reports.edit"):
             format_func=lambda i: "(no model)" if i is None else models[i],
         )
         experiment = st.text_input("MLflow experiment (name or id)", disabled=gateway is None)
+        run_ids = st.text_input(
+            "Only these run ids (comma separated; blank: the newest 200)", disabled=gateway is None
+        )
         upload = st.file_uploader("…or a CSV of runs", type=["csv"])
         if st.form_submit_button("Make report", type="primary"):
 
@@ -112,7 +115,14 @@ if can(actor, "reports.edit"):
                     runs = experiments.runs_from_csv(upload.getvalue(), upload.name)
                     source = "csv"
                 elif gateway is not None and experiment.strip():
-                    runs, source = experiments.fetch_runs(gateway, experiment), "mlflow"
+                    runs, source = (
+                        experiments.fetch_runs(
+                            gateway,
+                            experiment,
+                            [r.strip() for r in run_ids.split(",") if r.strip()],
+                        ),
+                        "mlflow",
+                    )
                 else:
                     raise ValueError("give an MLflow experiment or a CSV of runs")
                 return experiments.create_report(

@@ -89,15 +89,16 @@ def runs_from_csv(data: bytes, filename: str) -> list[RunSnapshot]:
 def fetch_runs(
     gateway: MlflowGateway, experiment: str, run_ids: list[str] | None = None
 ) -> list[RunSnapshot]:
-    """Runs of an MLflow experiment (all recent ones, or only ``run_ids``)."""
+    """Runs of an MLflow experiment: the ones named in ``run_ids``, or the newest 200."""
     try:
-        found = gateway.experiment_runs(experiment)
+        found = gateway.runs(run_ids) if run_ids else gateway.experiment_runs(experiment)
     except MlflowError as exc:
         raise GovernanceError(f"could not read runs from MLflow: {exc}") from exc
     if not found:
-        raise GovernanceError(f"MLflow has no runs in experiment {experiment!r}")
-    if run_ids:
-        found = [r for r in found if r.run_id in set(run_ids)]
+        raise GovernanceError(f"MLflow has no such runs in experiment {experiment!r}")
+    missing = sorted(set(run_ids or ()) - {r.run_id for r in found})
+    if missing:
+        raise GovernanceError(f"MLflow does not know run(s) {', '.join(missing)}")
     return [from_mlflow(r) for r in found]
 
 
