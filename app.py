@@ -14,7 +14,7 @@ import streamlit as st
 from services.access.access import can
 from settings import get_settings
 from ui.auth import sign_in
-from ui.guard import refuse_page
+from ui.guard import DatabaseBusy, refuse_page, show_busy
 from ui.navigation import PAGES, PAGES_DIR, SECTIONS, PageSpec
 from ui.text import md_escape
 
@@ -105,4 +105,7 @@ menu = {name: pages for name, pages in sections.items() if pages}
 # Hidden pages go last in the first section, so no section header shows for them alone.
 menu[next(iter(menu))].extend(hidden)
 # Expanded: an admin's seventeen pages would otherwise fold the Admin section behind "View more".
-st.navigation(menu, expanded=True).run()
+try:
+    st.navigation(menu, expanded=True).run()
+except DatabaseBusy as exc:  # a write outside ui.guard.allowed(): still no crash page
+    show_busy(exc)

@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.exc import DBAPIError
+
 import cli_commands
 from db.clock import Clock, ShiftedClock, SystemClock
 from db.engine import Database, DatabaseBusy
@@ -68,7 +70,29 @@ def _redacted(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+RESET_WARNING = (
+    "demo --reset deletes every record except the users and the audit trail "
+    "(the reset itself is recorded in the audit trail)."
+)
+
+
+def _confirm_reset(args: argparse.Namespace) -> bool:
+    """A reset asks first on a terminal; a script must say --yes."""
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        print(f"opsdesk: {RESET_WARNING} Run it again with --yes to confirm.", file=sys.stderr)
+        return False
+    answer = input(f"{RESET_WARNING} Type 'reset' to go on: ")
+    if answer.strip().lower() != "reset":
+        print("opsdesk: nothing was changed.", file=sys.stderr)
+        return False
+    return True
+
+
 def _demo(args: argparse.Namespace) -> int:
+    if args.reset and not _confirm_reset(args):
+        return 2
     db = open_database()
     counts = demo.load(db, Actor.cli(), reset=args.reset)
     print("demo workspace loaded: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
@@ -119,7 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     demo_cmd = sub.add_parser("demo", help="load the demo workspace, dated relative to today")
-    demo_cmd.add_argument("--reset", action="store_true", help="wipe every record first")
+    demo_cmd.add_argument(
+        "--reset",
+        action="store_true",
+        help="delete every record but users and the audit trail first (asks; recorded)",
+    )
+    demo_cmd.add_argument("--yes", action="store_true", help="confirm --reset without asking")
     demo_cmd.set_defaults(handler=_demo)
 
     user = sub.add_parser("user", help="manage who may sign in").add_subparsers(
@@ -178,6 +207,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except DatabaseBusy as exc:
         print(f"opsdesk: {exc}", file=sys.stderr)
+        return 1
+    except DBAPIError as exc:
+        # A corrupt SQLite file or an unreachable Postgres: say which database and why, no
+        # traceback (the driver's first line is the reason; the rest is SQL and a link).
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        print(
+            f"opsdesk: cannot use the database {_redacted(get_settings().database_url)}: {reason}",
+            file=sys.stderr,
+        )
         return 1
 
 

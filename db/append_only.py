@@ -1,7 +1,11 @@
 """The audit trail is append-only in the database itself, not only by convention in code.
 
 Triggers refuse every UPDATE and DELETE of ``auditevent`` (and TRUNCATE on Postgres), so a bug,
-a hand-written SQL statement or a compromised page cannot rewrite history.
+a hand-written SQL statement or a compromised page cannot rewrite history. On SQLite an
+``INSERT OR REPLACE`` / ``REPLACE`` deletes the old row *without* firing delete triggers (unless
+``recursive_triggers`` is on), so a BEFORE INSERT trigger refuses an insert that names an id
+already taken; Postgres has no REPLACE, and its ``ON CONFLICT DO UPDATE`` fires the UPDATE
+trigger.
 
 The triggers are created by a listener on *every* ``Table``'s ``after_create`` event, filtered by
 name. That one hook covers both ways the table comes to exist: ``metadata.create_all`` (tests,
@@ -27,10 +31,14 @@ _SQLITE_CREATE = [
     f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}: UPDATE refused'); END",
     f"CREATE TRIGGER IF NOT EXISTS auditevent_no_delete BEFORE DELETE ON {TABLE} "
     f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}: DELETE refused'); END",
+    f"CREATE TRIGGER IF NOT EXISTS auditevent_no_replace BEFORE INSERT ON {TABLE} "
+    f"WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM {TABLE} WHERE id = NEW.id) "
+    f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}: REPLACE refused'); END",
 ]
 _SQLITE_DROP = [
     "DROP TRIGGER IF EXISTS auditevent_no_update",
     "DROP TRIGGER IF EXISTS auditevent_no_delete",
+    "DROP TRIGGER IF EXISTS auditevent_no_replace",
 ]
 
 _PG_CREATE = [
@@ -63,7 +71,7 @@ def install(connection: Connection) -> None:
 
 
 def uninstall(connection: Connection) -> None:
-    """Drop the triggers; only for wiping a whole workspace (``opsdesk demo --reset``)."""
+    """Drop the triggers; for tests and a deliberate, manual repair only (nothing calls it)."""
     for statement in _statements(connection.dialect.name, create=False):
         connection.exec_driver_sql(statement)
 

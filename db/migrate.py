@@ -18,8 +18,24 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str) -> None:
-    """Bring the database at ``url`` to the newest schema; harmless when already there."""
+    """Bring the database at ``url`` to the newest schema; harmless when already there.
+
+    On SQLite the audit trail's triggers are installed again (``IF NOT EXISTS``), so a database
+    made before the REPLACE guard existed gets it. (Postgres's one trigger is unchanged.)
+    """
     command.upgrade(alembic_config(url), "head")
+    if not url.startswith("sqlite"):
+        return
+    from sqlalchemy import create_engine
+
+    from db import append_only
+
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            append_only.install(conn)
+    finally:
+        engine.dispose()
 
 
 def check(url: str) -> None:

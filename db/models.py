@@ -11,7 +11,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Column, Index, MetaData, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Index,
+    LargeBinary,
+    MetaData,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from db.types import Money, utcnow
@@ -875,6 +883,198 @@ class ContractSla(SQLModel, table=True):
     error_rate_pct: float | None = Field(default=None)  # at most this
 
 
+# --- governance: obligations, evidence, incidents, drift policies (issue 18) ----------------
+# Governance records are never deleted, only archived (README, "Retention"): each carries
+# ``archived_at`` and ``archived_by`` instead of a delete path.
+
+OBLIGATION_STATUSES = ("open", "in_progress", "met", "not_applicable")
+EVIDENCE_KINDS = ("file", "link")
+INCIDENT_CATEGORIES = (
+    "death",
+    "critical_infrastructure",
+    "widespread_infringement",
+    "other_serious",
+    "not_serious",
+)
+INCIDENT_SEVERITIES = ("low", "medium", "high", "critical")
+INCIDENT_STATUSES = ("open", "investigating", "reported", "closed")
+DRIFT_DIRECTIONS = ("above", "below")
+DRIFT_ACTIONS = ("alert_only", "retrain", "roll_back", "suspend")
+DRIFT_LEVELS = ("ok", "warning", "critical")
+BREACH_SOURCES = ("manual", "csv", "mlflow")
+
+
+class Obligation(SQLModel, table=True):
+    """An EU AI Act duty of one system (from the catalogue), with its owner, dates and status."""
+
+    __table_args__ = (
+        _one_of("status", OBLIGATION_STATUSES),
+        UniqueConstraint("model_id", "catalogue_key", name="uq_obligation_key"),
+        Index("ix_obligation_status_due", "status", "due_date"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    model_id: int = Field(foreign_key="model.id", index=True)
+    catalogue_key: str = Field(max_length=64)
+    article: str = Field(max_length=40)
+    title: str = Field(max_length=300)
+    applies_from: date  # copied from the catalogue when assigned; dates move, so kept per row
+    due_date: date
+    owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    status: str = Field(default="open", max_length=16)
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    recurrence_months: int | None = Field(default=None)
+    evidence_valid_months: int | None = Field(default=None)
+    retention_months: int = Field(default=120)
+    archived_at: datetime | None = Field(default=None)
+    archived_by: str | None = Field(default=None, max_length=320)
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Evidence(SQLModel, table=True):
+    """A file or link that shows an obligation is met: who added it, when, and until when."""
+
+    __table_args__ = (
+        _one_of("kind", EVIDENCE_KINDS),
+        CheckConstraint(
+            "(kind = 'link' AND url IS NOT NULL) OR (kind = 'file' AND content IS NOT NULL)",
+            name="kind_has_content",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    obligation_id: int = Field(foreign_key="obligation.id", index=True)
+    kind: str = Field(max_length=8)
+    title: str = Field(max_length=300)
+    url: str | None = Field(default=None, max_length=1000)
+    file_name: str | None = Field(default=None, max_length=300)
+    content_type: str | None = Field(default=None, max_length=100)
+    content: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    sha256: str | None = Field(default=None, max_length=64)
+    added_by: str = Field(max_length=320)
+    added_at: datetime = Field(default_factory=utcnow)
+    expires_on: date | None = Field(default=None)
+    archived_at: datetime | None = Field(default=None)
+    archived_by: str | None = Field(default=None, max_length=320)
+
+
+class Incident(SQLModel, table=True):
+    """An AI incident; a serious one runs the Article 73 clocks from ``aware_at``."""
+
+    __table_args__ = (
+        _one_of("category", INCIDENT_CATEGORIES),
+        _one_of("severity", INCIDENT_SEVERITIES),
+        _one_of("status", INCIDENT_STATUSES),
+        Index("ix_incident_status_aware", "status", "aware_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=300)
+    category: str = Field(max_length=32)
+    severity: str = Field(default="high", max_length=16)
+    status: str = Field(default="open", max_length=16)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    occurred_at: datetime | None = Field(default=None)
+    aware_at: datetime  # when we became aware: every clock runs from here
+    causal_link_at: datetime | None = Field(default=None)
+    provider_notified_at: datetime | None = Field(default=None)
+    initial_report_at: datetime | None = Field(default=None)
+    complete_report_at: datetime | None = Field(default=None)
+    owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    # The drafted Art. 26(5) notice to the provider, and who it is addressed to.
+    notice_to: str | None = Field(default=None, max_length=320)
+    notice_draft: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    ticket_id: int | None = Field(default=None, foreign_key="supportticket.id")
+    review_meeting_id: int | None = Field(default=None, foreign_key="meeting.id")
+    drift_policy_id: int | None = Field(default=None, foreign_key="driftpolicy.id")
+    # Art. 73(6): no change to the system while investigated, unless an admin releases the hold.
+    evidence_hold: bool = Field(default=True)
+    hold_released_at: datetime | None = Field(default=None)
+    hold_released_by: str | None = Field(default=None, max_length=320)
+    hold_release_reason: str | None = Field(default=None, sa_column=Column(Text))
+    closed_at: datetime | None = Field(default=None)
+    closed_by: str | None = Field(default=None, max_length=320)
+    created_by: str = Field(default="", max_length=320)
+    archived_at: datetime | None = Field(default=None)
+    archived_by: str | None = Field(default=None, max_length=320)
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class IncidentModel(SQLModel, table=True):
+    """A model involved in an incident."""
+
+    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
+    model_id: int = Field(foreign_key="model.id", primary_key=True, index=True)
+
+
+class IncidentVendor(SQLModel, table=True):
+    """A vendor involved in an incident (the provider of a bought model, a host)."""
+
+    incident_id: int = Field(foreign_key="incident.id", primary_key=True)
+    vendor_id: int = Field(foreign_key="vendor.id", primary_key=True, index=True)
+
+
+class DriftPolicy(SQLModel, table=True):
+    """What to watch on a model, the thresholds, the action on a breach, and who owns it."""
+
+    __table_args__ = (
+        _one_of("direction", DRIFT_DIRECTIONS),
+        _one_of("action", DRIFT_ACTIONS),
+        UniqueConstraint("model_id", "metric", name="uq_driftpolicy_metric"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    model_id: int = Field(foreign_key="model.id", index=True)
+    metric: str = Field(max_length=200)
+    direction: str = Field(default="above", max_length=8)
+    warning_threshold: float
+    critical_threshold: float
+    action: str = Field(default="alert_only", max_length=16)
+    owner_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    approver_id: int | None = Field(default=None, foreign_key="person.id")
+    runbook_url: str | None = Field(default=None, max_length=1000)
+    review_by: date | None = Field(default=None)
+    archived_at: datetime | None = Field(default=None)
+    archived_by: str | None = Field(default=None, max_length=320)
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class DriftBreach(SQLModel, table=True):
+    """A reading past a policy's threshold, and the action item or incident it opened."""
+
+    __table_args__ = (
+        _one_of("level", DRIFT_LEVELS),
+        _one_of("source", BREACH_SOURCES),
+        UniqueConstraint("policy_id", "observed_at", name="uq_driftbreach_reading"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    policy_id: int = Field(foreign_key="driftpolicy.id", index=True)
+    observed_at: datetime
+    value: float
+    level: str = Field(max_length=8)
+    source: str = Field(default="manual", max_length=8)
+    action_item_id: int | None = Field(default=None, foreign_key="actionitem.id")
+    incident_id: int | None = Field(default=None, foreign_key="incident.id")
+    recorded_by: str = Field(default="", max_length=320)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class GovernanceReview(SQLModel, table=True):
+    """Marks a meeting series as the governance review, whose agendas are filled from records."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    series_id: int = Field(foreign_key="meetingseries.id", unique=True)
+    created_by: str = Field(default="", max_length=320)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 # The database refuses UPDATE and DELETE of audit events (triggers created with the table).
 import db.append_only  # noqa: E402
-import db.card_guard  # noqa: E402, F401  (published model cards refuse UPDATE and DELETE)
+import db.card_guard  # noqa: E402, F401  (published model cards refuse UPDATE)

@@ -65,7 +65,7 @@ def test_inserting_audit_events_still_works(db: Database) -> None:
 
 
 def test_dropping_every_table_and_upgrading_again_restores_the_guard(db: Database) -> None:
-    """What `opsdesk demo --reset` does: drop_all, then the migrations rebuild the schema."""
+    """A schema rebuilt by hand (drop_all, then the migrations) gets the guard back."""
     _one_event(db)
     url = db.engine.url.render_as_string(hide_password=False)
     db.engine.dispose()
@@ -87,3 +87,54 @@ def test_create_all_also_installs_the_guard(tmp_path) -> None:  # type: ignore[n
     with fresh.engine.connect() as conn:
         assert is_installed(conn)
     fresh.dispose()
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT OR REPLACE INTO auditevent (id, at, actor, action, record_type) "
+        "VALUES (1, '2026-01-01 00:00:00', 'forger', 'create', 'vendor')",
+        "REPLACE INTO auditevent (id, at, actor, action, record_type) "
+        "VALUES (1, '2026-01-01 00:00:00', 'forger', 'create', 'vendor')",
+        "INSERT INTO auditevent (id, at, actor, action, record_type) "
+        "VALUES (1, '2026-01-01 00:00:00', 'forger', 'create', 'vendor') "
+        "ON CONFLICT (id) DO UPDATE SET actor = excluded.actor",
+    ],
+)
+def test_replace_or_upsert_of_an_audit_event_is_refused_on_sqlite(
+    sqlite_db: Database, statement: str
+) -> None:
+    _one_event(sqlite_db)
+    with pytest.raises(DBAPIError, match="append-only"), sqlite_db.write() as session:
+        session.execute(text(statement))
+    with sqlite_db.read() as session:
+        rows = session.execute(text("SELECT id, actor FROM auditevent")).all()
+    assert rows == [(1, "admin@example.com")]
+
+
+def test_upsert_of_an_audit_event_is_refused_on_postgres(postgres_db: Database) -> None:
+    _one_event(postgres_db)
+    statement = (
+        "INSERT INTO auditevent (id, at, actor, action, record_type) "
+        "VALUES (1, now(), 'forger', 'create', 'vendor') "
+        "ON CONFLICT (id) DO UPDATE SET actor = excluded.actor"
+    )
+    with pytest.raises(DBAPIError, match="append-only"), postgres_db.write() as session:
+        session.execute(text(statement))
+    with postgres_db.read() as session:
+        rows = session.execute(text("SELECT id, actor FROM auditevent")).all()
+    assert rows == [(1, "admin@example.com")]
+
+
+def test_a_database_made_before_the_replace_guard_gets_it_on_upgrade(sqlite_db: Database) -> None:
+    with sqlite_db.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TRIGGER auditevent_no_replace")
+    upgrade(sqlite_db.engine.url.render_as_string(hide_password=False))
+    _one_event(sqlite_db)
+    with pytest.raises(DBAPIError, match="append-only"), sqlite_db.write() as session:
+        session.execute(
+            text(
+                "REPLACE INTO auditevent (id, at, actor, action, record_type) "
+                "VALUES (1, '2026-01-01 00:00:00', 'forger', 'create', 'vendor')"
+            )
+        )

@@ -87,9 +87,9 @@ def test_demo_reset_twice_gives_the_same_workspace_and_keeps_users(
     cli_db: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert cli.main(["user", "add", "keep@example.com", "--role", "lead"]) == 0
-    assert cli.main(["demo", "--reset"]) == 0
+    assert cli.main(["demo", "--reset", "--yes"]) == 0
     first = _fingerprint(cli_db)
-    assert cli.main(["demo", "--reset"]) == 0
+    assert cli.main(["demo", "--reset", "--yes"]) == 0
     assert _fingerprint(cli_db) == first
     assert len(first["vendors"]) >= 10  # type: ignore[arg-type]
     with cli_db.read() as s:
@@ -103,3 +103,91 @@ def test_demo_refuses_a_workspace_that_has_records(
     assert cli.main(["demo"]) == 0
     assert cli.main(["demo"]) == 2
     assert "--reset" in capsys.readouterr().err
+
+
+def _audit_rows(db: Database) -> list[tuple[str, str]]:
+    from db.models import AuditEvent
+
+    with db.read() as s:
+        return [
+            (e.action, e.record_type)
+            for e in s.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars()
+        ]
+
+
+def test_demo_reset_without_yes_off_a_terminal_changes_nothing(
+    cli_db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["demo"]) == 0
+    before = _fingerprint(cli_db)
+    assert cli.main(["demo", "--reset"]) == 2
+    assert "--yes" in capsys.readouterr().err
+    assert _fingerprint(cli_db) == before
+
+
+class _Terminal:
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+
+    def isatty(self) -> bool:
+        return True
+
+    def readline(self) -> str:
+        return self.answer
+
+
+def test_demo_reset_on_a_terminal_asks_and_only_a_typed_reset_goes_on(
+    cli_db: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["demo"]) == 0
+    monkeypatch.setattr("sys.stdin", _Terminal("no\n"))
+    monkeypatch.setattr("builtins.input", lambda prompt: "no")
+    assert cli.main(["demo", "--reset"]) == 2
+    assert "nothing was changed" in capsys.readouterr().err
+    assert ("reset", "workspace") not in _audit_rows(cli_db)
+    monkeypatch.setattr("builtins.input", lambda prompt: "reset")
+    assert cli.main(["demo", "--reset"]) == 0
+    assert ("reset", "workspace") in _audit_rows(cli_db)
+
+
+def test_demo_reset_keeps_the_audit_trail_and_records_itself(cli_db: Database) -> None:
+    assert cli.main(["user", "add", "keep@example.com", "--role", "lead"]) == 0
+    assert cli.main(["demo"]) == 0
+    before = _audit_rows(cli_db)
+    assert len(before) > 10
+    assert cli.main(["demo", "--reset", "--yes"]) == 0
+    after = _audit_rows(cli_db)
+    assert after[: len(before)] == before  # nothing erased or rewritten
+    assert after[len(before)] == ("reset", "workspace")
+
+
+def test_a_corrupt_sqlite_file_gives_a_message_not_a_traceback(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "corrupt.db"
+    bad.write_bytes(b"this is not a database file at all" * 200)
+    monkeypatch.setenv("OPSDESK_DATABASE_URL", f"sqlite:///{bad}")
+    get_settings.cache_clear()
+    assert cli.main(["user", "list"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot use the database" in err and "not a database" in err
+    assert "Traceback" not in err
+    get_settings.cache_clear()
+
+
+def test_an_unreachable_postgres_gives_a_message_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import socket
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"postgresql+psycopg://opsdesk:secret@127.0.0.1:{port}/opsdesk?connect_timeout=2"
+    monkeypatch.setenv("OPSDESK_DATABASE_URL", url)
+    get_settings.cache_clear()
+    assert cli.main(["db", "upgrade"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot use the database" in err and "secret" not in err
+    assert "Traceback" not in err
+    get_settings.cache_clear()

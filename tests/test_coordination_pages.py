@@ -268,7 +268,7 @@ def md_unescape(text: str) -> str:
 def test_meeting_query_param_of_missing_meeting_is_a_warning(app_env: Database) -> None:
     at = run_page("coordination/meetings.py", VA, query={"meeting": "999"})
     assert_no_exception(at)
-    assert "does not exist" in at.warning[0].value
+    assert "Not found" in at.warning[0].value
 
 
 def test_meeting_can_be_marked_held_and_cancelled(app_env: Database) -> None:

@@ -1,51 +1,67 @@
-"""The demo's models, and stale cards on Today and in My follow-ups."""
+"""The demo's governance records, and the Annex IV pack of its high-risk system."""
 
 from __future__ import annotations
 
 from datetime import date
+from zoneinfo import ZoneInfo
 
-from conftest import assert_no_exception, run_page
+from sqlmodel import select
 
 from db.engine import Database
+from db.models import DriftBreach, Meeting, SupportTicket
 from services.access.access import Actor
 from services.demo import demo
-from services.governance import (
-    cards,
-    deployments,
-    documentation,
-    experiments,
-    inventory,
-    operations,
-)
+from services.governance import incident_views, obligations
+from services.governance.annex_iv import annex_iv_pack
+from services.governance.annex_iv_render import SECTION_TITLES, to_markdown
+from services.governance.demo import CHATBOT, HIGH_RISK
+from tests.governance_record_builders import NOW
 
-DAY = date(2027, 3, 1)
-ADMIN = Actor(email="admin@example.com", role="admin")
+DAY = date(2026, 12, 1)
+UTC_ZONE = ZoneInfo("UTC")
 
 
-def test_the_demo_has_eight_models_with_history_cards_cost_and_a_stale_card(db: Database) -> None:
-    demo.load(db, ADMIN, today=DAY)
-    rows = {r.name: r for r in inventory.list_models(db, ADMIN)}
-    assert len(rows) == 8
-    assert {r.source for r in rows.values()} == {"in_house", "vendor_api", "vendor_model"}
-    fraud = rows["fraud-scorer"].id
-    assert [d.version for d in deployments.history(db, ADMIN, fraud)][:2] == [4, 3]
-    assert [c.number for c in cards.published(db, ADMIN, fraud)] == [1]
-    stale = {s.model for s in documentation.stale_cards(db, ADMIN, today=DAY)}
-    assert {"fraud-scorer", "support-chatbot"} <= stale
-    assert "churn-predictor" not in stale
-    costs = operations.model_costs(db, ADMIN, model_id=rows["support-chatbot"].id)
-    assert costs and any(c.per_million is not None for c in costs)
-    assert experiments.list_reports(db, ADMIN)[0].title == "Fraud scorer: depth sweep"
+def test_demo_has_both_systems_the_incidents_and_a_recent_breach(
+    sqlite_db: Database, admin: Actor
+) -> None:
+    demo.load(sqlite_db, admin, today=DAY)
+    states = {
+        r.state
+        for r in obligations.list_obligations(sqlite_db, admin, today=DAY)
+        if r.model == HIGH_RISK
+    }
+    assert {"met", "evidence_expired", "due_soon", "overdue", "not_applicable"} <= states
+    rows = incident_views.list_incidents(sqlite_db, admin, tz=UTC_ZONE)
+    by_status = {v.status: v for v in rows}
+    open_one, closed = by_status["open"], by_status["closed"]
+    assert open_one.models == [CHATBOT] and open_one.held and open_one.notice_draft
+    assert closed.report_due_at is None and not closed.held
+    with sqlite_db.read() as s:
+        ticket = s.get(SupportTicket, open_one.ticket_id)
+        assert ticket is not None and ticket.severity == "critical"
+        assert s.get(Meeting, open_one.review_meeting_id) is not None
+        assert len(s.exec(select(DriftBreach)).all()) == 1
+        assert s.exec(select(Meeting).where(Meeting.title == "AI governance review")).first()
 
 
-def test_today_and_my_follow_ups_list_stale_cards(app_env: Database) -> None:
-    demo.load(app_env, ADMIN)
-    at = run_page("home/today.py", ADMIN)
-    assert_no_exception(at)
-    assert any(s.value.startswith("Stale model cards") for s in at.subheader)
-    priya = Actor(email="priya.nair@acme-ml.example", role="va")
-    mine = run_page("coordination/follow_ups.py", priya)
-    assert_no_exception(mine)
-    assert any(s.value.startswith("Model cards for you to refresh") for s in mine.subheader)
-    text = "\n".join(f.value.to_csv() for f in mine.dataframe)
-    assert "fraud-scorer" in text
+def test_the_high_risk_system_pack_has_nine_sections_and_gaps_where_records_are_missing(
+    sqlite_db: Database, admin: Actor
+) -> None:
+    demo.load(sqlite_db, admin, today=DAY)
+    pack = annex_iv_pack(sqlite_db, admin, HIGH_RISK, now=NOW, tz=UTC_ZONE)
+    assert [s.title for s in pack.sections] == list(SECTION_TITLES)
+    gaps = {item.label for _, item in pack.gaps()}
+    # No published model card and no signed experiment report in the demo's governance records:
+    assert "Instructions for use (intended and out-of-scope use)" in gaps
+    assert "Validation and testing: dated and signed reports" in gaps
+    # Present: purpose, versions, deployments, risk-management and declaration evidence, drift.
+    assert not gaps & {
+        "Intended purpose",
+        "Versions",
+        "Deployment history",
+        "Drift policies",
+        "Risk management system (Art. 9) evidence",
+        "EU declaration of conformity (Art. 47)",
+    }
+    text = to_markdown(pack)
+    assert "psi_income" in text and "Risk register v3" in text

@@ -1,136 +1,111 @@
-"""AppTest of the Models and Experiment reports pages, and the deployment timeline chart."""
+"""AppTest of the governance pages: Obligations, Incidents, Drift policies, Annex IV pack."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-from conftest import assert_no_exception, run_page
+from conftest import actor, assert_no_exception, run_page
+from governance_record_builders import ADMIN, BERLIN, VA, make_model, make_vendor_model
+from sqlmodel import select
 
 from db.engine import Database
-from services.governance import cards, deployments, experiments
-from services.governance.cards import CardContent
-from services.governance.experiments import RunSnapshot
-from tests.governance_builders import (
-    ADMIN,
-    ENGINEER,
-    FINANCE,
-    LEAD,
-    NOW,
-    VA,
-    make_model,
-    make_version,
-)
-from ui.charts_governance import deployment_timeline
+from db.models import Incident
+from services.governance import drift, incidents, obligations
+from services.governance.drift import PolicyInput
+from services.governance.incidents import IncidentInput
 
-MODELS = "governance/models.py"
-REPORTS = "governance/experiment_reports.py"
-XSS = "<img src=x onerror=alert(1)> **bold**"
+LEAD = actor("lead")
 
 
-def _text(at) -> str:  # type: ignore[no-untyped-def]
-    parts = [
-        str(getattr(e, "value", ""))
-        for e in (*at.markdown, *at.title, *at.caption, *at.header, *at.subheader, *at.text)
-    ]
-    parts += [frame.value.to_csv() for frame in at.dataframe]
-    return "\n".join(parts)
-
-
-def _workspace(db: Database) -> int:
-    model = make_model(db, "fraud-scorer", purpose=XSS)
-    make_version(db, model, 1, run_id="run-1")
-    make_version(db, model, 2, run_id="run-2")
-    deployments.record_deployment(
-        db, VA, model, version_number=1, environment="production", at=NOW, reason="launch"
+def _incident(db: Database, model: int) -> int:
+    now = db.clock.now()
+    data = IncidentInput(
+        title="Chatbot gave dosage advice",
+        category="other_serious",
+        aware_at=now - timedelta(hours=2),
+        model_ids=[model],
     )
-    deployments.record_deployment(
-        db,
-        VA,
-        model,
-        version_number=2,
-        environment="production",
-        at=NOW + timedelta(days=3),
-        reason="retrained",
-    )
-    return model
+    return incidents.record_incident(db, VA, data, now=now, tz=BERLIN)
 
 
-@pytest.mark.parametrize("script", [MODELS, REPORTS])
-@pytest.mark.parametrize("who", [VA, LEAD, ENGINEER, ADMIN])
-def test_empty_pages_say_what_to_do(app_env: Database, script: str, who) -> None:  # type: ignore[no-untyped-def]
-    at = run_page(script, who)
+def test_incidents_page_shows_time_left_the_notice_and_the_hold(app_env: Database) -> None:
+    ids = make_vendor_model(app_env)
+    _incident(app_env, ids["model"])
+    at = run_page("governance/incidents.py", VA)
     assert_no_exception(at)
-    assert any("No " in str(i.value) for i in at.info)
+    table = at.dataframe[0].value
+    assert table["Incident"].tolist() == ["Chatbot gave dosage advice"]
+    # The deployer's notice to the provider is due at once (Art. 26(5)): two hours late now.
+    assert table["Next deadline"].iloc[0] == "Inform the provider (Art. 26(5))"
+    assert table["Time left"].iloc[0].startswith("overdue by 2 h")
+    assert table["Report due"].iloc[0] is not None
+    clocks_table = at.dataframe[1].value
+    assert "Art. 73(2)" in clocks_table["Rule"].tolist()
+    assert any("support@lumen.example" in t.label for t in at.text_area)
+    assert any("refused" in w.value for w in at.warning)
+    assert "not legal advice" in at.caption[0].value
 
 
-def test_finance_is_refused_experiment_reports(app_env: Database) -> None:
-    at = run_page(REPORTS, FINANCE)
+def test_a_lead_closes_an_incident_from_the_page(app_env: Database) -> None:
+    model = make_model(app_env)
+    incident_id = _incident(app_env, model)
+    at = run_page("governance/incidents.py", LEAD)
+    at.button(key=f"inc_close_{incident_id}").click().run()
     assert_no_exception(at)
-    assert any("Not allowed" in str(e.value) for e in at.error)
+    with app_env.read() as s:
+        row = s.get(Incident, incident_id)
+        assert row is not None and row.status == "closed" and row.closed_by == LEAD.email
 
 
-def test_a_model_page_shows_versions_history_and_text_literally(app_env: Database) -> None:
-    model = _workspace(app_env)
-    at = run_page(MODELS, ENGINEER, query={"model": str(model)})
-    at.date_input(key=f"asof_{model}").set_value((NOW + timedelta(days=5)).date()).run()
+def test_a_va_records_an_incident_through_the_form(app_env: Database) -> None:
+    model = make_model(app_env)
+    at = run_page("governance/incidents.py", VA)
+    at.text_input[0].input("Wrong credit decisions")
+    at.selectbox[0].select("death")
+    at.multiselect[0].select(model)
+    at.button[0].click().run()
     assert_no_exception(at)
-    text = _text(at)
-    assert XSS in text  # shown as text, not rendered
-    assert "retrained" in text and "In production that day: v2" in text
+    with app_env.read() as s:
+        rows = s.exec(select(Incident)).all()
+        assert [r.title for r in rows] == ["Wrong credit decisions"]
+        assert rows[0].category == "death" and rows[0].evidence_hold
+
+
+def test_obligations_page_draws_the_calendar_and_the_states(app_env: Database) -> None:
+    model = make_model(app_env)
+    obligations.assign_obligations(app_env, ADMIN, model)
+    at = run_page("governance/obligations.py", VA)
+    assert_no_exception(at)
     assert len(at.get("plotly_chart")) == 1
-    assert not any("Cost per million" in f.value.to_csv() for f in at.dataframe)
+    table = at.dataframe[0].value
+    assert "Risk management system" in table["Obligation"].tolist()
 
 
-def test_a_va_saves_a_draft_and_a_lead_publishes_it(app_env: Database) -> None:
-    model = _workspace(app_env)
-    at = run_page(MODELS, VA, query={"model": str(model)})
-    at.text_area(key=f"card_{model}_0_overview").set_value("Scores payments.")
-    at.button(key=f"FormSubmitter:card_{model}_0-Save draft").click().run()
+def test_drift_page_lists_policies_with_their_last_breach(app_env: Database) -> None:
+    model = make_model(app_env)
+    pid = drift.create_policy(
+        app_env,
+        VA,
+        PolicyInput(model_id=model, metric="psi", warning_threshold=0.1, critical_threshold=0.2),
+    )
+    drift.record_reading(app_env, VA, pid, 0.3, app_env.clock.now() - timedelta(hours=1), tz=BERLIN)
+    at = run_page("governance/drift_policies.py", VA)
     assert_no_exception(at)
-    draft = cards.draft_of(app_env, VA, model)
-    assert draft is not None and draft.content.texts["overview"] == "Scores payments."
-    assert not [b for b in at.button if b.label == "Publish card"]  # a VA cannot publish
-    lead = run_page(MODELS, LEAD, query={"model": str(model)})
-    [publish] = [b for b in lead.button if b.label == "Publish card"]
-    publish.click().run()
-    assert_no_exception(lead)
-    assert [c.number for c in cards.published(app_env, LEAD, model)] == [1]
+    table = at.dataframe[0].value
+    assert table["Level"].tolist() == ["critical"]
 
 
-def test_two_published_versions_show_their_difference(app_env: Database) -> None:
-    model = _workspace(app_env)
-    for text in ("first words", "second words"):
-        draft = cards.draft_of(app_env, VA, model)
-        d = cards.save_draft(
-            app_env,
-            VA,
-            model,
-            CardContent(texts={"limitations": text}),
-            expected_version=draft.version if draft else None,
-            now=NOW,
-        )
-        cards.publish(app_env, LEAD, model, expected_version=d.version, now=NOW)
-    at = run_page(MODELS, VA, query={"model": str(model)})
+def test_annex_iv_page_lists_gaps_with_owners_and_offers_both_downloads(
+    app_env: Database,
+) -> None:
+    make_model(app_env)
+    at = run_page("governance/annex_iv.py", VA)
     assert_no_exception(at)
-    assert "first words" in _text(at) and "second words" in _text(at)
+    assert int(at.metric[0].value) > 0
+    assert len(at.get("download_button")) == 2
 
 
-def test_a_report_page_compares_and_an_engineer_signs_off(app_env: Database) -> None:
-    runs = [RunSnapshot("r1", "trial-1", {"depth": "4"}, {"auc": 0.9})]
-    report = experiments.create_report(app_env, VA, title=XSS, runs=runs, now=NOW)
-    at = run_page(REPORTS, ENGINEER)
-    assert_no_exception(at)
-    assert "trial-1" in _text(at)
-    [sign] = [b for b in at.button if b.label == "Sign off"]
-    sign.click().run()
-    assert_no_exception(at)
-    assert experiments.get_comparison(app_env, VA, report).report.status == "signed_off"
-
-
-def test_the_timeline_has_a_bar_per_deployment_with_live_ones_to_now(db: Database) -> None:
-    model = _workspace(db)
-    views = deployments.history(db, VA, model)
-    fig = deployment_timeline(views, NOW + timedelta(days=10))
-    assert [bar.text[0] for bar in fig.data] == ["v1", "v2"]
-    assert fig.data[1].x[0] == timedelta(days=7).total_seconds() * 1000
+def test_finance_cannot_open_the_governance_pages(app_env: Database) -> None:
+    make_model(app_env)
+    at = run_page("governance/incidents.py", actor("finance"))
+    assert any("Not allowed" in e.value for e in at.error)

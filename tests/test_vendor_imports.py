@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import FROZEN_TODAY
+from conftest import FROZEN_AT, FROZEN_TODAY
 from sqlmodel import select
 from vendor_builders import ADMIN, make_contract, make_person, make_vendor
 
@@ -219,8 +219,11 @@ def test_report_renewals_defaults_to_today_in_the_workspace_time_zone(
     get_settings.cache_clear()
     vid = make_vendor(app_env)
     make_contract(app_env, vid, start_date=date(2024, 1, 1))
-    assert cli.main(["report", "renewals", "--format", "json"]) == 0
+    # 10:00 UTC is already the next day in Kiritimati (UTC+14): the report counts from there.
+    now = FROZEN_AT.isoformat()
+    assert cli.main(["--now", now, "report", "renewals", "--format", "json"]) == 0
     [row] = json.loads(capsys.readouterr().out)
     deadline = date.fromisoformat(row["cancellation_deadline"])
-    assert row["days_to_deadline"] == (deadline - FROZEN_TODAY).days
+    kiritimati_today = FROZEN_TODAY + timedelta(days=1)
+    assert row["days_to_deadline"] == (deadline - kiritimati_today).days
     get_settings.cache_clear()

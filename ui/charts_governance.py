@@ -1,42 +1,48 @@
-"""Governance charts: pure functions from service rows to plotly figures."""
+"""Governance charts: pure functions from rows to a plotly figure."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 import plotly.graph_objects as go
 
-from services.governance.deployments import DeploymentView
+from services.governance.obligations import STATE_LABELS, ObligationRow
+
+STATE_COLOURS = {
+    "overdue": "#c62828",
+    "missing_evidence": "#ef6c00",
+    "evidence_expired": "#ef6c00",
+    "due_soon": "#f9a825",
+    "open": "#1565c0",
+    "in_progress": "#6a1b9a",
+    "met": "#2e7d32",
+    "not_applicable": "#9e9e9e",
+}
 
 
-def deployment_timeline(views: Sequence[DeploymentView], now: datetime) -> go.Figure:
-    """One bar per deployment: a row per environment, from when it went live to when it ended
-    (still-live bars run to ``now``), labelled with the version."""
+def dues_calendar(rows: Sequence[ObligationRow]) -> go.Figure:
+    """Each obligation as a dot on its due date, one line per system, coloured by state."""
     fig = go.Figure()
-    environments = sorted({v.environment for v in views}, key=lambda e: (e != "production", e))
-    for view in sorted(views, key=lambda v: v.started_at):
-        end = view.ended_at or now
-        fig.add_bar(
-            base=[view.started_at.isoformat()],
-            x=[(end - view.started_at).total_seconds() * 1000],
-            y=[view.environment],
-            orientation="h",
-            text=[f"v{view.version}"],
-            textposition="inside",
-            name=f"v{view.version}",
-            hovertext=[
-                f"v{view.version} in {view.environment}: {view.started_at:%Y-%m-%d %H:%M} → "
-                + (f"{view.ended_at:%Y-%m-%d %H:%M}" if view.ended_at else "now")
-            ],
-            hoverinfo="text",
-            showlegend=False,
+    for state, colour in STATE_COLOURS.items():
+        picked = [r for r in rows if r.state == state]
+        if not picked:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=[r.due_date for r in picked],
+                y=[r.model for r in picked],
+                mode="markers",
+                name=STATE_LABELS[state],
+                marker={"color": colour, "size": 11},
+                customdata=[[f"Art. {r.article}", r.title, r.owner or "nobody"] for r in picked],
+                hovertemplate="%{customdata[0]} %{customdata[1]}<br>due %{x}<br>"
+                "owner %{customdata[2]}<extra></extra>",
+            )
         )
     fig.update_layout(
-        barmode="overlay",
-        xaxis={"type": "date", "title": "When it was live (UTC)"},
-        yaxis={"categoryorder": "array", "categoryarray": environments[::-1]},
-        margin={"l": 40, "r": 20, "t": 20, "b": 40},
-        height=120 + 50 * max(1, len(environments)),
+        height=120 + 40 * len({r.model for r in rows}),
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        xaxis_title="Due date (guidance, not legal advice)",
+        legend={"orientation": "h"},
     )
     return fig

@@ -7,21 +7,31 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from db.engine import DatabaseBusy
 from services.access.access import NotAllowed, require
 from ui.auth import require_actor
 from ui.state import database
 from ui.text import md_escape
 
+__all__ = ["DatabaseBusy", "allowed", "refuse_page", "save_and_rerun", "show_busy"]
+
 NOT_ALLOWED_ICON = ":material/block:"
+BUSY_ICON = ":material/hourglass_top:"
 
 
 def show_not_allowed(exc: NotAllowed) -> None:
     st.error(f"{exc} Nothing was changed.", icon=NOT_ALLOWED_ICON)
 
 
+def show_busy(exc: DatabaseBusy) -> None:
+    """Another process held the write lock past the busy timeout; the write was rolled back."""
+    st.error(md_escape(exc), icon=BUSY_ICON)
+
+
 @contextmanager
 def allowed() -> Iterator[None]:
-    """Run a block of service calls; a refusal is shown as "not allowed" and stops the page.
+    """Run a block of service calls; a refusal is shown as "not allowed" and stops the page,
+    and so is a database kept busy past the timeout ("busy, try again"), never a crash page.
 
     ``with allowed(): rows = vendors.list_vendors(db, actor)``. The service has already
     written the refusal to the audit trail and changed nothing.
@@ -30,6 +40,9 @@ def allowed() -> Iterator[None]:
         yield
     except NotAllowed as exc:
         show_not_allowed(exc)
+        st.stop()
+    except DatabaseBusy as exc:
+        show_busy(exc)
         st.stop()
 
 

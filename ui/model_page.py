@@ -12,7 +12,7 @@ from services.core.money import format_money
 from services.governance import cards, choices, deployments, inventory, operations
 from services.governance.cards import SHORT_FIELDS, TEXT_FIELDS, CardContent, CardView
 from services.governance.inventory import ModelDetail, ModelInput
-from ui.charts_governance import deployment_timeline
+from ui.charts_models import deployment_timeline
 from ui.guard import allowed, save_and_rerun
 from ui.state import database
 

@@ -136,4 +136,39 @@ PAGES: list[PageSpec] = [
     ),
 ]
 
+PAGES += [
+    PageSpec(
+        "governance/obligations.py",
+        "Obligations",
+        ":material/gavel:",
+        "Governance",
+        "governance.read",
+        "obligations",
+    ),
+    PageSpec(
+        "governance/incidents.py",
+        "Incidents",
+        ":material/emergency:",
+        "Governance",
+        "governance.read",
+        "incidents",
+    ),
+    PageSpec(
+        "governance/drift_policies.py",
+        "Drift policies",
+        ":material/monitoring:",
+        "Governance",
+        "governance.read",
+        "drift-policies",
+    ),
+    PageSpec(
+        "governance/annex_iv.py",
+        "Annex IV pack",
+        ":material/description:",
+        "Governance",
+        "governance.read",
+        "annex-iv",
+    ),
+]
+
 SECTIONS = ["Home", "Coordination", "Vendors", "Spend", "Governance", "Admin"]

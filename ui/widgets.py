@@ -18,3 +18,27 @@ def select_one(label: str, options: Mapping[K, str], *, current: K | None = None
         label, values, index=index if values else None, format_func=options.__getitem__, key=key
     )
     return chosen
+
+
+def opened_version(form: str, version: int) -> int:
+    """The record version an edit form showed when this user opened it.
+
+    Pages key an edit form ``f"{form}_{opened}"`` and save with ``expected_version=opened``. Keying
+    it by the version read on *this* run instead would redraw a form opened before someone
+    else's save as a new, unsubmitted form: the later save was dropped and its author told
+    nothing. Kept while the form's widgets live (Streamlit drops the state of widgets not drawn),
+    so a form opened afresh shows, and saves against, the current version.
+    """
+    key = f"_opened_version_{form}"
+    opened = st.session_state.get(key)
+    live = opened is not None and any(
+        str(k).startswith(f"{form}_{opened}_") for k in st.session_state
+    )
+    if not live:
+        opened = st.session_state[key] = version
+    return int(opened)
+
+
+def forget_opened(form: str) -> None:
+    """After a save attempt: the next run opens the form afresh on the current version."""
+    st.session_state.pop(f"_opened_version_{form}", None)

@@ -51,7 +51,7 @@ def _run(change, done: str) -> None:  # type: ignore[no-untyped-def]
         except users.UserError as exc:
             st.error(md_escape(exc))
             return
-    st.toast(done)
+    st.toast(md_escape(done))
     st.rerun()
 
 

@@ -65,7 +65,7 @@ if editable:
                     st.error(md_escape(exc))
                 else:
                     st.session_state.pop(SNAPSHOT_KEY, None)
-                    st.toast(f"Added: {item.title}")
+                    st.toast(f"Added: {md_escape(item.title)}")
 
 f1, f2, f3 = st.columns([3, 4, 2])
 owner_filter = f1.selectbox("Owner", ["Anyone", *emails], key="actions_filter_owner")

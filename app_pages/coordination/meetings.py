@@ -14,6 +14,7 @@ from services.core import clock
 from settings import get_settings
 from ui.auth import require_actor
 from ui.guard import allowed
+from ui.query import id_from_query, show_not_found
 from ui.state import database
 from ui.text import md_escape
 
@@ -42,7 +43,7 @@ def _do(change, done: str):  # type: ignore[no-untyped-def]
         except ValueError as exc:
             st.error(md_escape(exc))
             return None
-    st.toast(done)
+    st.toast(md_escape(done))
     return True if result is None else result
 
 
@@ -54,8 +55,7 @@ def _open(meeting_id: int | None) -> None:
     st.rerun()
 
 
-raw = st.query_params.get("meeting")
-selected = int(raw) if raw and raw.isdigit() else None
+selected = id_from_query("meeting", what="meeting")
 
 with allowed():
     listed = meetings.list_meetings(db, actor, since=clock.now(db) - timedelta(days=120))
@@ -200,10 +200,7 @@ with allowed():
     try:
         detail = meetings.meeting_detail(db, actor, selected)
     except ValueError:
-        st.warning("That meeting does not exist (any more).")
-        if st.button("Back to all meetings", key="meeting_back_missing"):
-            _open(None)
-        st.stop()
+        show_not_found("meeting", "meeting")
 
 meeting = detail.meeting
 nav = st.columns([1, 1, 1, 3])
@@ -224,6 +221,8 @@ st.caption(
 )
 if detail.attendees:
     st.text("Attendees: " + ", ".join(f"{n} <{e}>" if n else e for n, e in detail.attendees))
+for line in detail.money:  # empty for roles that may not see money
+    st.text(line)
 
 d1, d2, d3 = st.columns([1, 1, 2])
 with allowed():

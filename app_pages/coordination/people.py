@@ -10,6 +10,7 @@ from services.coordination import people
 from ui.auth import require_actor
 from ui.guard import allowed, save_and_rerun
 from ui.state import database
+from ui.widgets import forget_opened, opened_version
 
 actor = require_actor()
 db = database()
@@ -108,12 +109,14 @@ with edit_tab:
             key="people_edit_pick",
         )
         current = by_id[chosen]
-        with st.form(f"people_edit_{chosen}_{current.version}"):
-            fields = _person_fields(f"people_edit_{chosen}_{current.version}", current)
+        opened = opened_version(f"people_edit_{chosen}", current.version)
+        with st.form(f"people_edit_{chosen}_{opened}"):
+            fields = _person_fields(f"people_edit_{chosen}_{opened}", current)
             if st.form_submit_button("Save changes", key="people_edit_submit"):
+                forget_opened(f"people_edit_{chosen}")
                 save_and_rerun(
                     lambda: people.update_person(
-                        db, actor, chosen, expected_version=current.version, **fields
+                        db, actor, chosen, expected_version=opened, **fields
                     ),
                     "Saved",
                 )

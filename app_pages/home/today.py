@@ -14,6 +14,7 @@ from ui.demo import offer_demo
 from ui.links import link_to_page
 from ui.stale_cards import show_stale_cards
 from ui.state import database
+from ui.text import md_escape
 
 actor = require_actor()
 db = database()
@@ -44,7 +45,7 @@ if data.spend_mtd is not None and data.budget_month is not None:
             spent = data.spend_mtd.get(currency, Decimal("0"))
             budget = data.budget_month.get(currency)
             st.metric(
-                f"Spend this month ({currency})",
+                f"Spend this month ({md_escape(currency)})",
                 format_money(spent, currency, places=0),
                 border=True,
             )

@@ -68,7 +68,9 @@ rows = view.monthly
 totals = spend.totals(rows)
 cols = st.columns(max(len(totals), 1))
 for column, (code, amount) in zip(cols, totals.items(), strict=False):
-    column.metric(f"Spend {from_month} to {to_month} ({code})", format_money(amount, code))
+    column.metric(
+        f"Spend {from_month} to {to_month} ({md_escape(code)})", format_money(amount, code)
+    )
 if not rows:
     st.info(
         "No spend matches these filters. Widen the period or clear the vendor and team filters."

@@ -18,6 +18,7 @@ from ui.contract_form import contract_form
 from ui.guard import allowed, save_and_rerun
 from ui.state import database
 from ui.text import safe_link
+from ui.widgets import forget_opened, opened_version
 
 actor = require_actor()
 db = database()
@@ -217,14 +218,14 @@ def _edit_contract(pick: int | None) -> None:
         st.caption("No contract to edit.")
         return
     current = by_id[pick]
-    prefix = f"contracts_edit_{pick}_{current.version}"
+    opened = opened_version(f"contracts_edit_{pick}", current.version)
+    prefix = f"contracts_edit_{pick}_{opened}"
     with st.form(prefix):
         data = contract_form(db, actor, prefix, current, as_of=as_of, others=all_contracts)
         if st.form_submit_button("Save changes") and data is not None:
+            forget_opened(f"contracts_edit_{pick}")
             save_and_rerun(
-                lambda: contracts.update_contract(
-                    db, actor, pick, data, expected_version=current.version
-                ),
+                lambda: contracts.update_contract(db, actor, pick, data, expected_version=opened),
                 "Saved",
             )
 

@@ -14,7 +14,8 @@ from services.vendors.seats import SeatPoolInput, SeatPoolView
 from ui.auth import require_actor
 from ui.guard import allowed, save_and_rerun
 from ui.state import database
-from ui.widgets import select_one
+from ui.text import md_escape
+from ui.widgets import forget_opened, opened_version, select_one
 
 actor = require_actor()
 db = database()
@@ -22,6 +23,10 @@ db = database()
 
 def _percent(share: Decimal | None) -> str:
     return "" if share is None else f"{(share * 100).quantize(Decimal('1'))}%"
+
+
+def _money(amount: Decimal | None, currency: str) -> str:
+    return "hidden" if amount is None else format_money(amount, currency)
 
 
 st.title("Seats")
@@ -33,7 +38,9 @@ if pools:
     cols = st.columns(max(1, len(totals)) + 1)
     cols[0].metric("Pools low on free seats", sum(1 for p in pools if p.low_free))
     for col_, (currency, amount) in zip(cols[1:], totals.items(), strict=False):
-        col_.metric(f"Unused seats per month ({currency})", format_money(amount, currency))
+        col_.metric(
+            f"Unused seats per month ({md_escape(currency)})", format_money(amount, currency)
+        )
     st.dataframe(
         pd.DataFrame(
             [
@@ -45,9 +52,9 @@ if pools:
                     "Active 30d": p.seats_active_30d,
                     "Free": p.free_seats,
                     "Utilisation": _percent(p.utilisation),
-                    "Unit price": format_money(p.unit_price, p.currency),
+                    "Unit price": _money(p.unit_price, p.currency),
                     "Billing": p.billing_period,
-                    "Unused cost / month": format_money(p.monthly_unused_cost, p.currency),
+                    "Unused cost / month": _money(p.monthly_unused_cost, p.currency),
                     "Low free seats": p.low_free,
                 }
                 for p in pools
@@ -113,11 +120,13 @@ def _form(prefix: str, current: SeatPoolView | None) -> SeatPoolInput | None:
         key=f"{prefix}_low",
     )
     p1, p2, p3 = st.columns(3)
-    price_text = p1.text_input(
-        "Unit price",
-        value=format(current.unit_price, "f") if current else "0",
-        key=f"{prefix}_price",
-    )
+    price_text = None  # the service keeps the price for a role that may not see money
+    if can(actor, "contracts.values"):
+        price_text = p1.text_input(
+            "Unit price",
+            value=format(current.unit_price or 0, "f") if current else "0",
+            key=f"{prefix}_price",
+        )
     currency = p2.text_input(
         "Currency", value=current.currency if current else "USD", key=f"{prefix}_currency"
     )
@@ -128,7 +137,7 @@ def _form(prefix: str, current: SeatPoolView | None) -> SeatPoolInput | None:
         key=f"{prefix}_period",
     )
     try:
-        price = Decimal(price_text.strip() or "0")
+        price = None if price_text is None else Decimal(price_text.strip() or "0")
     except InvalidOperation:
         st.error("Unit price is not a number.")
         return None
@@ -163,13 +172,13 @@ with edit_tab:
             key="seats_edit_pick",
         )
         current = by_id[pick]
-        with st.form(f"seats_edit_{pick}_{current.version}"):
-            data = _form(f"seats_edit_{pick}_{current.version}", current)
+        opened = opened_version(f"seats_edit_{pick}", current.version)
+        with st.form(f"seats_edit_{pick}_{opened}"):
+            data = _form(f"seats_edit_{pick}_{opened}", current)
             if st.form_submit_button("Save changes") and data is not None:
+                forget_opened(f"seats_edit_{pick}")
                 save_and_rerun(
-                    lambda: seats.update_seat_pool(
-                        db, actor, pick, data, expected_version=current.version
-                    ),
+                    lambda: seats.update_seat_pool(db, actor, pick, data, expected_version=opened),
                     "Saved",
                 )
         if st.button("Delete seat pool", key="seats_delete"):

@@ -14,7 +14,7 @@ from services.vendors.tickets import TicketInput, TicketView
 from ui.auth import require_actor
 from ui.guard import allowed, save_and_rerun
 from ui.state import database, settings
-from ui.widgets import select_one
+from ui.widgets import forget_opened, opened_version, select_one
 
 actor = require_actor()
 db = database()
@@ -167,12 +167,14 @@ with edit_tab:
             key="tickets_edit_pick",
         )
         current = by_id[pick]
-        with st.form(f"tickets_edit_{pick}_{current.version}"):
-            data_edit = _form(f"tickets_edit_{pick}_{current.version}", current)
+        opened = opened_version(f"tickets_edit_{pick}", current.version)
+        with st.form(f"tickets_edit_{pick}_{opened}"):
+            data_edit = _form(f"tickets_edit_{pick}_{opened}", current)
             if st.form_submit_button("Save changes"):
+                forget_opened(f"tickets_edit_{pick}")
                 save_and_rerun(
                     lambda: tickets.update_ticket(
-                        db, actor, pick, data_edit, expected_version=current.version
+                        db, actor, pick, data_edit, expected_version=opened
                     ),
                     "Saved",
                 )

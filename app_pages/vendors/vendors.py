@@ -12,8 +12,10 @@ from services.vendors import vendors
 from ui.auth import require_actor
 from ui.charts_vendors import SpendRow, spend_trend
 from ui.guard import allowed, save_and_rerun
+from ui.query import id_from_query, show_not_found
 from ui.state import database
 from ui.text import md_escape, safe_link
+from ui.widgets import forget_opened, opened_version
 
 actor = require_actor()
 db = database()
@@ -37,10 +39,8 @@ def _show_vendor(vendor_id: int) -> None:
     with allowed():
         try:
             ov = vendors.vendor_overview(db, actor, vendor_id, as_of=clock.today(db))
-        except ValueError as exc:
-            st.error(md_escape(exc))
-            st.button("All vendors", on_click=_open, args=(None,), key="vendor_back_missing")
-            st.stop()
+        except ValueError:
+            show_not_found("vendor", "vendor")
     v = ov.vendor
     st.button("← All vendors", on_click=_open, args=(None,), key="vendor_back")
     st.title(md_escape(v.name))
@@ -90,7 +90,9 @@ def _show_vendor(vendor_id: int) -> None:
                     "Purchased": p.seats_purchased,
                     "Assigned": p.seats_assigned,
                     "Active 30d": p.seats_active_30d,
-                    "Unused / month": format_money(p.monthly_unused_cost, p.currency),
+                    "Unused / month": "hidden"
+                    if (cost := p.monthly_unused_cost) is None
+                    else format_money(cost, p.currency),
                     "Low free seats": p.low_free,
                 }
                 for p in ov.seats
@@ -176,13 +178,9 @@ def _edit_contacts(vendor_id: int, contacts: list) -> None:  # type: ignore[type
                 save_and_rerun(lambda: vendors.remove_contact(db, actor, pick), "Contact removed")
 
 
-chosen = st.query_params.get("vendor")
+chosen = id_from_query("vendor", what="vendor")
 if chosen is not None:
-    if not chosen.isdigit():
-        st.error("That vendor link is not valid.")
-        st.button("All vendors", on_click=_open, args=(None,), key="vendor_back_bad")
-        st.stop()
-    _show_vendor(int(chosen))
+    _show_vendor(chosen)
     st.stop()
 
 st.title("Vendors")
@@ -290,15 +288,17 @@ with edit_tab:
             "Vendor", list(by_id), format_func=lambda i: by_id[i].name, key="vendors_edit_pick"
         )
         current = by_id[chosen_id]
-        with st.form(f"vendors_edit_{chosen_id}_{current.version}"):
-            fields = _fields(f"vendors_edit_{chosen_id}_{current.version}", current)
+        opened = opened_version(f"vendors_edit_{chosen_id}", current.version)
+        with st.form(f"vendors_edit_{chosen_id}_{opened}"):
+            fields = _fields(f"vendors_edit_{chosen_id}_{opened}", current)
             if st.form_submit_button("Save changes"):
+                forget_opened(f"vendors_edit_{chosen_id}")
                 save_and_rerun(
                     lambda: vendors.update_vendor(
                         db,
                         actor,
                         chosen_id,
-                        expected_version=current.version,
+                        expected_version=opened,
                         **fields,  # type: ignore[arg-type]
                     ),
                     "Saved",

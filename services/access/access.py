@@ -55,6 +55,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "settings.manage": frozenset({"admin"}),
     "users.manage": frozenset({"admin"}),
     "audit.read": frozenset({"admin"}),
+    # governance (issue 18): the engineer role comes with the models work (issue 17)
+    "governance.read": frozenset({"va", "lead", "admin", "engineer"}),
+    "obligations.edit": frozenset({"va", "lead", "admin", "engineer"}),
+    "incidents.edit": frozenset({"va", "lead", "admin", "engineer"}),
+    "incidents.close": frozenset({"lead", "admin"}),
+    "incidents.release_hold": frozenset({"admin"}),
+    "drift.edit": frozenset({"va", "lead", "admin", "engineer"}),
 }
 
 

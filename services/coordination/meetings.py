@@ -140,10 +140,12 @@ def _last_month(today: date) -> tuple[date, date]:
     return last_end.replace(day=1), first_this
 
 
-def vendor_facts(
-    session: Session, vendor_id: int, today: date, *, include_spend: bool = True
-) -> list[str]:
-    """One line per fact the other parts of Opsdesk hold about this vendor (only what exists)."""
+def vendor_facts(session: Session, vendor_id: int, today: date) -> list[str]:
+    """One line per fact the other parts of Opsdesk hold about this vendor (only what exists).
+
+    No money: these lines are stored in an agenda item that every attendee sees, and that the
+    .ics, the Google invite and Slack carry. ``money_facts`` adds money per reader's role.
+    """
     facts: list[str] = []
     contracts = session.exec(
         select(Contract)
@@ -186,47 +188,71 @@ def vendor_facts(
         .where(col(SupportTicket.status).in_(OPEN_TICKET_STATUSES))
     ).one()
     facts.append(f"Open vendor tickets: {open_tickets}")
+    return facts
 
-    if include_spend:
-        # The spend pages' matching rule: publisher, else provider, else invoice issuer.
-        names = vendor_names(session)
-        start, end = _last_month(today)
-        rows = session.exec(
-            select(  # type: ignore[call-overload]
-                col(CostRollup.source_name),
-                col(CostRollup.provider),
-                col(CostRollup.invoice_issuer),
-                col(CostRollup.currency),
-                col(CostRollup.effective_cost),
-            )
-            .where(CostRollup.day >= start)
-            .where(CostRollup.day < end)
-        ).all()
-        # Money is summed in Python: SQLite stores it as text.
-        spent = totals_by_currency(
-            (cur, amount)
-            for source, provider, issuer, cur, amount in rows
-            if (match_vendor(names, source, provider, issuer) or (None,))[0] == vendor_id
+
+def _spend_facts(session: Session, vendor_id: int, today: date) -> list[str]:
+    """Last month's spend on the vendor against its budgets, per currency."""
+    facts: list[str] = []
+    # The spend pages' matching rule: publisher, else provider, else invoice issuer.
+    names = vendor_names(session)
+    start, end = _last_month(today)
+    rows = session.exec(
+        select(  # type: ignore[call-overload]
+            col(CostRollup.source_name),
+            col(CostRollup.provider),
+            col(CostRollup.invoice_issuer),
+            col(CostRollup.currency),
+            col(CostRollup.effective_cost),
         )
-        budgets = session.exec(
-            select(Budget)
-            .where(Budget.vendor_id == vendor_id)
-            .where(col(Budget.archived).is_(False))
-            .where(Budget.starts_on < end)
-        ).all()
-        monthly: dict[str, Decimal] = defaultdict(Decimal)
-        for b in budgets:
-            monthly[b.currency] += b.amount if b.period == "monthly" else b.amount / 12
-        label = start.strftime("%B %Y")
-        for currency in sorted(set(spent) | set(monthly)):
-            spend_text = format_money(spent.get(currency, Decimal(0)), currency)
-            if currency in monthly:
-                facts.append(
-                    f"Spend in {label}: {spend_text} against a budget of "
-                    f"{format_money(monthly[currency], currency)}"
-                )
-            else:
-                facts.append(f"Spend in {label}: {spend_text} (no budget)")
+        .where(CostRollup.day >= start)
+        .where(CostRollup.day < end)
+    ).all()
+    # Money is summed in Python: SQLite stores it as text.
+    spent = totals_by_currency(
+        (cur, amount)
+        for source, provider, issuer, cur, amount in rows
+        if (match_vendor(names, source, provider, issuer) or (None,))[0] == vendor_id
+    )
+    budgets = session.exec(
+        select(Budget)
+        .where(Budget.vendor_id == vendor_id)
+        .where(col(Budget.archived).is_(False))
+        .where(Budget.starts_on < end)
+    ).all()
+    monthly: dict[str, Decimal] = defaultdict(Decimal)
+    for b in budgets:
+        monthly[b.currency] += b.amount if b.period == "monthly" else b.amount / 12
+    label = start.strftime("%B %Y")
+    for currency in sorted(set(spent) | set(monthly)):
+        spend_text = format_money(spent.get(currency, Decimal(0)), currency)
+        if currency in monthly:
+            facts.append(
+                f"Spend in {label}: {spend_text} against a budget of "
+                f"{format_money(monthly[currency], currency)}"
+            )
+        else:
+            facts.append(f"Spend in {label}: {spend_text} (no budget)")
+    return facts
+
+
+def money_facts(session: Session, actor: Actor, meeting: Meeting) -> list[str]:
+    """The money behind a meeting, only for roles allowed to see it; added when it is read.
+
+    Never stored in the agenda: a contract's value needs ``contracts.values``, spend needs
+    ``spend.read``. Spend is for the month before the meeting.
+    """
+    facts: list[str] = []
+    contract = session.get(Contract, meeting.contract_id) if meeting.contract_id else None
+    if contract is not None and can(actor, "contracts.values"):
+        value = (
+            "not set"
+            if contract.value is None
+            else f"{format_money(contract.value, contract.currency)} per {contract.billing_period}"
+        )
+        facts.append(f"Contract value ({contract.title}): {value}")
+    if meeting.vendor_id is not None and can(actor, "spend.read"):
+        facts += _spend_facts(session, meeting.vendor_id, local_time(meeting).date())
     return facts
 
 
@@ -280,9 +306,7 @@ def _fill_agenda(
     assert meeting.id is not None
     position = 0
     if meeting.vendor_id is not None:
-        facts = vendor_facts(
-            session, meeting.vendor_id, today, include_spend=can(actor, "spend.read")
-        )
+        facts = vendor_facts(session, meeting.vendor_id, today)
         session.add(
             AgendaItem(
                 meeting_id=meeting.id,
@@ -546,6 +570,7 @@ class MeetingDetail:
     previous_id: int | None
     next_id: int | None
     can_edit: bool
+    money: list[str] = field(default_factory=list)  # only what the reader's role may see
     local_start: datetime = field(init=False)
 
     def __post_init__(self) -> None:
@@ -632,6 +657,7 @@ def meeting_detail(db: Database, actor: Actor, meeting_id: int) -> MeetingDetail
         vendor = s.get(Vendor, meeting.vendor_id) if meeting.vendor_id else None
         prev = _neighbour(s, meeting, later=False)
         nxt = _neighbour(s, meeting, later=True)
+        money = money_facts(s, actor, meeting)
     return MeetingDetail(
         meeting=meeting,
         series=series,
@@ -642,6 +668,7 @@ def meeting_detail(db: Database, actor: Actor, meeting_id: int) -> MeetingDetail
         previous_id=prev.id if prev else None,
         next_id=nxt.id if nxt else None,
         can_edit=can(actor, "meetings.edit"),
+        money=money,
     )
 
 

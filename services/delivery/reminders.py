@@ -1028,7 +1028,6 @@ class Planner:
             self.session.add(
                 MeetingAttendee(meeting_id=meeting.id, person_id=person_id, email=email)
             )
-        value = f"{contract.value} {contract.currency}" if contract.value is not None else "not set"
         facts = [
             ("Cancellation deadline", f"{deadline} (notice {contract.notice_days} days)"),
             ("Current term ends", str(term_end)),
@@ -1041,7 +1040,8 @@ class Planner:
                     else ""
                 ),
             ),
-            ("Contract value", f"{value} per {contract.billing_period}"),
+            # No money here: the agenda reaches every attendee (and the .ics, the invite and
+            # Slack); the meeting page adds the value for roles holding contracts.values.
             ("Decide", "renew, renegotiate or cancel"),
         ]
         for position, (title, details) in enumerate(facts):
@@ -1089,4 +1089,8 @@ def plan_all(db: Database, now: datetime | None = None) -> int:
     from services.governance import documentation  # the weekly model-card cycle
 
     total += documentation.plan_reminders(db, now)
+    from services.governance import planning  # imported here: it builds on this module
+
+    with db.write() as session:
+        total += planning.plan(session, now)
     return total

@@ -15,11 +15,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlmodel import Session, SQLModel, col
 
 from db.engine import Database
-from db.migrate import upgrade
 from db.models import (
     ActionItem,
     AgendaItem,
@@ -44,6 +43,7 @@ from services.access.access import Actor, require
 from services.coordination import meetings
 from services.core.clock import session_now
 from services.core.clock import today as workspace_today
+from services.governance import demo as governance_demo
 from services.governance import demo_models as models_demo
 from services.vendors.terms import add_months
 from settings import get_settings
@@ -135,19 +135,30 @@ def _id(record: SQLModel) -> int:
     return value
 
 
-def wipe_workspace(db: Database) -> None:
-    """Drop every table but keep the users, then rebuild the schema through the migrations."""
-    with db.read() as session:
-        users = [u.model_dump(exclude={"id"}) for u in session.execute(select(User)).scalars()]
-    db.engine.dispose()
-    with db.engine.begin() as conn:
-        metadata.drop_all(conn)
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    db.engine.dispose()
-    upgrade(str(db.engine.url.render_as_string(hide_password=False)))
+KEPT_TABLES = frozenset({"user", "auditevent", "alembic_version"})
+
+
+def wipe_workspace(db: Database, actor: Actor) -> int:
+    """Delete every record but the users and the audit trail, in one transaction, and record
+    that it happened; returns how many rows went.
+
+    Users (who may sign in) survive, and so does the append-only audit trail: a reset is itself
+    an audited change, not a way to erase history.
+    """
+    removed = 0
     with db.write() as session:
-        for row in users:
-            session.add(User(**row))
+        for table in reversed(metadata.sorted_tables):  # children before parents
+            if table.name not in KEPT_TABLES:
+                removed += session.execute(table.delete()).rowcount or 0  # type: ignore[attr-defined]
+        audit.record(
+            session,
+            actor,
+            "reset",
+            "workspace",
+            None,
+            detail=f"demo --reset deleted {removed} records (users and audit trail kept)",
+        )
+    return removed
 
 
 def load(
@@ -156,7 +167,7 @@ def load(
     """Load the demo workspace; refuse when records exist unless ``reset`` is given."""
     require(db, actor, "settings.manage", record_type="demo")
     if reset:
-        wipe_workspace(db)
+        wipe_workspace(db, actor)
     day = today or workspace_today(db)
     with db.read() as session:
         existing = session.execute(select(func.count()).select_from(Vendor)).scalar_one()
@@ -173,6 +184,7 @@ def load(
         meetings.open_next_meeting(db, actor, meeting_id, today=day)
         counts["meetings"] += 1
     counts.update(_seed_billing(db, actor, day))
+    counts.update(governance_demo.seed(db, actor, day))
     counts.update(models_demo.seed(db, actor, day))
     return counts
 

@@ -4,6 +4,10 @@ Unused seats are paid seats not active in the last 30 days (purchased - active).
 cost normalises the unit price to a month by the pool's billing period (quarterly / 3, yearly /
 12; a one-time price has no monthly cost) in exact Decimal arithmetic. A pool is flagged when
 its free seats (purchased - assigned) are at or below its ``low_free_seats`` threshold.
+
+Seat money (unit price, unused cost) is a contract value: only roles holding
+``contracts.values`` see it. For the others the view carries ``None``, and their saves keep the
+stored price (setting one is refused), as contract forms do.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ class SeatPoolInput:
     seats_purchased: int
     seats_assigned: int = 0
     seats_active_30d: int = 0
-    unit_price: Decimal = Decimal("0")
+    unit_price: Decimal | None = Decimal("0")  # None: not given (kept on update, 0 on create)
     currency: str = "USD"
     billing_period: str = "monthly"
     low_free_seats: int = 2
@@ -62,7 +66,7 @@ class SeatPoolView:
     seats_purchased: int
     seats_assigned: int
     seats_active_30d: int
-    unit_price: Decimal
+    unit_price: Decimal | None  # None: the reader's role may not see money
     currency: str
     billing_period: str
     low_free_seats: int
@@ -90,8 +94,10 @@ class SeatPoolView:
         return Decimal(self.seats_assigned) / Decimal(self.seats_purchased)
 
     @property
-    def monthly_unused_cost(self) -> Decimal:
+    def monthly_unused_cost(self) -> Decimal | None:
         # Multiply before dividing so whole-month results stay exact (3 x 120 / 12 = 30).
+        if self.unit_price is None:
+            return None
         months = MONTHS_PER_PERIOD.get(self.billing_period)
         if months is None:
             return Decimal("0")
@@ -102,7 +108,7 @@ class SeatPoolView:
         return self.free_seats <= self.low_free_seats
 
 
-def _view(p: SeatPool, vendor_name: str) -> SeatPoolView:
+def _view(p: SeatPool, vendor_name: str, show_money: bool) -> SeatPoolView:
     assert p.id is not None
     return SeatPoolView(
         p.id,
@@ -113,7 +119,7 @@ def _view(p: SeatPool, vendor_name: str) -> SeatPoolView:
         p.seats_purchased,
         p.seats_assigned,
         p.seats_active_30d,
-        p.unit_price,
+        p.unit_price if show_money else None,
         p.currency,
         p.billing_period,
         p.low_free_seats,
@@ -125,6 +131,7 @@ def list_seat_pools(
     db: Database, actor: Actor, *, vendor_id: int | None = None
 ) -> list[SeatPoolView]:
     require(db, actor, "seats.read", record_type="seat_pool")
+    show_money = can(actor, "contracts.values")
     with db.read() as s:
         query = (
             select(SeatPool, Vendor.name)
@@ -133,10 +140,10 @@ def list_seat_pools(
         )
         if vendor_id is not None:
             query = query.where(SeatPool.vendor_id == vendor_id)
-        return [_view(p, name) for p, name in s.exec(query)]
+        return [_view(p, name, show_money) for p, name in s.exec(query)]
 
 
-def _fields(s: Session, data: SeatPoolInput) -> dict[str, object]:
+def _fields(s: Session, data: SeatPoolInput, *, with_price: bool = True) -> dict[str, object]:
     if s.get(Vendor, data.vendor_id) is None:
         raise VendorError(f"unknown vendor id {data.vendor_id}")
     if data.contract_id is not None:
@@ -153,7 +160,7 @@ def _fields(s: Session, data: SeatPoolInput) -> dict[str, object]:
         if int(n) < 0:
             raise VendorError(f"{what} cannot be negative")
     price = check_amount(data.unit_price, "unit price")
-    return {
+    fields: dict[str, object] = {
         "vendor_id": data.vendor_id,
         "contract_id": data.contract_id,
         "product": check_text(data.product, "product"),
@@ -165,6 +172,18 @@ def _fields(s: Session, data: SeatPoolInput) -> dict[str, object]:
         "billing_period": check_choice(data.billing_period, BILLING_PERIODS, "billing period"),
         "low_free_seats": int(data.low_free_seats),
     }
+    if not with_price:
+        del fields["unit_price"]
+    return fields
+
+
+def _check_money(db: Database, actor: Actor, data: SeatPoolInput, pool_id: int | None) -> bool:
+    """Whether the save carries a price; refused (and audited) for a role that cannot see one."""
+    if can(actor, "contracts.values"):
+        return data.unit_price is not None
+    if data.unit_price:  # a form without money sends None; zero changes nothing either
+        require(db, actor, "contracts.values", record_type="seat_pool", record_id=pool_id)
+    return False
 
 
 def new_seat_pool(s: Session, actor: Actor, data: SeatPoolInput) -> SeatPool:
@@ -177,6 +196,7 @@ def new_seat_pool(s: Session, actor: Actor, data: SeatPoolInput) -> SeatPool:
 
 def create_seat_pool(db: Database, actor: Actor, data: SeatPoolInput) -> int:
     require(db, actor, "seats.edit", record_type="seat_pool")
+    _check_money(db, actor, data, None)
     with db.write() as s:
         pool = new_seat_pool(s, actor, data)
         assert pool.id is not None
@@ -187,10 +207,12 @@ def update_seat_pool(
     db: Database, actor: Actor, pool_id: int, data: SeatPoolInput, *, expected_version: int
 ) -> None:
     require(db, actor, "seats.edit", record_type="seat_pool", record_id=pool_id)
+    with_price = _check_money(db, actor, data, pool_id)
     with db.write() as s:
         pool: SeatPool = locked_get(s, SeatPool, pool_id, "seat pool")
         check_version(pool, expected_version, "seat pool")
-        audit.apply_change(s, actor, pool, "seat_pool", _fields(s, data))
+        fields = _fields(s, data, with_price=with_price)
+        audit.apply_change(s, actor, pool, "seat_pool", fields)
 
 
 def delete_seat_pool(db: Database, actor: Actor, pool_id: int) -> None:
@@ -206,7 +228,9 @@ def unused_cost_totals(pools: list[SeatPoolView]) -> dict[str, Decimal]:
     """Monthly cost of unused seats per currency (never summed across currencies)."""
     from services.core.money import totals_by_currency
 
-    return totals_by_currency((p.currency, p.monthly_unused_cost) for p in pools)
+    return totals_by_currency(
+        (p.currency, cost) for p in pools if (cost := p.monthly_unused_cost) is not None
+    )
 
 
 def can_edit(actor: Actor) -> bool:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 12:56:04.347138
+Create Date: 2026-12-01 13:11:56.899785
 """
 
 from collections.abc import Sequence
@@ -707,6 +707,61 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_supportticket_vendor_id"), ["vendor_id"], unique=False)
 
     op.create_table(
+        "driftpolicy",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.Column("metric", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("direction", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("warning_threshold", sa.Float(), nullable=False),
+        sa.Column("critical_threshold", sa.Float(), nullable=False),
+        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("approver_id", sa.Integer(), nullable=True),
+        sa.Column("runbook_url", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+        sa.Column("review_by", sa.Date(), nullable=True),
+        sa.Column("archived_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("archived_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "action IN ('alert_only', 'retrain', 'roll_back', 'suspend')",
+            name=op.f("ck_driftpolicy_action"),
+        ),
+        sa.CheckConstraint(
+            "direction IN ('above', 'below')", name=op.f("ck_driftpolicy_direction")
+        ),
+        sa.ForeignKeyConstraint(
+            ["approver_id"], ["person.id"], name=op.f("fk_driftpolicy_approver_id_person")
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_id"], ["model.id"], name=op.f("fk_driftpolicy_model_id_model")
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["person.id"], name=op.f("fk_driftpolicy_owner_id_person")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_driftpolicy")),
+        sa.UniqueConstraint("model_id", "metric", name="uq_driftpolicy_metric"),
+    )
+    with op.batch_alter_table("driftpolicy", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_driftpolicy_model_id"), ["model_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_driftpolicy_owner_id"), ["owner_id"], unique=False)
+
+    op.create_table(
+        "governancereview",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("series_id", sa.Integer(), nullable=False),
+        sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["series_id"],
+            ["meetingseries.id"],
+            name=op.f("fk_governancereview_series_id_meetingseries"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_governancereview")),
+        sa.UniqueConstraint("series_id", name=op.f("uq_governancereview_series_id")),
+    )
+    op.create_table(
         "meeting",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("series_id", sa.Integer(), nullable=True),
@@ -831,6 +886,44 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_modelversion_run_id"), ["run_id"], unique=False)
 
     op.create_table(
+        "obligation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.Column("catalogue_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("article", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("applies_from", sa.Date(), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("note", sa.Text(), server_default="", nullable=False),
+        sa.Column("recurrence_months", sa.Integer(), nullable=True),
+        sa.Column("evidence_valid_months", sa.Integer(), nullable=True),
+        sa.Column("retention_months", sa.Integer(), nullable=False),
+        sa.Column("archived_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("archived_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "status IN ('open', 'in_progress', 'met', 'not_applicable')",
+            name=op.f("ck_obligation_status"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_id"], ["model.id"], name=op.f("fk_obligation_model_id_model")
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["person.id"], name=op.f("fk_obligation_owner_id_person")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_obligation")),
+        sa.UniqueConstraint("model_id", "catalogue_key", name="uq_obligation_key"),
+    )
+    with op.batch_alter_table("obligation", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_obligation_model_id"), ["model_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_obligation_owner_id"), ["owner_id"], unique=False)
+        batch_op.create_index("ix_obligation_status_due", ["status", "due_date"], unique=False)
+
+    op.create_table(
         "agendaitem",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("meeting_id", sa.Integer(), nullable=False),
@@ -903,6 +996,102 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_deployment_model_version_id"), ["model_version_id"], unique=False
         )
+
+    op.create_table(
+        "evidence",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("obligation_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("url", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+        sa.Column("file_name", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+        sa.Column("content_type", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+        sa.Column("content", sa.LargeBinary(), nullable=True),
+        sa.Column("sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("added_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("added_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("expires_on", sa.Date(), nullable=True),
+        sa.Column("archived_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("archived_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.CheckConstraint(
+            "(kind = 'link' AND url IS NOT NULL) OR (kind = 'file' AND content IS NOT NULL)",
+            name=op.f("ck_evidence_kind_has_content"),
+        ),
+        sa.CheckConstraint("kind IN ('file', 'link')", name=op.f("ck_evidence_kind")),
+        sa.ForeignKeyConstraint(
+            ["obligation_id"], ["obligation.id"], name=op.f("fk_evidence_obligation_id_obligation")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_evidence")),
+    )
+    with op.batch_alter_table("evidence", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_evidence_obligation_id"), ["obligation_id"], unique=False
+        )
+
+    op.create_table(
+        "incident",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("category", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("severity", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("description", sa.Text(), server_default="", nullable=False),
+        sa.Column("occurred_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("aware_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("causal_link_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("provider_notified_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("initial_report_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("complete_report_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("notice_to", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("notice_draft", sa.Text(), server_default="", nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=True),
+        sa.Column("review_meeting_id", sa.Integer(), nullable=True),
+        sa.Column("drift_policy_id", sa.Integer(), nullable=True),
+        sa.Column("evidence_hold", sa.Boolean(), nullable=False),
+        sa.Column("hold_released_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("hold_released_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("hold_release_reason", sa.Text(), nullable=True),
+        sa.Column("closed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("closed_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("archived_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("archived_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "category IN ('death', 'critical_infrastructure', 'widespread_infringement', 'other_serious', 'not_serious')",
+            name=op.f("ck_incident_category"),
+        ),
+        sa.CheckConstraint(
+            "severity IN ('low', 'medium', 'high', 'critical')", name=op.f("ck_incident_severity")
+        ),
+        sa.CheckConstraint(
+            "status IN ('open', 'investigating', 'reported', 'closed')",
+            name=op.f("ck_incident_status"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["drift_policy_id"],
+            ["driftpolicy.id"],
+            name=op.f("fk_incident_drift_policy_id_driftpolicy"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"], ["person.id"], name=op.f("fk_incident_owner_id_person")
+        ),
+        sa.ForeignKeyConstraint(
+            ["review_meeting_id"],
+            ["meeting.id"],
+            name=op.f("fk_incident_review_meeting_id_meeting"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"], ["supportticket.id"], name=op.f("fk_incident_ticket_id_supportticket")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_incident")),
+    )
+    with op.batch_alter_table("incident", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_incident_owner_id"), ["owner_id"], unique=False)
+        batch_op.create_index("ix_incident_status_aware", ["status", "aware_at"], unique=False)
 
     op.create_table(
         "meetingattendee",
@@ -1086,6 +1275,38 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "incidentmodel",
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("model_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"], ["incident.id"], name=op.f("fk_incidentmodel_incident_id_incident")
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_id"], ["model.id"], name=op.f("fk_incidentmodel_model_id_model")
+        ),
+        sa.PrimaryKeyConstraint("incident_id", "model_id", name=op.f("pk_incidentmodel")),
+    )
+    with op.batch_alter_table("incidentmodel", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_incidentmodel_model_id"), ["model_id"], unique=False)
+
+    op.create_table(
+        "incidentvendor",
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("vendor_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"], ["incident.id"], name=op.f("fk_incidentvendor_incident_id_incident")
+        ),
+        sa.ForeignKeyConstraint(
+            ["vendor_id"], ["vendor.id"], name=op.f("fk_incidentvendor_vendor_id_vendor")
+        ),
+        sa.PrimaryKeyConstraint("incident_id", "vendor_id", name=op.f("pk_incidentvendor")),
+    )
+    with op.batch_alter_table("incidentvendor", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_incidentvendor_vendor_id"), ["vendor_id"], unique=False
+        )
+
+    op.create_table(
         "modelcardmetric",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("card_id", sa.Integer(), nullable=False),
@@ -1107,6 +1328,41 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("modelcardmetric", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_modelcardmetric_card_id"), ["card_id"], unique=False)
+
+    op.create_table(
+        "driftbreach",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("policy_id", sa.Integer(), nullable=False),
+        sa.Column("observed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("value", sa.Float(), nullable=False),
+        sa.Column("level", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("action_item_id", sa.Integer(), nullable=True),
+        sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.Column("recorded_by", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "level IN ('ok', 'warning', 'critical')", name=op.f("ck_driftbreach_level")
+        ),
+        sa.CheckConstraint(
+            "source IN ('manual', 'csv', 'mlflow')", name=op.f("ck_driftbreach_source")
+        ),
+        sa.ForeignKeyConstraint(
+            ["action_item_id"],
+            ["actionitem.id"],
+            name=op.f("fk_driftbreach_action_item_id_actionitem"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["incident_id"], ["incident.id"], name=op.f("fk_driftbreach_incident_id_incident")
+        ),
+        sa.ForeignKeyConstraint(
+            ["policy_id"], ["driftpolicy.id"], name=op.f("fk_driftbreach_policy_id_driftpolicy")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_driftbreach")),
+        sa.UniqueConstraint("policy_id", "observed_at", name="uq_driftbreach_reading"),
+    )
+    with op.batch_alter_table("driftbreach", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_driftbreach_policy_id"), ["policy_id"], unique=False)
 
     op.create_table(
         "experimentrun",
@@ -1140,10 +1396,22 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_experimentrun_report_id"))
 
     op.drop_table("experimentrun")
+    with op.batch_alter_table("driftbreach", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_driftbreach_policy_id"))
+
+    op.drop_table("driftbreach")
     with op.batch_alter_table("modelcardmetric", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_modelcardmetric_card_id"))
 
     op.drop_table("modelcardmetric")
+    with op.batch_alter_table("incidentvendor", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_incidentvendor_vendor_id"))
+
+    op.drop_table("incidentvendor")
+    with op.batch_alter_table("incidentmodel", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_incidentmodel_model_id"))
+
+    op.drop_table("incidentmodel")
     with op.batch_alter_table("experimentreport", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_experimentreport_model_id"))
         batch_op.drop_index(batch_op.f("ix_experimentreport_meeting_id"))
@@ -1165,6 +1433,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_meetingattendee_meeting_id"))
 
     op.drop_table("meetingattendee")
+    with op.batch_alter_table("incident", schema=None) as batch_op:
+        batch_op.drop_index("ix_incident_status_aware")
+        batch_op.drop_index(batch_op.f("ix_incident_owner_id"))
+
+    op.drop_table("incident")
+    with op.batch_alter_table("evidence", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_evidence_obligation_id"))
+
+    op.drop_table("evidence")
     with op.batch_alter_table("deployment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_deployment_model_version_id"))
         batch_op.drop_index(batch_op.f("ix_deployment_model_id"))
@@ -1175,6 +1452,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_agendaitem_meeting_id"))
 
     op.drop_table("agendaitem")
+    with op.batch_alter_table("obligation", schema=None) as batch_op:
+        batch_op.drop_index("ix_obligation_status_due")
+        batch_op.drop_index(batch_op.f("ix_obligation_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_obligation_model_id"))
+
+    op.drop_table("obligation")
     with op.batch_alter_table("modelversion", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_modelversion_run_id"))
         batch_op.drop_index(batch_op.f("ix_modelversion_model_id"))
@@ -1195,6 +1478,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_meeting_contract_id"))
 
     op.drop_table("meeting")
+    op.drop_table("governancereview")
+    with op.batch_alter_table("driftpolicy", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_driftpolicy_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_driftpolicy_model_id"))
+
+    op.drop_table("driftpolicy")
     with op.batch_alter_table("supportticket", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_supportticket_vendor_id"))
         batch_op.drop_index(batch_op.f("ix_supportticket_status"))

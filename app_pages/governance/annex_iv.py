@@ -1,0 +1,65 @@
+"""Annex IV pack: a system's technical documentation from live records, its gaps, and exports."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from services.core import clock
+from services.governance import GUIDANCE, obligations
+from services.governance.annex_iv import annex_iv_pack
+from services.governance.annex_iv_render import to_markdown, to_pdf
+from ui.auth import require_actor
+from ui.guard import allowed
+from ui.state import database, settings
+from ui.widgets import select_one
+
+actor = require_actor()
+db = database()
+
+st.title("Annex IV documentation pack")
+st.caption(GUIDANCE)
+with allowed():
+    models = obligations.model_choices(db, actor)
+if not models:
+    st.info("No AI systems yet. Add models on the Models page to build their pack.")
+    st.stop()
+model_id = select_one("System", models, key="annex_iv_model")
+with allowed():
+    pack = annex_iv_pack(db, actor, model_id, now=clock.now(db), tz=settings().tz)
+
+gaps = pack.gaps()
+st.metric("Gaps", len(gaps))
+if gaps:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"Section": n, "Missing": item.label, "Owner": item.owner or "nobody assigned"}
+                for n, item in gaps
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+else:
+    st.success("Every section is filled from the records.")
+for section in pack.sections:
+    with st.expander(f"{section.number}. {section.title}"):
+        for item in section.items:
+            st.text(f"{item.label}: {item.text or 'Missing'}")
+name = pack.system.replace(" ", "_")
+c1, c2 = st.columns(2)
+c1.download_button(
+    "Download Markdown",
+    to_markdown(pack),
+    file_name=f"annex_iv_{name}.md",
+    mime="text/markdown",
+    key="annex_iv_md",
+)
+c2.download_button(
+    "Download PDF",
+    lambda: to_pdf(pack),
+    file_name=f"annex_iv_{name}.pdf",
+    mime="application/pdf",
+    key="annex_iv_pdf",
+)

@@ -1,0 +1,146 @@
+"""Incidents: the register, each serious one with its Article 73 clocks shown as time left."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+import streamlit as st
+
+from services.access.access import can
+from services.core import clock
+from services.governance import GUIDANCE, clocks, incident_views, incidents
+from ui.auth import require_actor
+from ui.guard import allowed, save_and_rerun
+from ui.incident_form import incident_form
+from ui.state import database, settings
+
+actor = require_actor()
+db = database()
+now = clock.now(db)
+tz = settings().tz
+
+st.title("Incidents")
+st.caption(f"{GUIDANCE} {clocks.COUNTING_RULE}")
+open_only = st.toggle("Open incidents only", value=True, key="incidents_open_only")
+with allowed():
+    rows = incident_views.list_incidents(db, actor, tz=tz, open_only=open_only)
+
+
+def _next(v: incident_views.IncidentView) -> tuple[str, str]:
+    d = v.next_open_deadline()
+    if d is None or d.due_at is None:
+        return "", ""
+    return f"{d.label} ({d.rule})", clocks.time_left(d.due_at, now)
+
+
+if rows:
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Incident": v.title,
+                    "Category": v.category_label,
+                    "Status": v.status,
+                    "Models": ", ".join(v.models),
+                    "Aware": v.aware_at.astimezone(tz),
+                    "Next deadline": _next(v)[0],
+                    "Time left": _next(v)[1],
+                    "Report due": v.report_due_at.astimezone(tz) if v.report_due_at else None,
+                    "Deployments held": v.held,
+                    "Owner": v.owner,
+                }
+                for v in rows
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+else:
+    st.info(
+        "No incidents recorded. Record one below as soon as you become aware of it: the "
+        "reporting clocks run from that moment."
+    )
+
+if rows:
+    by_id = {v.id: v for v in rows}
+    pick = st.selectbox(
+        "Incident", list(by_id), key="incidents_pick", format_func=lambda i: by_id[i].title
+    )
+    v = by_id[pick]
+    st.subheader(v.title)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Clock": d.label,
+                    "Rule": d.rule,
+                    "Due": d.due_at.astimezone(tz).isoformat(timespec="minutes")
+                    if d.due_at
+                    else "no date",
+                    "Time left": clocks.time_left(d.due_at, now) if d.due_at and d.open else "",
+                    "Done": d.done_at.astimezone(tz) if d.done_at else None,
+                }
+                for d in v.deadlines
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    if v.held:
+        st.warning(
+            "New deployments of these models are refused while this incident is "
+            "investigated (Art. 73(6))."
+        )
+    if v.notice_draft:
+        st.text_area(
+            f"Draft notice to the provider, to {v.notice_to or '(no vendor contact)'}",
+            value=v.notice_draft,
+            height=220,
+            disabled=True,
+            key=f"notice_{pick}",
+        )
+    st.caption(
+        f"Vendor ticket: #{v.ticket_id or '-'} · review meeting: #"
+        f"{v.review_meeting_id or '-'} (Meetings page)"
+    )
+    if can(actor, "incidents.edit") and v.status != "closed":
+        with st.form(f"inc_step_{pick}_{v.version}"):
+            step = st.selectbox(
+                "Record",
+                list(incidents.STEP_FIELDS),
+                format_func=lambda s: s.replace("_", " ").capitalize(),
+            )
+            c1, c2 = st.columns(2)
+            day = c1.date_input("On", value=now.astimezone(tz).date())
+            at = c2.time_input(
+                "At", value=now.astimezone(tz).time().replace(second=0, microsecond=0)
+            )
+            if st.form_submit_button("Save step"):
+                save_and_rerun(
+                    lambda: incidents.record_step(
+                        db,
+                        actor,
+                        pick,
+                        step,
+                        datetime.combine(day, at, tzinfo=tz),
+                        expected_version=v.version,
+                        now=now,
+                    ),
+                    "Step recorded",
+                )
+    closable = can(actor, "incidents.close") and v.status != "closed"
+    if closable and st.button("Close incident", key=f"inc_close_{pick}"):
+        save_and_rerun(
+            lambda: incidents.close_incident(db, actor, pick, expected_version=v.version, now=now),
+            "Incident closed",
+        )
+    if can(actor, "incidents.release_hold") and v.held:
+        reason = st.text_input("Reason to release the hold", key=f"inc_reason_{pick}")
+        if st.button("Release the deployment hold", key=f"inc_release_{pick}"):
+            save_and_rerun(
+                lambda: incidents.release_hold(db, actor, pick, reason, now=now), "Hold released"
+            )
+
+if can(actor, "incidents.edit"):
+    incident_form(db, actor, now, tz)

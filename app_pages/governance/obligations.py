@@ -1,0 +1,149 @@
+"""Obligations: the EU AI Act duties of each system, a calendar of dues, and their evidence."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from services.access.access import can
+from services.core import clock
+from services.governance import GUIDANCE, obligations
+from services.governance.obligations import STATE_LABELS
+from services.vendors import vendors
+from ui.auth import require_actor
+from ui.charts_governance import dues_calendar
+from ui.guard import allowed, save_and_rerun
+from ui.state import database, settings
+from ui.widgets import select_one
+
+actor = require_actor()
+db = database()
+now = clock.now(db)
+today = now.astimezone(settings().tz).date()
+
+st.title("Obligations")
+st.caption(GUIDANCE)
+with allowed():
+    models = obligations.model_choices(db, actor)
+if not models:
+    st.info(
+        "No AI systems yet. Add models on the Models page (or `opsdesk import-records "
+        "models FILE`); each gets the obligations its risk class and role imply."
+    )
+    st.stop()
+scope: dict[int | None, str] = {None: "All systems"} | dict(models)
+picked = select_one("System", scope, key="obligations_system")
+with allowed():
+    rows = obligations.list_obligations(db, actor, today=today, model_id=picked)
+
+if not rows:
+    st.info(
+        "No obligations for this selection: the system's risk class may be unassessed. "
+        "Set it on the Models page, or assign the catalogue below."
+    )
+else:
+    late = [r for r in rows if r.state in ("overdue", "missing_evidence", "evidence_expired")]
+    if late:
+        st.warning(f"{len(late)} obligation(s) overdue or missing evidence.")
+    st.plotly_chart(dues_calendar(rows), width="stretch", key="obligations_calendar")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "System": r.model,
+                    "Article": r.article,
+                    "Obligation": r.title,
+                    "Applies from": r.applies_from,
+                    "Due": r.due_date,
+                    "State": STATE_LABELS[r.state],
+                    "Owner": r.owner,
+                    "Evidence": r.evidence_count,
+                    "Evidence until": r.evidence_until,
+                    "Keep for (months)": r.retention_months,
+                }
+                for r in rows
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+if not can(actor, "obligations.edit"):
+    st.stop()
+
+if picked is not None and st.button("Assign obligations from the catalogue", key="ob_assign"):
+    save_and_rerun(
+        lambda: obligations.assign_obligations(db, actor, picked), "Obligations assigned"
+    )
+if not rows:
+    st.stop()
+
+by_id = {r.id: r for r in rows}
+choice = st.selectbox(
+    "Obligation",
+    list(by_id),
+    key="ob_pick",
+    format_func=lambda i: f"{by_id[i].model}: Art. {by_id[i].article} {by_id[i].title}",
+)
+current = by_id[choice]
+with allowed():
+    people = {p.id: p.name for p in vendors.owner_choices(db, actor)}
+owners: dict[int | None, str] = {None: "(nobody)"} | people
+edit_tab, evidence_tab = st.tabs(["Update", "Evidence"])
+with edit_tab, st.form(f"ob_edit_{choice}_{current.version}"):
+    status = st.selectbox(
+        "Status",
+        list(obligations.OBLIGATION_STATUSES),
+        index=obligations.OBLIGATION_STATUSES.index(current.status),
+        format_func=lambda s: STATE_LABELS[s],
+    )
+    due = st.date_input("Due date", value=current.due_date)
+    owner = select_one("Owner", owners, current=current.owner_id, key=f"ob_owner_{choice}")
+    note = st.text_area("Note (required when not applicable)", value=current.note)
+    if st.form_submit_button("Save", type="primary"):
+        save_and_rerun(
+            lambda: obligations.update_obligation(
+                db,
+                actor,
+                choice,
+                expected_version=current.version,
+                status=status,
+                due_date=due,
+                owner_id=owner,
+                note=note,
+            ),
+            "Obligation saved",
+        )  # type: ignore[arg-type]
+
+with evidence_tab:
+    with allowed():
+        items = obligations.list_evidence(db, actor, choice)
+    for e in items:
+        where = e.url or e.file_name
+        st.text(
+            f"{e.title}: {where} (added {e.added_at:%Y-%m-%d} by {e.added_by}; "
+            f"expires {e.expires_on or 'never'})"
+        )
+    if not items:
+        st.caption("No evidence yet: add a link or a file.")
+    with st.form(f"ev_add_{choice}", clear_on_submit=True):
+        title = st.text_input("Title")
+        url = st.text_input("Link (https://...)")
+        upload = st.file_uploader("or a file", key=f"ev_file_{choice}")
+        expires = st.date_input("Expires on", value=None)
+        if st.form_submit_button("Add evidence"):
+            save_and_rerun(
+                lambda: obligations.add_evidence(
+                    db,
+                    actor,
+                    choice,
+                    title=title,
+                    now=now,
+                    url=url or None,
+                    file_name=upload.name if upload else None,
+                    content=upload.getvalue() if upload and not url else None,
+                    content_type=upload.type if upload else None,
+                    expires_on=expires,
+                ),
+                "Evidence added",
+            )

@@ -1,0 +1,50 @@
+"""The form that records an incident (Incidents page): the clocks start when it is saved."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+from db.engine import Database
+from services.access.access import Actor
+from services.governance import incidents, obligations
+from services.governance.incidents import CATEGORY_LABELS, IncidentInput
+from services.vendors import vendors
+from ui.guard import allowed, save_and_rerun
+from ui.widgets import select_one
+
+
+def incident_form(db: Database, actor: Actor, now: datetime, tz: ZoneInfo) -> None:
+    with allowed():
+        models = obligations.model_choices(db, actor)
+        people = {p.id: p.name for p in vendors.owner_choices(db, actor)}
+    if not models:
+        st.caption("Add a model first, on the Models page.")
+        return
+    st.subheader("Record an incident")
+    with st.form("incident_add", clear_on_submit=True):
+        title = st.text_input("What happened")
+        category = st.selectbox("Category", list(CATEGORY_LABELS), format_func=CATEGORY_LABELS.get)
+        chosen = st.multiselect("Models involved", list(models), format_func=models.get)
+        c1, c2 = st.columns(2)
+        aware_day = c1.date_input("We became aware on", value=now.astimezone(tz).date())
+        aware_time = c2.time_input("at", value=time(9, 0))
+        severity = st.selectbox("Severity", ["critical", "high", "medium", "low"], index=1)
+        owner = select_one("Owner", {None: "(nobody)"} | people, key="incident_add_owner")
+        description = st.text_area("Description")
+        if st.form_submit_button("Record incident", type="primary"):
+            data = IncidentInput(
+                title=title,
+                category=category,
+                model_ids=chosen,
+                aware_at=datetime.combine(aware_day, aware_time, tzinfo=tz),
+                severity=severity,
+                owner_id=owner,
+                description=description,
+            )
+            save_and_rerun(
+                lambda: incidents.record_incident(db, actor, data, now=now, tz=tz),
+                "Incident recorded: clocks started",
+            )
