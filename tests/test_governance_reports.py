@@ -261,3 +261,21 @@ def test_runs_come_from_mlflow_by_experiment_or_by_id_and_unknown_ids_are_named(
     fake.fail_with = MlflowUnavailable("down")
     with pytest.raises(GovernanceError, match="could not read runs"):
         experiments.fetch_runs(fake, "1")
+
+
+def test_operations_from_csv_are_all_or_nothing_and_name_the_row(db: Database) -> None:
+    make_model(db, "fraud-scorer")
+    head = b"model,period_start,period_end,inference_count,latency_p99_ms\n"
+    good = head + b"fraud-scorer,2026-09-01,2026-09-30,1000,80\n"
+    bad = good + b"fraud-scorer,2026-10-01,2026-10-31,many,80\n"
+    with pytest.raises(GovernanceError, match=r"ops.csv, row 3"):
+        operations.import_operations_csv(db, VA, bad, "ops.csv", now=NOW)
+    with db.read() as s:
+        from db.models import ModelOperations
+
+        assert s.exec(select(ModelOperations)).all() == []
+    assert operations.import_operations_csv(db, VA, good, "ops.csv", now=NOW) == 1
+    assert operations.import_operations_csv(db, VA, good, "ops.csv", now=NOW) == 1  # upsert
+    with db.read() as s:
+        rows = s.exec(select(ModelOperations)).all()
+    assert [(r.inference_count, r.latency_p99_ms, r.source) for r in rows] == [(1000, 80.0, "csv")]

@@ -238,7 +238,21 @@ def operations_tab(actor: Actor, detail: ModelDetail) -> None:
             hide_index=True,
         )
     else:
-        st.info("No operations recorded yet (enter them, or import a CSV).")
+        st.info("No operations recorded yet: import a CSV below.")
+    if can(actor, "models.edit"):
+        upload = st.file_uploader(
+            "Import operations (CSV: model, period_start, period_end, inference_count; optional "
+            "latency_p50_ms, latency_p99_ms, availability_pct, error_rate_pct)",
+            type=["csv"],
+            key=f"ops_csv_{model_id}",
+        )
+        if upload is not None and st.button("Import operations", key=f"ops_import_{model_id}"):
+            save_and_rerun(
+                lambda: operations.import_operations_csv(
+                    db, actor, upload.getvalue(), upload.name, now=now(db)
+                ),
+                "Operations imported",
+            )
     if not can(actor, "models.cost"):
         return
     costs = operations.model_costs(db, actor, model_id=model_id)
