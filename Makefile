@@ -26,6 +26,12 @@ run: env
 demo: env
 	$(UV) run opsdesk demo --reset
 
+# The share of lines the whole suite covered when the floor was set (90.2% at issue 13, with
+# Postgres and the browser tests): raise it as coverage grows, never lower it. Only the whole
+# suite is held to it; PYTEST_ARGS runs a part without it.
+COVERAGE_FLOOR := 90
+COV_ARGS := $(if $(PYTEST_ARGS),,--cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR))
+
 # Starts a throwaway Postgres on loopback when Debian's postgresql is installed, so the Postgres
 # tests run; without it they skip with a reason (or fail under OPSDESK_REQUIRE_POSTGRES=1).
 # CLOCK_SHIFT=+3y runs the whole suite with the wall clock moved (libfaketime, Debian's
@@ -39,11 +45,12 @@ test: env
 	if [ -z "$$OPSDESK_TEST_POSTGRES_URL" ] && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		export OPSDESK_TEST_POSTGRES_URL=$$(scripts/pg-throwaway); fi; \
 	$(if $(CLOCK_SHIFT),faketime -f '$(CLOCK_SHIFT)') \
-		$(UV) run pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+		$(UV) run pytest -n 2 --dist loadgroup $(COV_ARGS) $(PYTEST_ARGS)
 
 lint: env
 	$(UV) run ruff check .
 	$(UV) run ruff format --check .
+	$(UV) run lint-imports --no-logo
 
 typecheck: env
 	$(UV) run mypy

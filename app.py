@@ -44,6 +44,13 @@ def _gate_page() -> None:
     elif gate.needs_login:
         st.write("Sign in with your company account to continue.")
         st.button("Sign in", on_click=st.login, type="primary")
+    elif gate.unverified:
+        st.warning(
+            f"Your sign-in provider has not verified the address {md_escape(gate.email or '')}, "
+            "so Opsdesk cannot let you in with it. Verify it with your provider (or ask its "
+            "admin to), then sign out and sign in again."
+        )
+        st.button("Sign out", on_click=st.logout)
     else:
         who = f" as {md_escape(gate.email)}" if gate.email else ""
         st.warning(

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from db.engine import Database
 from db.models import Model, VendorContact
 from services.access.access import Actor
-from tests.vendor_builders import make_contract, make_person, make_vendor
+from tests.builders import make_contract, make_person, make_vendor
 
 ADMIN = Actor(email="admin@example.com", role="admin")
 VA = Actor(email="va@example.com", role="va")

@@ -179,11 +179,16 @@ def test_the_sidebar_shows_the_user_name_as_text(oidc_app: Database) -> None:
     assert "lead \\<b\\>user\\</b\\>" in caption
 
 
-def test_an_unverified_email_from_the_identity_provider_is_refused(oidc_app: Database) -> None:
+def test_an_unverified_email_from_the_identity_provider_is_refused_and_told_why(
+    oidc_app: Database,
+) -> None:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
     at.user = {"is_logged_in": True, "email": "admin@example.com", "email_verified": False}
     at.run()
-    assert "not registered" in at.warning[0].value
+    warning = at.warning[0].value
+    assert "has not verified the address admin@example\\.com" in warning
+    assert "not registered" not in warning
+    assert at.session_state["_actor"] is None
 
 
 def test_oidc_without_an_auth_section_says_what_to_configure(oidc_app: Database) -> None:

@@ -13,7 +13,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from billing_builders import counts, focus_row, focus_text, make_vendor, write_focus
 from conftest import FOCUS_SAMPLE, actor
 from sqlmodel import col, select
 
@@ -24,6 +23,7 @@ from services.access.access import NotAllowed
 from services.spend import billing_import, spend
 from services.spend.billing_import import SourceFile
 from settings import get_settings
+from tests.builders import counts, focus_row, focus_text, make_vendor, write_focus
 
 ADMIN = actor("admin")
 

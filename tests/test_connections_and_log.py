@@ -10,10 +10,10 @@ from sqlmodel import col, select
 from db.engine import Database
 from db.models import AuditEvent, Notification
 from services.access.access import NotAllowed
-from services.delivery import connections, outbox
+from services.delivery import connections, delivery_log
 from settings import Settings
+from tests.builders import queue
 from tests.conftest import actor
-from tests.outbox_builders import queue
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)
 
@@ -62,14 +62,14 @@ def test_a_test_message_target_is_checked(db: Database) -> None:
 
 def test_retry_and_cancel_follow_the_status_and_are_audited(db: Database) -> None:
     queue(db, 2, due_at=NOW)
-    rows = outbox.list_notifications(db, actor("admin"))
+    rows = delivery_log.list_notifications(db, actor("admin"))
     first, second = sorted(rows, key=lambda r: r.id or 0)
-    outbox.cancel(db, actor("admin"), first.id or 0)
+    delivery_log.cancel(db, actor("admin"), first.id or 0)
     with pytest.raises(ValueError):
-        outbox.cancel(db, actor("admin"), first.id or 0)
+        delivery_log.cancel(db, actor("admin"), first.id or 0)
     with pytest.raises(ValueError):
-        outbox.retry(db, actor("admin"), second.id or 0)  # still queued
-    again = outbox.retry(db, actor("admin"), first.id or 0)
+        delivery_log.retry(db, actor("admin"), second.id or 0)  # still queued
+    again = delivery_log.retry(db, actor("admin"), first.id or 0)
     assert again.status == "queued" and again.attempts == 0
     with db.read() as session:
         actions = [
@@ -80,18 +80,28 @@ def test_retry_and_cancel_follow_the_status_and_are_audited(db: Database) -> Non
         ]
     assert actions == ["cancel", "retry"]
     with pytest.raises(NotAllowed):
-        outbox.cancel(db, actor("finance"), second.id or 0)
+        delivery_log.cancel(db, actor("finance"), second.id or 0)
 
 
 def test_the_log_filters_by_status_channel_and_text(db: Database) -> None:
     queue(db, 3, due_at=NOW, subject="Renewal")
     queue(db, 1, due_at=NOW, start=3, subject="Agenda")
     admin = actor("admin")
-    assert len(outbox.list_notifications(db, admin, outbox.LogFilter(text="agenda"))) == 1
-    assert len(outbox.list_notifications(db, admin, outbox.LogFilter(status="failed"))) == 0
     assert (
-        len(outbox.list_notifications(db, admin, outbox.LogFilter(channel="google_calendar"))) == 0
+        len(delivery_log.list_notifications(db, admin, delivery_log.LogFilter(text="agenda"))) == 1
+    )
+    assert (
+        len(delivery_log.list_notifications(db, admin, delivery_log.LogFilter(status="failed")))
+        == 0
+    )
+    assert (
+        len(
+            delivery_log.list_notifications(
+                db, admin, delivery_log.LogFilter(channel="google_calendar")
+            )
+        )
+        == 0
     )
     with pytest.raises(ValueError):
-        outbox.list_notifications(db, admin, outbox.LogFilter(status="x') OR 1=1 --"))
-    assert outbox.status_counts(db, admin) == {"queued": 4}
+        delivery_log.list_notifications(db, admin, delivery_log.LogFilter(status="x') OR 1=1 --"))
+    assert delivery_log.status_counts(db, admin) == {"queued": 4}

@@ -26,9 +26,10 @@ from db.models import (
     Team,
 )
 from services.access.access import Actor, NotAllowed
-from services.coordination import actions, followups, ics, meetings, people, review
+from services.coordination import actions, bulk_edit, followups, ics, meetings, people, review
+from services.core.records import StaleEdit
 from services.record_imports import RecordError, import_file
-from tests.coordination_builders import (
+from tests.builders import (
     ADMIN,
     LEAD,
     VA,
@@ -77,7 +78,7 @@ def test_people_crud_archive_and_stale_edit(db: Database) -> None:
     assert person.email == "ana@example.com"
     assert [p.team for p in people.list_people(db, VA)] == ["Platform"]
     people.update_person(db, VA, person.id or 0, expected_version=1, name="Ana B")
-    with pytest.raises(people.StaleEdit):
+    with pytest.raises(StaleEdit):
         people.update_person(db, VA, person.id or 0, expected_version=1, name="Ana C")
     people.set_person_archived(db, VA, person.id or 0, True)
     assert people.list_people(db, VA) == []
@@ -261,7 +262,7 @@ def test_stale_minutes_are_refused_and_first_edit_kept(db: Database) -> None:
     _, mid = _weekly_series(db)
     item = meetings.add_agenda_item(db, VA, mid, "Budget")
     meetings.record_agenda_item(db, VA, item.id or 0, expected_version=1, minutes="first")
-    with pytest.raises(people.StaleEdit):
+    with pytest.raises(StaleEdit):
         meetings.record_agenda_item(db, VA, item.id or 0, expected_version=1, minutes="second")
     detail = meetings.meeting_detail(db, VA, mid)
     assert [a.minutes for a in detail.agenda if a.title == "Budget"] == ["first"]
@@ -295,7 +296,7 @@ def test_bulk_save_refuses_rows_changed_since_load_and_keeps_their_change(db: Da
     loaded = {r.id: r for r in actions.list_actions(db, VA, today=TODAY)}
     # Someone else edits B after our table was loaded.
     actions.set_status(db, ADMIN, b, "blocked")
-    result = actions.bulk_save(
+    result = bulk_edit.bulk_save(
         db,
         VA,
         [
@@ -329,7 +330,7 @@ def test_bulk_save_with_a_bad_value_changes_nothing(db: Database) -> None:
     a = make_action(db, "First")
     b = make_action(db, "Second")
     with pytest.raises(ValueError, match="row 2"):
-        actions.bulk_save(
+        bulk_edit.bulk_save(
             db,
             VA,
             [
@@ -342,7 +343,7 @@ def test_bulk_save_with_a_bad_value_changes_nothing(db: Database) -> None:
 
 def test_bulk_save_ignores_columns_outside_the_editable_set(db: Database) -> None:
     a = make_action(db, "First")
-    actions.bulk_save(
+    bulk_edit.bulk_save(
         db, VA, [{"id": a, "version": 1, "created_by": "evil", "carry_count": 9, "title": "First"}]
     )
     with db.read() as s:
@@ -718,7 +719,7 @@ def test_reschedule_and_attendee_changes(db: Database) -> None:
         expected_version=1,
     )
     assert moved.starts_at.astimezone(BERLIN).hour == 14 and moved.duration_minutes == 45
-    with pytest.raises(people.StaleEdit):
+    with pytest.raises(StaleEdit):
         meetings.reschedule_meeting(
             db,
             VA,

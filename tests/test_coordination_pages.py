@@ -14,8 +14,7 @@ from db.models import ActionItem, AgendaItem, Meeting
 from services.access.access import Actor
 from services.coordination import meetings
 from services.coordination.review import WeekRate
-from tests.conftest import assert_no_exception, run_page
-from tests.coordination_builders import (
+from tests.builders import (
     ADMIN,
     LEAD,
     VA,
@@ -24,6 +23,7 @@ from tests.coordination_builders import (
     make_person,
     make_team,
 )
+from tests.conftest import assert_no_exception, run_page
 from ui.charts_review import aging_figure, completion_rate_figure
 from ui.text import md_escape
 

@@ -8,8 +8,8 @@ from sqlmodel import select
 from db.engine import Database
 from db.models import Notification
 from services.delivery import connections
+from tests.builders import queue
 from tests.conftest import actor, assert_no_exception, run_page
-from tests.outbox_builders import queue
 
 XSS = "<img src=x onerror=alert(1)>"
 

@@ -11,8 +11,8 @@ from db.engine import Database
 from db.models import ActionItem, AuditEvent, DriftBreach, Incident
 from services.governance import drift, incidents
 from services.governance.drift import PolicyInput
+from tests.builders import make_person
 from tests.governance_record_builders import BERLIN, NOW, VA, make_model
-from tests.vendor_builders import make_person
 
 READ_AT = datetime(2026, 10, 25, 8, 0, tzinfo=BERLIN)
 

@@ -11,9 +11,9 @@ from db.engine import Database
 from db.models import AuditEvent, Evidence, Obligation
 from services.access.access import NotAllowed
 from services.governance import obligations
+from tests.builders import make_person
 from tests.conftest import actor
 from tests.governance_record_builders import ADMIN, NOW, VA, make_model
-from tests.vendor_builders import make_person
 
 TODAY = NOW.date()
 

@@ -14,8 +14,8 @@ from services.delivery import reminders
 from services.governance import incidents, obligations, reviews
 from services.governance.incidents import IncidentInput
 from settings import get_settings
+from tests.builders import make_person
 from tests.governance_record_builders import BERLIN, NOW, VA, make_model
-from tests.vendor_builders import make_person
 
 AWARE = datetime(2026, 10, 23, 19, 30, tzinfo=BERLIN)  # Friday before the clocks go back
 

@@ -24,7 +24,7 @@ from services.governance.experiments import RunSnapshot
 from services.governance.inventory import GovernanceError, ModelInput, update_model
 from services.governance.operations import OperationsInput
 from services.spend.billing_import import import_files
-from tests.billing_builders import focus_row, write_focus
+from tests.builders import focus_row, make_contract, make_vendor, write_focus
 from tests.governance_builders import (
     ADMIN,
     ENGINEER,
@@ -36,7 +36,6 @@ from tests.governance_builders import (
     make_person,
     make_version,
 )
-from tests.vendor_builders import make_contract, make_vendor
 
 RUNS = [
     RunSnapshot("r1", "trial-1", {"depth": "4"}, {"auc": 0.90, "logloss": 0.30}),

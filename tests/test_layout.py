@@ -1,8 +1,14 @@
-"""The layout DESIGN.md fixes: pages registered, no pages/ folder, imports in one direction."""
+"""The layout DESIGN.md fixes: pages registered, no pages/ folder, imports in one direction.
+
+The import directions are import-linter contracts in pyproject.toml; these tests run them.
+"""
 
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from ui.navigation import PAGES, PAGES_DIR
@@ -37,16 +43,44 @@ def _imports(path: Path) -> set[str]:
     return names
 
 
-def test_services_db_and_integrations_never_import_streamlit() -> None:
-    for folder in ("services", "db", "integrations"):
-        for path in (ROOT / folder).rglob("*.py"):
-            assert "streamlit" not in _imports(path), path
+def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from importlinter.cli import lint_imports_command as c; c()",
+            "--no-cache",
+            "--no-logo",
+            str(root / "pyproject.toml"),
+        ],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
-def test_db_and_integrations_do_not_import_services() -> None:
-    for folder in ("db", "integrations"):
-        for path in (ROOT / folder).rglob("*.py"):
-            assert "services" not in _imports(path), path
+def test_the_import_contracts_in_pyproject_hold() -> None:
+    # Layers, forbidden imports (streamlit too) and no cycle inside services/: [tool.importlinter].
+    result = _lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_import_contracts_catch_db_importing_services(tmp_path: Path) -> None:
+    # The same contracts over a tiny tree where db imports services: they must fail it.
+    config = (ROOT / "pyproject.toml").read_text()
+    start = config.index("[tool.importlinter]")
+    end = config.index("\n[tool.", start + 1)
+    (tmp_path / "pyproject.toml").write_text(config[start:end].split("ignore_imports")[0])
+    for package in ("db", "integrations", "services", "ui", "app_pages", "cli_commands"):
+        (tmp_path / package).mkdir()
+        (tmp_path / package / "__init__.py").write_text("")
+    (tmp_path / "db" / "models.py").write_text("import services.core\n")
+    (tmp_path / "services" / "core.py").write_text("")
+    result = _lint_imports(tmp_path)
+    assert result.returncode != 0
+    assert "db.models -> services.core" in result.stdout
 
 
 def test_pages_never_open_sessions_or_call_vendor_sdks() -> None:

@@ -24,8 +24,8 @@ from integrations.slack.blocks import outbox_ids_of
 from integrations.slack.web import WebSlackGateway, make_client
 from services.delivery import outbox
 from services.delivery.worker import deliver_due
+from tests.builders import queue
 from tests.fake_servers import SLACK_TOKEN, GoogleServer, SlackServer, google_server, slack_server
-from tests.outbox_builders import queue
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)

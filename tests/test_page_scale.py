@@ -10,8 +10,8 @@ from conftest import FROZEN_TODAY
 from db.engine import Database
 from services.access.access import Actor
 from services.coordination import review
+from tests.builders import make_action, make_person, make_team
 from tests.conftest import assert_no_exception, run_page
-from tests.coordination_builders import make_action, make_person, make_team
 
 LEAD = Actor(email="lead@example.com", role="lead")
 VA = Actor(email="va@example.com", role="va")

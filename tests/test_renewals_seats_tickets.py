@@ -8,7 +8,15 @@ from decimal import Decimal
 import pytest
 from conftest import actor
 from sqlmodel import select
-from vendor_builders import (
+
+from db.engine import Database
+from db.models import ActionItem, RenewalDecision
+from services.access.access import NotAllowed
+from services.core.records import InvalidRecord, StaleEdit
+from services.vendors import renewals, seats, tickets
+from services.vendors.seats import SeatPoolInput
+from services.vendors.tickets import TicketInput
+from tests.builders import (
     ADMIN,
     make_contract,
     make_person,
@@ -16,14 +24,6 @@ from vendor_builders import (
     make_ticket,
     make_vendor,
 )
-
-from db.engine import Database
-from db.models import ActionItem, RenewalDecision
-from services.access.access import NotAllowed
-from services.vendors import renewals, seats, tickets
-from services.vendors.seats import SeatPoolInput
-from services.vendors.tickets import TicketInput
-from services.vendors.vendors import StaleEdit, VendorError
 
 AS_OF = date(2026, 11, 22)
 
@@ -92,7 +92,7 @@ def test_renew_decision_follow_up_and_second_decision_refused(db: Database) -> N
         item = s.exec(select(ActionItem)).one()
     assert item.title == "Confirm renewal with Lambda"
     assert item.due_date == AS_OF
-    with pytest.raises(VendorError, match="already decided"):
+    with pytest.raises(InvalidRecord, match="already decided"):
         renewals.decide_renewal(db, ADMIN, cid, decision="cancel", as_of=AS_OF)
 
 
@@ -108,7 +108,7 @@ def test_va_cannot_decide_renewals(db: Database) -> None:
 def test_unknown_decision_is_refused(db: Database) -> None:
     vid = make_vendor(db)
     cid = _contract_with_deadline_in(db, vid, 30)
-    with pytest.raises(VendorError, match="decision"):
+    with pytest.raises(InvalidRecord, match="decision"):
         renewals.decide_renewal(db, ADMIN, cid, decision="maybe", as_of=AS_OF)
 
 
@@ -153,7 +153,7 @@ def test_seat_pool_stale_edit_refused(db: Database) -> None:
 
 def test_seat_pool_negative_counts_refused(db: Database) -> None:
     vid = make_vendor(db)
-    with pytest.raises(VendorError, match="negative"):
+    with pytest.raises(InvalidRecord, match="negative"):
         make_seat_pool(db, vid, seats_purchased=-1)
 
 
@@ -193,7 +193,7 @@ def test_ticket_without_contract_sla_is_never_past_sla(db: Database) -> None:
 def test_duplicate_vendor_ticket_id_refused_and_stale_edit_refused(db: Database) -> None:
     vid = make_vendor(db)
     tid = make_ticket(db, vid)
-    with pytest.raises(VendorError, match="already has a ticket"):
+    with pytest.raises(InvalidRecord, match="already has a ticket"):
         make_ticket(db, vid)
     data = TicketInput(
         vendor_id=vid,

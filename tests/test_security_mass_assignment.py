@@ -20,8 +20,8 @@ from db.models import ActionItem, Budget, Person
 from services.access import users
 from services.coordination import actions, people
 from services.spend import budgets
+from tests.builders import make_person, make_team
 from tests.conftest import actor
-from tests.coordination_builders import make_person, make_team
 from tests.security_helpers import assert_extra_fields_refused_or_ignored
 
 ADMIN = actor("admin")

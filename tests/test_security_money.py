@@ -16,8 +16,8 @@ from services.coordination import ics, meetings
 from services.delivery.reminders import plan_all
 from services.vendors import seats
 from services.vendors.seats import SeatPoolInput
+from tests.builders import add_rollup, make_contract, make_seat_pool, make_vendor
 from tests.conftest import assert_no_exception, run_page
-from tests.vendor_builders import add_rollup, make_contract, make_seat_pool, make_vendor
 
 VA = Actor(email="va@example.com", role="va")
 LEAD = Actor(email="lead@example.com", role="lead")

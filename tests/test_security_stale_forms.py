@@ -10,12 +10,12 @@ import pytest
 
 from db.engine import Database
 from services.access.access import Actor
+from services.core.records import StaleEdit
 from services.vendors import contracts, seats, vendors
 from services.vendors.contracts import ContractInput
 from services.vendors.seats import SeatPoolInput
-from services.vendors.vendors import StaleEdit
+from tests.builders import make_contract, make_seat_pool, make_vendor
 from tests.conftest import assert_no_exception, run_page
-from tests.vendor_builders import make_contract, make_seat_pool, make_vendor
 
 ADMIN = Actor(email="admin@example.com", role="admin")
 OTHER = Actor(email="other@example.com", role="admin")

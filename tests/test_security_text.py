@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from services.vendors.vendors import VendorError, check_web_url
+from services.core.records import InvalidRecord, check_web_url
 from tests.conftest import ROOT
 from ui.text import md_escape, safe_link
 
@@ -111,5 +111,5 @@ def test_safe_link_keeps_http_https_and_mailto(url: str) -> None:
     ],
 )
 def test_services_refuse_to_save_a_url_that_is_not_http_or_https(url: str) -> None:
-    with pytest.raises(VendorError):
+    with pytest.raises(InvalidRecord):
         check_web_url(url)

@@ -10,7 +10,6 @@ from itertools import count
 from pathlib import Path
 
 import pytest
-from billing_builders import counts, focus_row, make_team, make_vendor, write_focus
 from conftest import FROZEN_TODAY, actor
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -24,6 +23,7 @@ from services.access.access import NotAllowed
 from services.core.export import to_csv, to_json
 from services.spend import billing_import, budgets, spend
 from settings import get_settings
+from tests.builders import counts, focus_row, make_team, make_vendor, write_focus
 
 ADMIN = actor("admin")
 _files = count()

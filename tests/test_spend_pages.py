@@ -7,12 +7,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from billing_builders import focus_row, make_team, make_vendor, write_focus
 from conftest import FROZEN_TODAY, actor, assert_no_exception, run_page
 
 from db.engine import Database
 from services.demo import demo_billing
 from services.spend import billing_import, budgets, spend
+from tests.builders import focus_row, make_team, make_vendor, write_focus
 from ui import charts_spend
 
 XSS = "<img src=x onerror=alert(1)>"

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from conftest import FROZEN_AT, FROZEN_TODAY
 from sqlmodel import select
-from vendor_builders import ADMIN, make_contract, make_person, make_vendor
 
 import cli
 from db.engine import Database
 from db.models import Contract, SeatPool, SupportTicket, Vendor
 from services.record_imports import RecordError, import_file
 from services.vendors import contracts, seats, tickets
+from tests.builders import ADMIN, make_contract, make_person, make_vendor
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

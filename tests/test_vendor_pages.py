@@ -7,7 +7,10 @@ from decimal import Decimal
 
 import pytest
 from conftest import FROZEN_AT, FROZEN_TODAY, actor, assert_no_exception, run_page
-from vendor_builders import (
+
+from db.engine import Database
+from services.vendors import vendors
+from tests.builders import (
     ADMIN,
     add_rollup,
     make_contract,
@@ -16,9 +19,6 @@ from vendor_builders import (
     make_ticket,
     make_vendor,
 )
-
-from db.engine import Database
-from services.vendors import vendors
 from ui.charts_vendors import SpendRow, TimelineRow, renewal_timeline, spend_trend
 
 XSS = "<img src=x onerror=alert(1)>"

@@ -8,7 +8,14 @@ from decimal import Decimal
 import pytest
 from conftest import actor
 from sqlmodel import select
-from vendor_builders import (
+
+from db.engine import Database
+from db.models import AuditEvent, ContractAmendment, Vendor
+from services.access.access import NotAllowed
+from services.core.records import InvalidRecord, StaleEdit
+from services.vendors import contracts, overview, vendors
+from services.vendors.contracts import ContractInput
+from tests.builders import (
     ADMIN,
     add_rollup,
     make_contract,
@@ -17,13 +24,6 @@ from vendor_builders import (
     make_ticket,
     make_vendor,
 )
-
-from db.engine import Database
-from db.models import AuditEvent, ContractAmendment, Vendor
-from services.access.access import NotAllowed
-from services.vendors import contracts, vendors
-from services.vendors.contracts import ContractInput
-from services.vendors.vendors import StaleEdit, VendorError
 
 
 @pytest.mark.parametrize(
@@ -39,7 +39,7 @@ from services.vendors.vendors import StaleEdit, VendorError
     ],
 )
 def test_vendor_website_refuses_anything_but_http_and_https(db: Database, url: str) -> None:
-    with pytest.raises(VendorError, match="http"):
+    with pytest.raises(InvalidRecord, match="http"):
         make_vendor(db, website=url)
     with db.read() as s:
         assert s.exec(select(Vendor)).first() is None
@@ -56,13 +56,13 @@ def test_vendor_round_trip_with_aliases_casefolded(db: Database) -> None:
 
 def test_alias_of_another_vendor_is_refused(db: Database) -> None:
     make_vendor(db, name="A", aliases=["shared"])
-    with pytest.raises(VendorError, match="already belongs to A"):
+    with pytest.raises(InvalidRecord, match="already belongs to A"):
         make_vendor(db, name="B", aliases=["SHARED"])
 
 
 def test_duplicate_vendor_name_is_refused_case_insensitively(db: Database) -> None:
     make_vendor(db, name="Pinecone")
-    with pytest.raises(VendorError, match="already exists"):
+    with pytest.raises(InvalidRecord, match="already exists"):
         make_vendor(db, name="pinecone")
 
 
@@ -85,7 +85,7 @@ def test_stale_vendor_edit_is_refused_and_first_edit_kept(db: Database) -> None:
 def test_vendor_with_contracts_cannot_be_deleted_only_archived(db: Database) -> None:
     vid = make_vendor(db)
     make_contract(db, vid)
-    with pytest.raises(VendorError, match="archive it instead"):
+    with pytest.raises(InvalidRecord, match="archive it instead"):
         vendors.delete_vendor(db, ADMIN, vid)
     vendors.archive_vendor(db, ADMIN, vid)
     assert vendors.get_vendor(db, ADMIN, vid).status == "retired"
@@ -94,7 +94,7 @@ def test_vendor_with_contracts_cannot_be_deleted_only_archived(db: Database) -> 
 def test_vendor_with_seats_only_cannot_be_deleted(db: Database) -> None:
     vid = make_vendor(db)
     make_seat_pool(db, vid)
-    with pytest.raises(VendorError, match="archive it instead"):
+    with pytest.raises(InvalidRecord, match="archive it instead"):
         vendors.delete_vendor(db, ADMIN, vid)
     assert vendors.get_vendor(db, ADMIN, vid).name == "Acme AI"
 
@@ -114,7 +114,7 @@ def test_finance_cannot_edit_vendors_and_refusal_is_audited(db: Database) -> Non
 
 
 def test_contract_for_unknown_vendor_is_refused(db: Database) -> None:
-    with pytest.raises(VendorError, match="unknown vendor"):
+    with pytest.raises(InvalidRecord, match="unknown vendor"):
         make_contract(db, 999)
 
 
@@ -193,7 +193,7 @@ def test_stale_contract_edit_is_refused_and_first_edit_kept(db: Database) -> Non
 )
 def test_contract_validation_refuses_bad_input(db: Database, change: dict, message: str) -> None:
     vid = make_vendor(db)
-    with pytest.raises(VendorError, match=message):
+    with pytest.raises(InvalidRecord, match=message):
         make_contract(db, vid, **change)
 
 
@@ -236,7 +236,7 @@ def test_vendor_overview_gathers_contracts_seats_tickets_and_spend(db: Database)
     add_rollup(db, "WANDB", date(2026, 9, 20), "0.90")
     add_rollup(db, "Weights & Biases", date(2026, 10, 1), "5")
     add_rollup(db, "someone else", date(2026, 10, 1), "999")
-    ov = vendors.vendor_overview(db, ADMIN, vid, as_of=date(2026, 11, 22))
+    ov = overview.vendor_overview(db, ADMIN, vid, as_of=date(2026, 11, 22))
     assert ov.vendor.owner_name == "Pat Owner"
     assert ov.contracts is not None and len(ov.contracts) == 1
     assert ov.seats is not None and len(ov.seats) == 1
@@ -250,7 +250,7 @@ def test_vendor_overview_gathers_contracts_seats_tickets_and_spend(db: Database)
 
 def test_vendor_overview_hides_sections_the_role_cannot_read(db: Database) -> None:
     vid = make_vendor(db)
-    ov = vendors.vendor_overview(db, actor("finance"), vid)
+    ov = overview.vendor_overview(db, actor("finance"), vid)
     assert ov.tickets is None and ov.meetings is None and ov.open_actions is None
     assert ov.spend == []
 
@@ -280,7 +280,7 @@ def test_vendor_overview_lists_meetings_of_its_series_and_open_items(db: Databas
         s.add(Meeting(title="Unrelated", starts_at=datetime(2026, 1, 6, 15, tzinfo=UTC)))
         s.add(ActionItem(title="Ask for discount", contract_id=cid))
         s.add(ActionItem(title="Done already", vendor_id=vid, status="done"))
-    ov = vendors.vendor_overview(db, ADMIN, vid)
+    ov = overview.vendor_overview(db, ADMIN, vid)
     assert [m.title for m in ov.meetings or []] == ["QBR Jan"]
     assert [a.title for a in ov.open_actions or []] == ["Ask for discount"]
 

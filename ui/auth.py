@@ -14,6 +14,7 @@ session, so deactivating a user or changing a role applies on that user's next c
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 
 import streamlit as st
@@ -33,6 +34,7 @@ class SignIn:
     email: str | None  # the identity presented, even when it is not registered
     needs_login: bool = False  # oidc mode, nobody signed in yet
     misconfigured: str | None = None  # why sign-in cannot work with this configuration
+    unverified: bool = False  # the provider says it has not verified this email
 
 
 def email_from_proxy_header(values: list[str]) -> str | None:
@@ -65,6 +67,13 @@ def presented_email() -> SignIn:
         values = st.context.headers.get_all(cfg.auth_proxy_header)
         return SignIn(actor=None, email=email_from_proxy_header(values))
     if not st.user.get("is_logged_in"):
+        if importlib.util.find_spec("authlib") is None:
+            # Without it st.login shows Streamlit's own error page; say what to run instead.
+            return SignIn(
+                actor=None,
+                email=None,
+                misconfigured="OIDC sign-in needs Authlib: run `uv sync` (streamlit[auth]).",
+            )
         if not _oidc_configured():
             return SignIn(
                 actor=None,
@@ -72,10 +81,12 @@ def presented_email() -> SignIn:
                 misconfigured="OIDC sign-in needs an [auth] section in .streamlit/secrets.toml.",
             )
         return SignIn(actor=None, email=None, needs_login=True)
-    # An identity provider that says the address is unverified does not vouch for it.
+    email = str(st.user.get("email") or "").strip() or None
+    # An identity provider that says the address is unverified does not vouch for it: the
+    # address is shown (so the person knows which one), never looked up.
     if st.user.get("email_verified") is False:
-        return SignIn(actor=None, email=None)
-    return SignIn(actor=None, email=str(st.user.get("email") or "").strip() or None)
+        return SignIn(actor=None, email=email, unverified=True)
+    return SignIn(actor=None, email=email)
 
 
 def sign_in() -> SignIn:
@@ -85,13 +96,14 @@ def sign_in() -> SignIn:
     if settings().auth_mode == "local":
         actor: Actor | None = ensure_local_admin(db, settings().local_admin_email)
     else:
-        actor = resolve_identity(db, presented.email)
+        actor = None if presented.unverified else resolve_identity(db, presented.email)
     st.session_state[ACTOR_KEY] = actor
     return SignIn(
         actor=actor,
         email=presented.email,
         needs_login=presented.needs_login,
         misconfigured=presented.misconfigured,
+        unverified=presented.unverified,
     )
 
 

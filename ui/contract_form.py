@@ -148,7 +148,7 @@ def contract_form(
     return ContractInput(
         vendor_id=vendor_id,
         title=title,
-        start_date=start,  # type: ignore[arg-type]
+        start_date=start,
         initial_term_months=int(initial),
         renewal_type=renewal_type,
         renewal_period_months=int(period) or None,
@@ -162,5 +162,5 @@ def contract_form(
         previous_contract_id=previous,
         cancelled=cancelled,
         notes=notes,
-        **values,  # type: ignore[arg-type]
+        **values,
     )

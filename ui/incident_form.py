@@ -26,8 +26,10 @@ def incident_form(db: Database, actor: Actor, now: datetime, tz: ZoneInfo) -> No
     st.subheader("Record an incident")
     with st.form("incident_add", clear_on_submit=True):
         title = st.text_input("What happened")
-        category = st.selectbox("Category", list(CATEGORY_LABELS), format_func=CATEGORY_LABELS.get)
-        chosen = st.multiselect("Models involved", list(models), format_func=models.get)
+        category = st.selectbox(
+            "Category", list(CATEGORY_LABELS), format_func=lambda c: CATEGORY_LABELS[c]
+        )
+        chosen = st.multiselect("Models involved", list(models), format_func=lambda m: models[m])
         c1, c2 = st.columns(2)
         aware_day = c1.date_input("We became aware on", value=now.astimezone(tz).date())
         aware_time = c2.time_input("at", value=time(9, 0))

@@ -120,15 +120,15 @@ def _draft_form(actor: Actor, detail: ModelDetail, draft: CardView | None) -> No
             )
     if draft is None:
         return
-    cols = st.columns(2)
-    if can(actor, "cards.sign_off") and cols[0].button("Sign off draft", key=f"{key}_sign"):
+    sign_col, publish_col = st.columns(2)
+    if can(actor, "cards.sign_off") and sign_col.button("Sign off draft", key=f"{key}_sign"):
         save_and_rerun(
             lambda: cards.sign_off(
                 db, actor, model_id, expected_version=draft.version, now=now(db)
             ),
             "Draft signed off",
         )
-    if can(actor, "cards.publish") and cols[1].button(
+    if can(actor, "cards.publish") and publish_col.button(
         "Publish card", type="primary", key=f"{key}_publish"
     ):
         save_and_rerun(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import streamlit as st
 
@@ -13,11 +13,12 @@ K = TypeVar("K", bound=Hashable)
 def select_one(label: str, options: Mapping[K, str], *, current: K | None = None, key: str) -> K:
     """A selectbox over ``options`` (value -> label), starting at ``current`` when it is one."""
     values = list(options)
-    index = values.index(current) if current in options else 0
-    chosen: K = st.selectbox(
+    index = values.index(current) if current is not None and current in options else 0
+    chosen: K | None = st.selectbox(
         label, values, index=index if values else None, format_func=options.__getitem__, key=key
     )
-    return chosen
+    # None only for an empty ``options``; every caller shows its empty state before that.
+    return cast(K, chosen)
 
 
 def opened_version(form: str, version: int) -> int:
@@ -31,12 +32,10 @@ def opened_version(form: str, version: int) -> int:
     """
     key = f"_opened_version_{form}"
     opened = st.session_state.get(key)
-    live = opened is not None and any(
-        str(k).startswith(f"{form}_{opened}_") for k in st.session_state
-    )
-    if not live:
-        opened = st.session_state[key] = version
-    return int(opened)
+    if opened is not None and any(str(k).startswith(f"{form}_{opened}_") for k in st.session_state):
+        return int(opened)
+    st.session_state[key] = version
+    return version
 
 
 def forget_opened(form: str) -> None:

@@ -25,7 +25,7 @@ cols = st.columns([2, 1, 1, 2, 1])
 who = cols[0].selectbox("Actor", [ANY, *facets.actors], key="audit_actor")
 action = cols[1].selectbox("Action", [ANY, *facets.actions], key="audit_action")
 record_type = cols[2].selectbox("Record type", [ANY, *facets.record_types], key="audit_type")
-days = cols[3].date_input("Dates", value=(), key="audit_dates")
+days = cols[3].date_input("Dates", value=[], key="audit_dates")
 sort = cols[4].selectbox("Order", list(audit_log.SORTS), key="audit_sort")
 
 since = until = None

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from services.access.access import can
-from services.delivery import connections, outbox
+from services.delivery import connections, delivery_log
 from ui.auth import require_actor
 from ui.guard import allowed
 from ui.state import database, settings
@@ -19,7 +19,7 @@ db = database()
 st.title("Delivery log")
 
 with allowed():
-    counts = outbox.status_counts(db, actor)
+    counts = delivery_log.status_counts(db, actor)
     links = connections.connection_states(db, actor, settings())
 
 for link in links:
@@ -29,21 +29,21 @@ for link in links:
             "and nothing is lost. See Settings."
         )
 
-cols = st.columns(len(outbox.STATUSES))
-for col, status in zip(cols, outbox.STATUSES, strict=True):
+cols = st.columns(len(delivery_log.STATUSES))
+for col, status in zip(cols, delivery_log.STATUSES, strict=True):
     col.metric(status.capitalize(), counts.get(status, 0))
 
 f = st.columns([1, 1, 2])
-status = f[0].selectbox("Status", [ANY, *outbox.STATUSES], key="log_status")
-channel = f[1].selectbox("Channel", [ANY, *outbox.CHANNELS], key="log_channel")
+status = f[0].selectbox("Status", [ANY, *delivery_log.STATUSES], key="log_status")
+channel = f[1].selectbox("Channel", [ANY, *delivery_log.CHANNELS], key="log_channel")
 text = f[2].text_input("Search subject, recipient or kind", key="log_text")
-flt = outbox.LogFilter(
+flt = delivery_log.LogFilter(
     status=None if status == ANY else status,
     channel=None if channel == ANY else channel,
     text=text or None,
 )
 with allowed():
-    rows = outbox.list_notifications(db, actor, flt)
+    rows = delivery_log.list_notifications(db, actor, flt)
 
 if not rows:
     st.info(
@@ -95,9 +95,9 @@ if can(actor, "outbox.manage"):
     b = st.columns(2)
     if row.status in ("failed", "cancelled") and b[0].button("Retry", key=f"retry_{row.id}"):
         with allowed():
-            outbox.retry(db, actor, row.id or 0)
+            delivery_log.retry(db, actor, row.id or 0)
         st.success("Queued again: the worker sends it on its next pass.")
     if row.status in ("queued", "failed") and b[1].button("Cancel", key=f"cancel_{row.id}"):
         with allowed():
-            outbox.cancel(db, actor, row.id or 0)
+            delivery_log.cancel(db, actor, row.id or 0)
         st.success("Cancelled: it will not be sent.")

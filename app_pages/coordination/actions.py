@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, cast
 
 import pandas as pd
 import streamlit as st
 
 from services.access.access import can
-from services.coordination import actions, people
+from services.coordination import actions, bulk_edit, people
 from services.core import clock
+from services.core.statuses import OPEN_ACTION_STATUSES
 from ui.auth import require_actor
 from ui.guard import allowed
 from ui.state import database
@@ -72,7 +74,7 @@ owner_filter = f1.selectbox("Owner", ["Anyone", *emails], key="actions_filter_ow
 status_filter = f2.multiselect(
     "Status",
     actions.STATUSES,
-    default=["open", "in_progress", "waiting", "blocked"],
+    default=list(OPEN_ACTION_STATUSES),
     key="actions_filter_status",
 )
 overdue_only = f3.checkbox("Overdue only", key="actions_filter_overdue")
@@ -125,7 +127,7 @@ shown = frame.drop(columns=["version"])
 edited = st.data_editor(
     shown,
     key="actions_editor",
-    disabled=not editable or ["overdue", "meeting", "vendor", "carried"],  # type: ignore[arg-type]
+    disabled=not editable or ["overdue", "meeting", "vendor", "carried"],
     num_rows="fixed",
     width="stretch",
     column_config={
@@ -153,7 +155,8 @@ if c2.button("Reload", key="actions_reload"):
 if editable and c1.button("Save changes", type="primary", key="actions_save"):
     changed: list[dict[str, object]] = []
     for action_id, row in edited.iterrows():
-        before = frame.loc[action_id]
+        # The frame is indexed by action id, so one id is one row.
+        before = cast("pd.Series[Any]", frame.loc[cast(int, action_id)])
         values = {k: row[k] for k in actions.EDITABLE if k in row}
         if any(_differs(values[k], before[k]) for k in values):
             changed.append({"id": action_id, "version": int(before["version"]), **values})
@@ -162,7 +165,7 @@ if editable and c1.button("Save changes", type="primary", key="actions_save"):
     else:
         with allowed():
             try:
-                result = actions.bulk_save(db, actor, changed)
+                result = bulk_edit.bulk_save(db, actor, changed)
             except ValueError as exc:
                 st.error(f"Nothing was saved: {md_escape(exc)}")
                 st.stop()

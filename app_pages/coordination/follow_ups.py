@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from services.access.access import can
@@ -73,7 +75,7 @@ for bucket, items in queue.by_bucket().items():
             key = f"{item.kind}_{item.record_id}"
             if item.can_done and can_act and done_col.button("Done", key=f"fu_done_{key}"):
                 save_and_rerun(
-                    lambda i=item: followups.mark_done(db, actor, i.kind, i.record_id),
+                    partial(followups.mark_done, db, actor, item.kind, item.record_id),
                     "Marked done",
                 )
             if (
@@ -82,8 +84,14 @@ for bucket, items in queue.by_bucket().items():
                 and snooze_col.button("Snooze", key=f"fu_snooze_{key}", help="Hide until tomorrow")
             ):
                 save_and_rerun(
-                    lambda i=item: followups.snooze(
-                        db, actor, i.kind, i.record_id, days=1, today=clock.today(db)
+                    partial(
+                        followups.snooze,
+                        db,
+                        actor,
+                        item.kind,
+                        item.record_id,
+                        days=1,
+                        today=clock.today(db),
                     ),
                     "Snoozed until tomorrow",
                 )

@@ -4,6 +4,7 @@ action items and carry-over. ``?meeting=ID`` opens a meeting."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -11,6 +12,7 @@ import streamlit as st
 from services.access.access import can
 from services.coordination import actions, ics, meetings, people, recurrence
 from services.core import clock
+from services.core.statuses import OPEN_ACTION_STATUSES
 from settings import get_settings
 from ui.auth import require_actor
 from ui.guard import allowed
@@ -156,10 +158,9 @@ if selected is None:
             if st.form_submit_button("Create", type="primary", key="new_submit"):
                 if contract_id is not None and vendor_id is None:
                     vendor_id = contract_vendor[contract_id]
-                attendees = meetings.Attendees(
-                    tuple(chosen_people), tuple(e for e in outside.split(",") if e.strip())
-                )
-                common = {
+                attendees = meetings.Attendees(tuple(chosen_people), (outside,))
+                # The fields one-offs and series share; each service checks them.
+                common: dict[str, Any] = {
                     "title": title,
                     "timezone": tz or "UTC",
                     "duration_minutes": int(minutes),
@@ -234,9 +235,10 @@ with allowed():
         key="meeting_ics",
     )
     if detail.series is not None:
+        series_id = detail.series.id or 0
         d2.download_button(
             "Series .ics",
-            lambda: ics.series_ics(db, actor, detail.series.id or 0),
+            lambda: ics.series_ics(db, actor, series_id),
             file_name=f"series-{detail.series.id}.ics",
             mime="text/calendar",
             key="series_ics",
@@ -322,7 +324,7 @@ if editable:
                         db,
                         actor,
                         meeting.id or 0,
-                        meetings.Attendees(tuple(more), tuple(outside_more.split(","))),
+                        meetings.Attendees(tuple(more), (outside_more,)),
                     ),
                     "Invited",
                 )
@@ -434,7 +436,7 @@ if detail.actions:
 else:
     st.caption("No action items from this meeting yet.")
 can_act = can(actor, "actions.edit")
-open_actions = [a for a in detail.actions if a.status in actions.OPEN_STATUSES]
+open_actions = [a for a in detail.actions if a.status in OPEN_ACTION_STATUSES]
 if can_act and open_actions:
     by_action = {a.id: a for a in open_actions}
     c1, c2, c3 = st.columns([4, 1, 1])

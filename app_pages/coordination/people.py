@@ -149,6 +149,7 @@ with teams_tab:
         target = team_by_id[pick]
         label = "Restore team" if target.archived else "Archive team"
         if st.button(label, key="people_team_archive") and pick is not None:
+            team_id = pick
             save_and_rerun(
-                lambda: people.set_team_archived(db, actor, pick, not target.archived), "Saved"
+                lambda: people.set_team_archived(db, actor, team_id, not target.archived), "Saved"
             )

@@ -94,7 +94,7 @@ with st.form("drift_add", clear_on_submit=True):
     warning = c1.number_input("Warning threshold", format="%.4f")
     critical = c2.number_input("Critical threshold", format="%.4f")
     action = st.selectbox(
-        "Action on a critical breach", DRIFT_ACTIONS, format_func=ACTION_LABELS.get
+        "Action on a critical breach", DRIFT_ACTIONS, format_func=lambda a: ACTION_LABELS[a]
     )
     owner = select_one("Owner", people, key="drift_add_owner")
     approver = select_one("Approver", people, key="drift_add_approver")

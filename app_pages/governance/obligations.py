@@ -72,8 +72,9 @@ if not can(actor, "obligations.edit"):
     st.stop()
 
 if picked is not None and st.button("Assign obligations from the catalogue", key="ob_assign"):
+    model_id = picked
     save_and_rerun(
-        lambda: obligations.assign_obligations(db, actor, picked), "Obligations assigned"
+        lambda: obligations.assign_obligations(db, actor, model_id), "Obligations assigned"
     )
 if not rows:
     st.stop()
@@ -113,7 +114,7 @@ with edit_tab, st.form(f"ob_edit_{choice}_{current.version}"):
                 note=note,
             ),
             "Obligation saved",
-        )  # type: ignore[arg-type]
+        )
 
 with evidence_tab:
     with allowed():

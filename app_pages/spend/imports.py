@@ -85,12 +85,12 @@ if uploads and st.button("Import", type="primary", icon=":material/upload:"):
                 st.session_state["import_result"] = result
                 st.rerun()
 
-result = st.session_state.get("import_result")
-if isinstance(result, billing_import.ImportResult):
-    cols = st.columns(len(result.summary))
-    for column, (name, number) in zip(cols, result.summary.items(), strict=True):
+last_import = st.session_state.get("import_result")
+if isinstance(last_import, billing_import.ImportResult):
+    cols = st.columns(len(last_import.summary))
+    for column, (name, number) in zip(cols, last_import.summary.items(), strict=True):
         column.metric(name.capitalize(), f"{number:,}")
-    for item in result.files:
+    for item in last_import.files:
         (st.info if item.duplicate else st.success)(md_escape(item.message))
         if item.problems:
             st.text("\n".join(item.problems))
@@ -152,10 +152,12 @@ elif not vendors:
     st.info("Add vendors first, then map these names to them.")
 else:
     st.caption("Map a name once: it becomes an alias of the vendor and every chart uses it.")
-    for index, item in enumerate(unmatched[:25]):
+    for index, name_row in enumerate(unmatched[:25]):
         with st.container(horizontal=True, vertical_alignment="center"):
-            amounts = ", ".join(format_money(v, c) for c, v in item.totals.items())
-            st.text(f"{item.name} ({item.provider}) · {item.line_count:,} lines · {amounts}")
+            amounts = ", ".join(format_money(v, c) for c, v in name_row.totals.items())
+            st.text(
+                f"{name_row.name} ({name_row.provider}) · {name_row.line_count:,} lines · {amounts}"
+            )
             vendor_id = st.selectbox(
                 "Vendor",
                 list(vendors),
@@ -166,7 +168,7 @@ else:
             if st.button("Map", key=f"map_button_{index}") and vendor_id is not None:
                 with allowed():
                     try:
-                        billing_import.map_name_to_vendor(db, actor, item.name, vendor_id)
+                        billing_import.map_name_to_vendor(db, actor, name_row.name, vendor_id)
                     except ValueError as exc:
                         st.error(md_escape(exc))
                     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import pandas as pd
@@ -248,7 +249,7 @@ def _amend_contract(pick: int | None) -> None:
                     db,
                     actor,
                     pick,
-                    effective_date=effective,  # type: ignore[arg-type]
+                    effective_date=effective,
                     summary=summary,
                     value_change=change or None,
                 ),
@@ -304,11 +305,12 @@ def _contracts() -> None:
             key="contracts_form",
             on_change="rerun",
         )
-        for tab, draw in zip(
-            forms,
-            (_add_contract, lambda: _edit_contract(pick), lambda: _amend_contract(pick)),
-            strict=True,
-        ):
+        draws: tuple[Callable[[], None], ...] = (
+            _add_contract,
+            lambda: _edit_contract(pick),
+            lambda: _amend_contract(pick),
+        )
+        for tab, draw in zip(forms, draws, strict=True):
             if tab.open:
                 with tab:
                     draw()

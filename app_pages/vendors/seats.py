@@ -158,7 +158,8 @@ add_tab, edit_tab = st.tabs(["Add a seat pool", "Edit or delete"])
 with add_tab, st.form("seats_add", clear_on_submit=True):
     data = _form("seats_add", None)
     if st.form_submit_button("Add seat pool", type="primary") and data is not None:
-        save_and_rerun(lambda: seats.create_seat_pool(db, actor, data), "Seat pool added")
+        new_pool = data
+        save_and_rerun(lambda: seats.create_seat_pool(db, actor, new_pool), "Seat pool added")
 
 with edit_tab:
     if not pools:
@@ -177,8 +178,11 @@ with edit_tab:
             data = _form(f"seats_edit_{pick}_{opened}", current)
             if st.form_submit_button("Save changes") and data is not None:
                 forget_opened(f"seats_edit_{pick}")
+                edited = data
                 save_and_rerun(
-                    lambda: seats.update_seat_pool(db, actor, pick, data, expected_version=opened),
+                    lambda: seats.update_seat_pool(
+                        db, actor, pick, edited, expected_version=opened
+                    ),
                     "Saved",
                 )
         if st.button("Delete seat pool", key="seats_delete"):

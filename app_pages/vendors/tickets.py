@@ -90,7 +90,7 @@ def _when(label: str, value: datetime | None, prefix: str, optional: bool) -> da
     at = c2.time_input(
         f"{label} (time)", value=local.time() if local else time(9, 0), key=f"{prefix}_time"
     )
-    return datetime.combine(day, at, tzinfo=tz)  # type: ignore[arg-type]
+    return datetime.combine(day, at, tzinfo=tz)
 
 
 def _form(prefix: str, current: TicketView | None) -> TicketInput:

@@ -8,7 +8,7 @@ import streamlit as st
 from services.access.access import can
 from services.core import clock
 from services.core.money import format_money
-from services.vendors import vendors
+from services.vendors import overview, vendors
 from ui.auth import require_actor
 from ui.charts_vendors import SpendRow, spend_trend
 from ui.guard import allowed, save_and_rerun
@@ -38,7 +38,7 @@ def _table(rows: list[dict[str, object]], empty: str) -> None:
 def _show_vendor(vendor_id: int) -> None:
     with allowed():
         try:
-            ov = vendors.vendor_overview(db, actor, vendor_id, as_of=clock.today(db))
+            ov = overview.vendor_overview(db, actor, vendor_id, as_of=clock.today(db))
         except ValueError:
             show_not_found("vendor", "vendor")
     v = ov.vendor

@@ -99,7 +99,7 @@ def _choose_format(fmt: str, header: set[str], mapping: MappingSpec | None, name
         return "mapped"
     for module in (focus, aws_cur, gcp):
         if module.matches(header):
-            return module.NAME
+            return str(module.NAME)
     if any(";" in h for h in header):
         raise BillingError(
             name,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -42,6 +43,17 @@ class ReconnectNeeded(CalendarError):
 
 class DeletedInGoogle(CalendarError):
     """Someone deleted our event in Google; we do not re-create it silently."""
+
+
+# Google documents no limit in the Calendar API reference; in practice descriptions longer than
+# 8,192 characters fail or are cut (as Nylas's provider notes record). Counted after the HTML
+# escaping the adapter applies, since that is the text Google receives.
+DESCRIPTION_LIMIT_CHARS = 8192
+
+
+def sent_description_length(description: str) -> int:
+    """Characters Google receives for ``description`` (the adapter escapes it for HTML)."""
+    return len(html.escape(description, quote=False))
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,9 @@ def load_credentials(path: Path, delegated_user: str | None = None) -> Any:
     info = json.loads(path.read_text(encoding="utf-8"))
     kind = info.get("type")
     if kind == "service_account":
-        creds = service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
+        creds = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
+            info, scopes=SCOPES
+        )
         return creds.with_subject(delegated_user) if delegated_user else creds
     if kind == "authorized_user" or "refresh_token" in info:
         # google-auth's from_authorized_user_info replaces the file's token_uri with Google's
@@ -77,7 +79,7 @@ def load_credentials(path: Path, delegated_user: str | None = None) -> Any:
         missing = {"refresh_token", "client_id", "client_secret"} - set(info)
         if missing:
             raise ValueError(f"{path}: authorized-user file lacks {', '.join(sorted(missing))}")
-        return user_credentials.Credentials(
+        return user_credentials.Credentials(  # type: ignore[no-untyped-call]
             token=None,
             refresh_token=info["refresh_token"],
             token_uri=info.get("token_uri") or GOOGLE_TOKEN_URI,
@@ -257,4 +259,4 @@ class GoogleCalendarGateway:
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)
-        return ceiling / 2 + self.rand() * ceiling / 2
+        return float(ceiling / 2 + self.rand() * ceiling / 2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from integrations.slack import (
@@ -27,8 +28,44 @@ def trim(text: str, limit: int = BODY_LIMIT_CHARS) -> str:
     return text[: limit - len(TRIM_NOTE)] + TRIM_NOTE
 
 
-def _chunks(text: str, size: int) -> list[str]:
-    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+# What a split must never cut: an entity (&lt; &amp; &#123;), and anything in angle brackets
+# (a <url|label> link, a <@U123> mention, a <!here>). Cutting one shows Slack users `&lt` or a
+# broken link.
+_ATOMIC = re.compile(r"&#?[A-Za-z0-9]{1,10};|<[^<>\n]{1,1000}>")
+
+
+def _unsafe_cuts(text: str) -> set[int]:
+    """Offsets that fall strictly inside an entity, a link or a mention."""
+    inside: set[int] = set()
+    for match in _ATOMIC.finditer(text):
+        inside.update(range(match.start() + 1, match.end()))
+    return inside
+
+
+def _cut(text: str, start: int, size: int, unsafe: set[int]) -> int:
+    """Where the chunk beginning at ``start`` ends: after a line, else a word, else any safe
+    offset; a single unbreakable run longer than ``size`` is cut at ``size``."""
+    end = start + size
+    if end >= len(text):
+        return len(text)
+    safe = [i for i in range(end, start, -1) if i not in unsafe]
+    for boundary in ("\n", " "):
+        for i in safe:
+            if text[i - 1] == boundary:
+                return i
+    return safe[0] if safe else end
+
+
+def split_text(text: str, size: int) -> list[str]:
+    """``text`` in pieces of at most ``size`` characters, cut only at safe offsets."""
+    unsafe = _unsafe_cuts(text)
+    chunks: list[str] = []
+    start = 0
+    while start < len(text):
+        end = _cut(text, start, size, unsafe)
+        chunks.append(text[start:end])
+        start = end
+    return chunks or [""]
 
 
 def _link(url: str) -> str:
@@ -50,8 +87,8 @@ def render(message: SlackMessage) -> dict[str, Any]:
         title = escape(trim(item.title, 300))
         body = escape(trim(item.body, per_item))
         first = f"*{title}*" + (f"\n{body}" if body else "")
-        # Escaping can lengthen the text; split after escaping so no entity is cut in a block.
-        for chunk in _chunks(first, SECTION_TEXT_LIMIT_CHARS - 10):
+        # Escaping can lengthen the text, so split after escaping, at safe offsets only.
+        for chunk in split_text(first, SECTION_TEXT_LIMIT_CHARS - 10):
             if len(blocks) >= MAX_BLOCKS:
                 break
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})

@@ -22,7 +22,7 @@ class FakeSlackGateway:
     gone_channels: set[str] = field(default_factory=set)
     revoked: bool = False
     posted: list[tuple[Delivery, SlackMessage]] = field(default_factory=list)
-    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _ts: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def check(self) -> SlackIdentity:
         if self.revoked:

@@ -8,9 +8,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from db.engine import Database
-from db.models import ROLES, User
+from db.models import ROLES as ROLES
+from db.models import User
 from services.access import audit
 from services.access.access import Actor, require
+from services.core.emails import EmailError, check_one
 
 
 class UserError(ValueError):
@@ -30,7 +32,16 @@ class UserRow:
     active: bool
 
 
+def checked_email(email: str) -> str:
+    """A new user's address, checked by email-validator like every typed address."""
+    try:
+        return check_one(email)
+    except EmailError as exc:
+        raise UserError(str(exc)) from exc
+
+
 def normalize_email(email: str) -> str:
+    """Syntax only: for looking users up, and for the configured local admin (admin@localhost)."""
     cleaned = email.strip().lower()
     local, at, domain = cleaned.partition("@")
     if not at or not local or not domain or " " in cleaned:
@@ -86,7 +97,7 @@ def ensure_local_admin(db: Database, email: str) -> Actor:
 
 def add_user(db: Database, actor: Actor, email: str, role: str, name: str | None = None) -> UserRow:
     require(db, actor, "users.manage", record_type="user")
-    email, role, name = normalize_email(email), _check_role(role), _check_name(name)
+    email, role, name = checked_email(email), _check_role(role), _check_name(name)
     try:
         with db.write() as session:
             if session.exec(select(User).where(User.email == email)).first() is not None:

@@ -1,13 +1,11 @@
-"""Action items: create, quick add, list with filters, and the bulk edit of the table.
+"""Action items: create, quick add, list with filters, one-click status and snooze.
 
-The bulk edit is one transaction. A row whose ``version`` moved since the table was loaded was
-changed by someone else: it is refused (named in the result) and their change kept, while the
-other rows are saved.
+The table's bulk edit is ``services.coordination.bulk_edit``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -31,10 +29,11 @@ from services.access import audit
 from services.access.access import Actor, require
 from services.core.clock import session_now
 from services.core.clock import today as workspace_today
+from services.core.records import check_version
+from services.core.statuses import OPEN_ACTION_STATUSES
 
 STATUSES = ACTION_STATUSES  # re-exported for pages, which do not import db
 PRIORITIES = ACTION_PRIORITIES
-OPEN_STATUSES = ("open", "in_progress", "waiting", "blocked")
 CLOSED_STATUSES = ("done", "dropped")
 # Columns the bulk editor may change; anything else in a row is ignored.
 EDITABLE = ("title", "owner_email", "due_date", "status", "priority", "notes")
@@ -66,7 +65,7 @@ def is_overdue(status: str, due: date | None, today: date) -> bool:
     return status not in CLOSED_STATUSES and due is not None and due < today
 
 
-def _owner_id(session: Session, email: str | None) -> int | None:
+def owner_id_for(session: Session, email: str | None) -> int | None:
     if email is None or not str(email).strip():
         return None
     person = session.exec(select(Person).where(Person.email == str(email).strip().lower())).first()
@@ -75,7 +74,7 @@ def _owner_id(session: Session, email: str | None) -> int | None:
     return person.id
 
 
-def _title(title: str) -> str:
+def check_title(title: str) -> str:
     title = (title or "").strip()
     if not title:
         raise ValueError("an action item needs a title")
@@ -84,13 +83,13 @@ def _title(title: str) -> str:
     return title
 
 
-def _status(status: str) -> str:
+def check_status(status: str) -> str:
     if status not in ACTION_STATUSES:
         raise ValueError(f"unknown status {status!r}: use one of {', '.join(ACTION_STATUSES)}")
     return status
 
 
-def _priority(priority: str) -> str:
+def check_priority(priority: str) -> str:
     if priority not in ACTION_PRIORITIES:
         raise ValueError(
             f"unknown priority {priority!r}: use one of {', '.join(ACTION_PRIORITIES)}"
@@ -126,11 +125,11 @@ def create_action_in(
         if value is not None and session.get(model, value) is None:
             raise ValueError(f"no {name} {value}")
     item = ActionItem(
-        title=_title(title),
+        title=check_title(title),
         owner_id=owner_id,
         due_date=due_date,
-        status=_status(status),
-        priority=_priority(priority),
+        status=check_status(status),
+        priority=check_priority(priority),
         notes=notes or "",
         meeting_id=meeting_id,
         agenda_item_id=agenda_item_id,
@@ -213,7 +212,7 @@ def parse_quick_add(text: str, today: date) -> QuickAdd:
             priority = lowered[1:]
         else:
             words.append(word)
-    return QuickAdd(_title(" ".join(words)), owner, due, priority)
+    return QuickAdd(check_title(" ".join(words)), owner, due, priority)
 
 
 def quick_add(
@@ -231,7 +230,7 @@ def quick_add(
     parsed = parse_quick_add(text, today or workspace_today(db))
     with db.write() as s:
         owner = parsed.owner_email or default_owner_email
-        owner_id = _owner_id(s, owner)
+        owner_id = owner_id_for(s, owner)
         # An item from a vendor meeting is linked to that vendor and contract too.
         meeting = s.get(Meeting, meeting_id) if meeting_id is not None else None
         if meeting_id is not None and meeting is None:
@@ -293,11 +292,11 @@ def list_actions(
         if team_id is not None:
             q = q.where(Person.team_id == team_id)
         if status:
-            q = q.where(ActionItem.status == _status(status))
+            q = q.where(ActionItem.status == check_status(status))
         if statuses:
-            q = q.where(col(ActionItem.status).in_([_status(x) for x in statuses]))
+            q = q.where(col(ActionItem.status).in_([check_status(x) for x in statuses]))
         if overdue:
-            q = q.where(col(ActionItem.status).in_(OPEN_STATUSES)).where(
+            q = q.where(col(ActionItem.status).in_(OPEN_ACTION_STATUSES)).where(
                 col(ActionItem.due_date) < today
             )
         if meeting_id is not None:
@@ -323,39 +322,43 @@ def list_actions(
             col(ActionItem.due_date).is_(None), col(ActionItem.due_date), col(ActionItem.id)
         ).limit(limit)
         rows = s.exec(q).all()
-    return [
-        ActionRow(
-            id=a.id or 0,
-            title=a.title,
-            owner=name or "",
-            owner_email=email or "",
-            team=team or "",
-            due_date=a.due_date,
-            status=a.status,
-            priority=a.priority,
-            notes=a.notes,
-            overdue=is_overdue(a.status, a.due_date, today),
-            meeting_id=a.meeting_id,
-            meeting=meeting or "",
-            vendor=vendor or "",
-            carry_count=a.carry_count,
-            snoozed_until=a.snoozed_until,
-            completed_at=a.completed_at,
-            version=a.version,
-        )
-        for a, name, email, team, meeting, vendor in rows
-    ]
+    return [_action_row(row, today) for row in rows]
+
+
+def _action_row(row: Any, today: date) -> ActionRow:
+    a, name, email, team, meeting, vendor = row
+    return ActionRow(
+        id=a.id or 0,
+        title=a.title,
+        owner=name or "",
+        owner_email=email or "",
+        team=team or "",
+        due_date=a.due_date,
+        status=a.status,
+        priority=a.priority,
+        notes=a.notes,
+        overdue=is_overdue(a.status, a.due_date, today),
+        meeting_id=a.meeting_id,
+        meeting=meeting or "",
+        vendor=vendor or "",
+        carry_count=a.carry_count,
+        snoozed_until=a.snoozed_until,
+        completed_at=a.completed_at,
+        version=a.version,
+    )
 
 
 # --- changing ------------------------------------------------------------------------------
 
 
-def _apply_status(item: ActionItem, status: str, now: datetime) -> None:
+def status_changes(item: ActionItem, status: str, now: datetime) -> dict[str, Any]:
+    """The fields a status change sets: completion is stamped when an item first becomes done."""
+    changes: dict[str, Any] = {"status": status}
     if status == "done" and item.status != "done":
-        item.completed_at = now
+        changes["completed_at"] = now
     elif status != "done":
-        item.completed_at = None
-    item.status = status
+        changes["completed_at"] = None
+    return changes
 
 
 def set_status(
@@ -363,24 +366,21 @@ def set_status(
 ) -> ActionItem:
     """One-click status change (done, dropped...); with a version, refuses a stale click."""
     require(db, actor, "actions.edit", record_type="actionitem", record_id=action_id)
-    _status(status)
+    check_status(status)
     with db.write() as s:
         item = s.get(ActionItem, action_id)
         if item is None:
             raise ValueError(f"no action item {action_id}")
-        if expected_version is not None and item.version != expected_version:
-            raise ValueError(
+        if expected_version is not None:
+            check_version(
+                item,
+                expected_version,
+                "action item",
                 f"{item.title!r} was changed by someone else since you loaded it; "
-                "their change was kept."
+                "their change was kept.",
             )
-        before = audit.snapshot(item)
-        _apply_status(item, status, db.clock.now())
-        item.version += 1
-        item.updated_at = db.clock.now()
-        s.add(item)
-        audit.record(
-            s, actor, "update", "actionitem", action_id, before=before, after=audit.snapshot(item)
-        )
+        changes = status_changes(item, status, db.clock.now())
+        audit.apply_change(s, actor, item, "actionitem", changes)
         return item
 
 
@@ -392,119 +392,3 @@ def snooze(db: Database, actor: Actor, action_id: int, until: date) -> ActionIte
             raise ValueError(f"no action item {action_id}")
         audit.apply_change(s, actor, item, "actionitem", {"snoozed_until": until}, action="snooze")
         return item
-
-
-@dataclass(frozen=True)
-class Conflict:
-    id: int
-    title: str
-    reason: str
-
-
-@dataclass
-class BulkResult:
-    saved: list[int] = field(default_factory=list)
-    unchanged: int = 0
-    conflicts: list[Conflict] = field(default_factory=list)
-
-    def message(self) -> str:
-        parts = [f"Saved {len(self.saved)} action item(s)."]
-        if self.conflicts:
-            names = "; ".join(f"#{c.id} {c.title!r}" for c in self.conflicts)
-            parts.append(
-                f"Not saved, changed by someone else since you loaded the table "
-                f"(their change was kept, reload to see it): {names}."
-            )
-        return " ".join(parts)
-
-
-def _as_date(value: Any) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if hasattr(value, "to_pydatetime"):  # a pandas Timestamp from the data editor
-        return value.to_pydatetime().date()  # type: ignore[no-any-return]
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from exc
-
-
-def _missing(value: Any) -> bool:
-    try:
-        return value is None or value != value  # NaN / NaT from pandas
-    except (TypeError, ValueError):
-        return False
-
-
-def bulk_save(db: Database, actor: Actor, rows: list[dict[str, Any]]) -> BulkResult:
-    """Save edited rows (each with ``id`` and the ``version`` it was loaded at) in one go.
-
-    A bad value anywhere refuses the whole save with the row named; a row someone else changed
-    meanwhile is skipped and reported, and their change kept.
-    """
-    require(db, actor, "actions.edit", record_type="actionitem")
-    result = BulkResult()
-    with db.write() as s:
-        for index, row in enumerate(rows, start=1):
-            try:
-                action_id = int(row["id"])
-                loaded_version = int(row["version"])
-            except (KeyError, TypeError, ValueError) as exc:
-                raise ValueError(f"row {index}: missing id or version") from exc
-            item = s.get(ActionItem, action_id)
-            if item is None:
-                result.conflicts.append(
-                    Conflict(action_id, str(row.get("title", "")), "deleted by someone else")
-                )
-                continue
-            if item.version != loaded_version:
-                result.conflicts.append(Conflict(action_id, item.title, "changed since loaded"))
-                continue
-            before = audit.snapshot(item)
-            try:
-                changes: dict[str, Any] = {}
-                for key in EDITABLE:
-                    if key not in row:
-                        continue
-                    value = None if _missing(row[key]) else row[key]
-                    if key == "title":
-                        changes["title"] = _title(str(value or ""))
-                    elif key == "owner_email":
-                        changes["owner_id"] = _owner_id(s, value)
-                    elif key == "due_date":
-                        changes["due_date"] = _as_date(value)
-                    elif key == "status":
-                        changes["status"] = _status(str(value or ""))
-                    elif key == "priority":
-                        changes["priority"] = _priority(str(value or ""))
-                    elif key == "notes":
-                        changes["notes"] = str(value or "")
-            except ValueError as exc:
-                raise ValueError(f"row {index} (#{action_id} {item.title!r}): {exc}") from exc
-            if all(getattr(item, k) == v for k, v in changes.items()):
-                result.unchanged += 1
-                continue
-            for key, value in changes.items():
-                if key == "status":
-                    _apply_status(item, value, db.clock.now())
-                else:
-                    setattr(item, key, value)
-            item.version += 1
-            item.updated_at = db.clock.now()
-            s.add(item)
-            audit.record(
-                s,
-                actor,
-                "update",
-                "actionitem",
-                action_id,
-                before=before,
-                after=audit.snapshot(item),
-                detail="bulk edit",
-            )
-            result.saved.append(action_id)
-    return result

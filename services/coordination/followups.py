@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from db.engine import Database
 from db.models import ActionItem, Contract, RenewalDecision, SupportTicket, Vendor
@@ -19,12 +19,13 @@ from services.access.access import Actor, can, require
 from services.coordination import actions
 from services.coordination.people import person_for_email
 from services.core.clock import today as workspace_today
+from services.core.statuses import OPEN_ACTION_STATUSES, OPEN_TICKET_STATUSES
+from services.vendors.terms import terms_of
 from services.vendors.tickets import ticket_views
 from settings import get_settings
 
 RENEWAL_WINDOW_DAYS = 30
 WEEK_DAYS = 7
-OPEN_TICKET_STATUSES = ("open", "waiting_on_vendor", "waiting_on_us")
 BUCKETS = ("overdue", "today", "this_week", "waiting", "later")
 BUCKET_LABELS = {
     "overdue": "Overdue",
@@ -96,117 +97,126 @@ def my_follow_ups(
     require(db, actor, "actions.read")
     today = today or workspace_today(db)
     now = now or db.clock.now()
-    tz = get_settings().tz
-    items: list[FollowUp] = []
     with db.read() as s:
         person = person_for_email(s, actor.email)
-        if person is None:
+        if person is None or person.id is None:
             return Queue(None, [])
-        for a in s.exec(
-            select(ActionItem)
-            .where(ActionItem.owner_id == person.id)
-            .where(col(ActionItem.status).in_(actions.OPEN_STATUSES))
-        ).all():
-            if a.snoozed_until is not None and a.snoozed_until > today:
-                continue
-            bucket = _bucket_for_date(a.due_date, today)
-            if a.status == "waiting" and bucket != "overdue":
-                bucket = "waiting"
-            detail = a.status.replace("_", " ")
-            if a.carry_count:
-                detail += f", carried {a.carry_count}x"
-            items.append(
-                FollowUp(
-                    "action",
-                    a.id or 0,
-                    a.title,
-                    a.due_date,
-                    bucket,
-                    detail,
-                    a.priority,
-                    version=a.version,
-                )
-            )
-
+        items = _action_follow_ups(s, person.id, today)
         if can(actor, "contracts.read"):
-            from services.vendors.terms import compute_terms
-
-            for c, vendor in s.exec(
-                select(Contract, Vendor.name)
-                .join(Vendor, col(Vendor.id) == Contract.vendor_id)
-                .where(Contract.owner_id == person.id)
-                .where(col(Contract.cancelled).is_(False))
-            ).all():
-                try:
-                    terms = compute_terms(
-                        start_date=c.start_date,
-                        initial_term_months=c.initial_term_months,
-                        renewal_type=c.renewal_type,
-                        renewal_period_months=c.renewal_period_months,
-                        notice_days=c.notice_days,
-                        as_of=today,
-                    )
-                except ValueError:
-                    continue
-                days = terms.days_to_deadline(today)
-                if not 0 <= days <= RENEWAL_WINDOW_DAYS:
-                    continue
-                decided = s.exec(
-                    select(RenewalDecision.id)
-                    .where(RenewalDecision.contract_id == c.id)
-                    .where(RenewalDecision.term_end == terms.current_term_end)
-                ).first()
-                if decided is not None:
-                    continue
-                items.append(
-                    FollowUp(
-                        "renewal",
-                        c.id or 0,
-                        f"Renewal decision: {vendor} · {c.title}",
-                        terms.cancellation_deadline,
-                        _bucket_for_date(terms.cancellation_deadline, today),
-                        f"cancellation deadline in {days} days, term ends "
-                        f"{terms.current_term_end.isoformat()}",
-                        "high",
-                    )
-                )
-
+            items += _renewal_follow_ups(s, person.id, today)
         if can(actor, "tickets.read"):
-            mine = list(
-                s.exec(
-                    select(SupportTicket)
-                    .where(SupportTicket.owner_id == person.id)
-                    .where(col(SupportTicket.status).in_(OPEN_TICKET_STATUSES))
-                )
-            )
-            for t in ticket_views(s, mine):
-                deadline = t.sla_due_at
-                past = t.past_sla(now)
-                due = deadline.astimezone(tz).date() if deadline else None
-                if past:
-                    bucket = "overdue"
-                elif t.status == "waiting_on_vendor":
-                    bucket = "waiting"
-                else:
-                    bucket = _bucket_for_date(due, today)
-                detail = f"{t.status.replace('_', ' ')}, {t.severity}"
-                if past:
-                    detail += ", past SLA"
-                items.append(
-                    FollowUp(
-                        "ticket",
-                        t.id,
-                        f"{t.vendor_name} ticket {t.vendor_ticket_id}: {t.title}",
-                        due,
-                        bucket,
-                        detail,
-                        {"critical": "urgent", "high": "high"}.get(t.severity, "medium"),
-                        flagged=past,
-                        version=t.version,
-                    )
-                )
+            items += _ticket_follow_ups(s, person.id, today, now)
     items.sort(key=sort_key)
     return Queue(person.name, items)
+
+
+def _action_follow_ups(s: Session, person_id: int, today: date) -> list[FollowUp]:
+    """The person's open action items, snoozed ones left out until they wake."""
+    items: list[FollowUp] = []
+    for a in s.exec(
+        select(ActionItem)
+        .where(ActionItem.owner_id == person_id)
+        .where(col(ActionItem.status).in_(OPEN_ACTION_STATUSES))
+    ).all():
+        if a.snoozed_until is not None and a.snoozed_until > today:
+            continue
+        bucket = _bucket_for_date(a.due_date, today)
+        if a.status == "waiting" and bucket != "overdue":
+            bucket = "waiting"
+        detail = a.status.replace("_", " ")
+        if a.carry_count:
+            detail += f", carried {a.carry_count}x"
+        items.append(
+            FollowUp(
+                "action",
+                a.id or 0,
+                a.title,
+                a.due_date,
+                bucket,
+                detail,
+                a.priority,
+                version=a.version,
+            )
+        )
+    return items
+
+
+def _renewal_follow_ups(s: Session, person_id: int, today: date) -> list[FollowUp]:
+    """Undecided renewals of the person's contracts whose deadline is inside the window."""
+    items: list[FollowUp] = []
+    for c, vendor in s.exec(
+        select(Contract, Vendor.name)
+        .join(Vendor, col(Vendor.id) == Contract.vendor_id)
+        .where(Contract.owner_id == person_id)
+        .where(col(Contract.cancelled).is_(False))
+    ).all():
+        try:
+            terms = terms_of(c, today)
+        except ValueError:
+            continue
+        days = terms.days_to_deadline(today)
+        if not 0 <= days <= RENEWAL_WINDOW_DAYS:
+            continue
+        decided = s.exec(
+            select(RenewalDecision.id)
+            .where(RenewalDecision.contract_id == c.id)
+            .where(RenewalDecision.term_end == terms.decision_key)
+        ).first()
+        if decided is not None:
+            continue
+        items.append(
+            FollowUp(
+                "renewal",
+                c.id or 0,
+                f"Renewal decision: {vendor} · {c.title}",
+                terms.cancellation_deadline,
+                _bucket_for_date(terms.cancellation_deadline, today),
+                f"cancellation deadline in {days} days, term ends "
+                f"{terms.current_term_end.isoformat()}",
+                "high",
+            )
+        )
+    return items
+
+
+def _ticket_follow_ups(s: Session, person_id: int, today: date, now: datetime) -> list[FollowUp]:
+    """The person's open vendor tickets, due by their SLA."""
+    tz = get_settings().tz
+    items: list[FollowUp] = []
+    mine = list(
+        s.exec(
+            select(SupportTicket)
+            .where(SupportTicket.owner_id == person_id)
+            .where(col(SupportTicket.status).in_(OPEN_TICKET_STATUSES))
+        )
+    )
+    for t in ticket_views(s, mine):
+        deadline = t.sla_due_at
+        past = t.past_sla(now)
+        due = deadline.astimezone(tz).date() if deadline else None
+        if past:
+            bucket = "overdue"
+        elif t.status == "waiting_on_vendor":
+            bucket = "waiting"
+        else:
+            bucket = _bucket_for_date(due, today)
+        detail = f"{t.status.replace('_', ' ')}, {t.severity}"
+        if past:
+            detail += ", past SLA"
+        items.append(
+            FollowUp(
+                "ticket",
+                t.id,
+                f"{t.vendor_name} ticket {t.vendor_ticket_id}: {t.title}",
+                due,
+                bucket,
+                detail,
+                {"critical": "urgent", "high": "high"}.get(t.severity, "medium"),
+                flagged=past,
+                version=t.version,
+            )
+        )
+    return items
 
 
 def mark_done(db: Database, actor: Actor, kind: str, record_id: int) -> None:
@@ -220,20 +230,7 @@ def mark_done(db: Database, actor: Actor, kind: str, record_id: int) -> None:
             ticket = s.get(SupportTicket, record_id)
             if ticket is None:
                 raise ValueError(f"no ticket {record_id}")
-            before = audit.snapshot(ticket)
-            ticket.status = "resolved"
-            ticket.version += 1
-            ticket.updated_at = db.clock.now()
-            s.add(ticket)
-            audit.record(
-                s,
-                actor,
-                "update",
-                "supportticket",
-                record_id,
-                before=before,
-                after=audit.snapshot(ticket),
-            )
+            audit.apply_change(s, actor, ticket, "supportticket", {"status": "resolved"})
         return
     raise ValueError(f"a {kind} follow-up is closed where it lives, not here")
 

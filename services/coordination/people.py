@@ -11,6 +11,8 @@ from db.engine import Database
 from db.models import Person, Team
 from services.access import audit
 from services.access.access import Actor, require
+from services.core.emails import check_one
+from services.core.records import check_version
 from services.core.workdays import check_country
 
 # Fields a person form may set; anything else a caller passes is ignored (mass assignment).
@@ -24,10 +26,6 @@ PERSON_FIELDS = (
     "is_internal",
     "is_lead",
 )
-
-
-class StaleEdit(ValueError):
-    """The record changed since the form was opened; the other change was kept."""
 
 
 @dataclass(frozen=True)
@@ -46,11 +44,8 @@ class PersonRow:
 
 
 def clean_email(email: str) -> str:
-    cleaned = (email or "").strip().lower()
-    local, at, domain = cleaned.partition("@")
-    if not at or not local or not domain or " " in cleaned:
-        raise ValueError(f"{email!r} is not an email address")
-    return cleaned
+    """A person's one address, checked by email-validator (a pasted list is refused)."""
+    return check_one(email)
 
 
 def _clean_timezone(tz: str | None) -> str | None:
@@ -209,11 +204,13 @@ def update_person(
         person = s.get(Person, person_id)
         if person is None:
             raise ValueError(f"no person {person_id}")
-        if person.version != expected_version:
-            raise StaleEdit(
-                f"{person.name} was changed by someone else since you opened it; "
-                "their change was kept. Reload and edit again."
-            )
+        check_version(
+            person,
+            expected_version,
+            "person",
+            f"{person.name} was changed by someone else since you opened it; "
+            "their change was kept. Reload and edit again.",
+        )
         if "email" in data and data["email"] != person.email:
             other = person_for_email(s, str(data["email"]))
             if other is not None:

@@ -84,6 +84,19 @@ def occurrences(
     return out
 
 
+def first_occurrence(rule: str, requested: datetime, tz_name: str) -> datetime:
+    """The series' real start: the first instance of ``rule`` at or after ``requested``.
+
+    RFC 5545 makes DTSTART the first instance, so a "first Thursday" series asked to start on
+    a Saturday starts on the next first Thursday instead (dateutil, like RFC 5545, only yields
+    times that match the rule).
+    """
+    found = occurrences(rule, requested, tz_name, limit=1)
+    if not found:
+        raise ValueError(f"the rule {rule!r} has no occurrence on or after {requested:%Y-%m-%d}")
+    return found[0]
+
+
 def next_occurrence(
     rule: str, first_starts_at: datetime, tz_name: str, *, after: datetime
 ) -> datetime | None:

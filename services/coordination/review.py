@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import and_, case, func
 from sqlmodel import col, select
@@ -15,6 +16,7 @@ from db.models import ActionItem, Person, Team
 from services.access.access import Actor, require
 from services.coordination import actions
 from services.core.clock import today as workspace_today
+from services.core.statuses import OPEN_ACTION_STATUSES
 
 AGING_BUCKETS = ("1-7 days", "8-30 days", "over 30 days")
 WEEKS = 8
@@ -70,7 +72,7 @@ def board(
 ) -> Board:
     require(db, actor, "review.read")
     today = today or workspace_today(db)
-    is_open = col(ActionItem.status).in_(actions.OPEN_STATUSES)
+    is_open = col(ActionItem.status).in_(OPEN_ACTION_STATUSES)
     this_monday = today - timedelta(days=today.weekday())
     first_monday = this_monday - timedelta(weeks=WEEKS - 1)
     week_end = this_monday + timedelta(days=7)
@@ -94,13 +96,13 @@ def board(
             .group_by(Person.name, Person.email, Team.name)
         ).all()
         overdue_by_day = s.exec(
-            select(col(ActionItem.due_date), func.count())  # type: ignore[call-overload]
+            select(col(ActionItem.due_date), func.count())
             .where(is_open)
             .where(col(ActionItem.due_date) < today)
             .group_by(col(ActionItem.due_date))
         ).all()
         due_by_day = s.exec(
-            select(col(ActionItem.due_date), ActionItem.status, func.count())  # type: ignore[call-overload]
+            select(col(ActionItem.due_date), ActionItem.status, func.count())
             .where(col(ActionItem.due_date) >= first_monday)
             .where(col(ActionItem.due_date) < week_end)
             .where(ActionItem.status != "dropped")
@@ -119,6 +121,30 @@ def board(
                 < datetime.combine(week_end + timedelta(days=1), time.min, tzinfo=UTC)
             )
         ).all()
+    owners, teams = _owner_loads(owner_rows)
+    aging = dict.fromkeys(AGING_BUCKETS, 0)
+    for due, n in overdue_by_day:
+        bucket = aging_bucket(due, today)
+        if bucket:
+            aging[bucket] += int(n)
+    weeks = _week_rates(this_monday, due_by_day, completed_times)
+    blocked = actions.list_actions(
+        db, actor, today=today, statuses=("blocked",), limit=blocked_limit
+    )
+    return Board(
+        owners=owners,
+        teams=dict(sorted(teams.items())),
+        aging=aging,
+        blocked=blocked,
+        weeks=weeks,
+        open_total=sum(o.open for o in owners),
+        overdue_total=sum(o.overdue for o in owners),
+        blocked_total=sum(o.blocked for o in owners),
+    )
+
+
+def _owner_loads(owner_rows: Any) -> tuple[list[OwnerLoad], Counter[str]]:
+    """Open, overdue and blocked counts per owner (most overdue first) and open items per team."""
     per_owner: dict[tuple[str, str, str], list[int]] = {}
     teams: Counter[str] = Counter()
     for name, email, team, n_open, n_overdue, n_blocked in owner_rows:
@@ -135,11 +161,11 @@ def board(
         ),
         key=lambda o: (-o.overdue, -o.open, o.owner.casefold()),
     )
-    aging = dict.fromkeys(AGING_BUCKETS, 0)
-    for due, n in overdue_by_day:
-        bucket = aging_bucket(due, today)
-        if bucket:
-            aging[bucket] += int(n)
+    return owners, teams
+
+
+def _week_rates(this_monday: date, due_by_day: Any, completed_times: Any) -> list[WeekRate]:
+    """Per week of the last WEEKS: items due, of them done, and items completed that week."""
     weeks: list[WeekRate] = []
     for back in range(WEEKS - 1, -1, -1):
         start = this_monday - timedelta(weeks=back)
@@ -156,19 +182,7 @@ def board(
                 completed,
             )
         )
-    blocked = actions.list_actions(
-        db, actor, today=today, statuses=("blocked",), limit=blocked_limit
-    )
-    return Board(
-        owners=owners,
-        teams=dict(sorted(teams.items())),
-        aging=aging,
-        blocked=blocked,
-        weeks=weeks,
-        open_total=sum(o.open for o in owners),
-        overdue_total=sum(o.overdue for o in owners),
-        blocked_total=sum(o.blocked for o in owners),
-    )
+    return weeks
 
 
 def drill_down(
@@ -185,7 +199,7 @@ def drill_down(
     """The open items behind one figure of the board (at most ``limit``, by due date)."""
     require(db, actor, "review.read")
     today = today or workspace_today(db)
-    statuses: tuple[str, ...] = ("blocked",) if blocked else actions.OPEN_STATUSES
+    statuses: tuple[str, ...] = ("blocked",) if blocked else OPEN_ACTION_STATUSES
     return actions.list_actions(
         db,
         actor,

@@ -12,10 +12,9 @@ from db.engine import Database
 from db.models import ActionItem, Budget, Contract, CostRollup, SupportTicket, Vendor
 from services.access.access import Actor, can, require
 from services.core.money import totals_by_currency
-from services.vendors.terms import compute_terms
+from services.core.statuses import OPEN_ACTION_STATUSES, OPEN_TICKET_STATUSES
+from services.vendors.terms import terms_of
 
-OPEN_ACTION_STATUSES = ("open", "in_progress", "waiting", "blocked")
-OPEN_TICKET_STATUSES = ("open", "waiting_on_vendor", "waiting_on_us")
 DEADLINE_WINDOW_DAYS = 30
 
 
@@ -60,14 +59,7 @@ def summary(db: Database, actor: Actor, *, today: date) -> TodaySummary:
             ).all()
             out.deadlines = []
             for contract, vendor_name in rows:
-                terms = compute_terms(
-                    start_date=contract.start_date,
-                    initial_term_months=contract.initial_term_months,
-                    renewal_type=contract.renewal_type,
-                    renewal_period_months=contract.renewal_period_months,
-                    notice_days=contract.notice_days,
-                    as_of=today,
-                )
+                terms = terms_of(contract, today)
                 days = terms.days_to_deadline(today)
                 if 0 <= days <= DEADLINE_WINDOW_DAYS:
                     out.deadlines.append(

@@ -39,10 +39,12 @@ from db.models import (
 from integrations.google_calendar import event_id_for
 from services.access import audit
 from services.access.access import Actor, require
+from services.core.emails import split_addresses
+from services.core.statuses import OPEN_ACTION_STATUSES, SLA_CLOCK_STATUSES
 from services.core.workdays import WEEKDAYS, WorkingDays
 from services.delivery import outbox
-from services.vendors.contracts import terms_of
-from services.vendors.terms import Terms
+from services.delivery.calendar_text import calendar_description
+from services.vendors.terms import Terms, terms_of
 from services.vendors.tickets import ticket_views
 from settings import get_settings
 
@@ -56,8 +58,6 @@ MEETING_LOOKBACK_DAYS = 1
 RENEWAL_MEETING_HOUR = 10
 RENEWAL_MEETING_LEAD_DAYS = 7
 RENEWAL_MEETING_LAST_HOUR = 16  # the latest start of a same-day decision meeting
-OPEN_ACTION_STATUSES = ("open", "in_progress", "waiting", "blocked")
-OPEN_TICKET_STATUSES = ("open", "waiting_on_vendor")
 # An item due further ahead than this has no reminder whose send time has come, in any time zone
 # (its first one is the working day before the due date, at most 3 days before it).
 ACTION_LOOKAHEAD_DAYS = 7
@@ -192,15 +192,7 @@ def _parse_offsets(text: str) -> tuple[int, ...]:
 
 
 def _parse_recipients(text: str) -> tuple[str, ...]:
-    out = []
-    for part in (text or "").replace(";", ",").split(","):
-        part = part.strip().lower()
-        if not part:
-            continue
-        if "@" not in part or " " in part or len(part) > 320:
-            raise ValueError(f"{part!r} is not an email address")
-        out.append(part)
-    return tuple(dict.fromkeys(out))
+    return tuple(split_addresses(text))
 
 
 class Rules:
@@ -607,10 +599,7 @@ class Planner:
             terms = _terms(contract, today)
             if terms is None:
                 continue
-            if (
-                contract.id,
-                terms.current_term_end,
-            ) in decided or terms.cancellation_deadline < today:
+            if (contract.id, terms.decision_key) in decided or terms.cancellation_deadline < today:
                 if contract.id in queued:
                     self.cancel((i for i, _ in queued[contract.id]), STOP_REASON)
                 continue
@@ -649,7 +638,7 @@ class Planner:
             return
         open_tickets = list(
             self.session.exec(
-                select(SupportTicket).where(col(SupportTicket.status).in_(OPEN_TICKET_STATUSES))
+                select(SupportTicket).where(col(SupportTicket.status).in_(SLA_CLOCK_STATUSES))
             )
         )
         for ticket in ticket_views(self.session, open_tickets):
@@ -863,9 +852,9 @@ class Planner:
         start = meeting.starts_at.astimezone(tz)
         attendees = sorted(self._attendees.get(meeting.id, set()))
         items = self._agenda.get(meeting.id, [])
-        agenda = "\n".join(f"- {i.title}" for i in items)
-        description = (f"Agenda:\n{agenda}\n\n" if agenda else "") + (
-            f"Opsdesk: {record_link('meeting', meeting.id)}"
+        # Within Google's description limit, always ending with the link to the full agenda.
+        description = calendar_description(
+            [i.title for i in items], record_link("meeting", meeting.id)
         )
         return {
             "summary": meeting.title,
@@ -913,7 +902,7 @@ class Planner:
             if not today <= deadline <= today + timedelta(days=horizon):
                 continue
             assert contract.id is not None
-            if (contract.id, terms.current_term_end) in decisions:
+            if (contract.id, terms.decision_key) in decisions:
                 continue
             window_start = datetime.combine(
                 deadline - timedelta(days=horizon + 14), time(0), tzinfo=UTC

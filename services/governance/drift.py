@@ -19,9 +19,9 @@ from db.models import BREACH_SOURCES, DriftBreach, DriftPolicy, Model, Person
 from services.access import audit
 from services.access.access import Actor, require
 from services.coordination.actions import create_action_in
+from services.core.records import check_version, check_web_url
 from services.governance import drift_rules
 from services.governance.incidents import IncidentInput, new_incident
-from services.vendors.vendors import check_version, check_web_url
 
 ACTION_DUE_DAYS = {"warning": 7, "critical": 2}
 

@@ -336,20 +336,24 @@ def _fmt(value: float | None, signed: bool = False) -> str:
     return f"{value:+.4g}" if signed else f"{value:.4g}"
 
 
+def _cell(text: object) -> str:
+    """A Markdown table cell: pipes escaped, on one line."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
 def report_markdown(c: Comparison) -> str:
     r = c.report
-    cell = lambda text: str(text).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-    out = [f"# {cell(r.title)}\n"]
+    out = [f"# {_cell(r.title)}\n"]
     status = (
         f"signed off by {r.signed_off_by} on {r.signed_off_at:%Y-%m-%d}"
         if r.signed_off_at
         else "draft"
     )
     out.append(
-        f"Experiment: {cell(r.experiment or '-')} · Status: {status} · "
+        f"Experiment: {_cell(r.experiment or '-')} · Status: {status} · "
         f"Made by {r.created_by} on {r.created_at:%Y-%m-%d}\n"
     )
-    head = "| | " + " | ".join(cell(col_) for col_ in c.columns) + " |"
+    head = "| | " + " | ".join(_cell(col_) for col_ in c.columns) + " |"
     rule = "| --- |" + " --- |" * len(c.columns)
     out += ["## Metrics\n", head, rule]
     for line in c.metrics:
@@ -359,13 +363,13 @@ def report_markdown(c: Comparison) -> str:
             if delta is not None and delta != 0:
                 text += f" ({_fmt(delta, signed=True)})"
             cells.append(text)
-        out.append(f"| {cell(line.metric)} | " + " | ".join(cells) + " |")
+        out.append(f"| {_cell(line.metric)} | " + " | ".join(cells) + " |")
     out += [
         "",
-        "Best run per metric: " + "; ".join(f"{m.metric}: {cell(m.best_run)}" for m in c.metrics),
+        "Best run per metric: " + "; ".join(f"{m.metric}: {_cell(m.best_run)}" for m in c.metrics),
         "",
     ]
     out += ["## Parameters\n", head, rule]
-    out += [f"| {cell(k)} | " + " | ".join(cell(v) for v in vs) + " |" for k, vs in c.params]
+    out += [f"| {_cell(k)} | " + " | ".join(_cell(v) for v in vs) + " |" for k, vs in c.params]
     out += ["", "## Notes\n", r.notes.strip() or "None.", ""]
     return "\n".join(out)

@@ -31,10 +31,10 @@ from db.models import (
 )
 from services.access import audit
 from services.access.access import Actor, require
+from services.core.records import check_version
 from services.delivery import outbox
 from services.governance import clocks, deployments, provider_notice, review_meetings
 from services.governance.inventory import GovernanceError
-from services.vendors.vendors import check_version
 
 OPEN_STATUSES = ("open", "investigating", "reported")
 CATEGORY_LABELS = {

@@ -26,7 +26,8 @@ from db.models import (
 )
 from services.access import audit
 from services.access.access import Actor, can, require
-from services.vendors.contracts import terms_of
+from services.core.records import StaleEdit as StaleEdit  # one StaleEdit for every area
+from services.vendors.terms import terms_of
 
 MAX_NAME_CHARS = 200
 MAX_TEXT_CHARS = 20_000
@@ -34,14 +35,6 @@ MAX_TEXT_CHARS = 20_000
 
 class GovernanceError(ValueError):
     """A governance change that breaks a rule; nothing was changed."""
-
-
-class StaleEdit(GovernanceError):
-    def __init__(self, what: str) -> None:
-        super().__init__(
-            f"This {what} was changed by someone else since you opened it. "
-            "Nothing was saved: reload it and apply your change again."
-        )
 
 
 def check_text(value: str | None, what: str, *, max_chars: int, required: bool = False) -> str:

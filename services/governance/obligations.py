@@ -16,11 +16,12 @@ from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, col, select
 
 from db.engine import Database
-from db.models import OBLIGATION_STATUSES, Evidence, Model, Obligation, Person
+from db.models import OBLIGATION_STATUSES as OBLIGATION_STATUSES
+from db.models import Evidence, Model, Obligation, Person
 from services.access import audit
 from services.access.access import Actor, require
+from services.core.records import check_version, check_web_url
 from services.governance import catalogue
-from services.vendors.vendors import check_version, check_web_url
 
 DUE_SOON_DAYS = 30
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024

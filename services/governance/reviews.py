@@ -29,7 +29,7 @@ from services.access.access import Actor, require
 from services.coordination.meetings import Attendees, create_series
 from services.governance import GUIDANCE, clocks, drift, obligations
 from services.governance.incident_views import incident_rows
-from services.vendors.contracts import terms_of
+from services.vendors.terms import terms_of
 
 FILL_AHEAD_DAYS = 7
 BREACH_LOOKBACK_DAYS = 30

@@ -29,6 +29,7 @@ from sqlmodel import Session, select
 
 from db.models import RENEWAL_TYPES, Contract
 from services.access.access import Actor
+from services.core.records import InvalidRecord, check_choice, check_web_url
 from services.record_imports import RecordError, Row
 from services.record_imports.vendors import (
     checked_column,
@@ -39,7 +40,6 @@ from services.record_imports.vendors import (
     vendor_id,
 )
 from services.vendors.contracts import ContractInput, new_contract
-from services.vendors.vendors import VendorError, check_choice, check_web_url
 
 KIND = "contracts"
 PERMISSION = "contracts.edit"
@@ -102,6 +102,6 @@ def import_rows(session: Session, actor: Actor, rows: list[Row]) -> int:
         )
         try:
             new_contract(session, actor, data)
-        except VendorError as exc:
+        except InvalidRecord as exc:
             raise RecordError(number, None, str(exc)) from None
     return len(rows)

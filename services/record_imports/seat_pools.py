@@ -23,10 +23,10 @@ from sqlmodel import Session
 
 from db.models import BILLING_PERIODS
 from services.access.access import Actor
+from services.core.records import InvalidRecord, check_choice
 from services.record_imports import RecordError, Row
 from services.record_imports.vendors import checked_column, parse_decimal, parse_int, vendor_id
 from services.vendors.seats import SeatPoolInput, new_seat_pool
-from services.vendors.vendors import VendorError, check_choice
 
 KIND = "seat-pools"
 PERMISSION = "seats.edit"
@@ -61,6 +61,6 @@ def import_rows(session: Session, actor: Actor, rows: list[Row]) -> int:
         )
         try:
             new_seat_pool(session, actor, data)
-        except VendorError as exc:
+        except InvalidRecord as exc:
             raise RecordError(number, None, str(exc)) from None
     return len(rows)

@@ -23,10 +23,10 @@ from sqlmodel import Session
 
 from db.models import TICKET_SEVERITIES, TICKET_STATUSES
 from services.access.access import Actor
+from services.core.records import InvalidRecord, check_choice
 from services.record_imports import RecordError, Row
 from services.record_imports.vendors import checked_column, parse_datetime, person_id, vendor_id
 from services.vendors.tickets import TicketInput, new_ticket
-from services.vendors.vendors import VendorError, check_choice
 from settings import get_settings
 
 KIND = "tickets"
@@ -58,6 +58,6 @@ def import_rows(session: Session, actor: Actor, rows: list[Row]) -> int:
         )
         try:
             new_ticket(session, actor, data)
-        except VendorError as exc:
+        except InvalidRecord as exc:
             raise RecordError(number, None, str(exc)) from None
     return len(rows)

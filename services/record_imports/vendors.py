@@ -29,15 +29,14 @@ from sqlmodel import Session
 from db.models import VENDOR_CATEGORIES, VENDOR_STATUSES
 from services.access import audit
 from services.access.access import Actor
-from services.record_imports import RecordError, Row
-from services.vendors.vendors import (
-    VendorError,
+from services.core.records import (
+    InvalidRecord,
     check_choice,
     check_web_url,
-    find_vendor,
-    new_vendor,
     person_id_for_email,
 )
+from services.record_imports import RecordError, Row
+from services.vendors.vendors import find_vendor, new_vendor
 
 KIND = "vendors"
 PERMISSION = "vendors.edit"
@@ -104,7 +103,7 @@ def vendor_id(session: Session, row: int, values: dict[str, str], column: str = 
 def person_id(session: Session, row: int, values: dict[str, str], column: str) -> int | None:
     try:
         return person_id_for_email(session, values.get(column))
-    except VendorError as exc:
+    except InvalidRecord as exc:
         raise RecordError(row, column, str(exc)) from None
 
 
@@ -112,7 +111,7 @@ def checked_column(row: int, column: str, check: Callable[..., object], *args: o
     """Run one field check, naming the row and column when it refuses the value."""
     try:
         return check(*args)
-    except VendorError as exc:
+    except InvalidRecord as exc:
         raise RecordError(row, column, str(exc)) from None
 
 
@@ -146,7 +145,7 @@ def import_rows(session: Session, actor: Actor, rows: list[Row]) -> int:
                 notes=values.get("notes", ""),
                 aliases=[a for a in values.get("aliases", "").split(";") if a.strip()],
             )
-        except VendorError as exc:
+        except InvalidRecord as exc:
             raise RecordError(number, None, str(exc)) from None
         audit.record(session, actor, "create", "vendor", vendor.id, after=audit.snapshot(vendor))
     return len(rows)

@@ -447,7 +447,7 @@ class _LineWriter:
                 for row in rows:
                     copy.write_row(row)
         else:
-            self.conn.exec_driver_sql(self._sql, rows)  # type: ignore[arg-type]
+            self.conn.exec_driver_sql(self._sql, rows)
 
 
 def _replace_slices(

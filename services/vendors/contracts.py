@@ -1,7 +1,7 @@
 """Contracts: terms, renewal type, notice, value, and their history (amendments, previous ones).
 
 ``current_term_end`` and ``cancellation_deadline`` are never stored: they are computed by
-``services.terms.compute_terms`` for an as-of date in the workspace time zone, so they roll
+``services.vendors.terms.terms_of`` for an as-of date in the workspace time zone, so they roll
 forward on their own as automatically renewing contracts renew. Values (value, committed and
 prepaid amounts) are shown only to roles holding ``contracts.values``.
 """
@@ -9,19 +9,20 @@ prepaid amounts) are shown only to roles holding ``contracts.values``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
 from db.engine import Database
-from db.models import BILLING_PERIODS, RENEWAL_TYPES, Contract, ContractAmendment, Person, Vendor
+from db.models import BILLING_PERIODS as BILLING_PERIODS
+from db.models import RENEWAL_TYPES as RENEWAL_TYPES
+from db.models import Contract, ContractAmendment, Person, Vendor
 from services.access import audit
 from services.access.access import Actor, can, require
 from services.core.clock import today as workspace_today
-from services.vendors.terms import Terms, compute_terms
-from services.vendors.vendors import (
-    VendorError,
+from services.core.records import (
+    InvalidRecord,
     check_amount,
     check_choice,
     check_currency,
@@ -32,6 +33,7 @@ from services.vendors.vendors import (
     locked_get,
     people_by_id,
 )
+from services.vendors.terms import terms_of
 
 
 @dataclass
@@ -95,6 +97,7 @@ class ContractView:
     current_term_end: date
     cancellation_deadline: date
     renewals: int
+    decision_key: date  # Terms.decision_key: the term end a renewal decision is stored under
 
     @property
     def days_to_deadline(self) -> int:
@@ -103,22 +106,6 @@ class ContractView:
     @property
     def deadline_passed(self) -> bool:
         return self.cancellation_deadline < self.as_of
-
-    @property
-    def deadline_term_end(self) -> date:
-        """The end of the term the cancellation deadline belongs to (decisions are per term)."""
-        return self.cancellation_deadline + timedelta(days=self.notice_days)
-
-
-def terms_of(contract: Contract, as_of: date) -> Terms:
-    return compute_terms(
-        start_date=contract.start_date,
-        initial_term_months=contract.initial_term_months,
-        renewal_type=contract.renewal_type,
-        renewal_period_months=contract.renewal_period_months,
-        notice_days=contract.notice_days,
-        as_of=as_of,
-    )
 
 
 def view_of(
@@ -156,32 +143,33 @@ def view_of(
         current_term_end=t.current_term_end,
         cancellation_deadline=t.cancellation_deadline,
         renewals=t.renewals,
+        decision_key=t.decision_key,
     )
 
 
 def _validate(s: Session, data: ContractInput, contract_id: int | None) -> dict[str, object]:
     if s.get(Vendor, data.vendor_id) is None:
-        raise VendorError(f"unknown vendor id {data.vendor_id}")
+        raise InvalidRecord(f"unknown vendor id {data.vendor_id}")
     if not isinstance(data.start_date, date):
-        raise VendorError("start date must be a date")
+        raise InvalidRecord("start date must be a date")
     renewal_type = check_choice(data.renewal_type, RENEWAL_TYPES, "renewal type")
     if int(data.initial_term_months) <= 0:
-        raise VendorError("initial term must be at least one month")
+        raise InvalidRecord("initial term must be at least one month")
     period = data.renewal_period_months
     if period is not None and int(period) <= 0:
         period = None
     if renewal_type == "auto" and period is None:
-        raise VendorError("an automatically renewing contract needs a renewal period in months")
+        raise InvalidRecord("an automatically renewing contract needs a renewal period in months")
     if int(data.notice_days) < 0:
-        raise VendorError("notice period cannot be negative")
+        raise InvalidRecord("notice period cannot be negative")
     if data.sla_hours is not None and int(data.sla_hours) <= 0:
-        raise VendorError("SLA hours must be positive")
+        raise InvalidRecord("SLA hours must be positive")
     previous = data.previous_contract_id
     if previous is not None:
         if previous == contract_id:
-            raise VendorError("a contract cannot be its own previous contract")
+            raise InvalidRecord("a contract cannot be its own previous contract")
         if s.get(Contract, previous) is None:
-            raise VendorError(f"unknown previous contract id {previous}")
+            raise InvalidRecord(f"unknown previous contract id {previous}")
     return {
         "vendor_id": data.vendor_id,
         "title": check_text(data.title, "contract title"),
@@ -216,7 +204,7 @@ def new_contract(s: Session, actor: Actor, data: ContractInput) -> Contract:
     if can(actor, "contracts.values"):
         fields |= _values(data)
     elif data.has_values():
-        raise VendorError("your role cannot set contract values")
+        raise InvalidRecord("your role cannot set contract values")
     contract = Contract(**fields)  # type: ignore[arg-type]
     s.add(contract)
     s.flush()
@@ -263,7 +251,7 @@ def get_contract(
     with db.read() as s:
         c = s.get(Contract, contract_id)
         if c is None:
-            raise VendorError(f"no contract with id {contract_id}")
+            raise InvalidRecord(f"no contract with id {contract_id}")
         vendor = s.get(Vendor, c.vendor_id)
         owner = s.get(Person, c.owner_id) if c.owner_id else None
         return view_of(
@@ -317,7 +305,7 @@ def add_amendment(
         require(db, actor, "contracts.values", record_type="contract", record_id=contract_id)
     with db.write() as s:
         if s.get(Contract, contract_id) is None:
-            raise VendorError(f"no contract with id {contract_id}")
+            raise InvalidRecord(f"no contract with id {contract_id}")
         row = ContractAmendment(
             contract_id=contract_id,
             effective_date=effective_date,
@@ -366,7 +354,7 @@ def contract_history(
 
         c = s.get(Contract, contract_id)
         if c is None:
-            raise VendorError(f"no contract with id {contract_id}")
+            raise InvalidRecord(f"no contract with id {contract_id}")
         out = ContractHistory(view(c))
         seen = {c.id}
         prev_id = c.previous_contract_id

@@ -14,12 +14,14 @@ from datetime import date, timedelta
 from sqlmodel import col, select
 
 from db.engine import Database
-from db.models import DECISIONS, ActionItem, Contract, RenewalDecision, Vendor
+from db.models import DECISIONS as DECISIONS
+from db.models import ActionItem, Contract, RenewalDecision, Vendor
 from services.access import audit
 from services.access.access import Actor, require
 from services.core.clock import today as workspace_today
-from services.vendors.contracts import ContractView, list_contracts, terms_of
-from services.vendors.vendors import VendorError, check_choice, locked_get
+from services.core.records import InvalidRecord, check_choice, locked_get
+from services.vendors.contracts import ContractView, list_contracts
+from services.vendors.terms import terms_of
 
 BANDS_DAYS = (14, 30, 60, 90, 120)
 FOLLOW_UP_LEAD_DAYS = 7  # a follow-up is due a week before the deadline when there is time
@@ -76,7 +78,7 @@ def list_renewals(
         views = [v for v in views if not v.cancelled]
     if within_days is not None:
         if within_days < 0:
-            raise VendorError("--within must be zero or more days")
+            raise InvalidRecord("--within must be zero or more days")
         views = [v for v in views if 0 <= v.days_to_deadline <= within_days]
     with db.read() as s:
         decisions = (
@@ -93,7 +95,7 @@ def list_renewals(
         )
     out = []
     for v in views:
-        d = decisions.get((v.id, v.deadline_term_end))
+        d = decisions.get((v.id, v.decision_key))
         out.append(
             RenewalRow(
                 v,
@@ -129,19 +131,19 @@ def decide_renewal(
     with db.write() as s:
         contract: Contract = locked_get(s, Contract, contract_id, "contract")
         if contract.cancelled:
-            raise VendorError("this contract is cancelled; there is no renewal to decide")
+            raise InvalidRecord("this contract is cancelled; there is no renewal to decide")
         vendor = s.get(Vendor, contract.vendor_id)
         vendor_name = vendor.name if vendor else "the vendor"
         terms = terms_of(contract, as_of)
         deadline = terms.cancellation_deadline
-        term_end = deadline + timedelta(days=contract.notice_days)
+        term_end = terms.decision_key
         existing = s.exec(
             select(RenewalDecision).where(
                 RenewalDecision.contract_id == contract_id, RenewalDecision.term_end == term_end
             )
         ).first()
         if existing is not None:
-            raise VendorError(
+            raise InvalidRecord(
                 f"already decided for the term ending {term_end.isoformat()}: "
                 f"{existing.decision} by {existing.decided_by}"
             )

@@ -18,11 +18,12 @@ from decimal import Decimal
 from sqlmodel import Session, col, func, select
 
 from db.engine import Database
-from db.models import BILLING_PERIODS, Contract, SeatPool, Vendor
+from db.models import BILLING_PERIODS as BILLING_PERIODS
+from db.models import Contract, SeatPool, Vendor
 from services.access import audit
 from services.access.access import Actor, can, require
-from services.vendors.vendors import (
-    VendorError,
+from services.core.records import (
+    InvalidRecord,
     check_amount,
     check_choice,
     check_currency,
@@ -145,11 +146,11 @@ def list_seat_pools(
 
 def _fields(s: Session, data: SeatPoolInput, *, with_price: bool = True) -> dict[str, object]:
     if s.get(Vendor, data.vendor_id) is None:
-        raise VendorError(f"unknown vendor id {data.vendor_id}")
+        raise InvalidRecord(f"unknown vendor id {data.vendor_id}")
     if data.contract_id is not None:
         contract = s.get(Contract, data.contract_id)
         if contract is None or contract.vendor_id != data.vendor_id:
-            raise VendorError(f"contract {data.contract_id} is not a contract of this vendor")
+            raise InvalidRecord(f"contract {data.contract_id} is not a contract of this vendor")
     counts = {
         "seats purchased": data.seats_purchased,
         "seats assigned": data.seats_assigned,
@@ -158,7 +159,7 @@ def _fields(s: Session, data: SeatPoolInput, *, with_price: bool = True) -> dict
     }
     for what, n in counts.items():
         if int(n) < 0:
-            raise VendorError(f"{what} cannot be negative")
+            raise InvalidRecord(f"{what} cannot be negative")
     price = check_amount(data.unit_price, "unit price")
     fields: dict[str, object] = {
         "vendor_id": data.vendor_id,

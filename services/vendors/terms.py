@@ -4,6 +4,11 @@ Term boundaries are B_k = start + (initial + k * renewal) calendar months, each 
 start date (so 31 January keeps landing on month ends rather than drifting to the 28th), clamped
 to the month's last day. A term ends the day before its boundary. Only automatically renewing
 contracts roll forward; none and manual keep the initial term.
+
+A renewal decision belongs to the term whose cancellation deadline it answers:
+``Terms.decision_key``.
+That term is not always the current one: an automatically renewing contract whose deadline
+already falls in the next term (monthly renewal, 30 days' notice) decides the term after it.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from db.models import Contract
 
 # Far enough for any real contract; stops a bad as-of date from looping for ever.
 MAX_RENEWALS = 2000
@@ -32,6 +39,18 @@ class Terms:
     current_term_end: date
     cancellation_deadline: date
     renewals: int  # automatic renewals between the initial term and the current term (k)
+    # The end of the term the cancellation deadline belongs to: current_term_end, or a later
+    # term's end when the current term's deadline has already passed.
+    deadline_term_end: date
+
+    @property
+    def decision_key(self) -> date:
+        """The term end renewal decisions are stored and found under (RenewalDecision.term_end).
+
+        Every reader of decisions (renewals, reminders, follow-ups, Today) compares with this,
+        never with ``current_term_end``: the two differ when the deadline is in a later term.
+        """
+        return self.deadline_term_end
 
     def days_to_deadline(self, as_of: date) -> int:
         return (self.cancellation_deadline - as_of).days
@@ -55,7 +74,7 @@ def compute_terms(
         if renewal_type not in ("none", "manual"):
             raise ValueError(f"unknown renewal type {renewal_type!r}")
         end = term_end(start_date, initial_term_months, 0, 0)
-        return Terms(end, end - notice, 0)
+        return Terms(end, end - notice, 0, end)
     if not renewal_period_months or renewal_period_months <= 0:
         raise ValueError("an automatically renewing contract needs a positive renewal period")
 
@@ -72,5 +91,17 @@ def compute_terms(
         if end - notice >= as_of:
             # notice_days >= 0, so this term also ended on or after as_of: current is set.
             assert current is not None
-            return Terms(current[0], end - notice, current[1])
+            return Terms(current[0], end - notice, current[1], end)
     raise ValueError("as-of date too far beyond the contract's start")
+
+
+def terms_of(contract: Contract, as_of: date) -> Terms:
+    """The contract's terms on ``as_of``; the one way services read a contract's terms."""
+    return compute_terms(
+        start_date=contract.start_date,
+        initial_term_months=contract.initial_term_months,
+        renewal_type=contract.renewal_type,
+        renewal_period_months=contract.renewal_period_months,
+        notice_days=contract.notice_days,
+        as_of=as_of,
+    )

@@ -15,11 +15,13 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, col, func, select
 
 from db.engine import Database
-from db.models import TICKET_SEVERITIES, TICKET_STATUSES, Contract, Person, SupportTicket, Vendor
+from db.models import TICKET_SEVERITIES as TICKET_SEVERITIES
+from db.models import TICKET_STATUSES as TICKET_STATUSES
+from db.models import Contract, Person, SupportTicket, Vendor
 from services.access import audit
 from services.access.access import Actor, require
-from services.vendors.vendors import (
-    VendorError,
+from services.core.records import (
+    InvalidRecord,
     check_choice,
     check_person,
     check_text,
@@ -27,9 +29,7 @@ from services.vendors.vendors import (
     locked_get,
     people_by_id,
 )
-
-SLA_CLOCK_STATUSES = ("open", "waiting_on_vendor")
-OPEN_STATUSES = ("open", "waiting_on_vendor", "waiting_on_us")
+from services.core.statuses import OPEN_TICKET_STATUSES, SLA_CLOCK_STATUSES
 
 
 @dataclass
@@ -82,7 +82,7 @@ def _aware(value: datetime | None, what: str) -> datetime | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        raise VendorError(f"{what} needs a time zone")
+        raise InvalidRecord(f"{what} needs a time zone")
     return value.astimezone(UTC)
 
 
@@ -169,7 +169,7 @@ def list_tickets(
         if vendor_id is not None:
             query = query.where(SupportTicket.vendor_id == vendor_id)
         if open_only:
-            query = query.where(col(SupportTicket.status).in_(OPEN_STATUSES))
+            query = query.where(col(SupportTicket.status).in_(OPEN_TICKET_STATUSES))
         return ticket_views(s, list(s.exec(query)))
 
 
@@ -202,16 +202,16 @@ def overdue_tickets(
 
 def _fields(s: Session, data: TicketInput) -> dict[str, object]:
     if s.get(Vendor, data.vendor_id) is None:
-        raise VendorError(f"unknown vendor id {data.vendor_id}")
+        raise InvalidRecord(f"unknown vendor id {data.vendor_id}")
     if data.contract_id is not None:
         contract = s.get(Contract, data.contract_id)
         if contract is None or contract.vendor_id != data.vendor_id:
-            raise VendorError(f"contract {data.contract_id} is not a contract of this vendor")
+            raise InvalidRecord(f"contract {data.contract_id} is not a contract of this vendor")
     opened = _aware(data.opened_at, "opened at")
     last = _aware(data.last_vendor_update_at, "last vendor update")
     assert opened is not None
     if last is not None and last < opened:
-        raise VendorError("the last vendor update cannot be before the ticket was opened")
+        raise InvalidRecord("the last vendor update cannot be before the ticket was opened")
     return {
         "vendor_id": data.vendor_id,
         "contract_id": data.contract_id,
@@ -234,7 +234,7 @@ def _check_unique(s: Session, fields: dict[str, object], ticket_id: int | None) 
         )
     ).first()
     if clash is not None and clash.id != ticket_id:
-        raise VendorError(f"this vendor already has a ticket {fields['vendor_ticket_id']!r}")
+        raise InvalidRecord(f"this vendor already has a ticket {fields['vendor_ticket_id']!r}")
 
 
 def new_ticket(s: Session, actor: Actor, data: TicketInput) -> SupportTicket:

@@ -46,7 +46,7 @@ def _require_browser() -> None:
         skip_or_fail("playwright is not installed", "OPSDESK_REQUIRE_BROWSER")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -80,13 +80,18 @@ def start_server(
 ) -> Iterator[Callable[..., Server]]:
     """Start `python -m streamlit run app.py` on a free loopback port over a temp SQLite file.
 
-    ``prepare(db)`` runs against the migrated database first (users, demo workspace).
+    ``prepare(db)`` runs against the migrated database first (users, demo workspace). ``port``
+    fixes the port (an OIDC redirect URI must name it before the server starts); ``args`` are
+    more ``streamlit run`` options.
     """
     _require_browser()
     started: list[Server] = []
 
     def start(
-        env: dict[str, str] | None = None, prepare: Callable[[Any], None] | None = None
+        env: dict[str, str] | None = None,
+        prepare: Callable[[Any], None] | None = None,
+        port: int | None = None,
+        args: list[str] | None = None,
     ) -> Server:
         from db.engine import Database
         from db.migrate import upgrade
@@ -98,7 +103,7 @@ def start_server(
             db = Database.from_url(database_url)
             prepare(db)
             db.dispose()
-        port = _free_port()
+        port = port or free_port()
         log = workdir / "streamlit.log"
         full_env = {
             **os.environ,
@@ -122,6 +127,7 @@ def start_server(
                     "true",
                     "--browser.gatherUsageStats",
                     "false",
+                    *(args or []),
                 ],
                 cwd=ROOT,
                 env=full_env,

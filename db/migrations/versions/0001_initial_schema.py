@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 13:11:56.899785
+Create Date: 2026-12-01 13:42:56.852482
 """
 
 from collections.abc import Sequence
