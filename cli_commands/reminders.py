@@ -46,6 +46,7 @@ def _remind(args: argparse.Namespace) -> int:
         _gateways(),
         google_credentials_changed_at=_credentials_changed_at(),
         plan=planning.plan_all,
+        sync=planning.sync_records,
     )
     print(report)
     return 0
@@ -64,7 +65,9 @@ def _worker(args: argparse.Namespace) -> int:
             settings.backup_dir, settings.backup_keep, settings.backup_hour, settings.tz
         )
     try:
-        worker.run_forever(db, _gateways, poll, plan=planning.plan_all, nightly=nightly)
+        worker.run_forever(
+            db, _gateways, poll, plan=planning.plan_all, sync=planning.sync_records, nightly=nightly
+        )
     except KeyboardInterrupt:
         print("worker stopped")
     return 0

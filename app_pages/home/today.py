@@ -12,6 +12,7 @@ from services.core.money import format_money
 from ui.auth import require_actor
 from ui.demo import offer_demo
 from ui.links import link_to_page
+from ui.stale_cards import show_stale_cards
 from ui.state import database
 from ui.text import md_escape
 
@@ -71,3 +72,5 @@ if data.deadlines:
         hide_index=True,
         width="stretch",
     )
+
+show_stale_cards(actor, mine=False)

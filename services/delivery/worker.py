@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 # A planning pass: queue what is due at the moment given; returns how many rows it added.
 PlanStep = Callable[[Database, datetime], int]
+# A sync with an outside record system (MLflow) before planning; returns a note or None.
+SyncStep = Callable[[Database, Gateways, datetime], str | None]
 
 QUOTA_PAUSE_HOURS = 3
 AMBIGUOUS_RETRY_SECONDS = 30
@@ -399,6 +401,7 @@ def run_once(
     wid: str | None = None,
     google_credentials_changed_at: datetime | None = None,
     plan: PlanStep | None = None,
+    sync: SyncStep | None = None,
 ) -> RunReport:
     """Plan what is due into the outbox, then deliver what is due. ``plan`` is the planning
     pass the composition root chose (every domain's: services.planning.plan_all); by default
@@ -407,6 +410,10 @@ def run_once(
 
     now = now or db.clock.now()
     report = RunReport()
+    if sync is not None:
+        note = sync(db, gateways, now)
+        if note:
+            report.notes.append(note)
     report.planned = (plan or reminders.plan_all)(db, now)
     return deliver_due(
         db,
@@ -426,6 +433,7 @@ def run_forever(
     sleep: Callable[[float], None] = time.sleep,
     runs: int | None = None,
     plan: PlanStep | None = None,
+    sync: SyncStep | None = None,
     nightly: NightlyBackups | None = None,
 ) -> None:
     """``run_once`` in a loop; an error in one pass is logged and the next pass tries again.
@@ -441,7 +449,7 @@ def run_forever(
             except Exception:
                 log.exception("nightly backup failed; trying again next pass")
         try:
-            report = run_once(db, make_gateways(), plan=plan)
+            report = run_once(db, make_gateways(), plan=plan, sync=sync)
             log.info("worker pass: %s", report)
         except Exception:
             log.exception("worker pass failed; trying again after the pause")

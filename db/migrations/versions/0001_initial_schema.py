@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 12:56:34.063596
+Create Date: 2026-12-01 13:56:49.033141
 """
 
 from collections.abc import Sequence
