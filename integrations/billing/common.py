@@ -3,7 +3,9 @@
 Strict parsing (the default) accepts only what the FOCUS specification allows: plain decimal
 numbers, ISO 8601 dates (with the sample's space-separated form), ISO 4217 codes. Lenient parsing,
 chosen by the user, also accepts spreadsheet habits (``1,234.56``, ``$12.00``, ``(12.34)``,
-``1.2E-07``, US dates ``MM/DD/YYYY``) and converts them exactly through Decimal, never a float.
+``1.2E-07``, US dates ``M/D/YYYY`` and ``M/D/YY``) and converts them exactly through Decimal,
+never a float. Both modes apply ``input_rules``: dates in range, unique column names, no NUL bytes;
+strict numbers are ASCII digits only.
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
+
+from integrations.billing.input_rules import (
+    NUL,
+    NUL_PROBLEM,
+    date_problem,
+    duplicate_problem,
+)
 
 NULL_LITERALS = frozenset({"", "NULL", "null"})
 MAX_PROBLEMS_KEPT = 20
@@ -36,9 +45,13 @@ ISO_4217 = frozenset(_ISO_CODES.split())
 # Only in lenient mode: symbols and spellings spreadsheets produce.
 _LENIENT_CURRENCIES = {"US$": "USD", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "C$": "CAD"}
 
-_STRICT_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
+# ASCII: in a str pattern \d also matches Arabic-Indic and full-width digits.
+_STRICT_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)", re.ASCII)
 _LENIENT_STRIP = re.compile(r"[\s$€£¥\u00a0']|US\$|USD|EUR|GBP")
-_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+# Lenient US dates: M/D/YYYY or M/D/YY (two-digit years are 2000-2099), optionally with a time.
+_US_DATE = re.compile(
+    r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?", re.ASCII
+)
 
 
 class BillingError(ValueError):
@@ -170,15 +183,21 @@ def optional_amount_of(value: Any, column: str, options: ParseOptions) -> Decima
 
 
 def datetime_of(value: Any, column: str, options: ParseOptions) -> datetime:
+    """An instant in UTC from a CSV cell or a Parquet value, within the accepted dates."""
     if type(value) is str:
         if is_null(value):
             raise RowProblem(column, "date is missing")
-        return parse_datetime(value, column, options)
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    raise RowProblem(column, "date is missing" if value is None else f"{value!r} is not a date")
+        moment = parse_datetime(value, column, options)
+    elif isinstance(value, datetime):
+        moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    else:
+        raise RowProblem(column, "date is missing" if value is None else f"{value!r} is not a date")
+    problem = date_problem(moment)
+    if problem is not None:
+        raise RowProblem(column, problem)
+    return moment
 
 
 def optional_datetime_of(value: Any, column: str, options: ParseOptions) -> datetime | None:
@@ -198,7 +217,7 @@ def parse_datetime(text: str, column: str, options: ParseOptions) -> datetime:
     value = text.strip()
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         fallback = _lenient_datetime(value, column) if options.lenient else None
         if fallback is None:
             raise RowProblem(column, f"{text!r} is not an ISO 8601 date or time") from None
@@ -213,6 +232,8 @@ def _lenient_datetime(value: str, column: str) -> datetime | None:
     if match is None:
         return None
     month, day, year, hour, minute, second = match.groups()
+    if len(year) == 2:
+        year = f"20{year}"
     try:
         return datetime(
             int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
@@ -319,6 +340,19 @@ def detect_delimiter(header_line: str, options: ParseOptions) -> str:
     return ","
 
 
+class NulWatch:
+    """Notes a NUL byte in the lines the CSV reader pulls, so only those rows are searched."""
+
+    def __init__(self) -> None:
+        self.seen = False
+
+    def lines(self, lines: Iterator[str]) -> Iterator[str]:
+        for line in lines:
+            if NUL in line:
+                self.seen = True
+            yield line
+
+
 @dataclass
 class CsvTable:
     """A CSV being streamed: the header and an iterator of (row number, cells)."""
@@ -326,6 +360,17 @@ class CsvTable:
     header: list[str]
     rows: Iterator[tuple[int, list[str]]]
     delimiter: str
+    nul: NulWatch = field(default_factory=NulWatch)
+
+
+def check_header(header: list[str], name: str) -> None:
+    """Refuse a header with a NUL byte or a column name given twice."""
+    for index, column in enumerate(header, start=1):
+        if NUL in column:
+            raise BillingError(name, f"column {index}: {NUL_PROBLEM}", row=1)
+    duplicate = duplicate_problem(header)
+    if duplicate is not None:
+        raise BillingError(name, duplicate[1], row=1, column=duplicate[0])
 
 
 def read_csv(path: Path, options: ParseOptions, filename: str | None = None) -> CsvTable:
@@ -339,7 +384,10 @@ def read_csv(path: Path, options: ParseOptions, filename: str | None = None) -> 
         handle.close()
         raise _not_utf8(name, 1, exc) from None
     delimiter = detect_delimiter(first, options)
-    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter, strict=True)
+    watch = NulWatch()
+    reader = csv.reader(
+        watch.lines(itertools.chain([first], lines)), delimiter=delimiter, strict=True
+    )
     try:
         header = [h.strip().lstrip("\ufeff") for h in next(reader)]
     except StopIteration:
@@ -353,7 +401,8 @@ def read_csv(path: Path, options: ParseOptions, filename: str | None = None) -> 
     if not any(header):
         handle.close()
         raise BillingError(name, "the first line is not a header row")
-    return CsvTable(header, _rows(reader, handle, name, len(header)), delimiter)
+    check_header(header, name)
+    return CsvTable(header, _rows(reader, handle, name, len(header)), delimiter, watch)
 
 
 def _not_utf8(filename: str, row: int, exc: UnicodeDecodeError) -> BillingError:
