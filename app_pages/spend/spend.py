@@ -136,9 +136,9 @@ def _commitments() -> None:
     with allowed():
         burns = commitments.burn_downs(db, actor, today=day)
     st.caption(
-        f"Spend matched to the contract's vendor since the contract start. The exhaustion date "
-        f"extends the average daily spend of the last {commitments.BURN_RATE_DAYS} days; for an amount "
-        "already used up it is the day spend reached it."
+        "Spend matched to the contract's vendor since the contract start. The exhaustion date "
+        f"extends the average daily spend of the last {commitments.BURN_RATE_DAYS} days; for an "
+        "amount already used up it is the day spend reached it."
     )
     if not burns:
         st.info("No contract with a committed or prepaid amount.")

@@ -80,27 +80,38 @@ class FocusBatch:
     effective_sum: pa.Array
     billed_scale: pa.Array  # digits after the point of each amount as written
     effective_scale: pa.Array
+    whole_digits: int  # the most digits before the point (sign included) of any amount
 
 
-def can_read(path: Path, head: bytes) -> str | None:
-    """Why the columnar reader cannot read this file as the row parser would, or None.
+class ByteScan:
+    """Fed a file's bytes in order (while they are hashed): why the row parser must read it.
 
-    Scans the bytes once: NUL bytes, blank lines (the row parser counts them in row numbers)
-    and UTF-16 go to the row parser, which handles or refuses each.
+    A NUL byte anywhere (the row parser refuses it naming row and column) and UTF-16 go to the
+    row parser. Blank lines need no scan: the columnar reader fails on them (a row of one cell
+    where the header has more), and the row parser then reads the file as it always has.
     """
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return "UTF-16"
-    tail = b""
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self.first = True
+
+    def feed(self, chunk: bytes) -> None:
+        if self.reason is not None or not chunk:
+            return
+        if self.first and chunk[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            self.reason = "UTF-16"
+        self.first = False
+        if b"\x00" in chunk:  # one byte: a memchr, fast
+            self.reason = "NUL byte"
+
+
+def can_read(path: Path) -> str | None:
+    """Why the columnar reader cannot read this file as the row parser would, or None."""
+    scan = ByteScan()
     with path.open("rb") as fh:
         while chunk := fh.read(SCAN_BYTES):
-            window = tail + chunk
-            for needle, reason in ((b"\x00", "NUL byte"), (b"\n\n", "blank line")):
-                if needle in window:
-                    return reason
-            if b"\n\r\n" in window or b"\r\r" in window:
-                return "blank line"
-            tail = chunk[-2:]
-    return None
+            scan.feed(chunk)
+    return scan.reason
 
 
 def focus_batches(
@@ -118,7 +129,10 @@ def focus_batches(
         reader = pcsv.open_csv(
             path,
             read_options=pcsv.ReadOptions(
-                column_names=list(header), skip_rows=1, block_size=BLOCK_BYTES
+                column_names=list(header),
+                skip_rows=1,
+                block_size=BLOCK_BYTES,
+                use_threads=False,  # one core each for parsing and writing beats threads here
             ),
             parse_options=pcsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
             convert_options=pcsv.ConvertOptions(
@@ -219,6 +233,7 @@ class _Converter:
             listed=listed,
             billed_sum=_decimal(billed, billed_scale, size),
             effective_sum=_decimal(effective, effective_scale, size),
+            whole_digits=max(_whole_digits(billed), _whole_digits(effective)),
             billed_scale=billed_scale,
             effective_scale=effective_scale,
         )
@@ -289,12 +304,16 @@ def _optional_amounts(column: pa.Array) -> pa.Array:
     return pc.if_else(nulls, pa.scalar(None, pa.string()), canonical)
 
 
+def _whole_digits(column: pa.Array) -> int:
+    point = pc.find_substring(column, ".")
+    whole = pc.if_else(pc.less(point, 0), pc.utf8_length(column), point)
+    return int(pc.max(whole).as_py() or 1)
+
+
 def _decimal(column: pa.Array, scale: pa.Array, rows: int) -> pa.Array:
     """Amounts as decimal128 at the batch's largest scale; NotColumnar if a sum could overflow."""
     top = pc.max(scale).as_py() or 0
-    point = pc.find_substring(column, ".")
-    whole = pc.if_else(pc.less(point, 0), pc.utf8_length(column), point)
-    digits = (pc.max(whole).as_py() or 1) + top + len(str(rows)) + 1
+    digits = _whole_digits(column) + top + len(str(rows)) + 1
     if digits > MAX_DIGITS:
         raise NotColumnar("amounts too large for decimal128 sums")
     return pc.cast(column, pa.decimal128(MAX_DIGITS, top))

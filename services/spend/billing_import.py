@@ -33,7 +33,6 @@ from sqlmodel import Session, select
 from db.engine import Database
 from db.models import BillingImport
 from integrations.billing import BillingError, MappingSpec, ParsedFile, columnar, parse_file
-from integrations.billing.common import sniff
 from services.access import audit
 from services.access.access import Actor, require
 from services.spend import budgets
@@ -91,6 +90,7 @@ class FileResult:
     rows_skipped_duplicate: int = 0
     rows_rejected: int = 0
     duplicate: bool = False
+    columnar: bool = False  # read by the columnar fast path (else by the row parser)
     message: str = ""
     problems: list[str] = field(default_factory=list)
 
@@ -135,11 +135,14 @@ class _Options:
     progress: Progress | None
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: Path, scan: columnar.ByteScan | None = None) -> str:
+    """The file's SHA-256; ``scan`` sees the same bytes (one read serves both)."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while chunk := fh.read(HASH_CHUNK_BYTES):
             digest.update(chunk)
+            if scan is not None:
+                scan.feed(chunk)
     return digest.hexdigest()
 
 
@@ -182,19 +185,22 @@ def import_files(
     mapping, mapping_id = load_mapping(db, mapping_name) if mapping_name else (None, None)
     options = _Options(fmt, mapping, mapping_id, lenient, settings.tag_keys, progress)
     _check_sizes(sources, settings.max_import_bytes)
-    hashes = [file_sha256(s.path) for s in sources]
+    scans = [columnar.ByteScan() for _ in sources]
+    hashes = [file_sha256(s.path, scan) for s, scan in zip(sources, scans, strict=True)]
     results: list[FileResult] = []
     batch_ids: list[int] = []
     seen: set[str] = set()
     try:
         with db.write() as session:
-            for source, sha in zip(sources, hashes, strict=True):
+            for source, sha, scan in zip(sources, hashes, scans, strict=True):
                 duplicate = _duplicate(session, source, sha, seen)
                 if duplicate is not None:
                     results.append(duplicate)
                     continue
                 seen.add(sha)
-                results.append(_import_one(session, actor, source, sha, options, batch_ids))
+                results.append(
+                    _import_one(session, actor, source, sha, scan.reason, options, batch_ids)
+                )
             if batch_ids:
                 budgets.queue_threshold_notifications(session)
     except OperationalError as exc:
@@ -235,6 +241,7 @@ def _import_one(
     actor: Actor,
     source: SourceFile,
     sha: str,
+    not_columnar: str | None,
     options: _Options,
     batch_ids: list[int],
 ) -> FileResult:
@@ -260,12 +267,16 @@ def _import_one(
     batch_ids.append(import_id)
     conn = session.connection()
     rollups = Rollups()
-    imported = _columnar(conn, parsed, import_id, rollups, source, options)
+    imported = None
+    if not_columnar is None:
+        imported = _columnar(conn, parsed, import_id, rollups, source, options)
+    fast = imported is not None
     if imported is None:  # the row parser reads it: same meaning, errors with row and column
         imported = _write_lines(LineWriter(conn), parsed, import_id, rollups, source, options)
     if imported == 0:
         _refuse_empty(source, parsed)
-    rollups.write(conn, import_id)
+    if not fast:  # the columnar path wrote its rollups already
+        rollups.write(conn, import_id)
     replaced = replace_slices(conn, import_id, batch_ids)
     stats = parsed.stats
     record.rows_read = stats.rows_read
@@ -287,7 +298,9 @@ def _import_one(
             f"{stats.rows_rejected} rejected"
         ),
     )
-    return _file_result(source, parsed, import_id, imported, replaced)
+    result = _file_result(source, parsed, import_id, imported, replaced)
+    result.columnar = fast
+    return result
 
 
 def _refuse_empty(source: SourceFile, parsed: ParsedFile) -> None:
@@ -338,8 +351,6 @@ def _columnar(
     """
     if parsed.format != "focus" or options.lenient or not parsed.comma_csv:
         return None
-    if columnar.can_read(source.path, sniff(source.path)) is not None:
-        return None
     progress = options.progress
     estimate = _estimate_rows(source.path) if progress is not None else 0
 
@@ -347,19 +358,17 @@ def _columnar(
         if progress is not None:
             progress(source.name, done, max(estimate, done))
 
-    attempt = Rollups()
     try:
-        written = import_columnar(
-            LineWriter(conn), source.path, parsed.header, options.tag_keys, import_id, attempt,
-            report,
-        )  # fmt: skip
+        written, slices = import_columnar(
+            LineWriter(conn), source.path, parsed.header, options.tag_keys, import_id, report
+        )
     except columnar.NotColumnar:
         delete_lines(conn, import_id)
         return None
     if written == 0:  # a header without rows: the row parser refuses it with its message
         return None
     parsed.stats.rows_read = written
-    rollups.totals = attempt.totals
+    rollups.written_slices = slices
     if progress is not None:
         progress(source.name, written, written)
     return written

@@ -51,6 +51,7 @@ class Rollups:
 
     def __init__(self) -> None:
         self.totals: dict[RollupKey, list[Any]] = {}
+        self.written_slices: list[tuple[str, date]] | None = None  # set by the columnar path
 
     def add(self, key: RollupKey, billed: Decimal, effective: Decimal) -> None:
         found = self.totals.get(key)
@@ -72,6 +73,8 @@ class Rollups:
             found[2] += count
 
     def slices(self) -> list[tuple[str, date]]:
+        if self.written_slices is not None:
+            return self.written_slices
         return sorted({(k[0], k[1]) for k in self.totals})
 
     def write(self, conn: Connection, import_id: int) -> None:
@@ -139,23 +142,32 @@ class LineWriter:
     def money(self, value: Decimal) -> Any:
         return value if self.postgres else format(value, "f")
 
-    def write_many(self, rows: Iterable[tuple[Any, ...]]) -> None:
+    def write_many(
+        self,
+        rows: Iterable[tuple[Any, ...]],
+        table: str = "costline",
+        columns: Sequence[str] = LINE_COLUMNS,
+    ) -> None:
         """SQLite: one executemany over rows produced lazily (no list of tuples held).
 
         On the session's own DBAPI connection, so inside its transaction; sqlite3 takes an
         iterator where SQLAlchemy wants a list.
         """
         raw: Any = self.conn.connection.dbapi_connection
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         cursor = raw.cursor()
         try:
-            cursor.executemany(self._sql, rows)
+            cursor.executemany(sql, rows)
         finally:
             cursor.close()
 
-    def copy_csv(self, data: bytes) -> None:
+    def copy_csv(
+        self, data: bytes, table: str = "costline", columns: Sequence[str] = LINE_COLUMNS
+    ) -> None:
         """Postgres: rows already written as CSV (quoted values, unquoted empty = NULL)."""
         raw: Any = self.conn.connection.dbapi_connection
-        with raw.cursor() as cursor, cursor.copy(self._copy + " (FORMAT csv)") as copy:
+        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
+        with raw.cursor() as cursor, cursor.copy(sql) as copy:
             copy.write(data)
 
     def write(self, rows: list[tuple[Any, ...]]) -> None:
