@@ -18,18 +18,14 @@ from typing import Any
 
 from integrations.billing import aws_cur, focus, gcp, mapped
 from integrations.billing.common import (
-    PARQUET_MAGIC,
     BillingError,
     Converter,
     CostRow,
-    NulWatch,
     ParseOptions,
     ParseStats,
     RowProblem,
-    check_header,
-    read_csv,
-    sniff,
 )
+from integrations.billing.csv_files import PARQUET_MAGIC, NulWatch, check_header, read_csv, sniff
 from integrations.billing.input_rules import NUL, NUL_PROBLEM, nul_column
 from integrations.billing.mapped import MappingError, MappingSpec
 

@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
@@ -47,11 +46,11 @@ from services.spend.column_mappings import (
 from services.spend.columnar_writer import delete_lines, import_columnar
 from services.spend.import_history import data_version, list_imports, undo_import
 from services.spend.import_writer import (
-    INSERT_BATCH_ROWS,
     LineWriter,
     Rollups,
     replace_slices,
     team_of,
+    write_rows,
 )
 from services.spend.vendor_matching import UnmatchedName, map_name_to_vendor, unmatched_names
 from settings import get_settings
@@ -278,7 +277,7 @@ def _import_one(
         imported = _columnar(conn, parsed, import_id, rollups, source, options)
     fast = imported is not None
     if imported is None:  # the row parser reads it: same meaning, errors with row and column
-        imported = _write_lines(LineWriter(conn), parsed, import_id, rollups, source, options)
+        imported = _write_rows(conn, parsed, import_id, rollups, source, options)
     if imported == 0:
         _refuse_empty(source, parsed)
     if not fast:  # the columnar path wrote its rollups already
@@ -392,71 +391,23 @@ def _columnar(
     return written
 
 
-def _write_lines(
-    writer: LineWriter,
+def _write_rows(
+    conn: Connection,
     parsed: ParsedFile,
     import_id: int,
     rollups: Rollups,
     source: SourceFile,
     options: _Options,
 ) -> int:
-    """Stream the parsed rows into cost lines and rollups; returns the lines written."""
-    batch: list[tuple[Any, ...]] = []
-    imported = 0
     progress = options.progress
     estimate = _estimate_rows(source.path) if progress is not None else 0
-    moment, money, day = writer.moment, writer.money, writer.day
-    for row in parsed.rows:
-        team = team_of(row, options.tag_keys)[:200]
-        account = row.billing_account_id[:200]
-        provider = row.provider[:200]
-        service = row.service_name[:300]
-        batch.append(
-            (
-                import_id,
-                row.row_number,
-                provider,
-                row.publisher[:200],
-                row.invoice_issuer[:200],
-                account,
-                row.sub_account_id[:200],
-                day(row.billing_period_start),
-                moment(row.charge_period_start),
-                None if row.charge_period_end is None else moment(row.charge_period_end),
-                row.charge_category[:32],
-                service,
-                row.region[:100],
-                row.resource_id[:500],
-                row.sku_id[:200],
-                money(row.billed_cost),
-                money(row.effective_cost),
-                None if row.list_cost is None else money(row.list_cost),
-                row.currency,
-                team,
-                row.tags_text,
-            )
-        )
-        key = (
-            account,
-            row.billing_period_start,
-            row.charge_period_start.date(),
-            provider,
-            (row.publisher or row.provider)[:200],
-            row.invoice_issuer[:200],
-            service,
-            team,
-            row.currency,
-        )
-        rollups.add(key, row.billed_cost, row.effective_cost)
-        if len(batch) >= INSERT_BATCH_ROWS:
-            writer.write(batch)
-            imported += len(batch)
-            batch = []
-            if progress is not None:
-                progress(source.name, imported, max(estimate, imported))
-    if batch:
-        writer.write(batch)
-        imported += len(batch)
+
+    def report(done: int) -> None:
+        if progress is not None:
+            progress(source.name, done, max(estimate, done))
+
+    rows = parsed.rows
+    written = write_rows(LineWriter(conn), rows, import_id, rollups, options.tag_keys, report)
     if progress is not None:
-        progress(source.name, imported, imported)
-    return imported
+        progress(source.name, written, written)
+    return written

@@ -6,7 +6,7 @@ SQLite stores money as text and must never SUM it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -100,6 +100,72 @@ LINE_COLUMNS = (
     "charge_category", "service_name", "region", "resource_id", "sku_id", "billed_cost",
     "effective_cost", "list_cost", "currency", "team", "tags",
 )  # fmt: skip
+
+
+def write_rows(
+    writer: LineWriter,
+    rows: Iterable[CostRow],
+    import_id: int,
+    rollups: Rollups,
+    tag_keys: Sequence[str],
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """The row path: stream parsed rows into cost lines and rollups; returns the lines written."""
+    batch: list[tuple[Any, ...]] = []
+    imported = 0
+    moment, money, day = writer.moment, writer.money, writer.day
+    for row in rows:
+        team = team_of(row, tag_keys)[:200]
+        account = row.billing_account_id[:200]
+        provider = row.provider[:200]
+        service = row.service_name[:300]
+        batch.append(
+            (
+                import_id,
+                row.row_number,
+                provider,
+                row.publisher[:200],
+                row.invoice_issuer[:200],
+                account,
+                row.sub_account_id[:200],
+                day(row.billing_period_start),
+                moment(row.charge_period_start),
+                None if row.charge_period_end is None else moment(row.charge_period_end),
+                row.charge_category[:32],
+                service,
+                row.region[:100],
+                row.resource_id[:500],
+                row.sku_id[:200],
+                money(row.billed_cost),
+                money(row.effective_cost),
+                None if row.list_cost is None else money(row.list_cost),
+                row.currency,
+                team,
+                row.tags_text,
+            )
+        )
+        key = (
+            account,
+            row.billing_period_start,
+            row.charge_period_start.date(),
+            provider,
+            (row.publisher or row.provider)[:200],
+            row.invoice_issuer[:200],
+            service,
+            team,
+            row.currency,
+        )
+        rollups.add(key, row.billed_cost, row.effective_cost)
+        if len(batch) >= INSERT_BATCH_ROWS:
+            writer.write(batch)
+            imported += len(batch)
+            batch = []
+            if progress is not None:
+                progress(imported)
+    if batch:
+        writer.write(batch)
+        imported += len(batch)
+    return imported
 
 
 class LineWriter:
