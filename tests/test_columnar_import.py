@@ -122,3 +122,22 @@ def test_a_misaligned_line_is_refused_with_its_row(db: Database, tmp_path: Path)
         csv.writer(fh).writerow(["1.00"] * (len(FOCUS_COLUMNS) - 1))
     with pytest.raises(ValueError, match="row 4"):
         billing_import.import_files(db, ADMIN, [path])
+
+
+@pytest.mark.parametrize("line", ['a,"b"c,d', 'a,"b" ,d', 'a,""c,d', '"b"c'])
+def test_a_quote_the_strict_csv_reader_refuses_keeps_the_file_on_the_row_path(
+    tmp_path: Path, line: str
+) -> None:
+    path = tmp_path / "q.csv"
+    path.write_text(f"x,y,z\n1,2,3\n{line}\n", encoding="utf-8")
+    assert columnar.can_read(path) is not None
+    path.write_text(f"x,y,z\n1,2,3\n{line}", encoding="utf-8")  # at the very end too
+    assert columnar.can_read(path) is not None
+
+
+def test_ordinary_quoting_stays_on_the_columnar_path(tmp_path: Path) -> None:
+    path = tmp_path / "ok.csv"
+    path.write_text(
+        'x,y,z\n"a, b","say ""hi""",""\n"""x""",plain,"{""team"": ""ML""}"\n', encoding="utf-8"
+    )
+    assert columnar.can_read(path) is None

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
@@ -86,14 +87,17 @@ class FocusBatch:
 class ByteScan:
     """Fed a file's bytes in order (while they are hashed): why the row parser must read it.
 
-    A NUL byte anywhere (the row parser refuses it naming row and column) and UTF-16 go to the
-    row parser. Blank lines need no scan: the columnar reader fails on them (a row of one cell
-    where the header has more), and the row parser then reads the file as it always has.
+    A NUL byte anywhere (the row parser refuses it naming row and column), UTF-16, and a quote
+    the CSV module in strict mode refuses but pyarrow reads (``"b"c`` is ``bc`` to pyarrow):
+    a quote between two ordinary bytes, or an empty quoted field followed by one. Quotes are
+    found with numpy, a pass over the bytes in C. Blank lines need no scan: the columnar
+    reader fails on them and the row parser then reads the file as it always has.
     """
 
     def __init__(self) -> None:
         self.reason: str | None = None
         self.first = True
+        self.tail = b"\n"  # the file starts as after a line break
 
     def feed(self, chunk: bytes) -> None:
         if self.reason is not None or not chunk:
@@ -103,6 +107,36 @@ class ByteScan:
         self.first = False
         if b"\x00" in chunk:  # one byte: a memchr, fast
             self.reason = "NUL byte"
+        elif b'"' in chunk or b'"' in self.tail:
+            window = self.tail + chunk
+            if _stray_quote(window):
+                self.reason = "a quote the strict CSV reader refuses"
+            self.tail = window[-3:]
+        else:
+            self.tail = (self.tail + chunk)[-3:]
+
+    def finish(self) -> None:
+        """The last bytes: as if a line break followed."""
+        self.feed(b"\n\n")
+
+
+_SPECIAL = np.zeros(256, dtype=bool)
+_SPECIAL[[ord('"'), ord(","), ord("\n"), ord("\r")]] = True
+_FIELD_START = np.zeros(256, dtype=bool)
+_FIELD_START[[ord(","), ord("\n"), ord("\r")]] = True
+
+
+def _stray_quote(window: bytes) -> bool:
+    """Quotes at positions 1 .. len-3 of ``window`` (the rest are judged with the next window)."""
+    data = np.frombuffer(window, dtype=np.uint8)
+    at = np.flatnonzero(data == ord('"'))
+    at = at[(at >= 1) & (at < len(data) - 2)]
+    if not at.size:
+        return False
+    before, after, second = data[at - 1], data[at + 1], data[at + 2]
+    between_ordinary = ~_SPECIAL[before] & ~_SPECIAL[after]
+    empty_then_ordinary = _FIELD_START[before] & (after == ord('"')) & ~_SPECIAL[second]
+    return bool(np.any(between_ordinary | empty_then_ordinary))
 
 
 def can_read(path: Path) -> str | None:
@@ -111,6 +145,7 @@ def can_read(path: Path) -> str | None:
     with path.open("rb") as fh:
         while chunk := fh.read(SCAN_BYTES):
             scan.feed(chunk)
+    scan.finish()
     return scan.reason
 
 

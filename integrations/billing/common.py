@@ -1,6 +1,7 @@
 """What every billing format shares: the normalised cost row and the value parsers.
 
 Files are read in ``csv_files``.
+
 Strict parsing (the default) accepts only what the FOCUS specification allows: plain decimal
 numbers, ISO 8601 dates (with the sample's space-separated form), ISO 4217 codes. Lenient parsing,
 chosen by the user, also accepts spreadsheet habits (``1,234.56``, ``$12.00``, ``(12.34)``,

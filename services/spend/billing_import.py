@@ -144,6 +144,8 @@ def file_sha256(path: Path, scan: columnar.ByteScan | None = None) -> str:
             digest.update(chunk)
             if scan is not None:
                 scan.feed(chunk)
+    if scan is not None:
+        scan.finish()
     return digest.hexdigest()
 
 
