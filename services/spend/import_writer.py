@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, insert, text
+from sqlalchemy.exc import OperationalError
 
 from db.models import CostLine, CostRollup
 from integrations.billing import CostRow
@@ -224,6 +225,9 @@ class LineWriter:
         cursor = raw.cursor()
         try:
             cursor.executemany(sql, rows)
+        except self.conn.dialect.loaded_dbapi.OperationalError as exc:
+            # As SQLAlchemy would raise it: the importer turns it into "nothing was imported".
+            raise OperationalError(sql, None, exc) from exc
         finally:
             cursor.close()
 
@@ -233,8 +237,11 @@ class LineWriter:
         """Postgres: rows already written as CSV (quoted values, unquoted empty = NULL)."""
         raw: Any = self.conn.connection.dbapi_connection
         sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT csv)"
-        with raw.cursor() as cursor, cursor.copy(sql) as copy:
-            copy.write(data)
+        try:
+            with raw.cursor() as cursor, cursor.copy(sql) as copy:
+                copy.write(data)
+        except self.conn.dialect.loaded_dbapi.OperationalError as exc:
+            raise OperationalError(sql, None, exc) from exc
 
     def write(self, rows: list[tuple[Any, ...]]) -> None:
         if self.postgres:
@@ -261,6 +268,11 @@ def replace_slices(conn: Connection, new_id: int, batch_ids: Sequence[int]) -> i
         " AND n.billing_account_id = {t}.billing_account_id"
         " AND n.billing_period_start = {t}.billing_period_start)"
     )
+    if conn.dialect.name == "postgresql":
+        # The planner's row counts still predate this transaction's bulk insert: with them it
+        # may pair every new slice with a scan of every rollup (minutes for thousands of
+        # accounts). ANALYZE sees this transaction's rows and takes a sample, not a scan.
+        conn.execute(text("ANALYZE costrollup"))
     touched = [
         row[0]
         for row in conn.execute(
