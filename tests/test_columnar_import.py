@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from billing_builders import FOCUS_COLUMNS, focus_row, write_focus
 from conftest import FOCUS_SAMPLE, actor
 from sqlalchemy import text
 
@@ -15,6 +14,7 @@ from bench.generate import write_focus_csv
 from db.engine import Database
 from integrations.billing import columnar
 from services.spend import billing_import
+from tests.builders import FOCUS_COLUMNS, focus_row, write_focus
 
 ADMIN = actor("admin")
 LINE_FIELDS = (

@@ -16,10 +16,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from billing_builders import FOCUS_COLUMNS, counts, focus_row, focus_text, write_focus
 from conftest import actor
 from sqlmodel import col, select
-from vendor_builders import make_vendor
 
 import cli
 from db.engine import Database
@@ -28,6 +26,7 @@ from integrations.billing import BillingError
 from services.record_imports import RecordError, import_file
 from services.spend import billing_import
 from settings import get_settings
+from tests.builders import FOCUS_COLUMNS, counts, focus_row, focus_text, make_vendor, write_focus
 
 ADMIN = actor("admin")
 

@@ -7,14 +7,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from billing_builders import focus_row, make_team, make_vendor, write_focus
 from conftest import actor
 
 from db.engine import Database
 from db.models import Contract
+from services.core.vendor_matching import normalise_name
 from services.spend import billing_import, budgets, commitments, spend
-from services.spend.vendor_matching import normalise_name
 from services.vendors import vendors
+from tests.builders import focus_row, make_team, make_vendor, write_focus
 
 ADMIN = actor("admin")
 DAY = date(2026, 9, 5)

@@ -52,7 +52,7 @@ from services.spend.import_writer import (
     team_of,
     write_rows,
 )
-from services.spend.vendor_matching import UnmatchedName, map_name_to_vendor, unmatched_names
+from services.spend.unmatched_names import UnmatchedName, map_name_to_vendor, unmatched_names
 from settings import get_settings
 
 __all__ = [

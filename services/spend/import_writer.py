@@ -250,7 +250,7 @@ class LineWriter:
                 for row in rows:
                     copy.write_row(row)
         else:
-            self.conn.exec_driver_sql(self._sql, rows)  # type: ignore[arg-type]
+            self.conn.exec_driver_sql(self._sql, rows)
 
 
 def replace_slices(conn: Connection, new_id: int, batch_ids: Sequence[int]) -> int:

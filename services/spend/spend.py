@@ -34,7 +34,7 @@ from db.engine import Database
 from db.models import CostRollup, Vendor
 from services.access.access import Actor, require
 from services.core.money import EXACT, exact_sum, round_to, totals_by_currency
-from services.spend.vendor_matching import match_vendor, vendor_names
+from services.core.vendor_matching import match_vendor, vendor_names
 
 ANOMALY_FACTOR = Decimal(3)
 ANOMALY_WINDOW_DAYS = 28

@@ -22,7 +22,7 @@ from services.access.access import Actor, can
 from services.core.clock import today as workspace_today
 from services.core.records import people_by_id
 from services.core.statuses import OPEN_ACTION_STATUSES
-from services.spend.vendor_matching import MonthSpend, vendor_monthly_spend
+from services.core.vendor_matching import MonthSpend, vendor_monthly_spend
 from services.vendors import contracts, seats, tickets
 from services.vendors.contracts import ContractView
 from services.vendors.seats import SeatPoolView

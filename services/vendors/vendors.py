@@ -48,7 +48,7 @@ from services.core.records import (
     locked_get,
     people_by_id,
 )
-from services.spend.vendor_matching import normalise_name
+from services.core.vendor_matching import normalise_name
 
 
 @dataclass(frozen=True)
