@@ -13,7 +13,7 @@ from db.engine import Database
 from db.models import Contract
 from services.core.vendor_matching import normalise_name
 from services.spend import billing_import, budgets, commitments, spend
-from services.vendors import vendors
+from services.vendors import overview
 from tests.builders import focus_row, make_team, make_vendor, write_focus
 
 ADMIN = actor("admin")
@@ -33,9 +33,9 @@ def _spend_page_by_month(db: Database, vendor_id: int) -> dict[tuple[date, str],
 
 
 def _vendor_page_by_month(db: Database, vendor_id: int) -> dict[tuple[date, str], Decimal]:
-    overview = vendors.vendor_overview(db, ADMIN, vendor_id, as_of=DAY)
-    assert overview.spend is not None
-    return {(p.month, p.currency): p.amount for p in overview.spend}
+    page = overview.vendor_overview(db, ADMIN, vendor_id, as_of=DAY)
+    assert page.spend is not None
+    return {(p.month, p.currency): p.amount for p in page.spend}
 
 
 def test_vendor_page_and_spend_page_agree_on_which_rows_are_the_vendors(

@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Connection
@@ -48,7 +47,9 @@ from services.spend.import_history import data_version, list_imports, undo_impor
 from services.spend.import_writer import (
     LineWriter,
     Rollups,
+    estimate_rows,
     replace_slices,
+    slice_key,
     team_of,
     write_rows,
 )
@@ -74,7 +75,6 @@ __all__ = [
 ]
 
 HASH_CHUNK_BYTES = 1024 * 1024
-SLICE_KEY_MAX = 500
 IMPORT_CACHE_KIB = 64 * 1024
 
 Progress = Callable[[str, int, int], None]  # filename, rows done, estimated rows in the file
@@ -147,14 +147,6 @@ def file_sha256(path: Path, scan: columnar.ByteScan | None = None) -> str:
     if scan is not None:
         scan.finish()
     return digest.hexdigest()
-
-
-def _estimate_rows(path: Path) -> int:
-    size = path.stat().st_size
-    with path.open("rb") as fh:
-        sample = fh.read(256 * 1024)
-    lines = max(sample.count(b"\n"), 1)
-    return max(int(size / (len(sample) / lines)) - 1, 1)
 
 
 def _check_sizes(sources: list[SourceFile], limit: int) -> None:
@@ -291,7 +283,7 @@ def _import_one(
     record.rows_replaced = replaced
     record.rows_rejected = stats.rows_rejected
     slices = rollups.slices()
-    record.slice_key = _slice_key(slices)
+    record.slice_key = slice_key(slices)
     session.add(record)
     audit.record(
         session,
@@ -308,18 +300,6 @@ def _import_one(
     result = _file_result(source, parsed, import_id, imported, replaced)
     result.columnar = fast
     return result
-
-
-def _slice_key(slices: list[tuple[str, date]]) -> str:
-    """The first slices as ``account|period;...``, cut at SLICE_KEY_MAX characters."""
-    parts: list[str] = []
-    length = 0
-    for account, period in slices:
-        if length > SLICE_KEY_MAX:
-            break
-        parts.append(f"{account}|{period.isoformat()}")
-        length += len(parts[-1]) + 1
-    return ";".join(parts)[:SLICE_KEY_MAX]
 
 
 def _refuse_empty(source: SourceFile, parsed: ParsedFile) -> None:
@@ -371,7 +351,7 @@ def _columnar(
     if parsed.format != "focus" or options.lenient or not parsed.comma_csv:
         return None
     progress = options.progress
-    estimate = _estimate_rows(source.path) if progress is not None else 0
+    estimate = estimate_rows(source.path) if progress is not None else 0
 
     def report(done: int) -> None:
         if progress is not None:
@@ -402,7 +382,7 @@ def _write_rows(
     options: _Options,
 ) -> int:
     progress = options.progress
-    estimate = _estimate_rows(source.path) if progress is not None else 0
+    estimate = estimate_rows(source.path) if progress is not None else 0
 
     def report(done: int) -> None:
         if progress is not None:

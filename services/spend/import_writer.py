@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, insert, text
@@ -21,6 +22,7 @@ from services.core.money import EXACT
 INSERT_BATCH_ROWS = 5_000
 MAX_CACHED_MOMENTS = 100_000
 ZERO = Decimal(0)
+SLICE_KEY_MAX = 500
 
 RollupKey = tuple[str, date, date, str, str, str, str, str, str]
 ROLLUP_FIELDS = (
@@ -45,6 +47,27 @@ def team_of(row: CostRow, tag_keys: Sequence[str]) -> str:
         if value:
             return value
     return ""
+
+
+def slice_key(slices: list[tuple[str, date]]) -> str:
+    """The first slices as ``account|period;...``, cut at SLICE_KEY_MAX characters."""
+    parts: list[str] = []
+    length = 0
+    for account, period in slices:
+        if length > SLICE_KEY_MAX:
+            break
+        parts.append(f"{account}|{period.isoformat()}")
+        length += len(parts[-1]) + 1
+    return ";".join(parts)[:SLICE_KEY_MAX]
+
+
+def estimate_rows(path: Path) -> int:
+    """Rows in a CSV file, from the line length of its first 256 KiB (for progress)."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        sample = fh.read(256 * 1024)
+    lines = max(sample.count(b"\n"), 1)
+    return max(int(size / (len(sample) / lines)) - 1, 1)
 
 
 class Rollups:
