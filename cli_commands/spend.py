@@ -25,7 +25,8 @@ def register(commands: argparse._SubParsersAction, reports: argparse._SubParsers
     cmd.add_argument(
         "--lenient",
         action="store_true",
-        help="accept 1,234.56, $12.00, (12.34), 1.2E-07 and US dates; skip rows still unreadable",
+        help="accept 1,234.56, $12.00, (12.34), 1.2E-07 and US dates (M/D/YYYY, M/D/YY); skip rows "
+        "still unreadable (an import of no row at all exits 2)",
     )
     cmd.set_defaults(handler=_import_billing)
 

@@ -10,7 +10,7 @@ import streamlit as st
 from services.core import clock
 from services.core.export import to_csv
 from services.core.money import format_money
-from services.spend import budgets, spend
+from services.spend import budgets, commitments, spend
 from ui import charts_spend
 from ui.auth import require_actor
 from ui.guard import allowed
@@ -134,11 +134,11 @@ def _anomalies() -> None:
 
 def _commitments() -> None:
     with allowed():
-        burns = spend.burn_downs(db, actor, today=day)
+        burns = commitments.burn_downs(db, actor, today=day)
     st.caption(
-        f"Spend matched to the contract's vendor since the contract start. The exhaustion date "
-        f"extends the average daily spend of the last {spend.BURN_RATE_DAYS} days; for an amount "
-        "already used up it is the day spend reached it."
+        "Spend matched to the contract's vendor since the contract start. The exhaustion date "
+        f"extends the average daily spend of the last {commitments.BURN_RATE_DAYS} days; for an "
+        "amount already used up it is the day spend reached it."
     )
     if not burns:
         st.info("No contract with a committed or prepaid amount.")
@@ -184,7 +184,7 @@ def _commitments() -> None:
 
 def _unused_seats() -> None:
     with allowed():
-        waste = spend.unused_seats(db, actor)
+        waste = commitments.unused_seats(db, actor)
     st.caption(
         "Seats purchased minus seats active in the last 30 days, at the unit price, per month."
     )

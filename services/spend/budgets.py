@@ -27,7 +27,7 @@ from integrations.billing.common import ISO_4217
 from services.access import audit
 from services.access.access import Actor, require
 from services.core.clock import session_today
-from services.core.money import format_money
+from services.core.money import exact_sum, format_money, round_to
 from services.delivery import outbox
 from services.spend.spend import Total, period_totals
 from settings import get_settings
@@ -89,7 +89,7 @@ def _target_costs(session: Session, budget: Budget, read: list[Total]) -> tuple[
 def _status(session: Session, budget: Budget, today: date, read: list[Total]) -> BudgetStatus:
     start, end = period_bounds(budget, today)
     target, costs = _target_costs(session, budget, read)
-    actual = sum(costs, Decimal(0))
+    actual = exact_sum(costs)
     days_total = (end - start).days
     elapsed = min(max((today - start).days + 1, 1), days_total)
     forecast = actual / elapsed * days_total
@@ -101,8 +101,8 @@ def _status(session: Session, budget: Budget, today: date, read: list[Total]) ->
         start,
         end,
         actual,
-        forecast.quantize(Decimal("0.01")),
-        percent.quantize(Decimal("0.1")),
+        round_to(forecast, Decimal("0.01")),
+        round_to(percent, Decimal("0.1")),
         crossed,
     )
 
@@ -140,6 +140,19 @@ def list_budgets(db: Database, actor: Actor, *, include_archived: bool = False) 
         return list(session.exec(query).all())
 
 
+def _positive_amount(value: Any) -> Decimal:
+    text = str(value).strip()
+    try:
+        if not text.isascii():  # Decimal() reads Arabic-Indic and full-width digits
+            raise InvalidOperation
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"amount {value!r} is not a number") from None
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError("amount must be a positive number")
+    return amount
+
+
 def clean_fields(values: dict[str, Any]) -> dict[str, Any]:
     """Validated budget columns from user input; raises ValueError naming the problem."""
     scope = str(values.get("scope", "")).strip()
@@ -151,12 +164,7 @@ def clean_fields(values: dict[str, Any]) -> dict[str, Any]:
     name = str(values.get("name", "")).strip()
     if not name:
         raise ValueError("give the budget a name")
-    try:
-        amount = Decimal(str(values.get("amount", "")).strip())
-    except InvalidOperation:
-        raise ValueError(f"amount {values.get('amount')!r} is not a number") from None
-    if not amount.is_finite() or amount <= 0:
-        raise ValueError("amount must be a positive number")
+    amount = _positive_amount(values.get("amount", ""))
     currency = str(values.get("currency", "USD")).strip().upper()
     if currency not in ISO_4217:
         raise ValueError(f"{currency!r} is not an ISO 4217 currency code")
