@@ -220,4 +220,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run as `python cli.py`, this file is `__main__`; handlers `import cli` and must see the
+    # clock set by *that* module's main, or `--now` would be lost for them.
+    sys.exit(importlib.import_module("cli").main())

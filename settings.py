@@ -112,6 +112,26 @@ class Settings(BaseSettings):
         default="http://localhost:8501", description="where people open Opsdesk (message links)"
     )
     worker_poll_seconds: float = Field(default=30.0, description="pause between worker runs")
+    backup_dir: Path = Field(
+        default=ROOT / "data" / "backups",
+        description="folder for `opsdesk backup` without a path and for nightly backups",
+    )
+    backup_keep: int = Field(
+        default=0, ge=0, description="nightly backups the worker keeps; 0 takes none"
+    )
+    backup_hour: int = Field(
+        default=2, ge=0, le=23, description="workspace-local hour after which the nightly is taken"
+    )
+
+    mlflow_tracking_uri: str | None = Field(
+        default=None, description="MLflow tracking server to sync models from (http://host:port)"
+    )
+    mlflow_token: SecretStr | None = Field(
+        default=None, description="bearer token for the MLflow server, when it asks for one"
+    )
+    mlflow_sync_minutes: float = Field(
+        default=15.0, description="the worker syncs MLflow at most this often"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -136,7 +156,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"no public holidays known for country {value!r}") from exc
         return code
 
-    @field_validator("slack_bot_token", mode="before")
+    @field_validator("slack_bot_token", "mlflow_token", "mlflow_tracking_uri", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if value == "" else value

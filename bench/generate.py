@@ -198,9 +198,13 @@ def _month_after(first: date) -> date:
 
 
 def focus_rows(
-    rows: int, *, seed: int = 20261122, start: date | None = None
+    rows: int, *, seed: int = 20261122, start: date | None = None, accounts: int = 1
 ) -> Iterator[list[str]]:
-    """``rows`` FOCUS 1.0 rows (lists of cells), charge days spread evenly over twelve months."""
+    """``rows`` FOCUS 1.0 rows (lists of cells), charge days spread evenly over twelve months.
+
+    ``accounts``: billing accounts per provider (a reseller's export); rows take them in turn,
+    so each account and month is its own slice.
+    """
     rng = random.Random(seed)
     first = start or twelve_months_before(date.today())
     last = date(first.year + 1, first.month, 1)
@@ -252,10 +256,11 @@ def focus_rows(
                 "Committed Use",
             ]
         listed = billed + billed // 10
+        account = combo.account if accounts == 1 else f"{combo.account}-{i % accounts:05d}"
         cells = [
             NULL,
             _micro(billed),
-            combo.account,
+            account,
             combo.account_name,
             "USD",
             period_end,
@@ -298,7 +303,7 @@ def focus_rows(
 
 
 def write_focus_csv(
-    path: Path, rows: int, *, seed: int = 20261122, start: date | None = None
+    path: Path, rows: int, *, seed: int = 20261122, start: date | None = None, accounts: int = 1
 ) -> Path:
     """Write a FOCUS 1.0 CSV of ``rows`` rows to ``path``, streaming (constant memory)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -306,7 +311,7 @@ def write_focus_csv(
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(FOCUS_COLUMNS)
         chunk: list[list[str]] = []
-        for cells in focus_rows(rows, seed=seed, start=start):
+        for cells in focus_rows(rows, seed=seed, start=start, accounts=accounts):
             chunk.append(cells)
             if len(chunk) >= BATCH:
                 writer.writerows(chunk)
@@ -315,12 +320,13 @@ def write_focus_csv(
     return path
 
 
-def focus_file(folder: Path, rows: int, *, seed: int = 20261122) -> Path:
+def focus_file(folder: Path, rows: int, *, seed: int = 20261122, accounts: int = 1) -> Path:
     """A cached generated file for ``rows`` rows (rebuilt when missing)."""
-    path = folder / f"focus-{rows}-{seed}-{twelve_months_before(date.today()):%Y%m}.csv"
+    many = f"-{accounts}accounts" if accounts != 1 else ""
+    path = folder / f"focus-{rows}-{seed}{many}-{twelve_months_before(date.today()):%Y%m}.csv"
     if not path.is_file():
         tmp = path.with_suffix(f".{os.getpid()}.part")
-        write_focus_csv(tmp, rows, seed=seed)
+        write_focus_csv(tmp, rows, seed=seed, accounts=accounts)
         tmp.rename(path)
     return path
 

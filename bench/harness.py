@@ -353,6 +353,7 @@ def _fmt(value: float | None, unit: str = "") -> str:
 
 GROUPS = [
     ("import", "Billing import: 1,000,000 FOCUS rows"),
+    ("accounts", "Billing import: 100,000 rows over 2,000 billing accounts per provider"),
     ("memory", "Billing import: peak memory as files grow"),
     ("pages", "Page load in a real browser (Chromium), against the empty database"),
     ("reminders", "Reminder planning"),

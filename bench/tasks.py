@@ -1,6 +1,10 @@
 """Child-process entry points, so each measurement runs in its own interpreter (clean peak memory).
 
 python -m bench.tasks pandas-import URL FILE    the baseline: pandas.read_csv + DataFrame.to_sql
+
+The baseline is the script a user would write: on SQLite, ``to_sql`` over a plain ``sqlite3``
+connection (pandas' own fast path, about seven times faster than through a SQLAlchemy engine);
+on Postgres, where pandas takes no plain DBAPI connection, through a SQLAlchemy engine.
 """
 
 from __future__ import annotations
@@ -15,9 +19,17 @@ def pandas_import(url: str, path: str) -> int:
 
     start = time.perf_counter()
     frame = pd.read_csv(path)
-    engine = create_engine(url)
-    frame.to_sql("focus_pandas", engine, index=False, if_exists="replace")
-    engine.dispose()
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.split("///", 1)[1])
+        frame.to_sql("focus_pandas", conn, index=False, if_exists="replace")
+        conn.commit()
+        conn.close()
+    else:
+        engine = create_engine(url)
+        frame.to_sql("focus_pandas", engine, index=False, if_exists="replace")
+        engine.dispose()
     print(f"pandas: {len(frame)} rows in {time.perf_counter() - start:.3f} s")
     return 0
 

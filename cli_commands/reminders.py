@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from services import planning
+from services.access.backup import NightlyBackups
 from services.delivery import worker
 from services.delivery.connections import GOOGLE, set_state
 from settings import get_settings
@@ -40,7 +42,11 @@ def _remind(args: argparse.Namespace) -> int:
         raise ValueError("use --once (or `opsdesk worker` for a long-running process)")
     # cli.main chose the clock from --now: planning and delivery both run on it.
     report = worker.run_once(
-        cli.open_database(), _gateways(), google_credentials_changed_at=_credentials_changed_at()
+        cli.open_database(),
+        _gateways(),
+        google_credentials_changed_at=_credentials_changed_at(),
+        plan=planning.plan_all,
+        sync=planning.sync_records,
     )
     print(report)
     return 0
@@ -51,9 +57,17 @@ def _worker(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     db = cli.open_database()
-    poll = args.poll if args.poll is not None else get_settings().worker_poll_seconds
+    settings = get_settings()
+    poll = args.poll if args.poll is not None else settings.worker_poll_seconds
+    nightly = None
+    if settings.backup_keep > 0:
+        nightly = NightlyBackups(
+            settings.backup_dir, settings.backup_keep, settings.backup_hour, settings.tz
+        )
     try:
-        worker.run_forever(db, _gateways, poll)
+        worker.run_forever(
+            db, _gateways, poll, plan=planning.plan_all, sync=planning.sync_records, nightly=nightly
+        )
     except KeyboardInterrupt:
         print("worker stopped")
     return 0

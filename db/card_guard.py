@@ -1,5 +1,6 @@
-"""Published model cards never change: the database refuses UPDATE and DELETE of a
-``modelcard`` row whose status is ``published`` (the draft, number 0, stays editable).
+"""Published model cards never change: the database refuses UPDATE of a ``modelcard`` row
+whose status is ``published`` (the draft, number 0, stays editable). DELETE stays possible for
+a workspace reset (``opsdesk demo --reset``, itself audited); no service deletes a card.
 
 Installed the same way as the audit trail's guard (``db.append_only``): a listener on every
 ``Table``'s ``after_create``, which both ``metadata.create_all`` and the migration's
@@ -18,8 +19,6 @@ MESSAGE = "a published model card is never changed; publish a new version"
 _SQLITE = [
     f"CREATE TRIGGER IF NOT EXISTS modelcard_published_no_update BEFORE UPDATE ON {TABLE} "
     f"WHEN OLD.status = 'published' BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
-    f"CREATE TRIGGER IF NOT EXISTS modelcard_published_no_delete BEFORE DELETE ON {TABLE} "
-    f"WHEN OLD.status = 'published' BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
 ]
 _PG = [
     "CREATE OR REPLACE FUNCTION opsdesk_modelcard_published() RETURNS trigger "
@@ -27,9 +26,9 @@ _PG = [
     "IF OLD.status = 'published' THEN "
     f"RAISE EXCEPTION USING MESSAGE = '{MESSAGE}', ERRCODE = 'insufficient_privilege'; "
     "END IF; "
-    "IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$",
+    "RETURN NEW; END $$",
     f"DROP TRIGGER IF EXISTS modelcard_published ON {TABLE}",
-    f"CREATE TRIGGER modelcard_published BEFORE UPDATE OR DELETE ON {TABLE} "
+    f"CREATE TRIGGER modelcard_published BEFORE UPDATE ON {TABLE} "
     "FOR EACH ROW EXECUTE FUNCTION opsdesk_modelcard_published()",
 ]
 

@@ -1083,4 +1083,4 @@ class GovernanceReview(SQLModel, table=True):
 
 # The database refuses UPDATE and DELETE of audit events (triggers created with the table).
 import db.append_only  # noqa: E402
-import db.card_guard  # noqa: E402, F401  (published model cards refuse UPDATE and DELETE)
+import db.card_guard  # noqa: E402, F401  (published model cards refuse UPDATE)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from integrations.google_calendar import CalendarGateway
+from integrations.mlflow import MlflowGateway
 from integrations.slack import SlackGateway
 from settings import Settings
 
@@ -22,6 +23,8 @@ class Gateways:
 
     slack: SlackGateway | None = None
     calendar: CalendarGateway | None = None
+    mlflow: MlflowGateway | None = None  # read from, on its own schedule, not delivered to
+    mlflow_every_minutes: float = 15.0
 
 
 def slack_configured(settings: Settings) -> bool:
@@ -64,5 +67,19 @@ def build_calendar(settings: Settings) -> CalendarGateway | None:
     return GoogleCalendarGateway(service, settings.google_calendar_id)
 
 
+def build_mlflow(settings: Settings) -> MlflowGateway | None:
+    if not settings.mlflow_tracking_uri:
+        return None
+    from integrations.mlflow.rest import RestMlflowGateway, make_session
+
+    token = settings.mlflow_token.get_secret_value() if settings.mlflow_token else None
+    return RestMlflowGateway(settings.mlflow_tracking_uri, make_session(token))
+
+
 def build_gateways(settings: Settings) -> Gateways:
-    return Gateways(slack=build_slack(settings), calendar=build_calendar(settings))
+    return Gateways(
+        slack=build_slack(settings),
+        calendar=build_calendar(settings),
+        mlflow=build_mlflow(settings),
+        mlflow_every_minutes=settings.mlflow_sync_minutes,
+    )

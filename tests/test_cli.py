@@ -109,7 +109,10 @@ def _audit_rows(db: Database) -> list[tuple[str, str]]:
     from db.models import AuditEvent
 
     with db.read() as s:
-        return [(e.action, e.record_type) for e in s.execute(select(AuditEvent)).scalars()]
+        return [
+            (e.action, e.record_type)
+            for e in s.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars()
+        ]
 
 
 def test_demo_reset_without_yes_off_a_terminal_changes_nothing(

@@ -100,9 +100,9 @@ def test_report_obligations_as_csv_names_state_and_guidance(
     cli_db: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
     make_model(cli_db)
-    from services.delivery import reminders
+    from services import planning
 
-    reminders.plan_all(cli_db, datetime.fromisoformat("2026-12-01T09:00+00:00"))
+    planning.plan_all(cli_db, datetime.fromisoformat("2026-12-01T09:00+00:00"))
     assert cli.main(["report", "obligations", "--format", "csv"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("id,model,article,title,applies_from,due_date")

@@ -202,6 +202,4 @@ def test_the_database_refuses_to_change_a_published_card(db: Database) -> None:
         row = s.exec(select(CardRow).where(CardRow.number == 1)).one()
         row.overview = "rewritten"
         s.add(row)
-    with pytest.raises(Exception, match="published model card"), db.write() as s:
-        s.delete(s.exec(select(CardRow).where(CardRow.number == 1)).one())
     assert cards.card(db, VA, model, 1).content.texts["overview"].startswith("Gradient")

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from db.engine import Database
 from db.models import AgendaItem, Notification, Obligation
-from services.delivery import reminders
+from services import planning
 from services.governance import incidents, obligations, reviews
 from services.governance.incidents import IncidentInput
 from settings import get_settings
@@ -56,8 +56,8 @@ def test_incident_reminders_are_planned_once_each_at_24h_6h_and_the_deadline(db:
     owner = make_person(db)
     _incident(db, owner)
     at = AWARE + timedelta(minutes=10)
-    reminders.plan_all(db, at)
-    reminders.plan_all(db, at + timedelta(hours=1))
+    planning.plan_all(db, at)
+    planning.plan_all(db, at + timedelta(hours=1))
     rows = _rows(db, "incident_deadline")
     due = datetime(2026, 10, 25, 22, 59, 59, tzinfo=UTC)  # Sunday 23:59:59 CET
     assert [r.next_attempt_at for r in rows] == [
@@ -73,11 +73,11 @@ def test_a_filed_report_retires_the_reminders_still_queued(db: Database) -> None
     owner = make_person(db)
     incident_id = _incident(db, owner, category="death")
     at = AWARE + timedelta(minutes=10)
-    reminders.plan_all(db, at)
+    planning.plan_all(db, at)
     incidents.record_step(
         db, VA, incident_id, "initial_report", at, expected_version=1, now=at + timedelta(minutes=1)
     )
-    reminders.plan_all(db, at + timedelta(minutes=2))
+    planning.plan_all(db, at + timedelta(minutes=2))
     assert {r.status for r in _rows(db, "incident_deadline")} == {"cancelled"}
 
 
@@ -85,7 +85,7 @@ def test_an_incident_recorded_late_sends_only_the_latest_passed_reminder(db: Dat
     owner = make_person(db)
     _incident(db, owner)
     late = datetime(2026, 10, 25, 20, 0, tzinfo=UTC)  # after the 6 h reminder, before the deadline
-    reminders.plan_all(db, late)
+    planning.plan_all(db, late)
     occurrences = [r.occurrence.rsplit(":", 1)[1] for r in _rows(db, "incident_deadline")]
     assert occurrences == ["6h", "0h"]
 
@@ -109,8 +109,8 @@ def test_expired_evidence_reminds_the_owner_once(db: Database) -> None:
         url="https://docs.example/d",
         expires_on=NOW.date() - timedelta(days=2),
     )
-    reminders.plan_all(db, NOW)
-    reminders.plan_all(db, NOW + timedelta(hours=3))
+    planning.plan_all(db, NOW)
+    planning.plan_all(db, NOW + timedelta(hours=3))
     rows = [r for r in _rows(db, "evidence_expiry") if r.record_id == ob.id]
     assert len(rows) == 1 and "lapses" in rows[0].subject and rows[0].recipient == "pat@example.com"
 

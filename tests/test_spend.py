@@ -21,7 +21,7 @@ from db.models import Budget, Contract, CostLine, Notification, SeatPool, User
 from services import record_imports
 from services.access.access import NotAllowed
 from services.core.export import to_csv, to_json
-from services.spend import billing_import, budgets, spend
+from services.spend import billing_import, budgets, commitments, spend
 from settings import get_settings
 from tests.builders import counts, focus_row, make_team, make_vendor, write_focus
 
@@ -218,21 +218,21 @@ def test_commitment_burn_down_projects_exhaustion(db: Database, tmp_path: Path) 
     _commitment(db, "3000")
     today = date(2026, 9, 30)
     _import_rows(db, tmp_path, [_day_row(date(2026, 9, d), "50") for d in range(1, 31)])
-    [burn] = spend.burn_downs(db, ADMIN, today=today)
+    [burn] = commitments.burn_downs(db, ADMIN, today=today)
     assert (burn.spent, burn.remaining, burn.daily_rate) == (
         Decimal("1500"),
         Decimal("1500"),
         Decimal("50.00"),
     )
     assert burn.exhaustion == today + timedelta(days=30)
-    assert spend.burn_downs(db, actor("finance"), today=today)
+    assert commitments.burn_downs(db, actor("finance"), today=today)
 
 
 def test_a_used_up_commitment_shows_the_day_spend_reached_it(db: Database, tmp_path: Path) -> None:
     _commitment(db, "1000")
     # 100 a day from Sep 1: the 1,000 is reached on Sep 10, not on the last day with spend.
     _import_rows(db, tmp_path, [_day_row(date(2026, 9, d), "100") for d in range(1, 31)])
-    [burn] = spend.burn_downs(db, ADMIN, today=date(2026, 9, 30))
+    [burn] = commitments.burn_downs(db, ADMIN, today=date(2026, 9, 30))
     assert (burn.remaining, burn.exhaustion) == (Decimal("-2000"), date(2026, 9, 10))
 
 
@@ -250,7 +250,7 @@ def test_unused_seats_cost_per_month(db: Database) -> None:
                 billing_period="yearly",
             )
         )
-    [waste] = spend.unused_seats(db, ADMIN)
+    [waste] = commitments.unused_seats(db, ADMIN)
     assert (waste.unused, waste.monthly_cost) == (6, Decimal("300"))
 
 

@@ -14,8 +14,10 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from services.core.money import EXACT, exact_sum, round_to
 from services.spend.budgets import BudgetStatus
-from services.spend.spend import Anomaly, BurnDown, SpendRow
+from services.spend.commitments import BurnDown
+from services.spend.spend import Anomaly, SpendRow
 from services.spend.views import cost_of
 
 EMPTY_TITLE = "No spend in this selection"
@@ -27,7 +29,7 @@ def label(text: object) -> str:
 
 
 def _money(amount: Decimal, currency: str) -> str:
-    return f"{currency} {amount.quantize(Decimal('0.01')):,}"
+    return f"{currency} {round_to(amount, Decimal('0.01')):,}"
 
 
 def _layout(fig: go.Figure, title: str, currency: str) -> go.Figure:
@@ -51,11 +53,11 @@ def monthly_by(
         if row.currency != currency:
             continue
         key = str(getattr(row, field)) or "(none)"
-        totals[key][row.month] += cost_of(row, basis)
+        totals[key][row.month] = EXACT.add(totals[key][row.month], cost_of(row, basis))
         months.add(row.month)
     ordered = sorted(months)
     fig = go.Figure()
-    ranked = sorted(totals, key=lambda k: -sum(totals[k].values()))
+    ranked = sorted(totals, key=lambda k: -exact_sum(totals[k].values()))
     for key in ranked:
         values = [totals[key].get(m, Decimal(0)) for m in ordered]
         fig.add_bar(
@@ -76,7 +78,8 @@ def totals_by(
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for row in rows:
         if row.currency == currency:
-            totals[str(getattr(row, field)) or "(none)"] += cost_of(row, basis)
+            key = str(getattr(row, field)) or "(none)"
+            totals[key] = EXACT.add(totals[key], cost_of(row, basis))
     ranked = sorted(totals.items(), key=lambda kv: kv[1])
     fig = go.Figure(
         go.Bar(
@@ -98,7 +101,7 @@ def daily_with_anomalies(
     daily: dict[date, Decimal] = defaultdict(Decimal)
     for row in rows:
         if row.currency == currency:
-            daily[row.day] += row.effective_cost
+            daily[row.day] = EXACT.add(daily[row.day], row.effective_cost)
     days = sorted(daily)
     fig = go.Figure()
     fig.add_scatter(

@@ -110,6 +110,22 @@ PAGES: list[PageSpec] = [
     PageSpec(
         "spend/imports.py", "Imports", ":material/upload_file:", "Spend", "spend.import", "imports"
     ),
+    PageSpec(
+        "governance/models.py",
+        "Models",
+        ":material/model_training:",
+        "Governance",
+        "models.read",
+        "models",
+    ),
+    PageSpec(
+        "governance/experiment_reports.py",
+        "Experiment reports",
+        ":material/science:",
+        "Governance",
+        "reports.read",
+        "experiment-reports",
+    ),
     PageSpec("admin/users.py", "Users", ":material/group:", "Admin", "users.manage", "users"),
     PageSpec("admin/audit.py", "Audit", ":material/history:", "Admin", "audit.read", "audit"),
     PageSpec(

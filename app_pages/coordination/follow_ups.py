@@ -13,6 +13,7 @@ from ui.auth import require_actor
 from ui.dialogs import confirm_button
 from ui.guard import allowed, save_and_rerun
 from ui.links import link_to_page
+from ui.stale_cards import show_stale_cards
 from ui.state import database
 from ui.text import md_escape
 
@@ -22,6 +23,7 @@ st.title("My follow-ups")
 
 with allowed():
     queue = followups.my_follow_ups(db, actor, today=clock.today(db))
+show_stale_cards(actor, mine=True)
 
 if queue.person_name is None:
     st.info(

@@ -12,6 +12,7 @@ from services.core.money import format_money
 from ui.auth import require_actor
 from ui.demo import offer_demo
 from ui.links import link_to_page
+from ui.stale_cards import show_stale_cards
 from ui.state import database, settings
 from ui.text import md_escape
 from ui.times import local
@@ -98,3 +99,5 @@ if data.undecided_passed:
     _deadlines("Deadlines passed without a decision", data.undecided_passed, "Days ago")
 if data.deadlines:
     _deadlines("Cancellation deadlines in the next 30 days", data.deadlines, "Days left")
+
+show_stale_cards(actor, mine=False)

@@ -12,22 +12,21 @@ record.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from integrations.billing import aws_cur, focus, gcp, mapped
 from integrations.billing.common import (
-    PARQUET_MAGIC,
     BillingError,
     Converter,
     CostRow,
     ParseOptions,
     ParseStats,
     RowProblem,
-    read_csv,
-    sniff,
 )
+from integrations.billing.csv_files import PARQUET_MAGIC, NulWatch, check_header, read_csv, sniff
+from integrations.billing.input_rules import NUL, NUL_PROBLEM, nul_column
 from integrations.billing.mapped import MappingError, MappingSpec
 
 FORMATS = ("focus", "aws-cur", "gcp", "mapped")
@@ -51,6 +50,8 @@ class ParsedFile:
     format: str
     rows: Iterator[CostRow]
     stats: ParseStats
+    header: list[str] = field(default_factory=list)
+    comma_csv: bool = False  # a comma-separated CSV (not Parquet): the columnar reader may read it
 
 
 def parse_file(
@@ -77,6 +78,7 @@ def parse_file(
         raise BillingError(name, f"unknown format {fmt!r}; use one of auto, {', '.join(FORMATS)}")
     options = ParseOptions(lenient=lenient)
     head = sniff(path)
+    comma_csv = False
     if head[:4] == PARQUET_MAGIC:
         header, records = _parquet_records(path, name)
     else:
@@ -84,12 +86,14 @@ def parse_file(
         if table.delimiter == ";":
             options = ParseOptions(lenient=lenient, decimal_comma=True)
         header = table.header
-        records = _csv_records(table.header, table.rows)
+        comma_csv = table.delimiter == ","
+        records = _csv_records(table.header, table.rows, table.nul)
     header_set = set(header)
     chosen = _choose_format(fmt, header_set, mapping, name)
     convert = _converter(chosen, header_set, options, mapping, name)
     stats = ParseStats()
-    return ParsedFile(chosen, _stream(records, convert, options, stats, name), stats)
+    rows = _stream(records, convert, options, stats, name)
+    return ParsedFile(chosen, rows, stats, header, comma_csv)
 
 
 def _choose_format(fmt: str, header: set[str], mapping: MappingSpec | None, name: str) -> str:
@@ -126,6 +130,10 @@ def _converter(
             raise _missing(name, missing)
         return mapped.converter(header, options, mapping)
     module: Any = {"focus": focus, "aws-cur": aws_cur, "gcp": gcp}[fmt]
+    if fmt == "gcp":
+        clash = gcp.same_field(header)
+        if clash is not None:
+            raise BillingError(name, clash[1], row=1, column=clash[0])
     missing = module.missing_columns(header)
     if missing:
         raise _missing(name, missing)
@@ -139,23 +147,26 @@ def _missing(name: str, missing: list[str]) -> BillingError:
     )
 
 
-WIDTH_PROBLEM = "__width__"
+PROBLEM = "__problem__"  # a record that stands for a row refused before conversion
 
 
 def _csv_records(
-    header: list[str], rows: Iterator[tuple[int, list[str]]]
+    header: list[str], rows: Iterator[tuple[int, list[str]]], nul: NulWatch
 ) -> Iterator[tuple[int, dict[str, Any]]]:
     width = len(header)
     for number, cells in rows:
         if len(cells) != width:
-            yield (
-                number,
-                {
-                    WIDTH_PROBLEM: f"{len(cells)} cells where the header has {width} "
-                    "(a truncated or misaligned line)"
-                },
+            problem = (
+                f"{len(cells)} cells where the header has {width} (a truncated or misaligned line)"
             )
+            yield number, {PROBLEM: ("", problem)}
             continue
+        if nul.seen:  # only rows whose lines held a NUL byte are searched
+            nul.seen = False
+            column = nul_column(header, cells)
+            if column is not None:
+                yield number, {PROBLEM: (column, NUL_PROBLEM)}
+                continue
         yield number, dict(zip(header, cells, strict=True))
 
 
@@ -170,17 +181,36 @@ def _parquet_records(path: Path, name: str) -> tuple[list[str], Records]:
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise BillingError(name, f"not a readable Parquet file: {exc}") from None
     header = list(parquet.schema_arrow.names)
+    check_header(header, name)
     if parquet.metadata.num_rows == 0:
         raise BillingError(name, "the file has columns but no rows")
 
     def records() -> Iterator[tuple[int, dict[str, Any]]]:
         number = 0
         for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
-            for rec in batch.to_pylist():
+            bad = _nul_cells(batch)
+            for index, rec in enumerate(batch.to_pylist()):
                 number += 1
-                yield number, rec
+                column = bad.get(index)
+                yield number, ({PROBLEM: (column, NUL_PROBLEM)} if column else rec)
 
     return header, records()
+
+
+def _nul_cells(batch: Any) -> dict[int, str]:
+    """Row index in the batch -> first string column holding a NUL byte (found columnwise)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found: dict[int, str] = {}
+    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            continue
+        mask = pc.fill_null(pc.match_substring(column, NUL), False)
+        if pc.any(mask).as_py():
+            for index in pc.indices_nonzero(mask).to_pylist():
+                found.setdefault(index, name)
+    return found
 
 
 def _stream(
@@ -193,9 +223,9 @@ def _stream(
     for number, rec in records:
         stats.rows_read += 1
         try:
-            problem = rec.get(WIDTH_PROBLEM)
+            problem = rec.get(PROBLEM)
             if problem is not None:
-                raise RowProblem("", problem)
+                raise RowProblem(*problem)
             yield convert(number, rec)
         except RowProblem as exc:
             if not options.lenient:

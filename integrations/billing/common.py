@@ -1,24 +1,28 @@
-"""What every billing format shares: the normalised cost row, value parsers and file reading.
+"""What every billing format shares: the normalised cost row and the value parsers.
+
+Files are read in ``csv_files``.
 
 Strict parsing (the default) accepts only what the FOCUS specification allows: plain decimal
 numbers, ISO 8601 dates (with the sample's space-separated form), ISO 4217 codes. Lenient parsing,
 chosen by the user, also accepts spreadsheet habits (``1,234.56``, ``$12.00``, ``(12.34)``,
-``1.2E-07``, US dates ``MM/DD/YYYY``) and converts them exactly through Decimal, never a float.
+``1.2E-07``, US dates ``M/D/YYYY`` and ``M/D/YY``) and converts them exactly through Decimal,
+never a float. Both modes apply ``input_rules``: dates in range, unique column names, no NUL bytes;
+strict numbers are ASCII digits only.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import itertools
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+from integrations.billing.input_rules import (
+    date_problem,
+)
 
 NULL_LITERALS = frozenset({"", "NULL", "null"})
 MAX_PROBLEMS_KEPT = 20
@@ -36,9 +40,13 @@ ISO_4217 = frozenset(_ISO_CODES.split())
 # Only in lenient mode: symbols and spellings spreadsheets produce.
 _LENIENT_CURRENCIES = {"US$": "USD", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "C$": "CAD"}
 
-_STRICT_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
+# ASCII: in a str pattern \d also matches Arabic-Indic and full-width digits.
+_STRICT_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)", re.ASCII)
 _LENIENT_STRIP = re.compile(r"[\s$€£¥\u00a0']|US\$|USD|EUR|GBP")
-_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+# Lenient US dates: M/D/YYYY or M/D/YY (two-digit years are 2000-2099), optionally with a time.
+_US_DATE = re.compile(
+    r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?", re.ASCII
+)
 
 
 class BillingError(ValueError):
@@ -170,15 +178,21 @@ def optional_amount_of(value: Any, column: str, options: ParseOptions) -> Decima
 
 
 def datetime_of(value: Any, column: str, options: ParseOptions) -> datetime:
+    """An instant in UTC from a CSV cell or a Parquet value, within the accepted dates."""
     if type(value) is str:
         if is_null(value):
             raise RowProblem(column, "date is missing")
-        return parse_datetime(value, column, options)
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    raise RowProblem(column, "date is missing" if value is None else f"{value!r} is not a date")
+        moment = parse_datetime(value, column, options)
+    elif isinstance(value, datetime):
+        moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    else:
+        raise RowProblem(column, "date is missing" if value is None else f"{value!r} is not a date")
+    problem = date_problem(moment)
+    if problem is not None:
+        raise RowProblem(column, problem)
+    return moment
 
 
 def optional_datetime_of(value: Any, column: str, options: ParseOptions) -> datetime | None:
@@ -198,7 +212,7 @@ def parse_datetime(text: str, column: str, options: ParseOptions) -> datetime:
     value = text.strip()
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         fallback = _lenient_datetime(value, column) if options.lenient else None
         if fallback is None:
             raise RowProblem(column, f"{text!r} is not an ISO 8601 date or time") from None
@@ -213,6 +227,8 @@ def _lenient_datetime(value: str, column: str) -> datetime | None:
     if match is None:
         return None
     month, day, year, hour, minute, second = match.groups()
+    if len(year) == 2:
+        year = f"20{year}"
     try:
         return datetime(
             int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0)
@@ -275,128 +291,6 @@ def text_or_blank(value: Any) -> str:
 
 def month_start(moment: datetime | date) -> date:
     return date(moment.year, moment.month, 1)
-
-
-# --- files ---------------------------------------------------------------------------------
-
-PARQUET_MAGIC = b"PAR1"
-
-
-def sniff(path: Path) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(4096)
-
-
-def refuse_non_csv(head: bytes, filename: str) -> None:
-    if head[:4] == b"PK\x03\x04":
-        raise BillingError(
-            filename,
-            "this is a zip or xlsx file, not a CSV: export it from the spreadsheet as CSV UTF-8",
-        )
-    if head[:2] == b"\x1f\x8b":
-        raise BillingError(filename, "this is a gzip file, not a CSV: decompress it first")
-    if not head.strip(b"\xef\xbb\xbf\r\n\t ,;"):
-        raise BillingError(filename, "the file is empty")
-
-
-def open_lines(path: Path, head: bytes) -> tuple[Iterator[str], IO[Any]]:
-    """The file as text lines: UTF-8 (with or without Excel's BOM) or UTF-16 with a BOM.
-
-    UTF-8 is decoded line by line and strictly, so a cp1252 file fails at the row holding its
-    first non-UTF-8 byte (reported with that row) instead of being stored garbled.
-    """
-    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        text = path.open("r", encoding="utf-16", errors="strict", newline="")
-        return iter(text), text
-    raw = path.open("rb")
-    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
-    return (decoder.decode(line) for line in raw), raw
-
-
-def detect_delimiter(header_line: str, options: ParseOptions) -> str:
-    if options.lenient and header_line.count(";") > header_line.count(","):
-        return ";"
-    return ","
-
-
-@dataclass
-class CsvTable:
-    """A CSV being streamed: the header and an iterator of (row number, cells)."""
-
-    header: list[str]
-    rows: Iterator[tuple[int, list[str]]]
-    delimiter: str
-
-
-def read_csv(path: Path, options: ParseOptions, filename: str | None = None) -> CsvTable:
-    name = filename or path.name
-    head = sniff(path)
-    refuse_non_csv(head, name)
-    lines, handle = open_lines(path, head)
-    try:
-        first = next(lines, "")
-    except UnicodeDecodeError as exc:
-        handle.close()
-        raise _not_utf8(name, 1, exc) from None
-    delimiter = detect_delimiter(first, options)
-    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter, strict=True)
-    try:
-        header = [h.strip().lstrip("\ufeff") for h in next(reader)]
-    except StopIteration:
-        handle.close()
-        raise BillingError(name, "the file is empty") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        handle.close()
-        if isinstance(exc, UnicodeDecodeError):
-            raise _not_utf8(name, 1, exc) from None
-        raise BillingError(name, f"broken header: {exc}", row=1) from None
-    if not any(header):
-        handle.close()
-        raise BillingError(name, "the first line is not a header row")
-    return CsvTable(header, _rows(reader, handle, name, len(header)), delimiter)
-
-
-def _not_utf8(filename: str, row: int, exc: UnicodeDecodeError) -> BillingError:
-    return BillingError(
-        filename,
-        f"the file is not UTF-8 ({exc.reason}); save it as CSV UTF-8 (or UTF-16) and import again",
-        row=row,
-    )
-
-
-def _rows(
-    reader: Any, handle: IO[Any], filename: str, width: int
-) -> Iterator[tuple[int, list[str]]]:
-    """Rows numbered as a spreadsheet shows them (header = 1), blank lines skipped."""
-    number = 1
-    try:
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except UnicodeDecodeError as exc:
-                raise _not_utf8(filename, number + 1, exc) from None
-            except csv.Error as exc:
-                raise BillingError(filename, f"broken CSV: {exc}", row=number + 1) from None
-            number += 1
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue
-            yield number, cells
-    finally:
-        handle.close()
-
-
-def column_index(header: list[str]) -> dict[str, int]:
-    return {name: i for i, name in enumerate(header)}
-
-
-def check_width(cells: list[str], width: int, row: int) -> None:
-    if len(cells) != width:
-        raise RowProblem(
-            "",
-            f"{len(cells)} cells where the header has {width} (a truncated or misaligned line)",
-        )
 
 
 Converter = Callable[[int, dict[str, Any]], CostRow]

@@ -24,6 +24,7 @@ from integrations.billing.common import (
     parse_tags,
     text_or_blank,
 )
+from integrations.billing.input_rules import is_ascii_digits
 
 NAME = "gcp"
 REQUIRED = ("billing_account_id", "cost", "currency", "usage_start_time")
@@ -31,6 +32,20 @@ REQUIRED = ("billing_account_id", "cost", "currency", "usage_start_time")
 
 def normalise(name: str) -> str:
     return name.strip().lower().replace(".", "_").replace(" ", "_")
+
+
+def same_field(header: set[str]) -> tuple[str, str] | None:
+    """(column, problem) when two columns name one field (``a.b`` and ``a_b``), naming both."""
+    seen: dict[str, str] = {}
+    for name in sorted(header):
+        key = normalise(name)
+        if key in seen:
+            return name, (
+                f"columns {seen[key]!r} and {name!r} both name the field {key!r}; "
+                "remove one (the file is ambiguous)"
+            )
+        seen[key] = name
+    return None
 
 
 def matches(header: set[str]) -> bool:
@@ -73,7 +88,9 @@ def converter(header: set[str], options: ParseOptions) -> Converter:
         net = cost + credits_total(rec, cost)
         start = datetime_of(get(rec, "usage_start_time"), by_name["usage_start_time"], options)
         invoice_month = text_or_blank(get(rec, "invoice_month"))
-        if len(invoice_month) == 6 and invoice_month.isdigit():
+        if len(invoice_month) == 6 and (
+            is_ascii_digits(invoice_month) or (options.lenient and invoice_month.isdigit())
+        ):
             period = date(int(invoice_month[:4]), int(invoice_month[4:]), 1)
         elif invoice_month:
             raise RowProblem(by_name["invoice_month"], f"{invoice_month!r} is not YYYYMM")

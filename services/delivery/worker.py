@@ -39,10 +39,16 @@ from integrations.slack import (
     SlackItem,
     SlackMessage,
 )
+from services.access.backup import NightlyBackups
 from services.delivery import outbox
 from services.delivery.connections import GOOGLE, SLACK, read_states, set_state
 
 log = logging.getLogger(__name__)
+
+# A planning pass: queue what is due at the moment given; returns how many rows it added.
+PlanStep = Callable[[Database, datetime], int]
+# A sync with an outside record system (MLflow) before planning; returns a note or None.
+SyncStep = Callable[[Database, Gateways, datetime], str | None]
 
 QUOTA_PAUSE_HOURS = 3
 AMBIGUOUS_RETRY_SECONDS = 30
@@ -394,13 +400,21 @@ def run_once(
     *,
     wid: str | None = None,
     google_credentials_changed_at: datetime | None = None,
+    plan: PlanStep | None = None,
+    sync: SyncStep | None = None,
 ) -> RunReport:
-    """Plan what is due into the outbox, then deliver what is due."""
+    """Plan what is due into the outbox, then deliver what is due. ``plan`` is the planning
+    pass the composition root chose (every domain's: services.planning.plan_all); by default
+    this package's own reminders."""
     from services.delivery import reminders
 
     now = now or db.clock.now()
     report = RunReport()
-    report.planned = reminders.plan_all(db, now)
+    if sync is not None:
+        note = sync(db, gateways, now)
+        if note:
+            report.notes.append(note)
+    report.planned = (plan or reminders.plan_all)(db, now)
     return deliver_due(
         db,
         gateways,
@@ -418,12 +432,24 @@ def run_forever(
     *,
     sleep: Callable[[float], None] = time.sleep,
     runs: int | None = None,
+    plan: PlanStep | None = None,
+    sync: SyncStep | None = None,
+    nightly: NightlyBackups | None = None,
 ) -> None:
-    """``run_once`` in a loop; an error in one pass is logged and the next pass tries again."""
+    """``run_once`` in a loop; an error in one pass is logged and the next pass tries again.
+
+    With ``nightly``, each pass first takes tonight's backup when it is due (once per local
+    date); a failed backup is logged and tried again next pass, and never holds up delivery.
+    """
     done = 0
     while runs is None or done < runs:
+        if nightly is not None:
+            try:
+                nightly.take_if_due(db, db.clock.now())
+            except Exception:
+                log.exception("nightly backup failed; trying again next pass")
         try:
-            report = run_once(db, make_gateways())
+            report = run_once(db, make_gateways(), plan=plan, sync=sync)
             log.info("worker pass: %s", report)
         except Exception:
             log.exception("worker pass failed; trying again after the pause")

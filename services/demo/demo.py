@@ -27,6 +27,7 @@ from services.demo.coordination import seed_actions, seed_meetings
 from services.demo.people_vendors import seed_people, seed_seats, seed_tickets, seed_vendors
 from services.demo.workspace import Workspace, pk
 from services.governance import demo as governance_demo
+from services.governance import demo_models as models_demo
 from settings import get_settings
 
 
@@ -84,6 +85,7 @@ def load(
         counts["meetings"] += 1
     counts.update(_seed_billing(db, actor, day))
     counts.update(governance_demo.seed(db, actor, day))
+    counts.update(models_demo.seed(db, actor, day))
     return counts
 
 

@@ -151,9 +151,11 @@ def _save(session: Session, row: Model) -> None:
         ) from exc
 
 
-def new_model(session: Session, actor: Actor, data: ModelInput, now: datetime) -> Model:
-    """Add a model inside the caller's transaction (used by the page, imports and the sync)."""
-    row = Model(**model_values(session, data), created_at=now, updated_at=now)
+def new_model(session: Session, actor: Actor, data: ModelInput, now: datetime | None) -> Model:
+    """Add a model inside the caller's transaction (used by the page and imports); ``now``
+    None leaves the stamps to the table's defaults, as the other record imports do."""
+    stamps: dict[str, Any] = {"created_at": now, "updated_at": now} if now else {}
+    row = Model(**model_values(session, data), **stamps)
     session.add(row)
     _save(session, row)
     audit.record(session, actor, "create", "model", row.id, after=audit.snapshot(row))

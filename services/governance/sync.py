@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from db.engine import Database
@@ -19,7 +20,7 @@ from db.models import Deployment, Model, ModelVersion, SyncRun
 from integrations.mlflow import MlflowError, MlflowGateway, RegisteredModel, RegisteredVersion, Run
 from services.access import audit
 from services.access.access import Actor, require
-from services.governance.deployments import environment_for_alias, move
+from services.governance.deployments import PRODUCTION, environment_for_alias, move
 from services.governance.inventory import dumps, loads
 
 MLFLOW_ACTOR = Actor(email="system:mlflow", role="admin")
@@ -126,19 +127,47 @@ def _apply(session: Session, snap: _Snapshot, now: datetime, result: SyncResult)
             result.models_added += 1
         elif _update_model(session, local, remote, now):
             result.updated += 1
-    versions = _versions(session)
+    known = _known_versions(session)
+    added: dict[tuple[int, int], ModelVersion] = {}
     for remote_version in snap.versions:
         owner = by_name.get(remote_version.model_name)
         if owner is None or owner.id is None:
             continue  # registered after the model list was read: the next sync takes it
         key = (owner.id, remote_version.number)
-        if key not in versions:
-            versions[key] = _new_version(session, owner.id, remote_version, snap.runs, now)
-            result.versions_added += 1
-        elif _update_version(session, versions[key], remote_version, now):
+        if key not in known:
+            added[key] = _new_version(owner.id, remote_version, snap.runs, now)
+            session.add(added[key])
+            continue
+        version_id, description, status, tags = known[key]
+        if (description, status, loads(tags)) != (
+            remote_version.description,
+            remote_version.status,
+            remote_version.tags,
+        ):
+            row = session.get(ModelVersion, version_id)
+            assert row is not None
+            _update_version(session, row, remote_version, now)
             result.updated += 1
+    session.flush()  # one flush for every new version, not one each (20,000 on a first sync)
+    for row in added.values():
+        audit.record(
+            session, MLFLOW_ACTOR, "create", "modelversion", row.id, after=audit.snapshot(row)
+        )
+    result.versions_added = len(added)
+    versions = {key: row[0] for key, row in known.items()}
+    versions.update({key: row.id or 0 for key, row in added.items()})
+    live: dict[int, list[Deployment]] = {}
+    for deployment in session.exec(
+        select(Deployment).where(
+            col(Deployment.alias).is_not(None), col(Deployment.ended_at).is_(None)
+        )
+    ).all():
+        live.setdefault(deployment.model_id, []).append(deployment)
     for remote in snap.models:
-        result.moves += _follow_aliases(session, by_name[remote.name], remote, versions, now)
+        model = by_name[remote.name]
+        result.moves += _follow_aliases(
+            session, model, remote, versions, live.get(model.id or 0, []), now
+        )
 
 
 def _new_model(session: Session, remote: RegisteredModel, names: set[str], now: datetime) -> Model:
@@ -178,17 +207,26 @@ def _update_model(session: Session, local: Model, remote: RegisteredModel, now: 
     return True
 
 
-def _versions(session: Session) -> dict[tuple[int, int], ModelVersion]:
-    rows = session.exec(
-        select(ModelVersion)
+def _known_versions(session: Session) -> dict[tuple[int, int], tuple[int, str, str, str]]:
+    """(model id, number) -> (id, description, status, tags) of every synced version: plain
+    columns, since loading 20,000 full rows to compare three fields dominated a no-op sync."""
+    rows = session.execute(
+        sa_select(
+            col(ModelVersion.model_id),
+            col(ModelVersion.number),
+            col(ModelVersion.id),
+            col(ModelVersion.description),
+            col(ModelVersion.status),
+            col(ModelVersion.tags),
+        )
         .join(Model, col(Model.id) == col(ModelVersion.model_id))
         .where(col(Model.mlflow_name).is_not(None))
     ).all()
-    return {(v.model_id, v.number): v for v in rows}
+    return {(m, n): (i or 0, d, st, t) for m, n, i, d, st, t in rows}
 
 
 def _new_version(
-    session: Session, model_id: int, remote: RegisteredVersion, runs: dict[str, Run], now: datetime
+    model_id: int, remote: RegisteredVersion, runs: dict[str, Run], now: datetime
 ) -> ModelVersion:
     run = runs.get(remote.run_id or "")
     row = ModelVersion(
@@ -207,9 +245,6 @@ def _new_version(
         synced_at=now,
         created_at=now,
     )
-    session.add(row)
-    session.flush()
-    audit.record(session, MLFLOW_ACTOR, "create", "modelversion", row.id, after=audit.snapshot(row))
     return row
 
 
@@ -245,27 +280,24 @@ def _follow_aliases(
     session: Session,
     model: Model,
     remote: RegisteredModel,
-    versions: dict[tuple[int, int], ModelVersion],
+    versions: dict[tuple[int, int], int],
+    live: list[Deployment],
     now: datetime,
 ) -> int:
     """Record a move for every alias that points elsewhere than its live deployment says, and
-    take out deployments whose alias disappeared."""
+    take out deployments whose alias disappeared (``live``: the model's live alias rows)."""
     assert model.id is not None
     moves = 0
-    live = session.exec(
-        select(Deployment).where(
-            Deployment.model_id == model.id,
-            col(Deployment.alias).is_not(None),
-            col(Deployment.ended_at).is_(None),
-        )
-    ).all()
     live_aliases = {d.alias for d in live}
     for alias, number in sorted(remote.aliases.items()):
-        version = versions.get((model.id, number))
-        if version is None:
+        version_id = versions.get((model.id, number))
+        if version_id is None:
             continue
         environment = environment_for_alias(model, alias)
         was = next((d for d in live if d.alias == alias), None)
+        if was is not None and was.model_version_id == version_id:
+            continue  # unchanged since the last poll: the common case, so no query at all
+        version = session.get(ModelVersion, version_id)
         reason = (
             f"MLflow alias {alias!r} moved from v{_number(session, was)} to v{number}"
             if was is not None
@@ -286,6 +318,11 @@ def _follow_aliases(
             is not None
         ):
             moves += 1
+            if environment == PRODUCTION and model.status in ("development", "staging"):
+                # A version under the production alias is live: the inventory says so too.
+                audit.apply_change(
+                    session, MLFLOW_ACTOR, model, "model", {"status": "production"}, action="sync"
+                )
     for alias in sorted(a for a in live_aliases if a and a not in remote.aliases):
         environment = environment_for_alias(model, alias)
         move(
@@ -330,3 +367,12 @@ def due(db: Database, now: datetime, every_minutes: float) -> bool:
             .order_by(col(SyncRun.started_at).desc())
         ).first()
     return last is None or (now - last).total_seconds() >= every_minutes * 60
+
+
+def run_if_due(
+    db: Database, gateway: MlflowGateway, now: datetime, every_minutes: float
+) -> str | None:
+    """The worker's call: one sync when due, as a line for the run report (None when not due)."""
+    if not due(db, now, every_minutes):
+        return None
+    return str(sync(db, gateway, Actor.system("mlflow-sync"), now))

@@ -20,6 +20,7 @@ from types import ModuleType
 from sqlmodel import Session
 
 from db.engine import Database
+from integrations.billing.input_rules import NUL, NUL_PROBLEM, duplicate_problem, nul_column
 from services.access import audit
 from services.access.access import Actor, require
 
@@ -77,6 +78,12 @@ def read_rows(data: bytes, filename: str, required: tuple[str, ...]) -> list[Row
     header = [h.strip() for h in (reader.fieldnames or [])]
     if not header:
         raise RecordError(None, None, f"{filename} is empty")
+    for index, column in enumerate(header, start=1):
+        if NUL in column:
+            raise RecordError(1, None, f"column {index}: {NUL_PROBLEM}")
+    duplicate = duplicate_problem(header)
+    if duplicate is not None:
+        raise RecordError(1, duplicate[0], duplicate[1])
     missing = [c for c in required if c not in header]
     if missing:
         raise RecordError(1, missing[0], f"missing required column(s): {', '.join(missing)}")
@@ -86,6 +93,9 @@ def read_rows(data: bytes, filename: str, required: tuple[str, ...]) -> list[Row
         if None in raw:
             raise RecordError(index, None, "more cells than header columns")
         values = {k: (v or "").strip() for k, v in raw.items()}
+        bad = nul_column(header, [values[h] for h in header])
+        if bad is not None:
+            raise RecordError(index, bad, NUL_PROBLEM)
         if any(values.values()):
             rows.append((index, values))
     if not rows:

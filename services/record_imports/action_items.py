@@ -6,14 +6,13 @@ already be people in Opsdesk. Any bad row refuses the whole file.
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlmodel import Session, select
 
 from db.models import ACTION_PRIORITIES, ACTION_STATUSES, Person
 from services.access.access import Actor
 from services.coordination.actions import create_action_in
 from services.record_imports import RecordError, Row
+from services.record_imports.vendors import parse_date
 
 KIND = "action-items"
 PERMISSION = "actions.edit"
@@ -36,12 +35,7 @@ def import_rows(session: Session, actor: Actor, rows: list[Row]) -> int:
             owner_id = person.id
         due = None
         if values.get("due_date"):
-            try:
-                due = date.fromisoformat(values["due_date"])
-            except ValueError as exc:
-                raise RecordError(
-                    number, "due_date", f"{values['due_date']!r} is not a date (YYYY-MM-DD)"
-                ) from exc
+            due = parse_date(number, values, "due_date")
         status = (values.get("status") or "open").lower().replace(" ", "_")
         if status not in ACTION_STATUSES:
             raise RecordError(

@@ -23,10 +23,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from integrations.billing.input_rules import date_problem
 from services.access import audit
 from services.access.access import Actor
 from services.core.choices import Choices
@@ -42,14 +44,24 @@ from services.vendors.vendors import find_vendor, new_vendor
 KIND = "vendors"
 PERMISSION = "vendors.edit"
 REQUIRED = ("name", "category", "website")
+DateValue = TypeVar("DateValue", date, datetime)
+
+
+def in_range(row: int, column: str, value: DateValue) -> DateValue:
+    """``value`` when it falls within the dates every importer accepts; else RecordError."""
+    problem = date_problem(value)
+    if problem is not None:
+        raise RecordError(row, column, problem)
+    return value
 
 
 def parse_date(row: int, values: dict[str, str], column: str) -> date:
     text = values.get(column, "")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise RecordError(row, column, f"{text!r} is not a date (use YYYY-MM-DD)") from None
+    return in_range(row, column, day)
 
 
 def parse_datetime(
@@ -65,7 +77,7 @@ def parse_datetime(
         raise RecordError(
             row, column, f"{text!r} is not a date-time (use YYYY-MM-DD HH:MM)"
         ) from None
-    return value if value.tzinfo else value.replace(tzinfo=tz)
+    return in_range(row, column, value if value.tzinfo else value.replace(tzinfo=tz))
 
 
 def parse_int(
@@ -74,6 +86,8 @@ def parse_int(
     text = values.get(column, "")
     if not text:
         return default
+    if not text.isascii():  # int() reads Arabic-Indic and full-width digits
+        raise RecordError(row, column, f"{text!r} is not a whole number in ASCII digits")
     try:
         return int(text)
     except ValueError:
@@ -84,6 +98,8 @@ def parse_decimal(row: int, values: dict[str, str], column: str) -> Decimal | No
     text = values.get(column, "")
     if not text:
         return None
+    if not text.isascii():  # Decimal() reads Arabic-Indic and full-width digits
+        raise RecordError(row, column, f"{text!r} is not a number in ASCII digits (use 1234.56)")
     try:
         value = Decimal(text)
     except InvalidOperation:

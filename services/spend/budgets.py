@@ -33,7 +33,7 @@ from integrations.billing.common import ISO_4217
 from services.access import audit
 from services.access.access import Actor, require
 from services.core.clock import session_today
-from services.core.money import format_money
+from services.core.money import exact_sum, format_money, round_to
 from services.delivery import outbox
 from services.spend.spend import Total, period_totals
 from settings import get_settings
@@ -125,9 +125,9 @@ def _status(
 ) -> BudgetStatus:
     start, end = period_bounds(budget, today)
     target, costs = _target_costs(session, budget, read)
-    actual = sum(costs, Decimal(0))
+    actual = exact_sum(costs)
     _name, recent = _target_costs(session, budget, trailing)
-    expected, method = forecast(actual, sum(recent, Decimal(0)), start, end, today)
+    expected, method = forecast(actual, exact_sum(recent), start, end, today)
     percent = (actual / budget.amount * 100) if budget.amount > 0 else Decimal(0)
     crossed = [t for t in parse_thresholds(budget.thresholds) if percent >= t]
     return BudgetStatus(
@@ -136,8 +136,8 @@ def _status(
         start,
         end,
         actual,
-        expected.quantize(Decimal("0.01")),
-        percent.quantize(Decimal("0.1")),
+        round_to(expected, Decimal("0.01")),
+        round_to(percent, Decimal("0.1")),
         crossed,
         method,
     )
@@ -202,6 +202,20 @@ def _cost_basis(values: dict[str, Any]) -> str:
     return basis
 
 
+def _positive_amount(value: Any) -> Decimal:
+    # People write 18,000 or 18 000: group separators go, the decimal point stays.
+    text = str(value).strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
+    try:
+        if not text.isascii():  # Decimal() reads Arabic-Indic and full-width digits
+            raise InvalidOperation
+        amount = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"amount {value!r} is not a number") from None
+    if not amount.is_finite() or amount <= 0:
+        raise ValueError("amount must be a positive number")
+    return amount
+
+
 def clean_fields(values: dict[str, Any]) -> dict[str, Any]:
     """Validated budget columns from user input; raises ValueError naming the problem."""
     scope = str(values.get("scope", "")).strip()
@@ -214,14 +228,7 @@ def clean_fields(values: dict[str, Any]) -> dict[str, Any]:
     name = str(values.get("name", "")).strip()
     if not name:
         raise ValueError("give the budget a name")
-    try:
-        # People write 18,000 or 18 000: group separators go, the decimal point stays.
-        typed = str(values.get("amount", "")).strip().replace(",", "").replace(" ", "")
-        amount = Decimal(typed.replace("\u00a0", ""))
-    except InvalidOperation:
-        raise ValueError(f"amount {values.get('amount')!r} is not a number") from None
-    if not amount.is_finite() or amount <= 0:
-        raise ValueError("amount must be a positive number")
+    amount = _positive_amount(values.get("amount", ""))
     currency = str(values.get("currency", "USD")).strip().upper()
     if currency not in ISO_4217:
         raise ValueError(f"{currency!r} is not an ISO 4217 currency code")

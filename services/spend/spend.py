@@ -1,8 +1,8 @@
 """Spend figures for finance: always from the daily rollups, never from raw cost lines.
 
 Every total is per ISO currency and never summed across currencies. Amounts are Decimals summed
-in Python (SQLite keeps money as text). Billing names are matched to vendors (names and aliases,
-casefolded) when read, so a new alias changes every chart at once.
+in Python (SQLite keeps money as text). Billing names are matched to vendors by the one rule in
+``vendor_matching`` when read, so a new alias changes every chart at once.
 
 Documented rules (also shown on the Spend page):
 - Forecast to period end: spend so far ÷ days elapsed × days in the period (a straight run rate).
@@ -10,12 +10,9 @@ Documented rules (also shown on the Spend page):
   median of that vendor's daily cost over the previous ``ANOMALY_WINDOW_DAYS`` calendar days
   (days without cost count as zero, the median must be above zero) and at least
   ``ANOMALY_FLOOR`` above that median.
-- Commitment burn-down: spend matched to the contract's vendor, in the contract's currency, from
-  the contract start; the projected exhaustion date extends the average daily spend of the last
-  ``BURN_RATE_DAYS`` days. A commitment already used up shows the day its spend reached the
-  amount instead.
-- Unused seats: seats purchased minus seats active in the last 30 days, at the unit price,
-  per month (quarterly prices ÷ 3, yearly ÷ 12).
+- Commitment burn-down and unused seats: see ``commitments``.
+
+Sums use ``services.core.money.EXACT``, so totals keep every digit at any size.
 """
 
 from __future__ import annotations
@@ -23,7 +20,7 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
@@ -34,14 +31,14 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from db.engine import Database
-from db.models import Contract, CostRollup, SeatPool, Vendor
-from services.access.access import Actor, can, require
-from services.spend.billing_import import match_vendor, vendor_names
+from db.models import CostRollup, Vendor
+from services.access.access import Actor, require
+from services.core.money import EXACT, exact_sum, round_to, totals_by_currency
+from services.core.vendor_matching import match_vendor, vendor_names
 
 ANOMALY_FACTOR = Decimal(3)
 ANOMALY_WINDOW_DAYS = 28
 ANOMALY_FLOOR = Decimal(100)
-BURN_RATE_DAYS = 30
 GROUP_FIELDS = ("month", "vendor", "provider", "service", "team", "currency")
 UNMATCHED = "(unmatched)"
 ZERO = Decimal(0)
@@ -141,11 +138,12 @@ def group_spend(rows: Iterable[SpendRow], fields: Sequence[str]) -> list[dict[st
         raise ValueError(f"unknown group-by field {unknown[0]!r}; use {', '.join(GROUP_FIELDS)}")
     keys = [f for f in fields if f != "currency"]
     totals: dict[tuple[str, ...], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    add = EXACT.add
     for row in rows:
         key = (*(_field(row, f) for f in keys), row.currency)
         pair = totals[key]
-        pair[0] += row.billed_cost
-        pair[1] += row.effective_cost
+        pair[0] = add(pair[0], row.billed_cost)
+        pair[1] = add(pair[1], row.effective_cost)
     out: list[dict[str, Any]] = []
     for key, (billed, effective) in sorted(totals.items()):
         item: dict[str, Any] = dict(zip(keys, key[:-1], strict=True))
@@ -179,8 +177,8 @@ def condense(rows: Iterable[SpendRow], *, by_month: bool, detail: bool = True) -
         if pair is None:
             groups[key] = [row.billed_cost, row.effective_cost]
         else:
-            pair[0] += row.billed_cost
-            pair[1] += row.effective_cost
+            pair[0] = EXACT.add(pair[0], row.billed_cost)
+            pair[1] = EXACT.add(pair[1], row.effective_cost)
     return [
         SpendRow(
             day, vendor_id, vendor, matched, "", "", service, team, currency, billed, effective
@@ -201,10 +199,7 @@ def _field(row: SpendRow, name: str) -> str:
 
 
 def totals(rows: Iterable[SpendRow]) -> dict[str, Decimal]:
-    out: dict[str, Decimal] = defaultdict(lambda: ZERO)
-    for row in rows:
-        out[row.currency] += row.effective_cost
-    return dict(sorted(out.items()))
+    return totals_by_currency((row.currency, row.effective_cost) for row in rows)
 
 
 def month_range(first: date, last: date) -> list[str]:
@@ -262,7 +257,7 @@ class Anomaly:
 
     @property
     def factor(self) -> Decimal:
-        return (self.cost / self.baseline).quantize(Decimal("0.1")) if self.baseline else ZERO
+        return round_to(self.cost / self.baseline, Decimal("0.1")) if self.baseline else ZERO
 
 
 def find_anomalies(rows: Iterable[SpendRow]) -> list[Anomaly]:
@@ -272,7 +267,7 @@ def find_anomalies(rows: Iterable[SpendRow]) -> list[Anomaly]:
     )
     for row in rows:
         by_day = daily[(row.vendor, row.currency)]
-        by_day[row.day] = by_day.get(row.day, ZERO) + row.effective_cost
+        by_day[row.day] = EXACT.add(by_day.get(row.day, ZERO), row.effective_cost)
     found: list[Anomaly] = []
     for (vendor, currency), by_day in daily.items():
         first = min(by_day)
@@ -288,96 +283,7 @@ def find_anomalies(rows: Iterable[SpendRow]) -> list[Anomaly]:
     return sorted(found, key=lambda a: (a.day, a.vendor))
 
 
-# --- commitments and seats -----------------------------------------------------------------
-
-
-@dataclass
-class BurnDown:
-    contract_id: int
-    contract: str
-    vendor: str
-    kind: str  # committed or prepaid
-    currency: str
-    amount: Decimal
-    start: date
-    spent: Decimal
-    remaining: Decimal
-    daily_rate: Decimal
-    exhaustion: date | None
-    points: list[tuple[date, Decimal]] = field(default_factory=list)  # remaining by month end
-
-
-def burn_downs(db: Database, actor: Actor, *, today: date) -> list[BurnDown]:
-    """Committed and prepaid amounts per contract against matched spend since its start."""
-    require(db, actor, "spend.read", record_type="spend")
-    if not can(actor, "contracts.values"):
-        return []
-    with db.read() as session:
-        contracts = session.exec(
-            select(Contract, Vendor.name)
-            .join(Vendor, col(Vendor.id) == Contract.vendor_id)
-            .where(col(Contract.cancelled).is_(False))
-        ).all()
-        wanted = [(c, v) for c, v in contracts if c.committed_amount or c.prepaid_amount]
-        if not wanted:
-            return []
-        start = min(c.start_date for c, _ in wanted)
-        daily = _vendor_daily(session, start, today + timedelta(days=1))
-    # Each contract reads only its own vendor's daily totals instead of scanning every row.
-    out: list[BurnDown] = []
-    for contract, vendor_name in wanted:
-        days = daily.get((contract.vendor_id, contract.currency), {})
-        mine = [(d, cost) for d, cost in sorted(days.items()) if d >= contract.start_date]
-        for kind, amount in (
-            ("committed", contract.committed_amount),
-            ("prepaid", contract.prepaid_amount),
-        ):
-            if not amount:
-                continue
-            out.append(_burn(contract, vendor_name, kind, amount, mine, today))
-    return out
-
-
-def matched_costs(
-    session: Session, start: date, end: date, currencies: frozenset[str] | None = None
-) -> list[tuple[date, int | None, str, str, Decimal]]:
-    """Effective cost as (day, vendor id or None, team, currency, cost) for days in [start, end).
-
-    Lean reads for budgets and burn-downs. Postgres sums NUMERIC exactly in SQL (one row per day,
-    billing name, team and currency); SQLite keeps money as text, so there the rows come as they
-    are (callers sum them as Decimals).
-    """
-    cost = col(CostRollup.effective_cost)
-    keys = (
-        col(CostRollup.day),
-        col(CostRollup.source_name),
-        col(CostRollup.provider),
-        col(CostRollup.invoice_issuer),
-        col(CostRollup.team),
-        col(CostRollup.currency),
-    )
-    where = [col(CostRollup.day) >= start, col(CostRollup.day) < end]
-    if currencies:
-        where.append(col(CostRollup.currency).in_(sorted(currencies)))
-    if session.get_bind().dialect.name == "postgresql":
-        query = sa_select(*keys, func.sum(cost)).where(*where).group_by(*keys)
-    else:
-        query = sa_select(*keys, cost).where(*where)
-    names = vendor_names(session)
-    matches: dict[tuple[str, str, str], int | None] = {}
-    out: list[tuple[date, int | None, str, str, Decimal]] = []
-    for day, source, provider, issuer, team, currency, amount in session.execute(query):
-        names_key = (source, provider, issuer)
-        if names_key in matches:
-            vendor_id = matches[names_key]
-        else:
-            found = match_vendor(names, source, provider, issuer)
-            vendor_id = matches[names_key] = found[0] if found else None
-        out.append((day, vendor_id, team, currency, amount))
-    return out
-
-
-Total = tuple[int | None, str, str, Decimal]  # vendor id, team, currency, cost
+Total = tuple[int | None, str, str, Decimal]  # vendor id, team, currency, effective cost
 
 
 def period_totals(
@@ -413,119 +319,12 @@ def period_totals(
         sa_select(*keys, amount).where(*where).group_by(*keys)
     ):
         found = match_vendor(names, source, provider, issuer)
-        total = value if postgres else sum(map(Decimal, value.split(",")), ZERO)
-        totals[(found[0] if found else None, team, currency)] += total
+        total = value if postgres else exact_sum(map(Decimal, value.split(",")))
+        key = (found[0] if found else None, team, currency)
+        totals[key] = EXACT.add(totals[key], total)
     return [
         (vendor_id, team, currency, total) for (vendor_id, team, currency), total in totals.items()
     ]
-
-
-def _vendor_daily(
-    session: Session, start: date, end: date
-) -> dict[tuple[int | None, str], dict[date, Decimal]]:
-    """Matched effective cost per (vendor id, currency) and day in [start, end)."""
-    daily: dict[tuple[int | None, str], dict[date, Decimal]] = defaultdict(dict)
-    for day, vendor_id, _team, currency, amount in matched_costs(session, start, end):
-        by_day = daily[(vendor_id, currency)]
-        by_day[day] = by_day.get(day, ZERO) + amount
-    return daily
-
-
-def _day_spend_reached(amount: Decimal, rows: list[tuple[date, Decimal]]) -> date | None:
-    """The first day on which spend summed in day order reached ``amount``: when it ran out."""
-    total = ZERO
-    for day, cost in sorted(rows):
-        total += cost
-        if total >= amount:
-            return day
-    return None
-
-
-def _burn(
-    contract: Contract,
-    vendor: str,
-    kind: str,
-    amount: Decimal,
-    rows: list[tuple[date, Decimal]],
-    today: date,
-) -> BurnDown:
-    """``rows``: the contract's matched spend as (day, cost) from its start date."""
-    assert contract.id is not None
-    spent = sum((cost for _, cost in rows), ZERO)
-    recent_from = today - timedelta(days=BURN_RATE_DAYS)
-    recent = sum((cost for day, cost in rows if day > recent_from), ZERO)
-    rate = recent / BURN_RATE_DAYS
-    remaining = amount - spent
-    exhaustion: date | None
-    if remaining <= 0:
-        exhaustion = _day_spend_reached(amount, rows) or contract.start_date
-    elif rate > 0:
-        exhaustion = today + timedelta(days=int(remaining / rate))
-    else:
-        exhaustion = None
-    by_month: dict[date, Decimal] = defaultdict(lambda: ZERO)
-    for day, cost in rows:
-        by_month[day.replace(day=1)] += cost
-    points: list[tuple[date, Decimal]] = [(contract.start_date, amount)]
-    left = amount
-    for month in sorted(by_month):
-        left -= by_month[month]
-        points.append((min(add_months(month, 1) - timedelta(days=1), today), left))
-    return BurnDown(
-        contract.id,
-        contract.title,
-        vendor,
-        kind,
-        contract.currency,
-        amount,
-        contract.start_date,
-        spent,
-        remaining,
-        rate.quantize(Decimal("0.01")),
-        exhaustion,
-        points,
-    )
-
-
-@dataclass(frozen=True)
-class SeatWaste:
-    vendor: str
-    product: str
-    seats_purchased: int
-    seats_active: int
-    unused: int
-    currency: str
-    monthly_cost: Decimal
-
-
-_MONTHS_PER_PERIOD = {"monthly": 1, "quarterly": 3, "yearly": 12}
-
-
-def unused_seats(db: Database, actor: Actor) -> list[SeatWaste]:
-    """Monthly cost of seats paid for and not used in the last 30 days, per seat pool."""
-    require(db, actor, "spend.read", record_type="spend")
-    with db.read() as session:
-        pools = session.exec(
-            select(SeatPool, Vendor.name).join(Vendor, col(Vendor.id) == SeatPool.vendor_id)
-        ).all()
-    out: list[SeatWaste] = []
-    for pool, vendor in pools:
-        months = _MONTHS_PER_PERIOD.get(pool.billing_period)
-        unused = max(pool.seats_purchased - pool.seats_active_30d, 0)
-        if months is None or unused == 0:
-            continue
-        out.append(
-            SeatWaste(
-                vendor,
-                pool.product,
-                pool.seats_purchased,
-                pool.seats_active_30d,
-                unused,
-                pool.currency,
-                pool.unit_price * unused / months,
-            )
-        )
-    return sorted(out, key=lambda s: (-s.monthly_cost, s.vendor))
 
 
 def filter_options(db: Database, actor: Actor) -> dict[str, list[Any]]:

@@ -3,10 +3,8 @@ and monthly spend, each section only for a role that may read it."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -15,7 +13,6 @@ from db.engine import Database
 from db.models import (
     ActionItem,
     Contract,
-    CostRollup,
     Meeting,
     MeetingSeries,
     SupportTicket,
@@ -25,18 +22,14 @@ from services.access.access import Actor, can
 from services.core.clock import today as workspace_today
 from services.core.records import people_by_id
 from services.core.statuses import OPEN_ACTION_STATUSES
+from services.core.vendor_matching import MonthSpend, vendor_monthly_spend
 from services.vendors import contracts, seats, tickets
 from services.vendors.contracts import ContractView
 from services.vendors.seats import SeatPoolView
 from services.vendors.tickets import TicketView
-from services.vendors.vendors import VendorRow, get_vendor, list_contacts, normalise_alias
+from services.vendors.vendors import VendorRow, get_vendor, list_contacts
 
-
-@dataclass(frozen=True)
-class SpendPoint:
-    month: date  # first day of the month
-    currency: str
-    amount: Decimal
+SpendPoint = MonthSpend  # one month of a vendor's spend in one currency
 
 
 @dataclass(frozen=True)
@@ -71,21 +64,12 @@ class VendorOverview:
     spend: list[SpendPoint] | None
 
 
-def spend_trend(session: Session, names: set[str]) -> list[SpendPoint]:
-    """Monthly effective cost per currency of rollups whose source name matches ``names``.
+def spend_trend(session: Session, vendor_id: int) -> list[SpendPoint]:
+    """Monthly effective cost per currency of the billing rows matched to the vendor.
 
-    Matching is casefolded in Python (SQL lower() is not casefold), and sums are Decimal in
-    Python because SQLite stores money as text.
+    The Spend pages' rule (``vendor_matching.match_vendor``), so the two pages agree.
     """
-    sources = session.exec(select(CostRollup.source_name).distinct()).all()
-    matched = [src for src in sources if normalise_alias(src) in names]
-    if not matched:
-        return []
-    totals: dict[tuple[date, str], Decimal] = defaultdict(Decimal)
-    rows = session.exec(select(CostRollup).where(col(CostRollup.source_name).in_(matched)))
-    for r in rows:
-        totals[(r.day.replace(day=1), r.currency)] += r.effective_cost
-    return [SpendPoint(m, c, a) for (m, c), a in sorted(totals.items())]
+    return vendor_monthly_spend(session, vendor_id)
 
 
 def vendor_overview(
@@ -109,7 +93,7 @@ def vendor_overview(
         if can(actor, "actions.read"):
             out.open_actions = _open_actions(s, vendor_id, contract_ids)
         if can(actor, "spend.read"):
-            out.spend = spend_trend(s, {normalise_alias(row.name), *row.aliases})
+            out.spend = spend_trend(s, vendor_id)
     return out
 
 

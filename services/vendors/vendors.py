@@ -48,6 +48,7 @@ from services.core.records import (
     locked_get,
     people_by_id,
 )
+from services.core.vendor_matching import normalise_name
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,8 @@ class VendorRow:
 
 
 def normalise_alias(alias: str) -> str:
-    """Aliases are matched casefolded and trimmed, the same way billing source names are."""
-    return " ".join(alias.split()).casefold()
+    """Aliases are stored as billing names are compared (``vendor_matching.normalise_name``)."""
+    return normalise_name(alias)
 
 
 def split_aliases(text: str) -> list[str]:

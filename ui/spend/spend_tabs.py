@@ -11,7 +11,7 @@ import streamlit as st
 from db.engine import Database
 from services.access.access import Actor
 from services.core.money import format_money
-from services.spend import budgets, spend, views
+from services.spend import budgets, commitments, spend, views
 from services.spend.choices import COST_BASIS
 from services.spend.spend import SpendFilter
 from ui import charts_spend
@@ -94,14 +94,14 @@ def anomalies(c: SpendContext) -> None:
     )
 
 
-def commitments(c: SpendContext) -> None:
+def commitments_tab(c: SpendContext) -> None:
     with allowed():
         burns = views.by_vendor_in(
-            spend.burn_downs(c.db, c.actor, today=c.day), c.flt, c.vendor_names
+            commitments.burn_downs(c.db, c.actor, today=c.day), c.flt, c.vendor_names
         )
     st.caption(
         f"Effective cost matched to the contract's vendor since the contract start. The "
-        f"exhaustion date extends the average daily spend of the last {spend.BURN_RATE_DAYS} "
+        f"exhaustion date extends the average daily spend of the last {commitments.BURN_RATE_DAYS} "
         f"days. {views.applies(c.flt)}"
     )
     if not burns:
@@ -115,8 +115,8 @@ def commitments(c: SpendContext) -> None:
                     "Contract": b.contract,
                     "Kind": b.kind.capitalize(),
                     "Amount": format_money(b.amount, b.currency),
-                    "Remaining": format_money(max(b.remaining, spend.ZERO), b.currency),
-                    "Over": format_money(max(-b.remaining, spend.ZERO), b.currency),
+                    "Remaining": format_money(max(b.remaining, commitments.ZERO), b.currency),
+                    "Over": format_money(max(-b.remaining, commitments.ZERO), b.currency),
                     "Runs out": b.exhaustion,
                 }
                 for b in burns
@@ -132,7 +132,7 @@ def commitments(c: SpendContext) -> None:
 
 def unused_seats(c: SpendContext) -> None:
     with allowed():
-        waste = views.by_vendor_in(spend.unused_seats(c.db, c.actor), c.flt, c.vendor_names)
+        waste = views.by_vendor_in(commitments.unused_seats(c.db, c.actor), c.flt, c.vendor_names)
     st.caption(
         "Seats purchased minus seats active in the last 30 days, at the unit price, per month. "
         + views.applies(c.flt)
@@ -164,6 +164,6 @@ TABS = {
     "By service": by_service,
     "Budgets": budget_tab,
     "Anomalies": anomalies,
-    "Commitments": commitments,
+    "Commitments": commitments_tab,
     "Unused seats": unused_seats,
 }

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 13:05:42.466633
+Create Date: 2026-12-01 14:02:38.557066
 """
 
 from collections.abc import Sequence

@@ -17,7 +17,7 @@ from db.models import (
 )
 from services.core.money import format_money, totals_by_currency
 from services.core.statuses import OPEN_TICKET_STATUSES
-from services.spend.billing_import import match_vendor, vendor_names
+from services.core.vendor_matching import match_vendor, vendor_names
 from services.vendors.terms import terms_of
 
 VENDOR_FACTS_TITLE = "Vendor facts"

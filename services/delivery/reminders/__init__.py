@@ -1,0 +1,68 @@
+"""Reminder planning: which notifications are due now, written into the outbox once each.
+
+Every reminder has an occurrence (the date it is for, with the date it reminds about), so
+planning again creates nothing and a changed date retires the old occurrences. Reminders go out
+at 09:00 in the recipient's time zone (the workspace's when unknown) on working days. When a record
+is first seen with several occurrences already passed, only the most recent one is sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from db.engine import Database
+from services.delivery.reminders.plan_items import ItemPlanning
+from services.delivery.reminders.plan_meetings import MeetingPlanning
+from services.delivery.reminders.plan_renewals import RenewalPlanning
+from services.delivery.reminders.rules import (
+    _parse_recipients,
+    ensure_default_rules,
+    list_rules,
+    rule_description,
+    set_record_recipients,
+    update_rule,
+)
+from services.delivery.reminders.schedule import (
+    action_schedule,
+    contract_schedule,
+    latest_passed,
+    record_link,
+    send_time,
+)
+
+
+class Planner(ItemPlanning, MeetingPlanning, RenewalPlanning):
+    """Every kind of reminder, one method per kind (``plan_all`` runs each in its own
+    transaction)."""
+
+
+def plan_all(db: Database, now: datetime | None = None) -> int:
+    """Plan every kind of reminder due at ``now``; returns how many rows or meetings were added.
+
+    Each kind runs in its own write transaction, so one broken record type cannot stop the rest.
+    """
+    now = now or db.clock.now()
+    total = 0
+    for step in ("renewal_meetings", "action_items", "contracts", "tickets", "meetings"):
+        with db.write() as session:
+            planner = Planner(session, now)
+            getattr(planner, step)()
+            total += planner.planned
+    return total
+
+
+__all__ = [
+    "Planner",
+    "_parse_recipients",
+    "action_schedule",
+    "contract_schedule",
+    "ensure_default_rules",
+    "latest_passed",
+    "list_rules",
+    "plan_all",
+    "record_link",
+    "rule_description",
+    "send_time",
+    "set_record_recipients",
+    "update_rule",
+]

@@ -1,0 +1,194 @@
+"""Planning for action items, contract cancellation deadlines and vendor tickets past SLA."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import col, select
+
+from db.models import (
+    ActionItem,
+    Contract,
+    Notification,
+    SupportTicket,
+    Vendor,
+)
+from services.core.statuses import OPEN_ACTION_STATUSES, SLA_CLOCK_STATUSES
+from services.delivery import outbox
+from services.delivery.reminders.planner import PlannerBase, _terms
+from services.delivery.reminders.schedule import (
+    ACTION_LOOKAHEAD_DAYS,
+    STOP_REASON,
+    _tag,
+    action_schedule,
+    action_subject,
+    contract_schedule,
+    latest_passed,
+    record_link,
+    send_time,
+)
+from services.vendors.tickets import ticket_views
+
+
+class ItemPlanning(PlannerBase):
+    # --- action items --------------------------------------------------------------------
+
+    def action_items(self) -> None:
+        """Only the items that can need anything: open, not snoozed and due within the
+        schedule's reach (a few days ahead, at most 60 days back), plus every item that still
+        has queued reminders (to retire or keep them). Other items would plan nothing."""
+        today = self.today()
+        rule_enabled = self.rules.get("action_item").enabled
+        queued_ids = (
+            select(Notification.record_id)
+            .where(
+                col(Notification.kind) == "action_item",
+                col(Notification.record_type) == "action_item",
+                col(Notification.status) == "queued",
+            )
+            .scalar_subquery()
+        )
+        due_now = and_(
+            col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
+            col(ActionItem.due_date) >= today - timedelta(days=60),
+            col(ActionItem.due_date) <= today + timedelta(days=ACTION_LOOKAHEAD_DAYS),
+            or_(
+                col(ActionItem.snoozed_until).is_(None),
+                col(ActionItem.snoozed_until) <= today,
+            ),
+        )
+        reach = or_(due_now, col(ActionItem.id).in_(queued_ids)) if rule_enabled else None
+        items = self.session.exec(
+            select(ActionItem)
+            .where(
+                col(ActionItem.due_date).is_not(None),
+                reach if reach is not None else col(ActionItem.id).in_(queued_ids),
+            )
+            .order_by(col(ActionItem.id))
+        ).all()
+        queued = self._queued_rows("action_item", "action_item")
+        jobs: list[dict[str, Any]] = []
+        for item in items:
+            assert item.id is not None and item.due_date is not None
+            rule = self.rules.get("action_item", "action_item", item.id)
+            is_open = item.status in OPEN_ACTION_STATUSES
+            snoozed = item.snoozed_until is not None and item.snoozed_until > today
+            if not (rule_enabled and rule.enabled and is_open and not snoozed):
+                if item.id in queued:
+                    self.cancel((i for i, _ in queued[item.id]), STOP_REASON)
+                continue
+            if item.due_date < today - timedelta(days=60) and item.id not in queued:
+                # Far past its nudges: nothing left to plan.
+                continue
+            jobs.append(
+                dict(
+                    kind="action_item",
+                    record_type="action_item",
+                    record_id=item.id,
+                    schedule=action_schedule(item.due_date, self.working_days(item.owner_id)),
+                    targets=self.targets(rule, item.owner_id),
+                    subject=partial(action_subject, item.due_date, item.title),
+                    body=f"Status: {item.status.replace('_', ' ')}. Priority: {item.priority}.",
+                    queued=queued.get(item.id, []),
+                )
+            )
+        self._plan_many("action_item", "action_item", jobs)
+
+    # --- contracts -----------------------------------------------------------------------
+
+    def contracts(self) -> None:
+        today = self.today()
+        rows = self.session.exec(
+            select(Contract, Vendor)
+            .join(Vendor, col(Vendor.id) == col(Contract.vendor_id))
+            .order_by(col(Contract.id))
+        ).all()
+        queued = self._queued_rows("contract", "contract")
+        decided = self._decided()
+        jobs: list[dict[str, Any]] = []
+        for contract, vendor in rows:
+            assert contract.id is not None
+            rule = self.rules.get("contract", "contract", contract.id)
+            if contract.cancelled or not rule.enabled:
+                if contract.id in queued:
+                    self.cancel((i for i, _ in queued[contract.id]), STOP_REASON)
+                continue
+            terms = _terms(contract, today)
+            if terms is None:
+                continue
+            if (contract.id, terms.decision_key) in decided or terms.cancellation_deadline < today:
+                if contract.id in queued:
+                    self.cancel((i for i, _ in queued[contract.id]), STOP_REASON)
+                continue
+            deadline = terms.cancellation_deadline
+            schedule = contract_schedule(
+                deadline, rule.offsets, self.working_days(contract.owner_id)
+            )
+            targets = self.targets(rule, contract.owner_id)
+            if contract.id not in queued and not any(
+                latest_passed(schedule, t.tz, self.now) for t in targets
+            ):
+                continue  # nothing to retire and nothing due yet
+            jobs.append(
+                dict(
+                    kind="contract",
+                    record_type="contract",
+                    record_id=contract.id,
+                    schedule=schedule,
+                    targets=targets,
+                    subject=f"Cancellation deadline {deadline}: {vendor.name} {contract.title}",
+                    body=(
+                        f"Notice must be given by {deadline} or the contract "
+                        f"{'renews automatically' if contract.renewal_type == 'auto' else 'ends'}"
+                        f" (term ends {terms.current_term_end}, {contract.notice_days} days "
+                        "notice)."
+                    ),
+                    queued=queued.get(contract.id, []),
+                )
+            )
+        self._plan_many("contract", "contract", jobs)
+
+    # --- vendor tickets past SLA ------------------------------------------------------------
+
+    def tickets(self) -> None:
+        if not self.rules.get("ticket_sla").enabled:
+            return
+        open_tickets = list(
+            self.session.exec(
+                select(SupportTicket).where(col(SupportTicket.status).in_(SLA_CLOCK_STATUSES))
+            )
+        )
+        for ticket in ticket_views(self.session, open_tickets):
+            breach = ticket.sla_due_at
+            if breach is None or breach > self.now:
+                continue
+            rule = self.rules.get("ticket_sla", "ticket", ticket.id)
+            days = self.working_days(ticket.owner_id)
+            for target in self.targets(rule, ticket.owner_id):
+                day = days.next(breach.astimezone(target.tz).date())
+                if send_time(day, target.tz) < breach:
+                    day = days.add(day, 1)
+                if send_time(day, target.tz) > self.now:
+                    continue
+                if outbox.enqueue(
+                    self.session,
+                    now=self.now,
+                    kind="ticket_sla",
+                    record_type="ticket",
+                    record_id=ticket.id,
+                    occurrence=f"sla:{breach:%Y%m%dT%H%M}:{_tag(target.recipient)}",
+                    channel="slack",
+                    recipient=target.recipient,
+                    subject=f"Vendor ticket past its SLA: {ticket.vendor_ticket_id} {ticket.title}",
+                    body=(
+                        f"{ticket.vendor_name} ticket opened {ticket.opened_at:%Y-%m-%d %H:%M} "
+                        f"UTC; the SLA of {ticket.sla_hours} hours ran out "
+                        f"{breach:%Y-%m-%d %H:%M} UTC. Severity {ticket.severity}."
+                    ),
+                    payload={"link": record_link("ticket", ticket.id)},
+                    due_at=send_time(day, target.tz),
+                ):
+                    self.planned += 1

@@ -1,0 +1,246 @@
+"""Planning for meetings: the organizer's agenda check and the calendar invite."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import col, select
+
+from db.models import (
+    AgendaItem,
+    Meeting,
+    MeetingAttendee,
+    Notification,
+)
+from integrations.google_calendar import event_id_for
+from services.delivery import outbox
+from services.delivery.calendar_text import calendar_description
+from services.delivery.reminders.planner import PlannerBase
+from services.delivery.reminders.rules import (
+    Rule,
+)
+from services.delivery.reminders.schedule import (
+    KEY_BATCH,
+    MEETING_LOOKBACK_DAYS,
+    STOP_REASON,
+    record_link,
+    zone,
+)
+
+
+class MeetingPlanning(PlannerBase):
+    # --- meetings: agenda reminders and calendar events ------------------------------------
+
+    def meetings(self) -> None:
+        since = self.now - timedelta(days=MEETING_LOOKBACK_DAYS)
+        meetings = self.session.exec(select(Meeting).where(col(Meeting.starts_at) >= since)).all()
+        invite_rule = self.rules.get("meeting_invite")
+        agenda_rule = self.rules.get("meeting_agenda")
+        # What each meeting needs, read for all of them at once rather than per meeting.
+        ids = [m.id for m in meetings if m.id is not None]
+        self._agenda: dict[int, list[AgendaItem]] = {}
+        self._attendees: dict[int, set[str]] = {}
+        self._calendar_rows: dict[int, list[Notification]] = {}
+        for start in range(0, len(ids), KEY_BATCH):
+            chunk = ids[start : start + KEY_BATCH]
+            for item in self.session.exec(
+                select(AgendaItem)
+                .where(col(AgendaItem.meeting_id).in_(chunk))
+                .order_by(col(AgendaItem.meeting_id), col(AgendaItem.position), col(AgendaItem.id))
+            ).all():
+                self._agenda.setdefault(item.meeting_id, []).append(item)
+            for meeting_id, email in self.session.exec(
+                select(col(MeetingAttendee.meeting_id), col(MeetingAttendee.email)).where(
+                    col(MeetingAttendee.meeting_id).in_(chunk)
+                )
+            ).all():
+                self._attendees.setdefault(meeting_id, set()).add(email.lower())
+            for row in self.session.exec(
+                select(Notification).where(
+                    col(Notification.record_type) == "meeting",
+                    col(Notification.record_id).in_(chunk),
+                    col(Notification.channel) == "google_calendar",
+                )
+            ).all():
+                self._calendar_rows.setdefault(row.record_id, []).append(row)
+        self._agenda_queued = self._queued_rows("meeting_agenda", "meeting")
+        for meeting in meetings:
+            assert meeting.id is not None
+            if invite_rule.enabled:
+                self.meeting_event(meeting)
+            if agenda_rule.enabled:
+                self.agenda_reminder(meeting, agenda_rule)
+        self.flush_cancels()
+
+    def agenda_reminder(self, meeting: Meeting, default: Rule) -> None:
+        assert meeting.id is not None
+        queued = self._agenda_queued.get(meeting.id, [])
+        if meeting.status != "scheduled" or meeting.starts_at <= self.now:
+            self.cancel((i for i, _ in queued), STOP_REASON)
+            return
+        rule = self.rules.get("meeting_agenda", "meeting", meeting.id)
+        targets = self.targets(rule, meeting.organizer_id)
+        local_day = meeting.starts_at.astimezone(zone(meeting.timezone)).date()
+        days_before = rule.offsets[0] if rule.offsets else 1
+        day = local_day
+        days = self.working_days(meeting.organizer_id)
+        for _ in range(max(1, days_before)):
+            day = days.previous(day - timedelta(days=1))
+        items = self._agenda.get(meeting.id, [])
+        agenda = "\n".join(f"• {i.title}" for i in items) or "No agenda items yet: add some."
+        start = meeting.starts_at.astimezone(zone(meeting.timezone))
+        self.plan(
+            kind="meeting_agenda",
+            record_type="meeting",
+            record_id=meeting.id,
+            schedule=[(f"agenda:{start:%Y-%m-%dT%H:%M}", day)],
+            targets=targets,
+            subject=f"Agenda check for {meeting.title} ({start:%a %d %b %H:%M} {meeting.timezone})",
+            body=agenda,
+            queued=queued,
+        )
+
+    def _retire_invites(self, meeting_id: int) -> None:
+        outbox.retire(
+            self.session,
+            record_type="meeting",
+            record_id=meeting_id,
+            kinds=["meeting_invite", "meeting_update"],
+            reason="meeting cancelled",
+        )
+
+    def _cancel_event(self, meeting: Meeting, recipient: str, event_id: str, key: str) -> None:
+        """Retire what has not gone out and queue one cancel of the event Google has."""
+        assert meeting.id is not None
+        self._retire_invites(meeting.id)
+        if outbox.enqueue(
+            self.session,
+            now=self.now,
+            kind="meeting_cancel",
+            record_type="meeting",
+            record_id=meeting.id,
+            occurrence="cancel",
+            channel="google_calendar",
+            recipient=recipient,
+            subject=f"Cancel: {meeting.title}",
+            payload={"op": "cancel", "event_id": event_id, "key": key},
+        ):
+            self.planned += 1
+
+    def meeting_event(self, meeting: Meeting) -> None:
+        assert meeting.id is not None
+        key = f"meeting:{meeting.id}"
+        event_id = event_id_for(key)
+        rows = self._calendar_rows.get(meeting.id, [])
+        delivered = [
+            r
+            for r in rows
+            if r.status in ("sent", "sending") or (r.status == "queued" and r.attempts > 0)
+        ]
+        organizer = self.people.get(meeting.organizer_id) if meeting.organizer_id else None
+        recipient = organizer.email.lower() if organizer else self.settings.google_calendar_id
+        if meeting.status == "cancelled":
+            if delivered:
+                self._cancel_event(meeting, recipient, event_id, key)
+            else:
+                self._retire_invites(meeting.id)
+            return
+        event = self._event_data(meeting)
+        fingerprint = hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest()[:16]
+        payload = {
+            "op": "insert",
+            "event_id": event_id,
+            "key": key,
+            "event": event,
+            "fingerprint": fingerprint,
+        }
+        invite = next((r for r in rows if r.kind == "meeting_invite"), None)
+        if invite is None:
+            if meeting.starts_at > self.now and outbox.enqueue(
+                self.session,
+                now=self.now,
+                kind="meeting_invite",
+                record_type="meeting",
+                record_id=meeting.id,
+                occurrence="invite",
+                channel="google_calendar",
+                recipient=recipient,
+                subject=f"Invite: {meeting.title}",
+                body=event["description"],
+                payload=payload,
+            ):
+                self.planned += 1
+            return
+        if invite.status == "queued" and invite.attempts == 0:
+            # Not sent yet: the invite itself carries the latest state.
+            if outbox.payload_of(invite).get("fingerprint") != fingerprint:
+                invite.payload = json.dumps(payload, sort_keys=True)
+                invite.subject = f"Invite: {meeting.title}"[:300]
+                self.session.add(invite)
+            return
+        if invite.status in ("cancelled", "failed"):
+            return
+        self._queue_update(meeting, rows, recipient, payload)
+
+    def _queue_update(
+        self, meeting: Meeting, rows: list[Notification], recipient: str, payload: dict[str, Any]
+    ) -> None:
+        """One patch for the latest change since the invite went out; older ones retired."""
+        assert meeting.id is not None
+        fingerprint = payload["fingerprint"]
+        event = payload["event"]
+        changes = sorted(
+            (
+                r
+                for r in rows
+                if r.kind in ("meeting_invite", "meeting_update") and r.status != "cancelled"
+            ),
+            key=lambda r: r.id or 0,
+        )
+        latest = outbox.payload_of(changes[-1]).get("fingerprint") if changes else None
+        if latest == fingerprint:
+            return
+        outbox.retire(
+            self.session,
+            record_type="meeting",
+            record_id=meeting.id,
+            kinds=["meeting_update"],
+            reason="superseded by a newer change",
+        )
+        if outbox.enqueue(
+            self.session,
+            now=self.now,
+            kind="meeting_update",
+            record_type="meeting",
+            record_id=meeting.id,
+            occurrence=f"update:{fingerprint}",
+            channel="google_calendar",
+            recipient=recipient,
+            subject=f"Update: {meeting.title}",
+            body=event["description"],
+            payload=payload | {"op": "patch"},
+        ):
+            self.planned += 1
+
+    def _event_data(self, meeting: Meeting) -> dict[str, Any]:
+        assert meeting.id is not None
+        tz = zone(meeting.timezone)
+        start = meeting.starts_at.astimezone(tz)
+        attendees = sorted(self._attendees.get(meeting.id, set()))
+        items = self._agenda.get(meeting.id, [])
+        # Within Google's description limit, always ending with the link to the full agenda.
+        description = calendar_description(
+            [i.title for i in items], record_link("meeting", meeting.id)
+        )
+        return {
+            "summary": meeting.title,
+            "description": description,
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(minutes=meeting.duration_minutes)).isoformat(),
+            "timezone": str(tz.key),
+            "attendees": attendees,
+            "location": meeting.location,
+        }

@@ -1,0 +1,219 @@
+"""Renewal decision meetings: when they can still happen, who attends, what is on the agenda."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlmodel import col, select
+
+from db.models import (
+    AgendaItem,
+    Contract,
+    Meeting,
+    MeetingAttendee,
+    User,
+    Vendor,
+)
+from services.access import audit
+from services.delivery import outbox
+from services.delivery.reminders.planner import PlannerBase, _terms
+from services.delivery.reminders.schedule import (
+    RENEWAL_MEETING_HOUR,
+    RENEWAL_MEETING_LAST_HOUR,
+    RENEWAL_MEETING_LEAD_DAYS,
+    SYSTEM,
+    _tag,
+    log,
+    record_link,
+    zone,
+)
+
+
+class RenewalPlanning(PlannerBase):
+    # --- renewal decision meetings -------------------------------------------------------
+
+    def renewal_meetings(self) -> None:
+        today = self.today()
+        horizon = self.settings.renewal_meeting_days
+        rows = self.session.exec(
+            select(Contract, Vendor)
+            .join(Vendor, col(Vendor.id) == col(Contract.vendor_id))
+            .where(col(Contract.cancelled).is_(False))
+            .order_by(col(Contract.id))
+        ).all()
+        decisions = self._decided()
+        # Renewal meetings already planned, read once rather than one query per contract.
+        earliest_window = datetime.combine(
+            today - timedelta(days=horizon + 14), time(0), tzinfo=UTC
+        )
+        planned: dict[int | None, list[datetime]] = {}
+        for contract_id, starts_at in self.session.exec(
+            select(Meeting.contract_id, Meeting.starts_at).where(
+                col(Meeting.contract_id).is_not(None),
+                col(Meeting.title).startswith("Renewal decision:"),
+                col(Meeting.starts_at) >= earliest_window,
+            )
+        ):
+            planned.setdefault(contract_id, []).append(starts_at)
+        due: list[tuple[Contract, Vendor, date, date]] = []
+        for contract, vendor in rows:
+            if contract.renewal_type == "none":
+                continue
+            terms = _terms(contract, today)
+            if terms is None:
+                continue
+            deadline = terms.cancellation_deadline
+            if not today <= deadline <= today + timedelta(days=horizon):
+                continue
+            assert contract.id is not None
+            if (contract.id, terms.decision_key) in decisions:
+                continue
+            window_start = datetime.combine(
+                deadline - timedelta(days=horizon + 14), time(0), tzinfo=UTC
+            )
+            if any(at >= window_start for at in planned.get(contract.id, ())):
+                continue
+            due.append((contract, vendor, terms.current_term_end, deadline))
+        if not due:
+            return
+        finance = self.session.exec(
+            select(User.email).where(col(User.role) == "finance", col(User.active).is_(True))
+        ).all()
+        slotted: list[tuple[Meeting, Contract, date, date]] = []
+        for contract, vendor, term_end, deadline in due:
+            starts = self._renewal_slot(contract, deadline)
+            if starts is None:
+                self._renewal_too_late(contract, vendor, deadline)
+            else:
+                meeting = self._renewal_meeting(contract, vendor, starts)
+                slotted.append((meeting, contract, term_end, deadline))
+        self.session.add_all([meeting for meeting, *_ in slotted])
+        self.session.flush()  # one flush gives every new meeting its id
+        for meeting, contract, term_end, deadline in slotted:
+            self._fill_renewal_meeting(meeting, contract, term_end, deadline, finance)
+
+    def _renewal_slot(self, contract: Contract, deadline: date) -> datetime | None:
+        """When the decision meeting starts (UTC): a week before the deadline at 10:00, with at
+        least a working day's notice; when the deadline is too close for that, the next hour
+        still ahead today; None when no slot is left before the deadline passes."""
+        owner = self.people.get(contract.owner_id) if contract.owner_id else None
+        tz = zone(owner.timezone if owner else None)
+        days = self.working_days(contract.owner_id)
+        local_now = self.now.astimezone(tz)
+        today = local_now.date()
+        preferred = days.previous(deadline - timedelta(days=RENEWAL_MEETING_LEAD_DAYS))
+        day = max(preferred, days.next(today + timedelta(days=1)))
+        if day <= days.previous(deadline):
+            return datetime.combine(day, time(RENEWAL_MEETING_HOUR), tzinfo=tz).astimezone(UTC)
+        if not (days.is_working_day(today) and today <= deadline):
+            return None
+        next_hour = local_now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        hour = max(next_hour.hour, RENEWAL_MEETING_HOUR)
+        if next_hour.date() != today or hour > RENEWAL_MEETING_LAST_HOUR:
+            return None
+        return datetime.combine(today, time(hour), tzinfo=tz).astimezone(UTC)
+
+    def _renewal_meeting(self, contract: Contract, vendor: Vendor, starts: datetime) -> Meeting:
+        owner = self.people.get(contract.owner_id) if contract.owner_id else None
+        tz = zone(owner.timezone if owner else None)
+        return Meeting(
+            title=f"Renewal decision: {vendor.name} {contract.title}"[:200],
+            starts_at=starts,
+            duration_minutes=30,
+            timezone=str(tz.key),
+            organizer_id=owner.id if owner else None,
+            vendor_id=vendor.id,
+            contract_id=contract.id,
+        )
+
+    def _renewal_too_late(self, contract: Contract, vendor: Vendor, deadline: date) -> None:
+        """No meeting slot is left before the deadline: tell the owner in Slack at once."""
+        assert contract.id is not None
+        owner = self.people.get(contract.owner_id) if contract.owner_id else None
+        if owner is None or owner.archived:
+            log.warning(
+                "contract %s: deadline %s too close for a meeting, no owner to tell",
+                contract.id,
+                deadline,
+            )
+            return
+        if outbox.enqueue(
+            self.session,
+            now=self.now,
+            kind="renewal_urgent",
+            record_type="contract",
+            record_id=contract.id,
+            occurrence=f"{deadline}:urgent:{_tag(owner.email)}",
+            channel="slack",
+            recipient=owner.email.lower(),
+            subject=f"Decide now: {vendor.name} {contract.title}, notice due by {deadline}",
+            body=(
+                "There is no time left for a renewal decision meeting before the cancellation "
+                f"deadline on {deadline}. Record the decision in Opsdesk, or give notice, today."
+            ),
+            payload={"link": record_link("contract", contract.id)},
+            due_at=self.now,
+        ):
+            self.planned += 1
+
+    def _fill_renewal_meeting(
+        self,
+        meeting: Meeting,
+        contract: Contract,
+        term_end: date,
+        deadline: date,
+        finance: Sequence[str],
+    ) -> None:
+        """Attendees (owner, their team's leads, finance) and the decision agenda."""
+        assert meeting.id is not None and contract.id is not None
+        owner = self.people.get(contract.owner_id) if contract.owner_id else None
+        emails: dict[str, int | None] = {}
+        if owner is not None:
+            emails[owner.email.lower()] = owner.id
+            if owner.team_id is not None:
+                for p in self.people.values():
+                    if p.is_lead and p.team_id == owner.team_id and not p.archived:
+                        emails.setdefault(p.email.lower(), p.id)
+        for email in finance:
+            person = self.by_email.get(email.lower())
+            emails.setdefault(email.lower(), person.id if person else None)
+        for email, person_id in emails.items():
+            self.session.add(
+                MeetingAttendee(meeting_id=meeting.id, person_id=person_id, email=email)
+            )
+        facts = [
+            ("Cancellation deadline", f"{deadline} (notice {contract.notice_days} days)"),
+            ("Current term ends", str(term_end)),
+            (
+                "Renewal",
+                f"{contract.renewal_type}"
+                + (
+                    f", {contract.renewal_period_months} months"
+                    if contract.renewal_period_months
+                    else ""
+                ),
+            ),
+            # No money here: the agenda reaches every attendee (and the .ics, the invite and
+            # Slack); the meeting page adds the value for roles holding contracts.values.
+            ("Decide", "renew, renegotiate or cancel"),
+        ]
+        for position, (title, details) in enumerate(facts):
+            self.session.add(
+                AgendaItem(
+                    meeting_id=meeting.id,
+                    position=position,
+                    title=f"{title}: {details}"[:300],
+                    details=details,
+                )
+            )
+        audit.record(
+            self.session,
+            SYSTEM,
+            "create",
+            "meeting",
+            meeting.id,
+            after=audit.snapshot(meeting),
+            detail=f"renewal decision meeting for contract {contract.id}",
+        )
+        self.planned += 1

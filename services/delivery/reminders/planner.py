@@ -1,0 +1,230 @@
+"""The planner's shared core: recipients, one plan per record written once, batched cancels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from db.models import (
+    Contract,
+    Notification,
+    Person,
+    RenewalDecision,
+)
+from services.core.workdays import WorkingDays
+from services.delivery import outbox
+from services.delivery.reminders.rules import (
+    Rule,
+    Rules,
+)
+from services.delivery.reminders.schedule import (
+    KEY_BATCH,
+    STOP_REASON,
+    _tag,
+    latest_passed,
+    log,
+    record_link,
+    send_time,
+    zone,
+)
+from services.vendors.terms import Terms, terms_of
+from settings import get_settings
+
+# --- planning --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    recipient: str  # an email (a direct message) or a Slack channel id
+    tz: ZoneInfo
+
+
+class PlannerBase:
+    """What every kind of reminder planning shares: targets, one plan per record, batches."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        self.settings = get_settings()
+        self.rules = Rules(session)
+        self.people = {p.id: p for p in session.exec(select(Person)).all()}
+        self.by_email = {p.email.lower(): p for p in self.people.values()}
+        self.planned = 0
+        self._cancels: dict[str, list[int]] = {}
+        self._pending: list[dict[str, Any]] = []  # new notifications, inserted by _plan_many
+        self._working_days: dict[tuple[str, ...], WorkingDays] = {}
+
+    def today(self, tz: ZoneInfo | None = None) -> date:
+        return self.now.astimezone(tz or self.settings.tz).date()
+
+    def working_days(self, person_id: int | None) -> WorkingDays:
+        """The workspace country's holidays, and the person's own country's where known."""
+        person = self.people.get(person_id) if person_id else None
+        countries = (self.settings.holiday_country, person.country if person else None)
+        key = tuple(sorted({c.upper() for c in countries if c}))
+        if key not in self._working_days:
+            self._working_days[key] = WorkingDays(key)
+        return self._working_days[key]
+
+    def targets(self, rule: Rule, owner_id: int | None) -> list[Target]:
+        """Per-record (or rule) recipients override the owner; a channel is added when set."""
+        out: list[Target] = []
+        if rule.recipients:
+            for email in rule.recipients:
+                person = self.by_email.get(email)
+                out.append(Target(email, zone(person.timezone if person else None)))
+        else:
+            owner = self.people.get(owner_id) if owner_id else None
+            if owner is not None and not owner.archived:
+                out.append(Target(owner.email.lower(), zone(owner.timezone)))
+        if rule.channel_target:
+            out.append(Target(rule.channel_target, self.settings.tz))
+        return out
+
+    def plan(
+        self,
+        *,
+        kind: str,
+        record_type: str,
+        record_id: int,
+        schedule: list[tuple[str, date]],
+        targets: list[Target],
+        subject: str | Callable[[str], str],
+        body: str,
+        retire_kinds: Iterable[str] = (),
+        queued: list[tuple[int, str]] | None = None,
+        existing: set[str] | None = None,
+    ) -> None:
+        """``queued``, when given, is the record's queued (id, occurrence) rows of ``kind``, read
+        beforehand: the stale ones are cancelled in one batch (``flush_cancels``) instead of an
+        UPDATE per record. ``existing`` holds dedupe keys already present, so only new rows are
+        inserted (still ON CONFLICT DO NOTHING, for a concurrent planner)."""
+        keep = {f"{occ}:{_tag(t.recipient)}" for occ, _ in schedule for t in targets}
+        if queued is not None:
+            self.cancel([row_id for row_id, occ in queued if occ not in keep])
+        else:
+            outbox.retire(
+                self.session,
+                record_type=record_type,
+                record_id=record_id,
+                kinds=list(retire_kinds) or [kind],
+                keep=keep,
+            )
+        for target in targets:
+            chosen = latest_passed(schedule, target.tz, self.now)
+            if chosen is None:
+                continue
+            occurrence, day = chosen
+            occurrence = f"{occurrence}:{_tag(target.recipient)}"
+            if existing is not None:
+                key = outbox.dedupe_key(kind, record_type, record_id, occurrence, "slack")
+                if key in existing:
+                    continue
+                existing.add(key)  # a second target with the same key adds nothing, as before
+            values = outbox.notification_values(
+                kind=kind,
+                record_type=record_type,
+                record_id=record_id,
+                occurrence=occurrence,
+                channel="slack",
+                recipient=target.recipient,
+                subject=subject(chosen[0]) if callable(subject) else subject,
+                body=body,
+                payload={"link": record_link(record_type, record_id)},
+                due_at=send_time(day, target.tz),
+                now=self.now,
+            )
+            if existing is not None:
+                self._pending.append(values)
+            elif outbox.enqueue_many(self.session, [values]):
+                self.planned += 1
+
+    def cancel(self, row_ids: Iterable[int], reason: str = "no longer applies") -> None:
+        """Cancel these queued rows at the next ``flush_cancels``."""
+        self._cancels.setdefault(reason, []).extend(row_ids)
+
+    def flush_cancels(self) -> None:
+        for reason, ids in self._cancels.items():
+            for start in range(0, len(ids), KEY_BATCH):
+                self.session.execute(
+                    update(Notification)
+                    .where(
+                        col(Notification.id).in_(ids[start : start + KEY_BATCH]),
+                        col(Notification.status) == "queued",
+                    )
+                    .values(status="cancelled", last_error=reason)
+                    .execution_options(synchronize_session="fetch")
+                )
+        self._cancels.clear()
+
+    def stop(self, record_type: str, record_id: int, kinds: Iterable[str]) -> None:
+        outbox.retire(
+            self.session,
+            record_type=record_type,
+            record_id=record_id,
+            kinds=list(kinds),
+            reason=STOP_REASON,
+        )
+
+    def _plan_many(self, kind: str, record_type: str, jobs: list[dict[str, Any]]) -> None:
+        """``plan`` each job, with the existing dedupe keys of all their records read at once."""
+        existing = self._existing_keys(kind, record_type, [job["record_id"] for job in jobs])
+        for job in jobs:
+            self.plan(**job, existing=existing)
+        self.flush_cancels()
+        self.planned += outbox.enqueue_many(self.session, self._pending)
+        self._pending.clear()
+
+    def _existing_keys(self, kind: str, record_type: str, record_ids: list[int]) -> set[str]:
+        keys: set[str] = set()
+        for start in range(0, len(record_ids), KEY_BATCH):
+            keys.update(
+                self.session.exec(
+                    select(Notification.dedupe_key).where(
+                        col(Notification.record_type) == record_type,
+                        col(Notification.record_id).in_(record_ids[start : start + KEY_BATCH]),
+                        col(Notification.kind) == kind,
+                    )
+                ).all()
+            )
+        return keys
+
+    def _queued_rows(self, kind: str, record_type: str) -> dict[int, list[tuple[int, str]]]:
+        """record id -> its queued (id, occurrence) rows of ``kind``, in one query."""
+        out: dict[int, list[tuple[int, str]]] = {}
+        for row_id, record_id, occurrence in self.session.exec(
+            select(
+                col(Notification.id), col(Notification.record_id), col(Notification.occurrence)
+            ).where(
+                col(Notification.kind) == kind,
+                col(Notification.record_type) == record_type,
+                col(Notification.status) == "queued",
+            )
+        ).all():
+            assert row_id is not None
+            out.setdefault(record_id, []).append((row_id, occurrence))
+        return out
+
+    def _decided(self) -> set[tuple[int, date]]:
+        """(contract id, term end) of every renewal decision, read once."""
+        return {
+            (contract_id, term_end)
+            for contract_id, term_end in self.session.exec(
+                select(col(RenewalDecision.contract_id), col(RenewalDecision.term_end))
+            ).all()
+        }
+
+
+def _terms(contract: Contract, today: date) -> Terms | None:
+    """The contract's terms, or None for a contract whose data cannot give any (logged)."""
+    try:
+        return terms_of(contract, today)
+    except ValueError:
+        log.warning("contract %s: no reminders, its terms cannot be computed", contract.id)
+        return None

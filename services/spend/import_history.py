@@ -1,0 +1,73 @@
+"""Billing import history: list, undo, and the data version charts cache on."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func
+from sqlmodel import col, select
+
+from db.engine import Database
+from db.models import BillingImport, CostLine, CostRollup, Vendor, VendorAlias
+from services.access import audit
+from services.access.access import Actor, require
+
+
+def list_imports(db: Database, actor: Actor, *, limit: int = 200) -> list[BillingImport]:
+    require(db, actor, "spend.read", record_type="billing_import")
+    with db.read() as session:
+        return list(
+            session.exec(
+                select(BillingImport).order_by(col(BillingImport.id).desc()).limit(limit)
+            ).all()
+        )
+
+
+def undo_import(db: Database, actor: Actor, import_id: int) -> BillingImport:
+    """Remove one import's cost lines and rollups; the import stays in history as undone."""
+    require(db, actor, "spend.import", record_type="billing_import", record_id=import_id)
+    with db.write() as session:
+        record = session.get(BillingImport, import_id)
+        if record is None:
+            raise ValueError(f"no billing import #{import_id}")
+        if record.status != "active":
+            raise ValueError(
+                f"import #{import_id} is {record.status}; only an active one can be undone"
+            )
+        before = audit.snapshot(record)
+        session.execute(delete(CostLine).where(col(CostLine.import_id) == import_id))
+        session.execute(delete(CostRollup).where(col(CostRollup.import_id) == import_id))
+        record.status = "undone"
+        session.add(record)
+        audit.record(
+            session,
+            actor,
+            "undo",
+            "billing_import",
+            import_id,
+            before=before,
+            after=audit.snapshot(record),
+        )
+        return record
+
+
+def data_version(db: Database) -> tuple[int, ...]:
+    """Changes whenever billing data or vendor matching does: a cache key for chart data."""
+    with db.read() as session:
+        top, total = session.exec(
+            select(func.max(BillingImport.id), func.count()).select_from(BillingImport)
+        ).one()
+        inactive = session.exec(
+            select(func.count())
+            .select_from(BillingImport)
+            .where(col(BillingImport.status) != "active")
+        ).one()
+        alias_top, aliases = session.exec(
+            select(func.max(VendorAlias.id), func.count()).select_from(VendorAlias)
+        ).one()
+        # Versions too: renaming a vendor changes which billing names match it.
+        vendor_top, vendors, vendor_versions = session.exec(
+            select(func.max(Vendor.id), func.count(), func.sum(Vendor.version)).select_from(Vendor)
+        ).one()
+    return tuple(
+        int(v or 0)
+        for v in (top, total, inactive, alias_top, aliases, vendor_top, vendors, vendor_versions)
+    )

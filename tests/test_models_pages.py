@@ -1,0 +1,136 @@
+"""AppTest of the Models and Experiment reports pages, and the deployment timeline chart."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from conftest import assert_no_exception, run_page
+
+from db.engine import Database
+from services.governance import cards, deployments, experiments
+from services.governance.cards import CardContent
+from services.governance.experiments import RunSnapshot
+from tests.governance_builders import (
+    ADMIN,
+    ENGINEER,
+    FINANCE,
+    LEAD,
+    NOW,
+    VA,
+    make_model,
+    make_version,
+)
+from ui.charts_models import deployment_timeline
+
+MODELS = "governance/models.py"
+REPORTS = "governance/experiment_reports.py"
+XSS = "<img src=x onerror=alert(1)> **bold**"
+
+
+def _text(at) -> str:  # type: ignore[no-untyped-def]
+    parts = [
+        str(getattr(e, "value", ""))
+        for e in (*at.markdown, *at.title, *at.caption, *at.header, *at.subheader, *at.text)
+    ]
+    parts += [frame.value.to_csv() for frame in at.dataframe]
+    return "\n".join(parts)
+
+
+def _workspace(db: Database) -> int:
+    model = make_model(db, "fraud-scorer", purpose=XSS)
+    make_version(db, model, 1, run_id="run-1")
+    make_version(db, model, 2, run_id="run-2")
+    deployments.record_deployment(
+        db, VA, model, version_number=1, environment="production", at=NOW, reason="launch"
+    )
+    deployments.record_deployment(
+        db,
+        VA,
+        model,
+        version_number=2,
+        environment="production",
+        at=NOW + timedelta(days=3),
+        reason="retrained",
+    )
+    return model
+
+
+@pytest.mark.parametrize("script", [MODELS, REPORTS])
+@pytest.mark.parametrize("who", [VA, LEAD, ENGINEER, ADMIN])
+def test_empty_pages_say_what_to_do(app_env: Database, script: str, who) -> None:  # type: ignore[no-untyped-def]
+    at = run_page(script, who)
+    assert_no_exception(at)
+    assert any("No " in str(i.value) for i in at.info)
+
+
+def test_finance_is_refused_experiment_reports(app_env: Database) -> None:
+    at = run_page(REPORTS, FINANCE)
+    assert_no_exception(at)
+    assert any("Not allowed" in str(e.value) for e in at.error)
+
+
+def test_a_model_page_shows_versions_history_and_text_literally(app_env: Database) -> None:
+    model = _workspace(app_env)
+    at = run_page(MODELS, ENGINEER, query={"model": str(model)})
+    at.date_input(key=f"asof_{model}").set_value((NOW + timedelta(days=5)).date()).run()
+    assert_no_exception(at)
+    text = _text(at)
+    assert XSS in text  # shown as text, not rendered
+    assert "retrained" in text and "In production that day: v2" in text
+    assert len(at.get("plotly_chart")) == 1
+    assert not any("Cost per million" in f.value.to_csv() for f in at.dataframe)
+
+
+def test_a_va_saves_a_draft_and_a_lead_publishes_it(app_env: Database) -> None:
+    model = _workspace(app_env)
+    at = run_page(MODELS, VA, query={"model": str(model)})
+    at.text_area(key=f"card_{model}_0_overview").set_value("Scores payments.")
+    at.button(key=f"FormSubmitter:card_{model}_0-Save draft").click().run()
+    assert_no_exception(at)
+    draft = cards.draft_of(app_env, VA, model)
+    assert draft is not None and draft.content.texts["overview"] == "Scores payments."
+    assert not [b for b in at.button if b.label == "Publish card"]  # a VA cannot publish
+    lead = run_page(MODELS, LEAD, query={"model": str(model)})
+    [publish] = [b for b in lead.button if b.label == "Publish card"]
+    publish.click().run()
+    assert_no_exception(lead)
+    assert [c.number for c in cards.published(app_env, LEAD, model)] == [1]
+
+
+def test_two_published_versions_show_their_difference(app_env: Database) -> None:
+    model = _workspace(app_env)
+    for text in ("first words", "second words"):
+        draft = cards.draft_of(app_env, VA, model)
+        d = cards.save_draft(
+            app_env,
+            VA,
+            model,
+            CardContent(texts={"limitations": text}),
+            expected_version=draft.version if draft else None,
+            now=NOW,
+        )
+        cards.publish(app_env, LEAD, model, expected_version=d.version, now=NOW)
+    at = run_page(MODELS, VA, query={"model": str(model)})
+    assert_no_exception(at)
+    assert "first words" in _text(at) and "second words" in _text(at)
+
+
+def test_a_report_page_compares_and_an_engineer_signs_off(app_env: Database) -> None:
+    runs = [RunSnapshot("r1", "trial-1", {"depth": "4"}, {"auc": 0.9})]
+    report = experiments.create_report(app_env, VA, title=XSS, runs=runs, now=NOW)
+    at = run_page(REPORTS, ENGINEER)
+    assert_no_exception(at)
+    assert "trial-1" in _text(at)
+    [sign] = [b for b in at.button if b.label == "Sign off"]
+    sign.click().run()
+    assert_no_exception(at)
+    assert experiments.get_comparison(app_env, VA, report).report.status == "signed_off"
+
+
+def test_the_timeline_has_a_bar_per_deployment_with_live_ones_to_now(db: Database) -> None:
+    model = _workspace(db)
+    views = deployments.history(db, VA, model)
+    fig = deployment_timeline(views, NOW + timedelta(days=10))
+    assert [bar.text[0] for bar in fig.data] == ["v1", "v2"]
+    assert fig.data[1].x[0] == timedelta(days=7).total_seconds() * 1000

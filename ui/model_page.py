@@ -1,0 +1,317 @@
+"""The parts of a model's page on the Models page: card, versions, deployments, operations
+and cost. Each function draws one tab from service calls; changes go through save_and_rerun."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from services.access.access import Actor, can
+from services.core.clock import now, today
+from services.core.money import format_money
+from services.governance import cards, choices, deployments, inventory, operations
+from services.governance.cards import SHORT_FIELDS, TEXT_FIELDS, CardContent, CardView
+from services.governance.inventory import ModelDetail, ModelInput
+from ui.charts_models import deployment_timeline
+from ui.guard import allowed, save_and_rerun
+from ui.state import database
+
+
+def card_tab(actor: Actor, detail: ModelDetail) -> None:
+    db, model_id = database(), detail.model.id or 0
+    with allowed():
+        draft = cards.draft_of(db, actor, model_id)
+        published = cards.published(db, actor, model_id)
+    if published:
+        latest = published[0]
+        st.caption(
+            f"Published card v{latest.number} by {latest.published_by}, "
+            f"{latest.published_at:%Y-%m-%d}; signed off by {latest.signed_off_by}"
+        )
+        _show_card(latest)
+        st.download_button(
+            "Download card (Markdown)",
+            _markdown(latest),
+            file_name=f"{detail.model.name}-card-v{latest.number}.md",
+            key=f"card_md_{model_id}",
+        )
+    else:
+        st.info("No published card yet. Draft one below; an engineer or lead publishes it.")
+    if len(published) >= 2:
+        numbers = [c.number for c in published]
+        a, b = st.columns(2)
+        old = a.selectbox("Compare version", numbers[1:], key=f"cmp_old_{model_id}")
+        new = b.selectbox("with version", numbers, key=f"cmp_new_{model_id}")
+        by_number = {c.number: c for c in published}
+        changes = cards.compare(by_number[old], by_number[new])
+        st.dataframe(
+            pd.DataFrame([c.__dict__ for c in changes], columns=["what", "before", "after"]),
+            hide_index=True,
+        )
+    _draft_form(actor, detail, draft)
+
+
+def _markdown(view: CardView) -> str:
+    from services.governance.card_export import card_markdown
+
+    return card_markdown(view)
+
+
+def _show_card(view: CardView) -> None:
+    for name, label in TEXT_FIELDS:
+        text = view.content.texts.get(name, "")
+        if text:
+            st.markdown(f"**{label}**")
+            st.text(text)  # user text shown as text, never as markdown
+    if view.content.metrics:
+        st.dataframe(pd.DataFrame([m.__dict__ for m in view.content.metrics]), hide_index=True)
+
+
+def _draft_form(actor: Actor, detail: ModelDetail, draft: CardView | None) -> None:
+    db, model_id = database(), detail.model.id or 0
+    st.subheader("Draft")
+    if draft is not None:
+        signed = f", signed off by {draft.signed_off_by}" if draft.signed_off_by else ""
+        v = f" for v{draft.model_version}" if draft.model_version else ""
+        st.caption(f"Draft{v}, last edited by {draft.drafted_by}{signed}")
+    if can(actor, "cards.draft") and detail.versions:
+        versions = {v.id: f"v{v.number}" for v in detail.versions}
+        cols = st.columns([3, 2])
+        pick = cols[0].selectbox(
+            "Start the draft from version",
+            list(versions),
+            format_func=versions.__getitem__,
+            key=f"from_v_{model_id}",
+        )
+        if cols[1].button("Draft from this version", key=f"draft_from_{model_id}"):
+            save_and_rerun(
+                lambda: cards.draft_from_version(db, actor, model_id, pick, now=now(db)),
+                "Draft updated",
+            )
+    if not can(actor, "cards.draft"):
+        return
+    current = draft.content if draft else CardContent()
+    key = f"card_{model_id}_{draft.version if draft else 0}"
+    with st.form(key, clear_on_submit=False):
+        texts = {
+            name: st.text_area(label, current.texts.get(name, ""), key=f"{key}_{name}")
+            for name, label in TEXT_FIELDS
+        }
+        for name, label in SHORT_FIELDS:
+            texts[name] = st.text_input(label, current.texts.get(name, ""), key=f"{key}_{name}")
+        review_by = st.date_input("Review by", current.review_by, key=f"{key}_review")
+        if st.form_submit_button("Save draft", type="primary"):
+            content = CardContent(
+                texts=texts,
+                metrics=current.metrics,
+                review_by=review_by,
+                model_version_id=current.model_version_id,
+            )
+            save_and_rerun(
+                lambda: cards.save_draft(
+                    db,
+                    actor,
+                    model_id,
+                    content,
+                    expected_version=draft.version if draft else None,
+                    now=now(db),
+                ),
+                "Draft saved",
+            )
+    if draft is None:
+        return
+    sign_col, publish_col = st.columns(2)
+    if can(actor, "cards.sign_off") and sign_col.button("Sign off draft", key=f"{key}_sign"):
+        save_and_rerun(
+            lambda: cards.sign_off(
+                db, actor, model_id, expected_version=draft.version, now=now(db)
+            ),
+            "Draft signed off",
+        )
+    if can(actor, "cards.publish") and publish_col.button(
+        "Publish card", type="primary", key=f"{key}_publish"
+    ):
+        save_and_rerun(
+            lambda: cards.publish(db, actor, model_id, expected_version=draft.version, now=now(db)),
+            "Card published",
+        )
+
+
+def versions_tab(detail: ModelDetail) -> None:
+    if not detail.versions:
+        st.info("No versions yet: they arrive from MLflow, or are added by hand.")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Version": v.number,
+                    "Run": v.run_id or "",
+                    "Status": v.status,
+                    "Registered": v.registered_at,
+                    **{f"metric: {k}": m for k, m in v.metrics.items()},
+                }
+                for v in detail.versions
+            ]
+        ),
+        hide_index=True,
+    )
+
+
+def deployments_tab(actor: Actor, detail: ModelDetail) -> None:
+    db, model_id = database(), detail.model.id or 0
+    with allowed():
+        views = deployments.history(db, actor, model_id)
+    day = st.date_input("Which version was in production on", today(db), key=f"asof_{model_id}")
+    from ui.state import settings
+
+    live = deployments.live_on(db, actor, model_id, day, settings().tz)
+    st.write("In production that day: " + (", ".join(f"v{v.version}" for v in live) or "none"))
+    if views:
+        st.plotly_chart(deployment_timeline(views, now(db)), key=f"timeline_{model_id}")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Version": v.version,
+                        "Environment": v.environment,
+                        "Alias": v.alias or "",
+                        "From": v.started_at,
+                        "To": v.ended_at,
+                        "By": v.started_by,
+                        "Reason": v.reason,
+                        "Approver": v.approver or "",
+                        "Source": v.source,
+                    }
+                    for v in views
+                ]
+            ),
+            hide_index=True,
+        )
+    else:
+        st.info("No deployments recorded. Record one below, or let the MLflow sync find aliases.")
+    if not can(actor, "deployments.record") or not detail.versions:
+        return
+    with st.form(f"deploy_{model_id}", clear_on_submit=True):
+        numbers = [v.number for v in detail.versions]
+        number = st.selectbox("Version", numbers, key=f"deploy_v_{model_id}")
+        env = st.text_input("Environment", "production", key=f"deploy_env_{model_id}")
+        reason = st.text_input("Reason", key=f"deploy_reason_{model_id}")
+        approver = st.text_input("Approver (email)", key=f"deploy_appr_{model_id}")
+        if st.form_submit_button("Record deployment"):
+            save_and_rerun(
+                lambda: deployments.record_deployment(
+                    db,
+                    actor,
+                    model_id,
+                    version_number=number,
+                    environment=env,
+                    at=now(db),
+                    reason=reason,
+                    approver=approver,
+                ),
+                "Deployment recorded",
+            )
+
+
+def operations_tab(actor: Actor, detail: ModelDetail) -> None:
+    db, model_id = database(), detail.model.id or 0
+    with allowed():
+        views = operations.operations(db, actor, model_id)
+    if views:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "From": v.row.period_start,
+                        "To": v.row.period_end,
+                        "Inferences": v.row.inference_count,
+                        "p50 ms": v.row.latency_p50_ms,
+                        "p99 ms": v.row.latency_p99_ms,
+                        "Availability %": v.row.availability_pct,
+                        "Error rate %": v.row.error_rate_pct,
+                        "SLA breaches": "; ".join(v.breaches),
+                    }
+                    for v in views
+                ]
+            ),
+            hide_index=True,
+        )
+    else:
+        st.info("No operations recorded yet: import a CSV below.")
+    if can(actor, "models.edit"):
+        upload = st.file_uploader(
+            "Import operations (CSV: model, period_start, period_end, inference_count; optional "
+            "latency_p50_ms, latency_p99_ms, availability_pct, error_rate_pct)",
+            type=["csv"],
+            key=f"ops_csv_{model_id}",
+        )
+        if upload is not None and st.button("Import operations", key=f"ops_import_{model_id}"):
+            save_and_rerun(
+                lambda: operations.import_operations_csv(
+                    db, actor, upload.getvalue(), upload.name, now=now(db)
+                ),
+                "Operations imported",
+            )
+    if not can(actor, "models.cost"):
+        return
+    costs = operations.model_costs(db, actor, model_id=model_id)
+    if costs:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Month": c.month,
+                        "Cost": format_money(c.cost, c.currency),
+                        "Inferences": c.inferences,
+                        "Cost per million inferences": format_money(c.per_million, c.currency)
+                        if c.per_million is not None
+                        else "",
+                    }
+                    for c in costs
+                ]
+            ),
+            hide_index=True,
+        )
+    else:
+        st.caption("No billing rows are attributed to this model (tag them with model=NAME).")
+
+
+def add_model_form(actor: Actor) -> None:
+    db = database()
+    with st.expander("Add a model"), st.form("models_add", clear_on_submit=True):
+        name = st.text_input("Name", key="models_add_name")
+        purpose = st.text_area("Purpose", key="models_add_purpose")
+        c1, c2, c3 = st.columns(3)
+        status = c1.selectbox(
+            "Status",
+            list(choices.STATUS_LABELS),
+            key="models_add_status",
+            format_func=choices.STATUS_LABELS.__getitem__,
+        )
+        risk = c2.selectbox(
+            "Risk class",
+            list(choices.RISK_LABELS),
+            key="models_add_risk",
+            format_func=choices.RISK_LABELS.__getitem__,
+        )
+        role = c3.selectbox(
+            "Our role",
+            list(choices.ROLE_LABELS),
+            key="models_add_role",
+            index=1,
+            format_func=choices.ROLE_LABELS.__getitem__,
+        )
+        owner = st.text_input("Owner email", key="models_add_owner")
+        doc_owner = st.text_input("Documentation owner email", key="models_add_doc")
+        if st.form_submit_button("Add model", type="primary"):
+            data = ModelInput(
+                name=name,
+                purpose=purpose,
+                status=status,
+                risk_class=risk,
+                ai_act_role=role,
+                owner_email=owner or None,
+                documentation_owner_email=doc_owner or None,
+            )
+            save_and_rerun(lambda: inventory.create_model(db, actor, data, now(db)), "Model added")
