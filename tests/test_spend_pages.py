@@ -11,7 +11,7 @@ from conftest import FROZEN_TODAY, actor, assert_no_exception, run_page
 
 from db.engine import Database
 from services.demo import demo_billing
-from services.spend import billing_import, budgets, spend
+from services.spend import billing_import, budgets, commitments, spend
 from tests.builders import focus_row, make_team, make_vendor, write_focus
 from ui import charts_spend
 
@@ -173,7 +173,7 @@ def test_spend_filters_apply_to_budgets_commitments_and_seats(app_env: Database)
     vendor_budget = next(s for s in statuses if s.budget.scope == "vendor")
     flt = SpendFilter(vendor_ids=frozenset({vendor_budget.budget.vendor_id or 0}))
     assert [s.budget.id for s in views.budgets_in(statuses, flt)] == [vendor_budget.budget.id]
-    seats = spend.unused_seats(app_env, ADMIN)
+    seats = commitments.unused_seats(app_env, ADMIN)
     names = {vendor_budget.budget.vendor_id or 0: vendor_budget.target}
     assert all(w.vendor == vendor_budget.target for w in views.by_vendor_in(seats, flt, names))
     assert views.by_vendor_in(seats, SpendFilter(teams=frozenset({"x"})), names) == []
