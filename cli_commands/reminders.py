@@ -11,7 +11,7 @@ from typing import Any
 
 from services import planning
 from services.access.backup import NightlyBackups
-from services.delivery import worker
+from services.delivery import passes
 from services.delivery.connections import GOOGLE, set_state
 from settings import get_settings
 
@@ -41,7 +41,7 @@ def _remind(args: argparse.Namespace) -> int:
     if not args.once:
         raise ValueError("use --once (or `opsdesk worker` for a long-running process)")
     # cli.main chose the clock from --now: planning and delivery both run on it.
-    report = worker.run_once(
+    report = passes.run_once(
         cli.open_database(),
         _gateways(),
         google_credentials_changed_at=_credentials_changed_at(),
@@ -65,7 +65,7 @@ def _worker(args: argparse.Namespace) -> int:
             settings.backup_dir, settings.backup_keep, settings.backup_hour, settings.tz
         )
     try:
-        worker.run_forever(
+        passes.run_forever(
             db, _gateways, poll, plan=planning.plan_all, sync=planning.sync_records, nightly=nightly
         )
     except KeyboardInterrupt:

@@ -25,7 +25,7 @@ from integrations.bootstrap import Gateways
 from services.access import backup
 from services.access.access import Actor
 from services.core import pg_tools
-from services.delivery.worker import run_forever
+from services.delivery.passes import run_forever
 from services.demo import demo
 from settings import get_settings
 from tests.backup_helpers import all_rows, empty_database_like, url_of

@@ -14,7 +14,7 @@ from db.models import Meeting, MeetingAttendee, Person
 from integrations.bootstrap import Gateways
 from integrations.google_calendar import event_id_for
 from integrations.google_calendar.api import GoogleCalendarGateway, build_service, load_credentials
-from services.delivery.worker import run_once
+from services.delivery.passes import run_once
 from tests.fake_servers import GoogleServer, google_server
 
 NOW = datetime(2026, 11, 23, 10, tzinfo=UTC)

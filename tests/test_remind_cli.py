@@ -12,7 +12,7 @@ from db.engine import Database
 from db.models import ActionItem, Person
 from integrations.bootstrap import Gateways
 from integrations.slack.fake import FakeSlackGateway
-from services.delivery.worker import run_forever
+from services.delivery.passes import run_forever
 from settings import get_settings
 from tests.fake_servers import SLACK_TOKEN, slack_server
 
