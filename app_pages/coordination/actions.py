@@ -67,7 +67,7 @@ if snapshot is None or snapshot["filters"] != filters:
             overdue=overdue_only,
             today=clock.today(db),
         )
-    snapshot = {"filters": filters, "rows": actions.table_rows(rows)}
+    snapshot = {"filters": filters, "rows": bulk_edit.table_rows(rows)}
     st.session_state[SNAPSHOT_KEY] = snapshot
 
 if not snapshot["rows"]:
@@ -111,7 +111,7 @@ if editable and c1.button("Save changes", type="primary", key="actions_save"):
         int(str(k)): {str(c): v for c, v in row.items()}
         for k, row in edited.to_dict(orient="index").items()
     }
-    changed = actions.changed_rows(snapshot["rows"], edited_rows)
+    changed = bulk_edit.changed_rows(snapshot["rows"], edited_rows)
     if not changed:
         st.info("Nothing changed.")
     else:

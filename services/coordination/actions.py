@@ -6,7 +6,7 @@ The table's bulk edit is ``services.coordination.bulk_edit``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import or_
@@ -27,6 +27,8 @@ from db.models import (
 )
 from services.access import audit
 from services.access.access import Actor, can, require
+from services.coordination.quick_add import parse_quick_add as parse_quick_add
+from services.coordination.quick_add import with_priority as with_priority
 from services.core.clock import session_now
 from services.core.clock import today as workspace_today
 from services.core.records import check_version
@@ -153,72 +155,6 @@ def create_action(db: Database, actor: Actor, **values: Any) -> ActionItem:
 
 # --- quick add -----------------------------------------------------------------------------
 
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _parse_due(word: str, today: date) -> date:
-    word = word.lower()
-    if word == "today":
-        return today
-    if word == "tomorrow":
-        return today + timedelta(days=1)
-    if word[:3] in _WEEKDAYS and word in {
-        "mon",
-        "tue",
-        "wed",
-        "thu",
-        "fri",
-        "sat",
-        "sun",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    }:
-        ahead = (_WEEKDAYS.index(word[:3]) - today.weekday()) % 7
-        return today + timedelta(days=ahead or 7)
-    try:
-        return date.fromisoformat(word)
-    except ValueError as exc:
-        raise ValueError(
-            f"due date {word!r}: use YYYY-MM-DD, today, tomorrow or a weekday"
-        ) from exc
-
-
-@dataclass(frozen=True)
-class QuickAdd:
-    title: str
-    owner_email: str | None
-    due_date: date | None
-    priority: str
-
-
-def parse_quick_add(text: str, today: date) -> QuickAdd:
-    """``Send DPA to legal @ana@example.com due:fri !high`` -> title, owner, due date, priority."""
-    owner: str | None = None
-    due: date | None = None
-    priority = "medium"
-    words: list[str] = []
-    for word in (text or "").split():
-        lowered = word.lower()
-        if word.startswith("@") and len(word) > 1:
-            owner = word[1:]
-        elif lowered.startswith("due:") and len(word) > 4:
-            due = _parse_due(word[4:], today)
-        elif word.startswith("!") and lowered[1:] in ACTION_PRIORITIES:
-            priority = lowered[1:]
-        else:
-            words.append(word)
-    return QuickAdd(check_title(" ".join(words)), owner, due, priority)
-
-
-def with_priority(text: str, priority: str) -> str:
-    """A quick-add line with ``priority`` unless the line already names one (``!high``)."""
-    return text if "!" in text else f"{text} !{priority}"
-
 
 def quick_add(
     db: Database,
@@ -233,6 +169,7 @@ def quick_add(
     """One line into an action item; ``@email``, ``due:``, ``!priority`` override the defaults."""
     require(db, actor, "actions.edit", record_type="action_item")
     parsed = parse_quick_add(text, today or workspace_today(db))
+    title = check_title(parsed.title)
     with db.write() as s:
         owner = parsed.owner_email or default_owner_email
         owner_id = owner_id_for(s, owner)
@@ -243,7 +180,7 @@ def quick_add(
         return create_action_in(
             s,
             actor,
-            title=parsed.title,
+            title=title,
             owner_id=owner_id,
             due_date=parsed.due_date or default_due,
             priority=parsed.priority,
@@ -423,53 +360,3 @@ def snooze(db: Database, actor: Actor, action_id: int, until: date) -> ActionIte
             raise ValueError(f"no action item {action_id}")
         audit.apply_change(s, actor, item, "action_item", {"snoozed_until": until}, action="snooze")
         return item
-
-
-def table_rows(rows: list[ActionRow]) -> list[dict[str, Any]]:
-    """The bulk-edit table's rows, with the version each was loaded at."""
-    return [
-        {
-            "id": r.id,
-            "title": r.title,
-            "owner_email": r.owner_email,
-            "due_date": r.due_date,
-            "status": r.status,
-            "priority": r.priority,
-            "notes": r.notes,
-            "overdue": r.overdue,
-            "meeting": r.meeting,
-            "vendor": r.vendor,
-            "carried": r.carry_count,
-            "version": r.version,
-        }
-        for r in rows
-    ]
-
-
-def _comparable(value: Any) -> Any:
-    """A table cell as a value to compare: blanks (None, NaN, NaT) alike, timestamps as dates."""
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if type(value).__name__ == "NaTType":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if hasattr(value, "to_pydatetime"):  # a pandas Timestamp
-        return value.to_pydatetime().date()
-    return value
-
-
-def changed_rows(
-    before: list[dict[str, Any]], after: dict[int, dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """The rows of an edited table that differ from what was loaded, each with its id, the
-    version it was loaded at and its editable values: what ``bulk_save`` takes."""
-    changed: list[dict[str, Any]] = []
-    for row in before:
-        edited = after.get(row["id"])
-        if edited is None:
-            continue
-        values = {k: edited[k] for k in EDITABLE if k in edited}
-        if any(_comparable(values[k]) != _comparable(row.get(k)) for k in values):
-            changed.append({"id": row["id"], "version": row["version"], **values})
-    return changed

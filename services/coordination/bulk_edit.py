@@ -18,6 +18,7 @@ from services.access import audit
 from services.access.access import Actor, require
 from services.coordination.actions import (
     EDITABLE,
+    ActionRow,
     check_priority,
     check_status,
     check_title,
@@ -130,3 +131,56 @@ def bulk_save(db: Database, actor: Actor, rows: list[dict[str, Any]]) -> BulkRes
             audit.apply_change(s, actor, item, "action_item", changes, detail="bulk edit")
             result.saved.append(action_id)
     return result
+
+
+# --- the grid on the Action items page: rows shown, and which of them were edited ---------
+
+
+def table_rows(rows: list[ActionRow]) -> list[dict[str, Any]]:
+    """The bulk-edit table's rows, with the version each was loaded at."""
+    return [
+        {
+            "id": r.id,
+            "title": r.title,
+            "owner_email": r.owner_email,
+            "due_date": r.due_date,
+            "status": r.status,
+            "priority": r.priority,
+            "notes": r.notes,
+            "overdue": r.overdue,
+            "meeting": r.meeting,
+            "vendor": r.vendor,
+            "carried": r.carry_count,
+            "version": r.version,
+        }
+        for r in rows
+    ]
+
+
+def _comparable(value: Any) -> Any:
+    """A table cell as a value to compare: blanks (None, NaN, NaT) alike, timestamps as dates."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if type(value).__name__ == "NaTType":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if hasattr(value, "to_pydatetime"):  # a pandas Timestamp
+        return value.to_pydatetime().date()
+    return value
+
+
+def changed_rows(
+    before: list[dict[str, Any]], after: dict[int, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The rows of an edited table that differ from what was loaded, each with its id, the
+    version it was loaded at and its editable values: what ``bulk_save`` takes."""
+    changed: list[dict[str, Any]] = []
+    for row in before:
+        edited = after.get(row["id"])
+        if edited is None:
+            continue
+        values = {k: edited[k] for k in EDITABLE if k in edited}
+        if any(_comparable(values[k]) != _comparable(row.get(k)) for k in values):
+            changed.append({"id": row["id"], "version": row["version"], **values})
+    return changed

@@ -1,6 +1,7 @@
 """The worker's delivery: send what the outbox holds that is due (``deliver_due``).
 
-The passes that plan and then deliver (``run_once``, ``run_forever``) are in passes.py. Delivery is at least once with de-duplication at the edge: a Slack row that
+The passes that plan and then deliver (``run_once``, ``run_forever``) are in passes.py.
+Delivery is at least once with de-duplication at the edge: a Slack row that
 was tried before is looked up by its outbox id in message metadata before it is posted again; a
 calendar row uses an event id derived from its key, so a retried insert cannot duplicate.
 """
