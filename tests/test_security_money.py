@@ -165,7 +165,7 @@ def test_seats_page_shows_seat_money_only_to_roles_with_contract_values(
 def test_meeting_page_shows_no_contract_value_to_a_va(app_env: Database) -> None:
     meeting_id = _renewal_meeting(app_env)
     for who, shown in ((VA, False), (LEAD, True)):
-        at = run_page("meetings.py", who, query={"meeting": str(meeting_id)})
+        at = run_page("coordination/meeting.py", who, query={"meeting": str(meeting_id)})
         assert_no_exception(at)
         texts = " ".join(t.value for t in at.text)
         assert ("USD 240,000.00" in texts) is shown

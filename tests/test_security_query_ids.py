@@ -39,7 +39,7 @@ def test_parse_id_reads_a_plain_id() -> None:
 
 @pytest.mark.parametrize("raw", [*BAD_IDS, str(MAX_ID), "12"])
 @pytest.mark.parametrize(
-    "script, name", [("vendors/vendors.py", "vendor"), ("coordination/meetings.py", "meeting")]
+    "script, name", [("vendors/vendors.py", "vendor"), ("coordination/meeting.py", "meeting")]
 )
 def test_a_bad_or_unknown_id_in_the_url_says_not_found(
     page_db: Database, script: str, name: str, raw: str
