@@ -22,8 +22,13 @@ def snapshot(record: SQLModel | None) -> dict[str, Any] | None:
     """The record's columns as JSON-safe values, for a before/after diff."""
     if record is None:
         return None
+    return snapshot_values(record.model_dump())
+
+
+def snapshot_values(columns: Mapping[str, Any]) -> dict[str, Any]:
+    """``snapshot`` of a row's column values (a row written without an ORM object)."""
     out: dict[str, Any] = {}
-    for key, value in record.model_dump().items():
+    for key, value in columns.items():
         if key in _SKIP:
             continue
         if isinstance(value, Decimal | date | datetime):
@@ -52,18 +57,36 @@ def record(
     detail: str | None = None,
 ) -> None:
     """Append one audit event to ``session``'s transaction."""
-    b, a = diff(before, after)
     session.add(
         AuditEvent(
-            actor=actor.email,
-            action=action,
-            record_type=record_type,
-            record_id=None if record_id is None else str(record_id),
-            before=None if b is None else json.dumps(b, sort_keys=True, default=str),
-            after=None if a is None else json.dumps(a, sort_keys=True, default=str),
-            detail=detail,
+            **event_values(
+                actor, action, record_type, record_id, before=before, after=after, detail=detail
+            )
         )
     )
+
+
+def event_values(
+    actor: Actor,
+    action: str,
+    record_type: str,
+    record_id: object = None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    detail: str | None = None,
+) -> dict[str, Any]:
+    """The columns of one audit event (``record``, or many at once through ``db.bulk``)."""
+    b, a = diff(before, after)
+    return {
+        "actor": actor.email,
+        "action": action,
+        "record_type": record_type,
+        "record_id": None if record_id is None else str(record_id),
+        "before": None if b is None else json.dumps(b, sort_keys=True, default=str),
+        "after": None if a is None else json.dumps(a, sort_keys=True, default=str),
+        "detail": detail,
+    }
 
 
 def apply_change(

@@ -33,34 +33,58 @@ def check_country(code: str) -> str:
 
 
 class WorkingDays:
-    """Weekdays that are no public holiday in any of ``countries``."""
+    """Weekdays that are no public holiday in any of ``countries``.
+
+    Answers are memoised per instance: a planning pass asks the same few hundred days over and
+    over (every item due on a day shares its schedule), and a `holidays` lookup is slow."""
 
     def __init__(self, countries: Iterable[str] = ()) -> None:
         self.countries = tuple(sorted({c.strip().upper() for c in countries if c and c.strip()}))
         self._calendars = [_holidays(c) for c in self.countries]
+        self._working: dict[date, bool] = {}
+        self._moves: dict[tuple[str, date, int], date] = {}
 
     def is_working_day(self, day: date) -> bool:
-        return day.weekday() < 5 and not any(day in cal for cal in self._calendars)
+        known = self._working.get(day)
+        if known is None:
+            known = day.weekday() < 5 and not any(day in cal for cal in self._calendars)
+            self._working[day] = known
+        return known
 
     def previous(self, day: date) -> date:
         """``day`` itself when it is a working day, else the last working day before it."""
-        while not self.is_working_day(day):
-            day -= timedelta(days=1)
-        return day
+        key = ("previous", day, 0)
+        found = self._moves.get(key)
+        if found is None:
+            found = day
+            while not self.is_working_day(found):
+                found -= timedelta(days=1)
+            self._moves[key] = found
+        return found
 
     def next(self, day: date) -> date:
         """``day`` itself when it is a working day, else the first working day after it."""
-        while not self.is_working_day(day):
-            day += timedelta(days=1)
-        return day
+        key = ("next", day, 0)
+        found = self._moves.get(key)
+        if found is None:
+            found = day
+            while not self.is_working_day(found):
+                found += timedelta(days=1)
+            self._moves[key] = found
+        return found
 
     def add(self, day: date, n: int) -> date:
         """The ``n``-th working day after ``day``."""
-        while n > 0:
-            day += timedelta(days=1)
-            if self.is_working_day(day):
-                n -= 1
-        return day
+        key = ("add", day, n)
+        found = self._moves.get(key)
+        if found is None:
+            found, left = day, n
+            while left > 0:
+                found += timedelta(days=1)
+                if self.is_working_day(found):
+                    left -= 1
+            self._moves[key] = found
+        return found
 
 
 WEEKDAYS = WorkingDays()

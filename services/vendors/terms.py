@@ -16,8 +16,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-
-from db.models import Contract
+from typing import Protocol
 
 # Far enough for any real contract; stops a bad as-of date from looping for ever.
 MAX_RENEWALS = 2000
@@ -95,7 +94,22 @@ def compute_terms(
     raise ValueError("as-of date too far beyond the contract's start")
 
 
-def terms_of(contract: Contract, as_of: date) -> Terms:
+class ContractDates(Protocol):
+    """What a contract's terms are computed from (a Contract, or just its columns)."""
+
+    @property
+    def start_date(self) -> date: ...
+    @property
+    def initial_term_months(self) -> int: ...
+    @property
+    def renewal_type(self) -> str: ...
+    @property
+    def renewal_period_months(self) -> int | None: ...
+    @property
+    def notice_days(self) -> int: ...
+
+
+def terms_of(contract: ContractDates, as_of: date) -> Terms:
     """The contract's terms on ``as_of``; the one way services read a contract's terms."""
     return compute_terms(
         start_date=contract.start_date,

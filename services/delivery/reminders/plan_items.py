@@ -7,14 +7,13 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import and_, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from db.models import (
     ActionItem,
-    Contract,
     Notification,
     SupportTicket,
-    Vendor,
 )
 from services.core.statuses import OPEN_ACTION_STATUSES, SLA_CLOCK_STATUSES
 from services.delivery import outbox
@@ -23,7 +22,6 @@ from services.delivery.reminders.schedule import (
     ACTION_LOOKAHEAD_DAYS,
     STOP_REASON,
     _tag,
-    action_schedule,
     action_subject,
     contract_schedule,
     latest_passed,
@@ -61,8 +59,17 @@ class ItemPlanning(PlannerBase):
             ),
         )
         reach = or_(due_now, col(ActionItem.id).in_(queued_ids)) if rule_enabled else None
-        items = self.session.exec(
-            select(ActionItem)
+        # Columns, not ORM objects: a pass reads thousands of items and changes none of them.
+        items = self.session.execute(
+            sa_select(
+                col(ActionItem.id),
+                col(ActionItem.due_date),
+                col(ActionItem.owner_id),
+                col(ActionItem.status),
+                col(ActionItem.snoozed_until),
+                col(ActionItem.title),
+                col(ActionItem.priority),
+            )
             .where(
                 col(ActionItem.due_date).is_not(None),
                 reach if reach is not None else col(ActionItem.id).in_(queued_ids),
@@ -88,7 +95,7 @@ class ItemPlanning(PlannerBase):
                     kind="action_item",
                     record_type="action_item",
                     record_id=item.id,
-                    schedule=action_schedule(item.due_date, self.working_days(item.owner_id)),
+                    schedule=self._action_schedule(item.due_date, item.owner_id),
                     targets=self.targets(rule, item.owner_id),
                     subject=partial(action_subject, item.due_date, item.title),
                     body=f"Status: {item.status.replace('_', ' ')}. Priority: {item.priority}.",
@@ -101,16 +108,11 @@ class ItemPlanning(PlannerBase):
 
     def contracts(self) -> None:
         today = self.today()
-        rows = self.session.exec(
-            select(Contract, Vendor)
-            .join(Vendor, col(Vendor.id) == col(Contract.vendor_id))
-            .order_by(col(Contract.id))
-        ).all()
+        contracts = self._contracts()
         queued = self._queued_rows("contract", "contract")
         decided = self._decided()
         jobs: list[dict[str, Any]] = []
-        for contract, vendor in rows:
-            assert contract.id is not None
+        for contract in contracts:
             rule = self.rules.get("contract", "contract", contract.id)
             if contract.cancelled or not rule.enabled:
                 if contract.id in queued:
@@ -139,7 +141,9 @@ class ItemPlanning(PlannerBase):
                     record_id=contract.id,
                     schedule=schedule,
                     targets=targets,
-                    subject=f"Cancellation deadline {deadline}: {vendor.name} {contract.title}",
+                    subject=(
+                        f"Cancellation deadline {deadline}: {contract.vendor_name} {contract.title}"
+                    ),
                     body=(
                         f"Notice must be given by {deadline} or the contract "
                         f"{'renews automatically' if contract.renewal_type == 'auto' else 'ends'}"

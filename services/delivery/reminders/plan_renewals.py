@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlmodel import col, select
 
+from db import bulk
 from db.models import (
     AgendaItem,
-    Contract,
+    AuditEvent,
     Meeting,
     MeetingAttendee,
     User,
-    Vendor,
 )
 from services.access import audit
 from services.delivery import outbox
-from services.delivery.reminders.planner import PlannerBase, _terms
+from services.delivery.reminders.planner import ContractFacts, PlannerBase, _terms
 from services.delivery.reminders.schedule import (
     RENEWAL_MEETING_HOUR,
     RENEWAL_MEETING_LAST_HOUR,
@@ -36,12 +37,7 @@ class RenewalPlanning(PlannerBase):
     def renewal_meetings(self) -> None:
         today = self.today()
         horizon = self.settings.renewal_meeting_days
-        rows = self.session.exec(
-            select(Contract, Vendor)
-            .join(Vendor, col(Vendor.id) == col(Contract.vendor_id))
-            .where(col(Contract.cancelled).is_(False))
-            .order_by(col(Contract.id))
-        ).all()
+        contracts = self._contracts(active_only=True)
         decisions = self._decided()
         # Renewal meetings already planned, read once rather than one query per contract.
         earliest_window = datetime.combine(
@@ -56,8 +52,8 @@ class RenewalPlanning(PlannerBase):
             )
         ):
             planned.setdefault(contract_id, []).append(starts_at)
-        due: list[tuple[Contract, Vendor, date, date]] = []
-        for contract, vendor in rows:
+        due: list[tuple[ContractFacts, date, date]] = []
+        for contract in contracts:
             if contract.renewal_type == "none":
                 continue
             terms = _terms(contract, today)
@@ -74,26 +70,48 @@ class RenewalPlanning(PlannerBase):
             )
             if any(at >= window_start for at in planned.get(contract.id, ())):
                 continue
-            due.append((contract, vendor, terms.current_term_end, deadline))
+            due.append((contract, terms.current_term_end, deadline))
         if not due:
             return
         finance = self.session.exec(
             select(User.email).where(col(User.role) == "finance", col(User.active).is_(True))
         ).all()
-        slotted: list[tuple[Meeting, Contract, date, date]] = []
-        for contract, vendor, term_end, deadline in due:
+        slotted: list[tuple[dict[str, Any], ContractFacts, date, date]] = []
+        for contract, term_end, deadline in due:
             starts = self._renewal_slot(contract, deadline)
             if starts is None:
-                self._renewal_too_late(contract, vendor, deadline)
+                self._renewal_too_late(contract, deadline)
             else:
-                meeting = self._renewal_meeting(contract, vendor, starts)
+                meeting = self._renewal_meeting(contract, starts)
                 slotted.append((meeting, contract, term_end, deadline))
-        self.session.add_all([meeting for meeting, *_ in slotted])
-        self.session.flush()  # one flush gives every new meeting its id
+        # Rows, not ORM objects: a pass can create thousands of meetings (see db/bulk.py).
+        ids = bulk.insert_returning(self.session, Meeting, [m for m, *_ in slotted], "contract_id")
+        attendees: list[dict[str, Any]] = []
+        agenda: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
         for meeting, contract, term_end, deadline in slotted:
-            self._fill_renewal_meeting(meeting, contract, term_end, deadline, finance)
+            meeting_id = meeting["id"] = ids[contract.id]
+            attendees += self._renewal_attendees(meeting_id, contract, finance)
+            agenda += self._renewal_agenda(meeting_id, contract, term_end, deadline)
+            events.append(
+                bulk.values(
+                    AuditEvent,
+                    **audit.event_values(
+                        SYSTEM,
+                        "create",
+                        "meeting",
+                        meeting_id,
+                        after=audit.snapshot_values(meeting),
+                        detail=f"renewal decision meeting for contract {contract.id}",
+                    ),
+                )
+            )
+        bulk.insert_all(self.session, MeetingAttendee, attendees)
+        bulk.insert_all(self.session, AgendaItem, agenda)
+        bulk.insert_all(self.session, AuditEvent, events)
+        self.planned += len(ids)
 
-    def _renewal_slot(self, contract: Contract, deadline: date) -> datetime | None:
+    def _renewal_slot(self, contract: ContractFacts, deadline: date) -> datetime | None:
         """When the decision meeting starts (UTC): a week before the deadline at 10:00, with at
         least a working day's notice; when the deadline is too close for that, the next hour
         still ahead today; None when no slot is left before the deadline passes."""
@@ -114,20 +132,21 @@ class RenewalPlanning(PlannerBase):
             return None
         return datetime.combine(today, time(hour), tzinfo=tz).astimezone(UTC)
 
-    def _renewal_meeting(self, contract: Contract, vendor: Vendor, starts: datetime) -> Meeting:
+    def _renewal_meeting(self, contract: ContractFacts, starts: datetime) -> dict[str, Any]:
         owner = self.people.get(contract.owner_id) if contract.owner_id else None
         tz = zone(owner.timezone if owner else None)
-        return Meeting(
-            title=f"Renewal decision: {vendor.name} {contract.title}"[:200],
+        return bulk.values(
+            Meeting,
+            title=f"Renewal decision: {contract.vendor_name} {contract.title}"[:200],
             starts_at=starts,
             duration_minutes=30,
             timezone=str(tz.key),
             organizer_id=owner.id if owner else None,
-            vendor_id=vendor.id,
+            vendor_id=contract.vendor_id,
             contract_id=contract.id,
         )
 
-    def _renewal_too_late(self, contract: Contract, vendor: Vendor, deadline: date) -> None:
+    def _renewal_too_late(self, contract: ContractFacts, deadline: date) -> None:
         """No meeting slot is left before the deadline: tell the owner in Slack at once."""
         assert contract.id is not None
         owner = self.people.get(contract.owner_id) if contract.owner_id else None
@@ -147,7 +166,9 @@ class RenewalPlanning(PlannerBase):
             occurrence=f"{deadline}:urgent:{_tag(owner.email)}",
             channel="slack",
             recipient=owner.email.lower(),
-            subject=f"Decide now: {vendor.name} {contract.title}, notice due by {deadline}",
+            subject=(
+                f"Decide now: {contract.vendor_name} {contract.title}, notice due by {deadline}"
+            ),
             body=(
                 "There is no time left for a renewal decision meeting before the cancellation "
                 f"deadline on {deadline}. Record the decision in Opsdesk, or give notice, today."
@@ -157,16 +178,10 @@ class RenewalPlanning(PlannerBase):
         ):
             self.planned += 1
 
-    def _fill_renewal_meeting(
-        self,
-        meeting: Meeting,
-        contract: Contract,
-        term_end: date,
-        deadline: date,
-        finance: Sequence[str],
-    ) -> None:
-        """Attendees (owner, their team's leads, finance) and the decision agenda."""
-        assert meeting.id is not None and contract.id is not None
+    def _renewal_attendees(
+        self, meeting_id: int, contract: ContractFacts, finance: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """The owner, their team's leads and finance."""
         owner = self.people.get(contract.owner_id) if contract.owner_id else None
         emails: dict[str, int | None] = {}
         if owner is not None:
@@ -178,10 +193,16 @@ class RenewalPlanning(PlannerBase):
         for email in finance:
             person = self.by_email.get(email.lower())
             emails.setdefault(email.lower(), person.id if person else None)
-        for email, person_id in emails.items():
-            self.session.add(
-                MeetingAttendee(meeting_id=meeting.id, person_id=person_id, email=email)
-            )
+        return [
+            bulk.values(MeetingAttendee, meeting_id=meeting_id, person_id=person_id, email=email)
+            for email, person_id in emails.items()
+        ]
+
+    @staticmethod
+    def _renewal_agenda(
+        meeting_id: int, contract: ContractFacts, term_end: date, deadline: date
+    ) -> list[dict[str, Any]]:
+        """The decision agenda."""
         facts = [
             ("Cancellation deadline", f"{deadline} (notice {contract.notice_days} days)"),
             ("Current term ends", str(term_end)),
@@ -198,22 +219,13 @@ class RenewalPlanning(PlannerBase):
             # Slack); the meeting page adds the value for roles holding contracts.values.
             ("Decide", "renew, renegotiate or cancel"),
         ]
-        for position, (title, details) in enumerate(facts):
-            self.session.add(
-                AgendaItem(
-                    meeting_id=meeting.id,
-                    position=position,
-                    title=f"{title}: {details}"[:300],
-                    details=details,
-                )
+        return [
+            bulk.values(
+                AgendaItem,
+                meeting_id=meeting_id,
+                position=position,
+                title=f"{title}: {details}"[:300],
+                details=details,
             )
-        audit.record(
-            self.session,
-            SYSTEM,
-            "create",
-            "meeting",
-            meeting.id,
-            after=audit.snapshot(meeting),
-            detail=f"renewal decision meeting for contract {contract.id}",
-        )
-        self.planned += 1
+            for position, (title, details) in enumerate(facts)
+        ]

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -16,6 +17,7 @@ from db.models import (
     Notification,
     Person,
     RenewalDecision,
+    Vendor,
 )
 from services.core.workdays import WorkingDays
 from services.delivery import outbox
@@ -27,6 +29,7 @@ from services.delivery.reminders.schedule import (
     KEY_BATCH,
     STOP_REASON,
     _tag,
+    action_schedule,
     latest_passed,
     log,
     record_link,
@@ -37,6 +40,23 @@ from services.vendors.terms import Terms, terms_of
 from settings import get_settings
 
 # --- planning --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ContractFacts:
+    """The columns of a contract (and its vendor's name) that planning reads."""
+
+    id: int
+    title: str
+    owner_id: int | None
+    cancelled: bool
+    start_date: date
+    initial_term_months: int
+    renewal_type: str
+    renewal_period_months: int | None
+    notice_days: int
+    vendor_id: int
+    vendor_name: str
 
 
 @dataclass(frozen=True)
@@ -59,6 +79,7 @@ class PlannerBase:
         self._cancels: dict[str, list[int]] = {}
         self._pending: list[dict[str, Any]] = []  # new notifications, inserted by _plan_many
         self._working_days: dict[tuple[str, ...], WorkingDays] = {}
+        self._schedules: dict[tuple[date, tuple[str, ...]], list[tuple[str, date]]] = {}
 
     def today(self, tz: ZoneInfo | None = None) -> date:
         return self.now.astimezone(tz or self.settings.tz).date()
@@ -71,6 +92,16 @@ class PlannerBase:
         if key not in self._working_days:
             self._working_days[key] = WorkingDays(key)
         return self._working_days[key]
+
+    def _action_schedule(self, due: date, owner_id: int | None) -> list[tuple[str, date]]:
+        """An action item's schedule, shared by every item due the same day in the same
+        countries (read-only: ``plan`` never changes a schedule)."""
+        days = self.working_days(owner_id)
+        key = (due, days.countries)
+        found = self._schedules.get(key)
+        if found is None:
+            found = self._schedules[key] = action_schedule(due, days)
+        return found
 
     def targets(self, rule: Rule, owner_id: int | None) -> list[Target]:
         """Per-record (or rule) recipients override the owner; a channel is added when set."""
@@ -211,6 +242,30 @@ class PlannerBase:
             out.setdefault(record_id, []).append((row_id, occurrence))
         return out
 
+    def _contracts(self, *, active_only: bool = False) -> list[ContractFacts]:
+        """Every contract with its vendor's name, as plain values (thousands of ORM objects
+        cost more than all the planning done with them)."""
+        query = (
+            sa_select(
+                col(Contract.id),
+                col(Contract.title),
+                col(Contract.owner_id),
+                col(Contract.cancelled),
+                col(Contract.start_date),
+                col(Contract.initial_term_months),
+                col(Contract.renewal_type),
+                col(Contract.renewal_period_months),
+                col(Contract.notice_days),
+                col(Vendor.id),
+                col(Vendor.name),
+            )
+            .join(Vendor, col(Vendor.id) == col(Contract.vendor_id))
+            .order_by(col(Contract.id))
+        )
+        if active_only:
+            query = query.where(col(Contract.cancelled).is_(False))
+        return [ContractFacts(*row) for row in self.session.execute(query).all()]
+
     def _decided(self) -> set[tuple[int, date]]:
         """(contract id, term end) of every renewal decision, read once."""
         return {
@@ -221,7 +276,7 @@ class PlannerBase:
         }
 
 
-def _terms(contract: Contract, today: date) -> Terms | None:
+def _terms(contract: ContractFacts, today: date) -> Terms | None:
     """The contract's terms, or None for a contract whose data cannot give any (logged)."""
     try:
         return terms_of(contract, today)

@@ -66,10 +66,18 @@ class Rules:
                 self.default.setdefault(r.kind, r)
             elif r.record_id is not None:
                 self.record[(r.kind, r.record_type, r.record_id)] = r
+        self._resolved: dict[str, Rule] = {}  # a kind's rule for records with none of their own
 
     def get(self, kind: str, record_type: str | None = None, record_id: int | None = None) -> Rule:
-        base = self.default.get(kind)
         own = self.record.get((kind, record_type or "", record_id or 0))
+        if own is None:
+            if kind not in self._resolved:
+                self._resolved[kind] = self._resolve(kind, None)
+            return self._resolved[kind]
+        return self._resolve(kind, own)
+
+    def _resolve(self, kind: str, own: ReminderRule | None) -> Rule:
+        base = self.default.get(kind)
         chosen = own or base
         offsets_text = (
             own.offsets_days

@@ -6,6 +6,7 @@ import hashlib
 import logging
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.access.access import Actor
@@ -79,6 +80,7 @@ def zone(name: str | None) -> ZoneInfo:
     return get_settings().tz
 
 
+@lru_cache(maxsize=8192)  # a pass asks the same (day, zone) for thousands of records
 def send_time(day: date, tz: ZoneInfo) -> datetime:
     """09:00 on ``day`` in ``tz``, as UTC (09:00 exists on every clock-change day)."""
     return datetime.combine(day, time(REMINDER_HOUR), tzinfo=tz).astimezone(UTC)
@@ -118,5 +120,6 @@ def contract_schedule(
     ]
 
 
+@lru_cache(maxsize=8192)
 def _tag(recipient: str) -> str:
     return hashlib.sha1(recipient.lower().encode(), usedforsecurity=False).hexdigest()[:10]
