@@ -15,9 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from db import bulk
 from db.engine import Database
 from db.models import CHANNELS, NOTIFICATION_STATUSES, Notification
 from services.core.clock import session_now
@@ -28,6 +28,11 @@ RETRY_BASE_SECONDS = 60
 RETRY_CAP_SECONDS = 6 * 3600
 MAX_ATTEMPTS = 8
 CLAIM_BATCH = 50
+
+
+# One encoder for every payload: json.dumps with options builds a new one per call, which cost a
+# planning pass more than the rest of building its rows.
+_PAYLOAD = json.JSONEncoder(sort_keys=True, default=str)
 
 
 def dedupe_key(kind: str, record_type: str, record_id: int, occurrence: str, channel: str) -> str:
@@ -70,19 +75,12 @@ def enqueue(
 
 
 def enqueue_many(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Insert ``notification_values`` rows whose dedupe keys are new, a batch per statement
-    (ON CONFLICT DO NOTHING); returns how many rows were added."""
+    """Insert ``notification_values`` rows whose dedupe keys are new (ON CONFLICT DO NOTHING);
+    returns how many rows were added."""
     if not rows:
         return 0
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    # One Core statement run over all the rows: SQLAlchemy compiles it once and sends it in
-    # multi-row batches ("insertmanyvalues"). Building a multi-VALUES statement per call cost a
-    # compile per batch, most of the planner's time over a large workspace.
-    table = Notification.__table__  # type: ignore[attr-defined]
-    stmt = insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
-    session.flush()  # a Core statement skips autoflush; pending ORM rows go first
-    # RETURNING, not rowcount: psycopg reports a row for a conflicting insert that did nothing.
-    return len(session.connection().execute(stmt, rows).all())
+    # The driver's executemany, parsed once, rather than ORM objects or multi-row VALUES text.
+    return bulk.insert_all(session, Notification, rows, conflict_key="dedupe_key")
 
 
 def notification_values(
@@ -113,7 +111,7 @@ def notification_values(
         "recipient": recipient[:320],
         "subject": subject[:300],
         "body": body,
-        "payload": json.dumps(payload or {}, sort_keys=True, default=str),
+        "payload": _PAYLOAD.encode(payload or {}),
         "status": "queued",
         "attempts": 0,
         "next_attempt_at": due_at or now,

@@ -26,6 +26,7 @@ from services.delivery.reminders.schedule import (
     action_schedule,
     contract_schedule,
     latest_passed,
+    log,
     record_link,
     send_time,
 )
@@ -36,19 +37,33 @@ class Planner(ItemPlanning, MeetingPlanning, RenewalPlanning):
     transaction)."""
 
 
+STEPS = ("renewal_meetings", "action_items", "contracts", "tickets", "meetings")
+
+
 def plan_all(db: Database, now: datetime | None = None) -> int:
     """Plan every kind of reminder due at ``now``; returns how many rows or meetings were added.
 
-    Each kind runs in its own write transaction, so one broken record type cannot stop the rest.
+    One write transaction reads what every kind shares once (people, rules, contracts and their
+    terms) and sees one consistent state; each kind runs in its own savepoint, so one broken
+    record type cannot stop the rest: its work is undone, the others are kept, and its error is
+    raised once they are committed.
     """
     now = now or db.clock.now()
-    total = 0
-    for step in ("renewal_meetings", "action_items", "contracts", "tickets", "meetings"):
-        with db.write() as session:
-            planner = Planner(session, now)
-            getattr(planner, step)()
-            total += planner.planned
-    return total
+    failure: Exception | None = None
+    with db.write() as session:
+        planner = Planner(session, now)
+        for step in STEPS:
+            before = planner.planned
+            try:
+                with session.begin_nested():
+                    getattr(planner, step)()
+            except Exception as exc:
+                log.exception("reminder planning: %s failed; the other kinds go on", step)
+                planner.discard(before)
+                failure = failure or exc
+    if failure is not None:
+        raise failure
+    return planner.planned
 
 
 __all__ = [

@@ -17,18 +17,22 @@ from db.models import (
 )
 from services.core.statuses import OPEN_ACTION_STATUSES, SLA_CLOCK_STATUSES
 from services.delivery import outbox
-from services.delivery.reminders.planner import PlannerBase, _terms
+from services.delivery.reminders.planner import PlannerBase
 from services.delivery.reminders.schedule import (
     ACTION_LOOKAHEAD_DAYS,
     STOP_REASON,
     _tag,
     action_subject,
     contract_schedule,
-    latest_passed,
     record_link,
     send_time,
 )
 from services.vendors.tickets import ticket_views
+
+# A reminder's working day can fall before its nominal date (over a run of holidays), and a
+# recipient's zone can be a day ahead: a deadline further off than its largest offset plus this
+# has no reminder due yet.
+EARLIEST_SHIFT_DAYS = 14
 
 
 class ItemPlanning(PlannerBase):
@@ -108,17 +112,15 @@ class ItemPlanning(PlannerBase):
 
     def contracts(self) -> None:
         today = self.today()
-        contracts = self._contracts()
         queued = self._queued_rows("contract", "contract")
         decided = self._decided()
         jobs: list[dict[str, Any]] = []
-        for contract in contracts:
+        for contract, terms in self._contracts():
             rule = self.rules.get("contract", "contract", contract.id)
             if contract.cancelled or not rule.enabled:
                 if contract.id in queued:
                     self.cancel((i for i, _ in queued[contract.id]), STOP_REASON)
                 continue
-            terms = _terms(contract, today)
             if terms is None:
                 continue
             if (contract.id, terms.decision_key) in decided or terms.cancellation_deadline < today:
@@ -126,12 +128,17 @@ class ItemPlanning(PlannerBase):
                     self.cancel((i for i, _ in queued[contract.id]), STOP_REASON)
                 continue
             deadline = terms.cancellation_deadline
+            if contract.id not in queued and (
+                not rule.offsets
+                or deadline - timedelta(days=max(rule.offsets) + EARLIEST_SHIFT_DAYS) > today
+            ):
+                continue  # nothing to retire, and its first reminder is weeks away
             schedule = contract_schedule(
                 deadline, rule.offsets, self.working_days(contract.owner_id)
             )
             targets = self.targets(rule, contract.owner_id)
             if contract.id not in queued and not any(
-                latest_passed(schedule, t.tz, self.now) for t in targets
+                self._latest_passed(schedule, t.tz) for t in targets
             ):
                 continue  # nothing to retire and nothing due yet
             jobs.append(

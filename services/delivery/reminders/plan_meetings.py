@@ -41,17 +41,17 @@ class MeetingPlanning(PlannerBase):
         agenda_rule = self.rules.get("meeting_agenda")
         # What each meeting needs, read for all of them at once rather than per meeting.
         ids = [m.id for m in meetings if m.id is not None]
-        self._agenda: dict[int, list[AgendaItem]] = {}
+        self._agenda: dict[int, list[str]] = {}  # agenda item titles, in order
         self._attendees: dict[int, set[str]] = {}
         self._calendar_rows: dict[int, list[Notification]] = {}
         for start in range(0, len(ids), KEY_BATCH):
             chunk = ids[start : start + KEY_BATCH]
-            for item in self.session.exec(
-                select(AgendaItem)
+            for meeting_id, title in self.session.exec(
+                select(col(AgendaItem.meeting_id), col(AgendaItem.title))
                 .where(col(AgendaItem.meeting_id).in_(chunk))
                 .order_by(col(AgendaItem.meeting_id), col(AgendaItem.position), col(AgendaItem.id))
             ).all():
-                self._agenda.setdefault(item.meeting_id, []).append(item)
+                self._agenda.setdefault(meeting_id, []).append(title)
             for meeting_id, email in self.session.exec(
                 select(col(MeetingAttendee.meeting_id), col(MeetingAttendee.email)).where(
                     col(MeetingAttendee.meeting_id).in_(chunk)
@@ -67,6 +67,7 @@ class MeetingPlanning(PlannerBase):
             ).all():
                 self._calendar_rows.setdefault(row.record_id, []).append(row)
         self._agenda_queued = self._queued_rows("meeting_agenda", "meeting")
+        self._agenda_keys = self._existing_keys("meeting_agenda", "meeting", ids)
         for meeting in meetings:
             assert meeting.id is not None
             if invite_rule.enabled:
@@ -74,6 +75,7 @@ class MeetingPlanning(PlannerBase):
             if agenda_rule.enabled:
                 self.agenda_reminder(meeting, agenda_rule)
         self.flush_cancels()
+        self.flush_queued()
 
     def agenda_reminder(self, meeting: Meeting, default: Rule) -> None:
         assert meeting.id is not None
@@ -90,7 +92,7 @@ class MeetingPlanning(PlannerBase):
         for _ in range(max(1, days_before)):
             day = days.previous(day - timedelta(days=1))
         items = self._agenda.get(meeting.id, [])
-        agenda = "\n".join(f"• {i.title}" for i in items) or "No agenda items yet: add some."
+        agenda = "\n".join(f"• {title}" for title in items) or "No agenda items yet: add some."
         start = meeting.starts_at.astimezone(zone(meeting.timezone))
         self.plan(
             kind="meeting_agenda",
@@ -101,6 +103,7 @@ class MeetingPlanning(PlannerBase):
             subject=f"Agenda check for {meeting.title} ({start:%a %d %b %H:%M} {meeting.timezone})",
             body=agenda,
             queued=queued,
+            existing=self._agenda_keys,
         )
 
     def _retire_invites(self, meeting_id: int) -> None:
@@ -116,9 +119,7 @@ class MeetingPlanning(PlannerBase):
         """Retire what has not gone out and queue one cancel of the event Google has."""
         assert meeting.id is not None
         self._retire_invites(meeting.id)
-        if outbox.enqueue(
-            self.session,
-            now=self.now,
+        self.queue(
             kind="meeting_cancel",
             record_type="meeting",
             record_id=meeting.id,
@@ -127,8 +128,7 @@ class MeetingPlanning(PlannerBase):
             recipient=recipient,
             subject=f"Cancel: {meeting.title}",
             payload={"op": "cancel", "event_id": event_id, "key": key},
-        ):
-            self.planned += 1
+        )
 
     def meeting_event(self, meeting: Meeting) -> None:
         assert meeting.id is not None
@@ -159,20 +159,18 @@ class MeetingPlanning(PlannerBase):
         }
         invite = next((r for r in rows if r.kind == "meeting_invite"), None)
         if invite is None:
-            if meeting.starts_at > self.now and outbox.enqueue(
-                self.session,
-                now=self.now,
-                kind="meeting_invite",
-                record_type="meeting",
-                record_id=meeting.id,
-                occurrence="invite",
-                channel="google_calendar",
-                recipient=recipient,
-                subject=f"Invite: {meeting.title}",
-                body=event["description"],
-                payload=payload,
-            ):
-                self.planned += 1
+            if meeting.starts_at > self.now:
+                self.queue(
+                    kind="meeting_invite",
+                    record_type="meeting",
+                    record_id=meeting.id,
+                    occurrence="invite",
+                    channel="google_calendar",
+                    recipient=recipient,
+                    subject=f"Invite: {meeting.title}",
+                    body=event["description"],
+                    payload=payload,
+                )
             return
         if invite.status == "queued" and invite.attempts == 0:
             # Not sent yet: the invite itself carries the latest state.
@@ -210,9 +208,7 @@ class MeetingPlanning(PlannerBase):
             kinds=["meeting_update"],
             reason="superseded by a newer change",
         )
-        if outbox.enqueue(
-            self.session,
-            now=self.now,
+        self.queue(
             kind="meeting_update",
             record_type="meeting",
             record_id=meeting.id,
@@ -222,8 +218,7 @@ class MeetingPlanning(PlannerBase):
             subject=f"Update: {meeting.title}",
             body=event["description"],
             payload=payload | {"op": "patch"},
-        ):
-            self.planned += 1
+        )
 
     def _event_data(self, meeting: Meeting) -> dict[str, Any]:
         assert meeting.id is not None
@@ -232,9 +227,7 @@ class MeetingPlanning(PlannerBase):
         attendees = sorted(self._attendees.get(meeting.id, set()))
         items = self._agenda.get(meeting.id, [])
         # Within Google's description limit, always ending with the link to the full agenda.
-        description = calendar_description(
-            [i.title for i in items], record_link("meeting", meeting.id)
-        )
+        description = calendar_description(items, record_link("meeting", meeting.id))
         return {
             "summary": meeting.title,
             "description": description,

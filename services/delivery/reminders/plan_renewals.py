@@ -18,7 +18,7 @@ from db.models import (
 )
 from services.access import audit
 from services.delivery import outbox
-from services.delivery.reminders.planner import ContractFacts, PlannerBase, _terms
+from services.delivery.reminders.planner import ContractFacts, PlannerBase
 from services.delivery.reminders.schedule import (
     RENEWAL_MEETING_HOUR,
     RENEWAL_MEETING_LAST_HOUR,
@@ -37,7 +37,6 @@ class RenewalPlanning(PlannerBase):
     def renewal_meetings(self) -> None:
         today = self.today()
         horizon = self.settings.renewal_meeting_days
-        contracts = self._contracts(active_only=True)
         decisions = self._decided()
         # Renewal meetings already planned, read once rather than one query per contract.
         earliest_window = datetime.combine(
@@ -53,11 +52,8 @@ class RenewalPlanning(PlannerBase):
         ):
             planned.setdefault(contract_id, []).append(starts_at)
         due: list[tuple[ContractFacts, date, date]] = []
-        for contract in contracts:
-            if contract.renewal_type == "none":
-                continue
-            terms = _terms(contract, today)
-            if terms is None:
+        for contract, terms in self._contracts():
+            if contract.cancelled or contract.renewal_type == "none" or terms is None:
                 continue
             deadline = terms.cancellation_deadline
             if not today <= deadline <= today + timedelta(days=horizon):

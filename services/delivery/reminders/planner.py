@@ -79,19 +79,27 @@ class PlannerBase:
         self._cancels: dict[str, list[int]] = {}
         self._pending: list[dict[str, Any]] = []  # new notifications, inserted by _plan_many
         self._working_days: dict[tuple[str, ...], WorkingDays] = {}
+        self._days_of: dict[int | None, WorkingDays] = {}  # by person id
+        self._latest: dict[
+            tuple[tuple[tuple[str, date], ...], ZoneInfo], tuple[str, date] | None
+        ] = {}
         self._schedules: dict[tuple[date, tuple[str, ...]], list[tuple[str, date]]] = {}
+        self._contract_terms: list[tuple[ContractFacts, Terms | None]] | None = None
 
     def today(self, tz: ZoneInfo | None = None) -> date:
         return self.now.astimezone(tz or self.settings.tz).date()
 
     def working_days(self, person_id: int | None) -> WorkingDays:
         """The workspace country's holidays, and the person's own country's where known."""
-        person = self.people.get(person_id) if person_id else None
-        countries = (self.settings.holiday_country, person.country if person else None)
-        key = tuple(sorted({c.upper() for c in countries if c}))
-        if key not in self._working_days:
-            self._working_days[key] = WorkingDays(key)
-        return self._working_days[key]
+        found = self._days_of.get(person_id)
+        if found is None:
+            person = self.people.get(person_id) if person_id else None
+            countries = (self.settings.holiday_country, person.country if person else None)
+            key = tuple(sorted({c.upper() for c in countries if c}))
+            if key not in self._working_days:
+                self._working_days[key] = WorkingDays(key)
+            found = self._days_of[person_id] = self._working_days[key]
+        return found
 
     def _action_schedule(self, due: date, owner_id: int | None) -> list[tuple[str, date]]:
         """An action item's schedule, shared by every item due the same day in the same
@@ -136,10 +144,11 @@ class PlannerBase:
         beforehand: the stale ones are cancelled in one batch (``flush_cancels``) instead of an
         UPDATE per record. ``existing`` holds dedupe keys already present, so only new rows are
         inserted (still ON CONFLICT DO NOTHING, for a concurrent planner)."""
-        keep = {f"{occ}:{_tag(t.recipient)}" for occ, _ in schedule for t in targets}
-        if queued is not None:
+        if queued:
+            keep = {f"{occ}:{_tag(t.recipient)}" for occ, _ in schedule for t in targets}
             self.cancel([row_id for row_id, occ in queued if occ not in keep])
-        else:
+        elif queued is None:
+            keep = {f"{occ}:{_tag(t.recipient)}" for occ, _ in schedule for t in targets}
             outbox.retire(
                 self.session,
                 record_type=record_type,
@@ -148,7 +157,7 @@ class PlannerBase:
                 keep=keep,
             )
         for target in targets:
-            chosen = latest_passed(schedule, target.tz, self.now)
+            chosen = self._latest_passed(schedule, target.tz)
             if chosen is None:
                 continue
             occurrence, day = chosen
@@ -175,6 +184,30 @@ class PlannerBase:
                 self._pending.append(values)
             elif outbox.enqueue_many(self.session, [values]):
                 self.planned += 1
+
+    def discard(self, planned: int) -> None:
+        """Forget what a failed kind left unwritten (its savepoint undid the rest)."""
+        self._pending.clear()
+        self._cancels.clear()
+        self.planned = planned
+
+    def queue(self, **values: Any) -> None:
+        """Queue one notification (``outbox.notification_values`` arguments) at the next
+        ``flush_queued``: one statement for a whole kind instead of one per row."""
+        self._pending.append(outbox.notification_values(now=self.now, **values))
+
+    def flush_queued(self) -> None:
+        self.planned += outbox.enqueue_many(self.session, self._pending)
+        self._pending.clear()
+
+    def _latest_passed(
+        self, schedule: list[tuple[str, date]], tz: ZoneInfo
+    ) -> tuple[str, date] | None:
+        """``latest_passed`` at the planner's now, once per distinct schedule and zone."""
+        key = (tuple(schedule), tz)
+        if key not in self._latest:
+            self._latest[key] = latest_passed(schedule, tz, self.now)
+        return self._latest[key]
 
     def cancel(self, row_ids: Iterable[int], reason: str = "no longer applies") -> None:
         """Cancel these queued rows at the next ``flush_cancels``."""
@@ -209,8 +242,7 @@ class PlannerBase:
         for job in jobs:
             self.plan(**job, existing=existing)
         self.flush_cancels()
-        self.planned += outbox.enqueue_many(self.session, self._pending)
-        self._pending.clear()
+        self.flush_queued()
 
     def _existing_keys(self, kind: str, record_type: str, record_ids: list[int]) -> set[str]:
         keys: set[str] = set()
@@ -242,9 +274,18 @@ class PlannerBase:
             out.setdefault(record_id, []).append((row_id, occurrence))
         return out
 
-    def _contracts(self, *, active_only: bool = False) -> list[ContractFacts]:
-        """Every contract with its vendor's name, as plain values (thousands of ORM objects
-        cost more than all the planning done with them)."""
+    def _contracts(self) -> list[tuple[ContractFacts, Terms | None]]:
+        """Every contract with its vendor's name and its terms today (None when they cannot be
+        computed), as plain values and read once per pass: thousands of ORM objects cost more
+        than all the planning done with them."""
+        if self._contract_terms is None:
+            today = self.today()
+            self._contract_terms = [
+                (facts, _terms(facts, today)) for facts in self._read_contracts()
+            ]
+        return self._contract_terms
+
+    def _read_contracts(self) -> list[ContractFacts]:
         query = (
             sa_select(
                 col(Contract.id),
@@ -262,8 +303,6 @@ class PlannerBase:
             .join(Vendor, col(Vendor.id) == col(Contract.vendor_id))
             .order_by(col(Contract.id))
         )
-        if active_only:
-            query = query.where(col(Contract.cancelled).is_(False))
         return [ContractFacts(*row) for row in self.session.execute(query).all()]
 
     def _decided(self) -> set[tuple[int, date]]:
