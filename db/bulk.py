@@ -10,6 +10,7 @@ SQLAlchemy's multi-row VALUES statements are new SQL text for psycopg to parse a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from pydantic_core import PydanticUndefined
@@ -55,14 +56,29 @@ def _statement(
     names = list(rows[0])
     if any(len(row) != len(names) for row in rows):
         raise ValueError(f"{table.name}: every row must give the same columns")
-    processors = [table.c[name].type._cached_bind_processor(dialect) for name in names]
-    converted = [
-        tuple(
-            row[name] if process is None else process(row[name])
-            for name, process in zip(names, processors, strict=True)
-        )
-        for row in rows
+    processors = [
+        (i, process)
+        for i, name in enumerate(names)
+        if (process := table.c[name].type._cached_bind_processor(dialect)) is not None
     ]
+    take = itemgetter(*names)
+    converted: list[tuple[Any, ...]] = []
+    # Many rows share a value in a converted column (the same send time, the same stamp):
+    # each distinct value is converted once.
+    seen: list[dict[Any, Any]] = [{} for _ in processors]
+    for row in rows:
+        found = take(row)
+        if len(names) == 1:
+            found = (found,)
+        if processors:
+            items = list(found)
+            for (i, process), memo in zip(processors, seen, strict=True):
+                value = items[i]
+                if value not in memo:
+                    memo[value] = process(value)
+                items[i] = memo[value]
+            found = tuple(items)
+        converted.append(found)
     quote = dialect.identifier_preparer.quote
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (
@@ -89,7 +105,8 @@ def insert_all(
     session.flush()  # a driver statement skips autoflush; pending ORM rows go first
     sql, params, _ = _statement(session, table, rows, conflict_key)
     # Both drivers sum the rows each execution inserted (a conflicting row adds nothing).
-    return int(session.connection().exec_driver_sql(sql, params).rowcount)
+    connection = session.connection().execution_options(preserve_rowcount=True)
+    return int(connection.exec_driver_sql(sql, params).rowcount)
 
 
 def insert_returning(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from sqlalchemy import and_, or_, update
@@ -33,6 +34,15 @@ CLAIM_BATCH = 50
 # One encoder for every payload: json.dumps with options builds a new one per call, which cost a
 # planning pass more than the rest of building its rows.
 _PAYLOAD = json.JSONEncoder(sort_keys=True, default=str)
+
+
+def payload_json(payload: dict[str, Any]) -> str:
+    """``payload`` as sorted JSON; a reminder's payload (only its link) written directly, with
+    the encoder's own string escaping, as the encoder would."""
+    link = payload.get("link")
+    if len(payload) == 1 and isinstance(link, str):
+        return f'{{"link": {encode_basestring_ascii(link)}}}'
+    return _PAYLOAD.encode(payload)
 
 
 def dedupe_key(kind: str, record_type: str, record_id: int, occurrence: str, channel: str) -> str:
@@ -111,7 +121,7 @@ def notification_values(
         "recipient": recipient[:320],
         "subject": subject[:300],
         "body": body,
-        "payload": _PAYLOAD.encode(payload or {}),
+        "payload": payload_json(payload or {}),
         "status": "queued",
         "attempts": 0,
         "next_attempt_at": due_at or now,

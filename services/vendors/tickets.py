@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
+from sqlalchemy import and_, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from db.engine import Database
@@ -91,30 +94,47 @@ def _aware(value: datetime | None, what: str) -> datetime | None:
     return value.astimezone(UTC)
 
 
-def _sla_contracts(
-    s: Session, tickets: list[SupportTicket]
-) -> dict[tuple[int, int | None], Contract]:
-    """The contract whose SLA applies, per (vendor id, ticket contract id)."""
-    out: dict[tuple[int, int | None], Contract] = {}
+class _Sla(NamedTuple):
+    sla_hours: int | None
+    escalation_path: str | None
+
+
+def _sla_contracts(s: Session, tickets: list[SupportTicket]) -> dict[tuple[int, int | None], _Sla]:
+    """The SLA that applies, per (vendor id, ticket contract id): the ticket's own contract's,
+    else the vendor's newest live contract with one. Only those contracts' columns are read."""
+    out: dict[tuple[int, int | None], _Sla] = {}
     vendor_ids = {t.vendor_id for t in tickets}
     if not vendor_ids:
         return out
-    contracts = s.exec(
-        select(Contract)
-        .where(col(Contract.vendor_id).in_(vendor_ids))
+    own_ids = {t.contract_id for t in tickets if t.contract_id}
+    rows = s.execute(
+        sa_select(
+            col(Contract.id),
+            col(Contract.vendor_id),
+            col(Contract.sla_hours),
+            col(Contract.cancelled),
+            col(Contract.escalation_path),
+        )
+        .where(
+            col(Contract.vendor_id).in_(vendor_ids),
+            or_(
+                col(Contract.id).in_(own_ids),
+                and_(col(Contract.sla_hours).is_not(None), col(Contract.cancelled).is_(False)),
+            ),
+        )
         .order_by(col(Contract.start_date).desc(), col(Contract.id).desc())
     ).all()
-    by_id = {c.id: c for c in contracts}
-    newest_with_sla: dict[int, Contract] = {}
-    for c in contracts:
-        if c.sla_hours is not None and not c.cancelled:
-            newest_with_sla.setdefault(c.vendor_id, c)
+    by_id = {row[0]: row for row in rows}
+    newest_with_sla: dict[int, Any] = {}
+    for row in rows:
+        if row[2] is not None and not row[3]:
+            newest_with_sla.setdefault(row[1], row)
     for t in tickets:
         chosen = by_id.get(t.contract_id) if t.contract_id else None
-        if chosen is None or chosen.sla_hours is None:
+        if chosen is None or chosen[2] is None:
             chosen = newest_with_sla.get(t.vendor_id, chosen)
         if chosen is not None:
-            out[(t.vendor_id, t.contract_id)] = chosen
+            out[(t.vendor_id, t.contract_id)] = _Sla(chosen[2], chosen[4])
     return out
 
 

@@ -13,11 +13,12 @@ from sqlmodel import col, select
 from db.models import (
     ActionItem,
     Notification,
+    ReminderRule,
     SupportTicket,
 )
 from services.core.statuses import OPEN_ACTION_STATUSES, SLA_CLOCK_STATUSES
 from services.delivery import outbox
-from services.delivery.reminders.planner import PlannerBase
+from services.delivery.reminders.item_rows import ItemRows
 from services.delivery.reminders.schedule import (
     ACTION_LOOKAHEAD_DAYS,
     STOP_REASON,
@@ -35,7 +36,7 @@ from services.vendors.tickets import ticket_views
 EARLIEST_SHIFT_DAYS = 14
 
 
-class ItemPlanning(PlannerBase):
+class ItemPlanning(ItemRows):
     # --- action items --------------------------------------------------------------------
 
     def action_items(self) -> None:
@@ -62,7 +63,20 @@ class ItemPlanning(PlannerBase):
                 col(ActionItem.snoozed_until) <= today,
             ),
         )
-        reach = or_(due_now, col(ActionItem.id).in_(queued_ids)) if rule_enabled else None
+        own_rule_ids = (
+            select(ReminderRule.record_id)
+            .where(
+                col(ReminderRule.kind) == "action_item",
+                col(ReminderRule.record_type) == "action_item",
+                col(ReminderRule.record_id).is_not(None),
+            )
+            .scalar_subquery()
+        )
+        has_queued = col(ActionItem.id).in_(queued_ids)
+        has_own_rule = col(ActionItem.id).in_(own_rule_ids)
+        # One by one: items whose reminders to keep or retire are queued, or which have a rule
+        # of their own (read before the others' reminders are queued, which would count).
+        reach = or_(has_queued, and_(due_now, has_own_rule)) if rule_enabled else has_queued
         # Columns, not ORM objects: a pass reads thousands of items and changes none of them.
         items = self.session.execute(
             sa_select(
@@ -74,13 +88,12 @@ class ItemPlanning(PlannerBase):
                 col(ActionItem.title),
                 col(ActionItem.priority),
             )
-            .where(
-                col(ActionItem.due_date).is_not(None),
-                reach if reach is not None else col(ActionItem.id).in_(queued_ids),
-            )
+            .where(col(ActionItem.due_date).is_not(None), reach)
             .order_by(col(ActionItem.id))
         ).all()
         queued = self._queued_rows("action_item", "action_item")
+        if rule_enabled:
+            self._insert_plain_items(and_(due_now, ~has_queued, ~has_own_rule))
         jobs: list[dict[str, Any]] = []
         for item in items:
             assert item.id is not None and item.due_date is not None
@@ -104,6 +117,7 @@ class ItemPlanning(PlannerBase):
                     subject=partial(action_subject, item.due_date, item.title),
                     body=f"Status: {item.status.replace('_', ' ')}. Priority: {item.priority}.",
                     queued=queued.get(item.id, []),
+                    choice_key=(item.due_date, item.owner_id, rule),
                 )
             )
         self._plan_many("action_item", "action_item", jobs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -80,6 +80,8 @@ class PlannerBase:
         self._pending: list[dict[str, Any]] = []  # new notifications, inserted by _plan_many
         self._working_days: dict[tuple[str, ...], WorkingDays] = {}
         self._days_of: dict[int | None, WorkingDays] = {}  # by person id
+        self._targets: dict[tuple[Rule, int | None], list[Target]] = {}
+        self._chosen: dict[Hashable, list[tuple[Target, str, str, datetime]]] = {}
         self._latest: dict[
             tuple[tuple[tuple[str, date], ...], ZoneInfo], tuple[str, date] | None
         ] = {}
@@ -113,6 +115,12 @@ class PlannerBase:
 
     def targets(self, rule: Rule, owner_id: int | None) -> list[Target]:
         """Per-record (or rule) recipients override the owner; a channel is added when set."""
+        key = (rule, owner_id)
+        if key not in self._targets:
+            self._targets[key] = self._find_targets(rule, owner_id)
+        return self._targets[key]
+
+    def _find_targets(self, rule: Rule, owner_id: int | None) -> list[Target]:
         out: list[Target] = []
         if rule.recipients:
             for email in rule.recipients:
@@ -139,11 +147,13 @@ class PlannerBase:
         retire_kinds: Iterable[str] = (),
         queued: list[tuple[int, str]] | None = None,
         existing: set[str] | None = None,
+        choice_key: Hashable | None = None,
     ) -> None:
         """``queued``, when given, is the record's queued (id, occurrence) rows of ``kind``, read
         beforehand: the stale ones are cancelled in one batch (``flush_cancels``) instead of an
         UPDATE per record. ``existing`` holds dedupe keys already present, so only new rows are
-        inserted (still ON CONFLICT DO NOTHING, for a concurrent planner)."""
+        inserted (still ON CONFLICT DO NOTHING, for a concurrent planner). Records with the same
+        ``choice_key`` have the same schedule and targets, worked out once."""
         if queued:
             keep = {f"{occ}:{_tag(t.recipient)}" for occ, _ in schedule for t in targets}
             self.cancel([row_id for row_id, occ in queued if occ not in keep])
@@ -156,12 +166,7 @@ class PlannerBase:
                 kinds=list(retire_kinds) or [kind],
                 keep=keep,
             )
-        for target in targets:
-            chosen = self._latest_passed(schedule, target.tz)
-            if chosen is None:
-                continue
-            occurrence, day = chosen
-            occurrence = f"{occurrence}:{_tag(target.recipient)}"
+        for target, chosen, occurrence, due_at in self._choices(schedule, targets, choice_key):
             if existing is not None:
                 key = outbox.dedupe_key(kind, record_type, record_id, occurrence, "slack")
                 if key in existing:
@@ -174,10 +179,10 @@ class PlannerBase:
                 occurrence=occurrence,
                 channel="slack",
                 recipient=target.recipient,
-                subject=subject(chosen[0]) if callable(subject) else subject,
+                subject=subject(chosen) if callable(subject) else subject,
                 body=body,
                 payload={"link": record_link(record_type, record_id)},
-                due_at=send_time(day, target.tz),
+                due_at=due_at,
                 now=self.now,
             )
             if existing is not None:
@@ -199,6 +204,24 @@ class PlannerBase:
     def flush_queued(self) -> None:
         self.planned += outbox.enqueue_many(self.session, self._pending)
         self._pending.clear()
+
+    def _choices(
+        self, schedule: list[tuple[str, date]], targets: list[Target], key: Hashable | None
+    ) -> list[tuple[Target, str, str, datetime]]:
+        """Per target whose reminder is due: (target, the occurrence chosen, that occurrence
+        tagged with the recipient, its send time)."""
+        found = self._chosen.get(key) if key is not None else None
+        if found is None:
+            found = []
+            for target in targets:
+                chosen = self._latest_passed(schedule, target.tz)
+                if chosen is not None:
+                    occurrence, day = chosen
+                    tagged = f"{occurrence}:{_tag(target.recipient)}"
+                    found.append((target, occurrence, tagged, send_time(day, target.tz)))
+            if key is not None:
+                self._chosen[key] = found
+        return found
 
     def _latest_passed(
         self, schedule: list[tuple[str, date]], tz: ZoneInfo
