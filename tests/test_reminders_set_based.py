@@ -56,17 +56,17 @@ def _workspace(db: Database) -> list[int]:
         return [i.id for i in items if i.id is not None]
 
 
+COLUMNS = (
+    "dedupe_key", "kind", "record_type", "record_id", "occurrence", "channel", "recipient",
+    "subject", "body", "payload", "status", "attempts", "next_attempt_at", "created_at",
+    "last_error",
+)  # fmt: skip
+
+
 def _rows(db: Database) -> set[tuple[Any, ...]]:
     with db.read() as s:
         found = s.exec(select(Notification).where(col(Notification.kind) == "action_item")).all()
-        return {
-            (
-                n.dedupe_key, n.kind, n.record_type, n.record_id, n.occurrence, n.channel,
-                n.recipient, n.subject, n.body, n.payload, n.status, n.attempts,
-                n.next_attempt_at, n.created_at, n.last_error,
-            )  # fmt: skip
-            for n in found
-        }
+        return {tuple(getattr(n, name) for name in COLUMNS) for n in found}
 
 
 @pytest.mark.parametrize("channel", [None, "C0REMIND"])
