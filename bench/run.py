@@ -329,83 +329,9 @@ class Bench:
             self.reminders_at(kind, factor)
 
     def reminders_at(self, kind: str, factor: float) -> None:
-        import json
+        from bench.planning import reminders_at
 
-        from sqlalchemy import text
-
-        from db.engine import Database
-
-        scale = generate.scaled(generate.SCALES["reminders"], self.args.scale_factor * factor)
-        base = fresh_database(kind, f"{self.args.tag}rem_base", template=self.demo_base(kind))
-        log(f"{kind}: building the reminders workspace {scale}")
-        found = generate.top_up(base, scale, self.files)
-        log(f"  {found}")
-        day = today()
-        lo, hi = day - timedelta(days=60), day + timedelta(days=3)
-        query = text(
-            "SELECT id, owner_id, due_date, status FROM actionitem "
-            "WHERE status IN ('open', 'in_progress', 'waiting', 'blocked') "
-            "AND due_date BETWEEN :lo AND :hi"
-        )
-        db = Database.from_url(base)
-        query_runs: list[float] = []
-        due_rows = 0
-        try:
-            with db.read() as session:
-                plan = session.execute(
-                    text(("EXPLAIN QUERY PLAN " if kind == "sqlite" else "EXPLAIN ") + query.text),
-                    {"lo": lo, "hi": hi},
-                ).all()
-            for _ in range(max(5, self.args.runs)):
-                with db.read() as session:
-                    start = time.perf_counter()
-                    due_rows = len(session.execute(query, {"lo": lo, "hi": hi}).all())
-                    query_runs.append(time.perf_counter() - start)
-        finally:
-            db.dispose()
-        plan_text = " / ".join(str(row[-1]) for row in plan)
-        plan_runs: list[float] = []
-        planned = 0
-        unfinished = ""
-        for i in range(self.args.runs):
-            url = fresh_database(kind, f"{self.args.tag}rem_{i}", template=base)
-            run = run_child(
-                [sys.executable, "-m", "bench.tasks", "plan-reminders", url],
-                timeout=self.args.plan_timeout,
-            )
-            drop_database(url)
-            if run.returncode != 0:
-                unfinished = (
-                    f"plan_all did not finish within {self.args.plan_timeout:.0f} s "
-                    f"(stopped; exit {run.returncode})"
-                )
-                log(f"  {unfinished}")
-                break
-            outcome = json.loads(run.stdout.strip().splitlines()[-1])
-            plan_runs.append(outcome["seconds"])
-            planned = outcome["planned"]
-            log(f"  plan_all: {plan_runs[-1]:.2f} s, {planned} planned")
-        drop_database(base)
-        size = f"{found['action items']:,} action items, {found['contracts']:,} contracts"
-        self.results.add(
-            Figure(
-                key=f"reminders.{kind}.{found['action items']:09d}",
-                title="reminders.plan_all (first pass)",
-                database=kind,
-                value=statistics.median(plan_runs) if plan_runs and not unfinished else None,
-                unit="s",
-                runs=plan_runs,
-                baseline_label="one indexed query",
-                baseline=statistics.median(query_runs),
-                baseline_runs=query_runs,
-                size=size,
-                notes=(
-                    (unfinished + "; " if unfinished else "")
-                    + f"planned {planned} notifications/meetings; the query returns {due_rows} "
-                    f"open items due {lo}..{hi}; its plan: {plan_text}"
-                ),
-            ).judge()
-        )
+        reminders_at(self, kind, factor, today())
 
     # --- delivery ----------------------------------------------------------------------------
 

@@ -26,6 +26,8 @@ def add_months(start: date, months: int) -> date:
     """``start`` plus ``months`` calendar months, clamped to the last day of the target month."""
     index = start.month - 1 + months
     year, month = start.year + index // 12, index % 12 + 1
+    if start.day <= 28:  # every month has the day: no need to look up its length
+        return date(year, month, start.day)
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 

@@ -24,7 +24,6 @@ from services.delivery.reminders.schedule import (
     STOP_REASON,
     _tag,
     action_subject,
-    contract_schedule,
     record_link,
     send_time,
 )
@@ -147,13 +146,10 @@ class ItemPlanning(ItemRows):
                 or deadline - timedelta(days=max(rule.offsets) + EARLIEST_SHIFT_DAYS) > today
             ):
                 continue  # nothing to retire, and its first reminder is weeks away
-            schedule = contract_schedule(
-                deadline, rule.offsets, self.working_days(contract.owner_id)
-            )
+            schedule = self._contract_schedule(deadline, rule, contract.owner_id)
             targets = self.targets(rule, contract.owner_id)
-            if contract.id not in queued and not any(
-                self._latest_passed(schedule, t.tz) for t in targets
-            ):
+            choice_key = (deadline, contract.owner_id, rule)
+            if contract.id not in queued and not self._choices(schedule, targets, choice_key):
                 continue  # nothing to retire and nothing due yet
             jobs.append(
                 dict(
@@ -172,6 +168,7 @@ class ItemPlanning(ItemRows):
                         "notice)."
                     ),
                     queued=queued.get(contract.id, []),
+                    choice_key=choice_key,
                 )
             )
         self._plan_many("contract", "contract", jobs)

@@ -14,6 +14,7 @@ from db.models import (
     AuditEvent,
     Meeting,
     MeetingAttendee,
+    Person,
     User,
 )
 from services.access import audit
@@ -35,6 +36,7 @@ class RenewalPlanning(PlannerBase):
     # --- renewal decision meetings -------------------------------------------------------
 
     def renewal_meetings(self) -> None:
+        self._leads: dict[int, list[Person]] = {}
         today = self.today()
         horizon = self.settings.renewal_meeting_days
         decisions = self._decided()
@@ -183,9 +185,8 @@ class RenewalPlanning(PlannerBase):
         if owner is not None:
             emails[owner.email.lower()] = owner.id
             if owner.team_id is not None:
-                for p in self.people.values():
-                    if p.is_lead and p.team_id == owner.team_id and not p.archived:
-                        emails.setdefault(p.email.lower(), p.id)
+                for lead in self._team_leads(owner.team_id):
+                    emails.setdefault(lead.email.lower(), lead.id)
         for email in finance:
             person = self.by_email.get(email.lower())
             emails.setdefault(email.lower(), person.id if person else None)
@@ -193,6 +194,17 @@ class RenewalPlanning(PlannerBase):
             bulk.values(MeetingAttendee, meeting_id=meeting_id, person_id=person_id, email=email)
             for email, person_id in emails.items()
         ]
+
+    def _team_leads(self, team_id: int) -> list[Person]:
+        """The team's leads still with us, found once per team rather than once per meeting."""
+        leads = self._leads.get(team_id)
+        if leads is None:
+            leads = self._leads[team_id] = [
+                p
+                for p in self.people.values()
+                if p.is_lead and p.team_id == team_id and not p.archived
+            ]
+        return leads
 
     @staticmethod
     def _renewal_agenda(

@@ -30,6 +30,7 @@ from services.delivery.reminders.schedule import (
     STOP_REASON,
     _tag,
     action_schedule,
+    contract_schedule,
     latest_passed,
     log,
     record_link,
@@ -87,6 +88,9 @@ class PlannerBase:
         ] = {}
         self._schedules: dict[tuple[date, tuple[str, ...]], list[tuple[str, date]]] = {}
         self._contract_terms: list[tuple[ContractFacts, Terms | None]] | None = None
+        self._contract_schedules: dict[
+            tuple[date, tuple[int, ...], tuple[str, ...]], list[tuple[str, date]]
+        ] = {}
 
     def today(self, tz: ZoneInfo | None = None) -> date:
         return self.now.astimezone(tz or self.settings.tz).date()
@@ -111,6 +115,18 @@ class PlannerBase:
         found = self._schedules.get(key)
         if found is None:
             found = self._schedules[key] = action_schedule(due, days)
+        return found
+
+    def _contract_schedule(
+        self, deadline: date, rule: Rule, owner_id: int | None
+    ) -> list[tuple[str, date]]:
+        """A contract's schedule, shared by every contract with the same deadline, offsets and
+        countries (read-only, as ``_action_schedule``'s)."""
+        days = self.working_days(owner_id)
+        key = (deadline, rule.offsets, days.countries)
+        found = self._contract_schedules.get(key)
+        if found is None:
+            found = self._contract_schedules[key] = contract_schedule(deadline, rule.offsets, days)
         return found
 
     def targets(self, rule: Rule, owner_id: int | None) -> list[Target]:
