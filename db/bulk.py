@@ -4,7 +4,8 @@ Building an ORM object per row costs far more than writing the row (SQLModel set
 through pydantic and SQLAlchemy's instrumentation); a pass that creates thousands of rows it
 never reads back builds plain column values instead. They go to the driver's own executemany:
 SQLAlchemy's multi-row VALUES statements are new SQL text for psycopg to parse at every batch
-(most of a large insert's time on Postgres), and cost SQLite a bound-parameter pass per row.
+(most of a large insert's time on Postgres), and cost SQLite a bound-parameter pass per row;
+rows with no conflict to skip go to Postgres by COPY.
 """
 
 from __future__ import annotations
@@ -103,9 +104,22 @@ def insert_all(
         return 0
     table = model if isinstance(model, Table) else table_of(model)
     session.flush()  # a driver statement skips autoflush; pending ORM rows go first
-    sql, params, _ = _statement(session, table, rows, conflict_key)
-    # Both drivers sum the rows each execution inserted (a conflicting row adds nothing).
+    sql, params, names = _statement(session, table, rows, conflict_key)
     connection = session.connection().execution_options(preserve_rowcount=True)
+    if conflict_key is None and connection.dialect.name == "postgresql":
+        # Nothing to skip: COPY, Postgres's own bulk load, several times faster than INSERTs.
+        quote = connection.dialect.identifier_preparer.quote
+        driver: Any = connection.connection.dbapi_connection
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(
+                f"COPY {quote(table.name)} ({', '.join(quote(n) for n in names)}) FROM STDIN"
+            ) as copy,
+        ):
+            for row in params:
+                copy.write_row(row)
+        return len(params)
+    # Both drivers sum the rows each execution inserted (a conflicting row adds nothing).
     return int(connection.exec_driver_sql(sql, params).rowcount)
 
 
@@ -120,15 +134,16 @@ def insert_returning(
     table = table_of(model)
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        sql, params, _ = _statement(session, table, rows, None)
-        driver: Any = connection.connection.dbapi_connection  # psycopg's, for returning=True
-        cursor = driver.cursor()
-        cursor.executemany(f"{sql} RETURNING {key}, id", params, returning=True)
-        found: dict[Any, int] = {}
-        while True:
-            found.update(dict(cursor.fetchall()))
-            if not cursor.nextset():
-                return found
+        # Take the ids from the table's sequence, then COPY the rows with them.
+        sequence = connection.exec_driver_sql(
+            "SELECT pg_get_serial_sequence(%s, 'id')", (table.name,)
+        ).scalar_one()
+        ids = connection.exec_driver_sql(
+            "SELECT nextval(%s) FROM generate_series(1, %s)", (sequence, len(rows))
+        ).scalars()
+        numbered = [{**row, "id": row_id} for row, row_id in zip(rows, ids, strict=True)]
+        insert_all(session, table, numbered)
+        return {row[key]: row["id"] for row in numbered}
     # SQLite's executemany takes no RETURNING: multi-row VALUES statements instead.
     stmt = insert(table).returning(table.c[key], table.c.id)
     return {found_key: row_id for found_key, row_id in connection.execute(stmt, list(rows))}

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
@@ -94,6 +93,9 @@ def _aware(value: datetime | None, what: str) -> datetime | None:
     return value.astimezone(UTC)
 
 
+_SLA_COLUMNS = ("id", "vendor_id", "sla_hours", "cancelled", "escalation_path")
+
+
 class _Sla(NamedTuple):
     sla_hours: int | None
     escalation_path: str | None
@@ -107,28 +109,40 @@ def _sla_contracts(s: Session, tickets: list[SupportTicket]) -> dict[tuple[int, 
     if not vendor_ids:
         return out
     own_ids = {t.contract_id for t in tickets if t.contract_id}
-    rows = s.execute(
+    columns = [getattr(Contract, name) for name in _SLA_COLUMNS]
+    # Each vendor's newest live contract with an SLA, picked by the database: a vendor can
+    # hold thousands of contracts.
+    ranked = (
         sa_select(
-            col(Contract.id),
-            col(Contract.vendor_id),
-            col(Contract.sla_hours),
-            col(Contract.cancelled),
-            col(Contract.escalation_path),
+            *columns,
+            func.row_number()
+            .over(
+                partition_by=col(Contract.vendor_id),
+                order_by=(col(Contract.start_date).desc(), col(Contract.id).desc()),
+            )
+            .label("rank"),
         )
         .where(
             col(Contract.vendor_id).in_(vendor_ids),
-            or_(
-                col(Contract.id).in_(own_ids),
-                and_(col(Contract.sla_hours).is_not(None), col(Contract.cancelled).is_(False)),
-            ),
+            col(Contract.sla_hours).is_not(None),
+            col(Contract.cancelled).is_(False),
         )
-        .order_by(col(Contract.start_date).desc(), col(Contract.id).desc())
-    ).all()
-    by_id = {row[0]: row for row in rows}
-    newest_with_sla: dict[int, Any] = {}
-    for row in rows:
-        if row[2] is not None and not row[3]:
-            newest_with_sla.setdefault(row[1], row)
+        .subquery()
+    )
+    newest_with_sla: dict[int, Any] = {
+        row[1]: row
+        for row in s.execute(
+            sa_select(*(ranked.c[name] for name in _SLA_COLUMNS)).where(ranked.c.rank == 1)
+        ).all()
+    }
+    by_id: dict[int | None, Any] = {
+        row[0]: row
+        for row in s.execute(
+            sa_select(*columns).where(
+                col(Contract.vendor_id).in_(vendor_ids), col(Contract.id).in_(own_ids)
+            )
+        ).all()
+    }
     for t in tickets:
         chosen = by_id.get(t.contract_id) if t.contract_id else None
         if chosen is None or chosen[2] is None:
