@@ -41,6 +41,7 @@ def pandas_import(url: str, path: str) -> int:
 
 
 def plan_reminders(url: str) -> int:
+    import gc
     import json
     from datetime import UTC, datetime
 
@@ -48,6 +49,7 @@ def plan_reminders(url: str) -> int:
     from services.delivery import reminders
 
     db = Database.from_url(url)
+    gc.freeze()  # as `opsdesk remind` and `opsdesk worker` do once their modules are loaded
     start = time.perf_counter()
     planned = reminders.plan_all(db, datetime.now(UTC))
     seconds = time.perf_counter() - start

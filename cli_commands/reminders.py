@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 from datetime import UTC, datetime
@@ -35,15 +36,28 @@ def _gateways() -> Any:
     return Gateways(slack=build_slack(settings), calendar=calendar)
 
 
+def _settle_heap() -> None:
+    """Move what is alive once the commands' modules are loaded to the permanent generation.
+
+    A planning pass allocates tens of thousands of objects, and each full collection it sets off
+    would otherwise walk every object of SQLAlchemy, pandas and the rest again: a fifth of the
+    pass's time over a large workspace. Reference counting still frees frozen objects; only
+    their reference cycles are left alone, and what is loaded here lives as long as the process.
+    """
+    gc.freeze()
+
+
 def _remind(args: argparse.Namespace) -> int:
     import cli
 
     if not args.once:
         raise ValueError("use --once (or `opsdesk worker` for a long-running process)")
     # cli.main chose the clock from --now: planning and delivery both run on it.
+    db, gateways = cli.open_database(), _gateways()
+    _settle_heap()
     report = passes.run_once(
-        cli.open_database(),
-        _gateways(),
+        db,
+        gateways,
         google_credentials_changed_at=_credentials_changed_at(),
         plan=planning.plan_all,
         sync=planning.sync_records,
@@ -64,6 +78,7 @@ def _worker(args: argparse.Namespace) -> int:
         nightly = NightlyBackups(
             settings.backup_dir, settings.backup_keep, settings.backup_hour, settings.tz
         )
+    _settle_heap()
     try:
         passes.run_forever(
             db, _gateways, poll, plan=planning.plan_all, sync=planning.sync_records, nightly=nightly
