@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import ColumnElement, and_, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
@@ -44,35 +44,7 @@ class ItemPlanning(ItemRows):
         has queued reminders (to retire or keep them). Other items would plan nothing."""
         today = self.today()
         rule_enabled = self.rules.get("action_item").enabled
-        queued_ids = (
-            select(Notification.record_id)
-            .where(
-                col(Notification.kind) == "action_item",
-                col(Notification.record_type) == "action_item",
-                col(Notification.status) == "queued",
-            )
-            .scalar_subquery()
-        )
-        due_now = and_(
-            col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
-            col(ActionItem.due_date) >= today - timedelta(days=60),
-            col(ActionItem.due_date) <= today + timedelta(days=ACTION_LOOKAHEAD_DAYS),
-            or_(
-                col(ActionItem.snoozed_until).is_(None),
-                col(ActionItem.snoozed_until) <= today,
-            ),
-        )
-        own_rule_ids = (
-            select(ReminderRule.record_id)
-            .where(
-                col(ReminderRule.kind) == "action_item",
-                col(ReminderRule.record_type) == "action_item",
-                col(ReminderRule.record_id).is_not(None),
-            )
-            .scalar_subquery()
-        )
-        has_queued = col(ActionItem.id).in_(queued_ids)
-        has_own_rule = col(ActionItem.id).in_(own_rule_ids)
+        due_now, has_queued, has_own_rule = self._item_conditions(today)
         # One by one: items whose reminders to keep or retire are queued, or which have a rule
         # of their own (read before the others' reminders are queued, which would count).
         reach = or_(has_queued, and_(due_now, has_own_rule)) if rule_enabled else has_queued
@@ -120,6 +92,39 @@ class ItemPlanning(ItemRows):
                 )
             )
         self._plan_many("action_item", "action_item", jobs)
+
+    @staticmethod
+    def _item_conditions(today: date) -> tuple[ColumnElement[bool], ...]:
+        """Due within the schedule's reach (open, not snoozed); with queued reminders; with a
+        rule of its own."""
+        queued_ids = (
+            select(Notification.record_id)
+            .where(
+                col(Notification.kind) == "action_item",
+                col(Notification.record_type) == "action_item",
+                col(Notification.status) == "queued",
+            )
+            .scalar_subquery()
+        )
+        due_now = and_(
+            col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
+            col(ActionItem.due_date) >= today - timedelta(days=60),
+            col(ActionItem.due_date) <= today + timedelta(days=ACTION_LOOKAHEAD_DAYS),
+            or_(
+                col(ActionItem.snoozed_until).is_(None),
+                col(ActionItem.snoozed_until) <= today,
+            ),
+        )
+        own_rule_ids = (
+            select(ReminderRule.record_id)
+            .where(
+                col(ReminderRule.kind) == "action_item",
+                col(ReminderRule.record_type) == "action_item",
+                col(ReminderRule.record_id).is_not(None),
+            )
+            .scalar_subquery()
+        )
+        return due_now, col(ActionItem.id).in_(queued_ids), col(ActionItem.id).in_(own_rule_ids)
 
     # --- contracts -----------------------------------------------------------------------
 
