@@ -356,6 +356,11 @@ GROUPS = [
     ("accounts", "Billing import: 100,000 rows over 2,000 billing accounts per provider"),
     ("memory", "Billing import: peak memory as files grow"),
     ("pages", "Page load in a real browser (Chromium), against the empty database"),
+    (
+        "switches",
+        "Page switch in a real browser (a sidebar click to the end of its last script run), "
+        "against a bare Streamlit app with the same menu",
+    ),
     ("reminders", "Reminder planning"),
     ("delivery", "Slack delivery by two worker processes"),
     ("multiprocess", "Multi-process run on Postgres"),
