@@ -283,13 +283,13 @@ def test_operations_from_csv_are_all_or_nothing_and_name_the_row(db: Database) -
 def test_memoised_model_costs_follow_new_billing_rows_and_rules_and_still_refuse(
     db: Database, tmp_path: Path
 ) -> None:
-    from ui.cost_memo import CostMemo, cost_memo_key
+    from ui.billing_memo import BillingMemo, billing_version
 
     model = make_model(db, "fraud-scorer")
-    memos = CostMemo()
+    memos = BillingMemo()
 
     def costs(memoised: bool = True) -> list[Decimal]:
-        memo = memos.for_version(cost_memo_key(db)) if memoised else None
+        memo = memos.for_version(billing_version(db)) if memoised else None
         return [c.cost for c in operations.model_costs(db, FINANCE, model_id=model, memo=memo)]
 
     first = [
@@ -309,5 +309,5 @@ def test_memoised_model_costs_follow_new_billing_rows_and_rules_and_still_refuse
     assert costs() == costs(memoised=False) == [Decimal("30.00")]
     with pytest.raises(NotAllowed):  # a warm memo never skips the money permission
         operations.model_costs(
-            db, ENGINEER, model_id=model, memo=memos.for_version(cost_memo_key(db))
+            db, ENGINEER, model_id=model, memo=memos.for_version(billing_version(db))
         )

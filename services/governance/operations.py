@@ -292,7 +292,7 @@ def cost_inputs(
     names (the model tag), its matching rules and the period. A memo of totals is keyed on
     this within one billing data version (``billing_import.data_version``)."""
     rule_key = tuple(sorted((r.kind, r.key, r.value, str(r.share_pct)) for r in rules))
-    return (model.name, model.mlflow_name, rule_key, start, end)
+    return ("model_cost", model.name, model.mlflow_name, rule_key, start, end)
 
 
 def _month_totals(

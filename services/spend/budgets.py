@@ -19,7 +19,7 @@ period containing today is checked, so importing last year's history alerts nobo
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
+from collections.abc import Hashable, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -148,17 +148,33 @@ def forecast_methods(statuses: Sequence[BudgetStatus]) -> list[str]:
     return sorted({s.forecast_method for s in statuses if s.forecast_method})
 
 
-def budget_statuses(db: Database, actor: Actor, *, today: date) -> list[BudgetStatus]:
-    """Each active budget's current period: actual, forecast and thresholds crossed."""
+def budget_statuses(
+    db: Database,
+    actor: Actor,
+    *,
+    today: date,
+    memo: MutableMapping[Hashable, list[Total]] | None = None,
+) -> list[BudgetStatus]:
+    """Each active budget's current period: actual, forecast and thresholds crossed.
+
+    ``memo`` keeps the period totals (sums over the billing rollups) between calls; the caller
+    must give a fresh one whenever billing data or vendor matching changes. Budgets themselves
+    are read every time.
+    """
     require(db, actor, "spend.read", record_type="budget")
     with db.read() as session:
         budgets = session.exec(
             select(Budget).where(col(Budget.archived).is_(False)).order_by(col(Budget.name))
         ).all()
-        return _statuses(session, budgets, today)
+        return _statuses(session, budgets, today, memo)
 
 
-def _statuses(session: Session, budgets: Sequence[Budget], today: date) -> list[BudgetStatus]:
+def _statuses(
+    session: Session,
+    budgets: Sequence[Budget],
+    today: date,
+    memo: MutableMapping[Hashable, list[Total]] | None = None,
+) -> list[BudgetStatus]:
     """The status of each budget already started, with one read per distinct period (this
     month, this budget year) rather than one per budget."""
     current = [b for b in budgets if b.starts_on <= today]
@@ -167,12 +183,16 @@ def _statuses(session: Session, budgets: Sequence[Budget], today: date) -> list[
         windows.setdefault(_read_key(budget, today), []).append(budget)
         if (today - period_bounds(budget, today)[0]).days + 1 < FORECAST_MIN_DAYS:
             windows.setdefault(_trailing_key(budget, today), []).append(budget)
-    reads = {
-        (start, end, basis): period_totals(
-            session, start, end, frozenset(b.currency for b in members), basis
-        )
-        for (start, end, basis), members in windows.items()
-    }
+    reads: dict[tuple[date, date, str], list[Total]] = {}
+    for (start, end, basis), members in windows.items():
+        currencies = frozenset(b.currency for b in members)
+        key = ("period_totals", start, end, currencies, basis)
+        found = memo.get(key) if memo is not None else None
+        if found is None:
+            found = period_totals(session, start, end, currencies, basis)
+            if memo is not None:
+                memo[key] = found
+        reads[(start, end, basis)] = found
     return [
         _status(
             session,
