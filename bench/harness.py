@@ -403,6 +403,19 @@ def _pages_table(chosen: dict[str, dict[str, Any]]) -> list[str]:
     return lines + (["", *notes] if notes else [])
 
 
+def _switches_table(chosen: dict[str, dict[str, Any]]) -> list[str]:
+    from bench.switch_table import switches_table
+
+    return switches_table(chosen)
+
+
+# Figure families with a table of their own; the others share the generic one.
+TABLES: dict[str, Callable[[dict[str, dict[str, Any]]], list[str]]] = {
+    "pages": _pages_table,
+    "switches": _switches_table,
+}
+
+
 def render(data: dict[str, Any]) -> str:
     lines = [
         "# Opsdesk benchmark results",
@@ -427,8 +440,8 @@ def render(data: dict[str, Any]) -> str:
         if not chosen and prefix not in sections:
             continue
         lines += ["", f"## {heading}", ""]
-        if prefix == "pages" and chosen:
-            lines += _pages_table(chosen)
+        if prefix in TABLES and chosen:
+            lines += TABLES[prefix](chosen)
         elif chosen:
             lines += [
                 "| figure | database | size | median | runs | baseline (median) | ratio "

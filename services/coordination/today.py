@@ -82,17 +82,14 @@ def _passed_without_decision(
         if since <= terms.cancellation_deadline < today:
             passed.append((contract, vendor_name, terms))
     # One read for every passed deadline's decisions, not one per contract.
-    decided = (
-        set(
-            s.exec(
-                select(RenewalDecision.contract_id, RenewalDecision.term_end).where(
-                    col(RenewalDecision.contract_id).in_([c.id for c, _, _ in passed])
-                )
-            ).all()
-        )
-        if passed
-        else set()
-    )
+    decided: set[tuple[int, date]] = set()
+    if passed:
+        for decision in s.exec(
+            select(RenewalDecision).where(
+                col(RenewalDecision.contract_id).in_([c.id for c, _, _ in passed])
+            )
+        ):
+            decided.add((decision.contract_id, decision.term_end))
     found = [
         Deadline(
             vendor_name,
