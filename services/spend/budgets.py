@@ -19,7 +19,7 @@ period containing today is checked, so importing last year's history alerts nobo
 from __future__ import annotations
 
 import calendar
-from collections.abc import Hashable, MutableMapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -35,7 +35,7 @@ from services.access.access import Actor, require
 from services.core.clock import session_today
 from services.core.money import exact_sum, format_money, round_to
 from services.delivery import outbox
-from services.spend.spend import Total, period_totals
+from services.spend.spend import Total, TotalsMemo, memoised_period_totals
 from settings import get_settings
 
 DEFAULT_THRESHOLDS = "50,75,90,100"
@@ -149,18 +149,10 @@ def forecast_methods(statuses: Sequence[BudgetStatus]) -> list[str]:
 
 
 def budget_statuses(
-    db: Database,
-    actor: Actor,
-    *,
-    today: date,
-    memo: MutableMapping[Hashable, list[Total]] | None = None,
+    db: Database, actor: Actor, *, today: date, memo: TotalsMemo | None = None
 ) -> list[BudgetStatus]:
-    """Each active budget's current period: actual, forecast and thresholds crossed.
-
-    ``memo`` keeps the period totals (sums over the billing rollups) between calls; the caller
-    must give a fresh one whenever billing data or vendor matching changes. Budgets themselves
-    are read every time.
-    """
+    """Each active budget's current period: actual, forecast and thresholds crossed. ``memo``:
+    see ``spend.memoised_period_totals``; budgets themselves are read every time."""
     require(db, actor, "spend.read", record_type="budget")
     with db.read() as session:
         budgets = session.exec(
@@ -170,10 +162,7 @@ def budget_statuses(
 
 
 def _statuses(
-    session: Session,
-    budgets: Sequence[Budget],
-    today: date,
-    memo: MutableMapping[Hashable, list[Total]] | None = None,
+    session: Session, budgets: Sequence[Budget], today: date, memo: TotalsMemo | None = None
 ) -> list[BudgetStatus]:
     """The status of each budget already started, with one read per distinct period (this
     month, this budget year) rather than one per budget."""
@@ -183,16 +172,12 @@ def _statuses(
         windows.setdefault(_read_key(budget, today), []).append(budget)
         if (today - period_bounds(budget, today)[0]).days + 1 < FORECAST_MIN_DAYS:
             windows.setdefault(_trailing_key(budget, today), []).append(budget)
-    reads: dict[tuple[date, date, str], list[Total]] = {}
-    for (start, end, basis), members in windows.items():
-        currencies = frozenset(b.currency for b in members)
-        key = ("period_totals", start, end, currencies, basis)
-        found = memo.get(key) if memo is not None else None
-        if found is None:
-            found = period_totals(session, start, end, currencies, basis)
-            if memo is not None:
-                memo[key] = found
-        reads[(start, end, basis)] = found
+    reads = {
+        (start, end, basis): memoised_period_totals(
+            session, start, end, frozenset(b.currency for b in members), basis, memo
+        )
+        for (start, end, basis), members in windows.items()
+    }
     return [
         _status(
             session,
