@@ -16,6 +16,7 @@ from settings import get_settings
 from ui.auth import sign_in
 from ui.guard import DatabaseBusy, refuse_page, show_busy
 from ui.navigation import PAGES, PAGES_DIR, SECTIONS, PageSpec
+from ui.state import freeze_imported_heap
 from ui.text import md_escape
 
 ROLE_LABELS = {
@@ -26,6 +27,7 @@ ROLE_LABELS = {
     "engineer": "ML engineer",
 }
 
+freeze_imported_heap()
 st.set_page_config(page_title="Opsdesk", page_icon=":material/work:", layout="wide")
 
 settings = get_settings()

@@ -60,8 +60,14 @@ class AppServer:
                 self.process.wait()
 
 
-def start_app(database_url: str, name: str, extra_env: dict[str, str] | None = None) -> AppServer:
-    """``streamlit run app.py`` over ``database_url`` on a free loopback port, once healthy."""
+def start_app(
+    database_url: str,
+    name: str,
+    extra_env: dict[str, str] | None = None,
+    script: str = "app.py",
+) -> AppServer:
+    """``streamlit run <script>`` (app.py: Opsdesk) over ``database_url`` on a free loopback port,
+    once healthy."""
     port = free_port()
     log_path = WORK / f"streamlit-{name}-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -72,7 +78,7 @@ def start_app(database_url: str, name: str, extra_env: dict[str, str] | None = N
         **(extra_env or {}),
     }
     argv = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "-m", "streamlit", "run", script,
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", "127.0.0.1",

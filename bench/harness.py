@@ -356,6 +356,11 @@ GROUPS = [
     ("accounts", "Billing import: 100,000 rows over 2,000 billing accounts per provider"),
     ("memory", "Billing import: peak memory as files grow"),
     ("pages", "Page load in a real browser (Chromium), against the empty database"),
+    (
+        "switches",
+        "Page switch in a real browser (a sidebar click to the end of its last script run), "
+        "against a bare Streamlit app with the same menu",
+    ),
     ("reminders", "Reminder planning"),
     ("delivery", "Slack delivery by two worker processes"),
     ("multiprocess", "Multi-process run on Postgres"),
@@ -398,6 +403,19 @@ def _pages_table(chosen: dict[str, dict[str, Any]]) -> list[str]:
     return lines + (["", *notes] if notes else [])
 
 
+def _switches_table(chosen: dict[str, dict[str, Any]]) -> list[str]:
+    from bench.switch_table import switches_table
+
+    return switches_table(chosen)
+
+
+# Figure families with a table of their own; the others share the generic one.
+TABLES: dict[str, Callable[[dict[str, dict[str, Any]]], list[str]]] = {
+    "pages": _pages_table,
+    "switches": _switches_table,
+}
+
+
 def render(data: dict[str, Any]) -> str:
     lines = [
         "# Opsdesk benchmark results",
@@ -422,8 +440,8 @@ def render(data: dict[str, Any]) -> str:
         if not chosen and prefix not in sections:
             continue
         lines += ["", f"## {heading}", ""]
-        if prefix == "pages" and chosen:
-            lines += _pages_table(chosen)
+        if prefix in TABLES and chosen:
+            lines += TABLES[prefix](chosen)
         elif chosen:
             lines += [
                 "| figure | database | size | median | runs | baseline (median) | ratio "

@@ -4,7 +4,8 @@
     python -m bench.run --small                  a quick development run (tiny sizes)
     python -m bench.run --only import,pages --dbs sqlite --rows 50000 --scale-factor 0.05
 
-Figures (``--only``): delivery, reminders, import, accounts, memory, pages, multiprocess. Results
+Figures (``--only``): delivery, reminders, import, accounts, memory, pages, switches,
+multiprocess. Results
 are merged into bench/results.json after each figure and RESULTS.md is rendered from it, so a
 partial run still leaves its figures recorded (``--fresh`` starts a new file).
 
@@ -53,7 +54,16 @@ def today() -> date:
     return datetime.now(get_settings().tz).date()
 
 
-FIGURES = ["delivery", "reminders", "import", "accounts", "memory", "pages", "multiprocess"]
+FIGURES = [
+    "delivery",
+    "reminders",
+    "import",
+    "accounts",
+    "memory",
+    "pages",
+    "switches",
+    "multiprocess",
+]
 os.environ.setdefault("OPSDESK_MAX_IMPORT_BYTES", BIG_IMPORT_BYTES)
 
 
@@ -321,6 +331,11 @@ class Bench:
                     ).judge()
                 )
         self.results.add_run(f"pages_sizes.{kind}", sizes)
+
+    def switches_figure(self, kind: str) -> None:
+        from bench.switch_figure import switches_figure
+
+        switches_figure(self, kind)
 
     # --- reminders ---------------------------------------------------------------------------
 
@@ -727,6 +742,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3, help="runs of each quick figure")
     parser.add_argument("--import-runs", type=int, default=3)
     parser.add_argument("--page-runs", type=int, default=3)
+    parser.add_argument(
+        "--switch-rounds", type=int, default=8, help="rounds of sidebar clicks over every page"
+    )
     parser.add_argument("--delivery-runs", type=int, default=2)
     parser.add_argument(
         "--reminder-factors",
@@ -750,6 +768,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.rows, args.big_rows, args.scale_factor = 20_000, 40_000, 0.02
         args.account_rows, args.accounts = 10_000, 200
         args.runs = args.import_runs = args.page_runs = args.delivery_runs = 1
+        args.switch_rounds = 2
         args.messages, args.mp_seconds = 300, 30
     return args
 

@@ -278,3 +278,36 @@ def test_operations_from_csv_are_all_or_nothing_and_name_the_row(db: Database) -
     with db.read() as s:
         rows = s.exec(select(ModelOperations)).all()
     assert [(r.inference_count, r.latency_p99_ms, r.source) for r in rows] == [(1000, 80.0, "csv")]
+
+
+def test_memoised_model_costs_follow_new_billing_rows_and_rules_and_still_refuse(
+    db: Database, tmp_path: Path
+) -> None:
+    from ui.billing_memo import BillingMemo, billing_version
+
+    model = make_model(db, "fraud-scorer")
+    memos = BillingMemo()
+
+    def costs(memoised: bool = True) -> list[Decimal]:
+        memo = memos.for_version(billing_version(db)) if memoised else None
+        return [c.cost for c in operations.model_costs(db, FINANCE, model_id=model, memo=memo)]
+
+    first = [
+        focus_row(EffectiveCost="100.00", Tags='{"model": "fraud-scorer"}'),
+        focus_row(EffectiveCost="40.00", Tags="{}", ServiceName="Fraud GPUs"),
+    ]
+    import_files(db, ADMIN, [write_focus(tmp_path / "a.csv", first)])
+    assert costs() == [Decimal("100.00")]
+    assert costs() == [Decimal("100.00")]  # from the memo
+    # A new rule is a new key within the same billing data version.
+    with db.write() as s:
+        s.add(ModelCostSource(model_id=model, kind="service_name", value="Fraud GPUs"))
+    assert costs() == [Decimal("140.00")]
+    # A re-import (it supersedes the first) is a new data version: the next view counts it.
+    again = [focus_row(EffectiveCost="30.00", Tags='{"model": "fraud-scorer"}')]
+    import_files(db, ADMIN, [write_focus(tmp_path / "b.csv", again)])
+    assert costs() == costs(memoised=False) == [Decimal("30.00")]
+    with pytest.raises(NotAllowed):  # a warm memo never skips the money permission
+        operations.model_costs(
+            db, ENGINEER, model_id=model, memo=memos.for_version(billing_version(db))
+        )

@@ -72,14 +72,33 @@ def test_finance_is_refused_experiment_reports(app_env: Database) -> None:
 
 def test_a_model_page_shows_versions_history_and_text_literally(app_env: Database) -> None:
     model = _workspace(app_env)
-    at = run_page(MODELS, ENGINEER, query={"model": str(model)})
+    at = run_page(MODELS, ENGINEER, query={"model": str(model), "tab": "Deployments"})
     at.date_input(key=f"asof_{model}").set_value((NOW + timedelta(days=5)).date()).run()
     assert_no_exception(at)
     text = _text(at)
     assert XSS in text  # shown as text, not rendered
     assert "retrained" in text and "In production that day: v2" in text
     assert len(at.get("plotly_chart")) == 1
-    assert not any("Cost per million" in f.value.to_csv() for f in at.dataframe)
+    versions = run_page(MODELS, ENGINEER, query={"model": str(model), "tab": "Versions"})
+    assert_no_exception(versions)
+    assert "run-2" in _text(versions)
+    ops = run_page(MODELS, ENGINEER, query={"model": str(model), "tab": "Operations and cost"})
+    assert_no_exception(ops)
+    assert "No operations recorded yet" in str([i.value for i in ops.info])
+    assert not any("Cost per million" in f.value.to_csv() for f in ops.dataframe)
+
+
+def test_only_the_open_tab_of_a_model_is_drawn(app_env: Database) -> None:
+    model = _workspace(app_env)
+    card = run_page(MODELS, VA, query={"model": str(model)})
+    assert_no_exception(card)
+    assert [t for t in card.text_area if t.key.startswith(f"card_{model}_")]  # the draft form
+    assert not card.get("plotly_chart")
+    assert not [d for d in card.date_input if d.key == f"asof_{model}"]  # Deployments' picker
+    deploy = run_page(MODELS, VA, query={"model": str(model), "tab": "Deployments"})
+    assert_no_exception(deploy)
+    assert len(deploy.get("plotly_chart")) == 1
+    assert not [t for t in deploy.text_area if t.key.startswith(f"card_{model}_")]  # no draft
 
 
 def test_a_va_saves_a_draft_and_a_lead_publishes_it(app_env: Database) -> None:

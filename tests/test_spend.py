@@ -304,6 +304,46 @@ def test_crossing_thresholds_queues_one_notification_each(db: Database, tmp_path
     assert status.crossed == [50, 75, 90]
 
 
+def test_memoised_budget_totals_follow_an_import_and_an_undo_and_still_refuse(
+    db: Database, tmp_path: Path
+) -> None:
+    from ui.billing_memo import BillingMemo, billing_version
+
+    team_id = make_team(db, "Research")
+    today = FROZEN_TODAY
+    budgets.create_budget(
+        db,
+        ADMIN,
+        name="Research monthly",
+        scope="team",
+        team_id=team_id,
+        amount="1000",
+        currency="USD",
+        starts_on=today.replace(day=1),
+    )
+    memos = BillingMemo()
+
+    def actual() -> Decimal:
+        memo = memos.for_version(billing_version(db))
+        [status] = budgets.budget_statuses(db, ADMIN, today=today, memo=memo)
+        assert status.actual == budgets.budget_statuses(db, ADMIN, today=today)[0].actual
+        return status.actual
+
+    _import_rows(db, tmp_path, [_day_row(today, "800", Tags='{"team": "research"}')])
+    assert actual() == Decimal("800")
+    assert actual() == Decimal("800")  # from the memo
+    more = [_day_row(today, "150", Tags='{"team": "Research"}', BillingAccountId="other")]
+    _import_rows(db, tmp_path, more)
+    assert actual() == Decimal("950")  # a new import is a new data version
+    [latest, *_] = billing_import.list_imports(db, ADMIN)
+    billing_import.undo_import(db, ADMIN, latest.id)
+    assert actual() == Decimal("800")
+    with pytest.raises(NotAllowed):  # a warm memo never skips the spend permission
+        budgets.budget_statuses(
+            db, actor("va"), today=today, memo=memos.for_version(billing_version(db))
+        )
+
+
 def test_threshold_alerts_go_to_the_default_channel_when_one_is_set(
     db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -12,6 +12,7 @@ from services.core.money import format_money
 from services.governance import cards, choices, deployments, inventory, operations
 from services.governance.cards import SHORT_FIELDS, TEXT_FIELDS, CardContent, CardView
 from services.governance.inventory import ModelDetail, ModelInput
+from ui.billing_memo import billing_memo
 from ui.charts_models import deployment_timeline
 from ui.guard import allowed, save_and_rerun
 from ui.state import database
@@ -255,7 +256,7 @@ def operations_tab(actor: Actor, detail: ModelDetail) -> None:
             )
     if not can(actor, "models.cost"):
         return
-    costs = operations.model_costs(db, actor, model_id=model_id)
+    costs = operations.model_costs(db, actor, model_id=model_id, memo=billing_memo(db))
     if costs:
         st.dataframe(
             pd.DataFrame(

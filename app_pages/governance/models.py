@@ -3,6 +3,8 @@ operations and cost, the contract behind it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -102,15 +104,20 @@ else:
             f"Covered by {c.vendor} · {c.title}: term ends {c.current_term_end}, "
             f"cancellation deadline {c.cancellation_deadline}"
         )
-    tabs = st.tabs(["Card", "Versions", "Deployments", "Operations and cost"])
-    with tabs[0]:
-        model_page.card_tab(actor, detail)
-    with tabs[1]:
-        model_page.versions_tab(detail)
-    with tabs[2]:
-        model_page.deployments_tab(actor, detail)
-    with tabs[3]:
-        model_page.operations_tab(actor, detail)
+    # Only the open tab runs (switching tabs reruns the page); the card's draft form alone
+    # was most of this page's time. The open tab is kept in the URL (?tab=...).
+    parts: dict[str, Callable[[], None]] = {
+        "Card": lambda: model_page.card_tab(actor, detail),
+        "Versions": lambda: model_page.versions_tab(detail),
+        "Deployments": lambda: model_page.deployments_tab(actor, detail),
+        "Operations and cost": lambda: model_page.operations_tab(actor, detail),
+    }
+    for tab, draw in zip(
+        st.tabs(list(parts), key="tab", bind="query-params"), parts.values(), strict=True
+    ):
+        if tab.open:
+            with tab:
+                draw()
 
 if can(actor, "models.edit"):
     model_page.add_model_form(actor)

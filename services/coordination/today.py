@@ -76,19 +76,30 @@ def _passed_without_decision(
     """Cancellation deadlines that passed in the last ``DEADLINE_WINDOW_DAYS`` days with no
     renewal decision for their term: the contract renewed (or lapsed) without anyone choosing."""
     since = today - timedelta(days=DEADLINE_WINDOW_DAYS)
-    found: list[Deadline] = []
+    passed = []
     for contract, vendor_name in rows:
         terms = terms_of(contract, since)
-        deadline = terms.cancellation_deadline
-        if not since <= deadline < today:
-            continue
-        decided = s.exec(
-            select(RenewalDecision.id)
-            .where(RenewalDecision.contract_id == contract.id)
-            .where(RenewalDecision.term_end == terms.decision_key)
-        ).first()
-        if decided is None:
-            found.append(Deadline(vendor_name, contract.title, deadline, (deadline - today).days))
+        if since <= terms.cancellation_deadline < today:
+            passed.append((contract, vendor_name, terms))
+    # One read for every passed deadline's decisions, not one per contract.
+    decided: set[tuple[int, date]] = set()
+    if passed:
+        for decision in s.exec(
+            select(RenewalDecision).where(
+                col(RenewalDecision.contract_id).in_([c.id for c, _, _ in passed])
+            )
+        ):
+            decided.add((decision.contract_id, decision.term_end))
+    found = [
+        Deadline(
+            vendor_name,
+            contract.title,
+            terms.cancellation_deadline,
+            (terms.cancellation_deadline - today).days,
+        )
+        for contract, vendor_name, terms in passed
+        if (contract.id, terms.decision_key) not in decided
+    ]
     return sorted(found, key=lambda d: d.deadline)
 
 

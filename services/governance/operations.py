@@ -20,6 +20,7 @@ import io
 import json
 import math
 from collections import defaultdict
+from collections.abc import Hashable, MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -281,6 +282,35 @@ class MonthCost:
         return (self.cost / self.inferences * MILLION).quantize(Decimal("0.0001"))
 
 
+CostTotals = dict[tuple[str, str], Decimal]  # (month, currency) -> effective cost
+
+
+def cost_inputs(
+    model: Model, rules: list[ModelCostSource], start: date | None, end: date | None
+) -> tuple[Hashable, ...]:
+    """Everything a model's cost totals depend on besides the billing rows themselves: its
+    names (the model tag), its matching rules and the period. A memo of totals is keyed on
+    this within one billing data version (``billing_import.data_version``)."""
+    rule_key = tuple(sorted((r.kind, r.key, r.value, str(r.share_pct)) for r in rules))
+    return ("model_cost", model.name, model.mlflow_name, rule_key, start, end)
+
+
+def _month_totals(
+    session: Session,
+    model: Model,
+    rules: list[ModelCostSource],
+    start: date | None,
+    end: date | None,
+) -> CostTotals:
+    totals: CostTotals = defaultdict(Decimal)
+    for line in _candidates(session, model, rules, start, end):
+        share = _share(line, model, rules)
+        if share:
+            month = f"{line.billing_period_start:%Y-%m}"
+            totals[(month, line.currency)] += line.effective_cost * share
+    return dict(totals)
+
+
 def model_costs(
     db: Database,
     actor: Actor,
@@ -288,8 +318,15 @@ def model_costs(
     model_id: int | None = None,
     start: date | None = None,
     end: date | None = None,
+    memo: MutableMapping[Hashable, CostTotals] | None = None,
 ) -> list[MonthCost]:
-    """Effective cost per model, month and currency, with that month's inferences."""
+    """Effective cost per model, month and currency, with that month's inferences.
+
+    Matching a model's billing rows reads every cost line (tags are searched as text), so a
+    caller that asks again and again passes ``memo``: totals are kept under ``cost_inputs`` and
+    the caller must give a fresh memo whenever the billing data changes. Inferences are read
+    every time.
+    """
     require(db, actor, "models.cost", record_type="model", record_id=model_id)
     out: list[MonthCost] = []
     with db.read() as session:
@@ -302,12 +339,12 @@ def model_costs(
                     select(ModelCostSource).where(ModelCostSource.model_id == model.id)
                 ).all()
             )
-            totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-            for line in _candidates(session, model, rules, start, end):
-                share = _share(line, model, rules)
-                if share:
-                    month = f"{line.billing_period_start:%Y-%m}"
-                    totals[(month, line.currency)] += line.effective_cost * share
+            key = cost_inputs(model, rules, start, end)
+            totals = memo.get(key) if memo is not None else None
+            if totals is None:
+                totals = _month_totals(session, model, rules, start, end)
+                if memo is not None:
+                    memo[key] = totals
             inferences: dict[str, int] = defaultdict(int)
             for ops in session.exec(
                 select(ModelOperations).where(ModelOperations.model_id == model.id)

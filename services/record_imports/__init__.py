@@ -9,6 +9,7 @@ transaction are shared here, so every kind refuses bad files the same way.
 from __future__ import annotations
 
 import csv
+import functools
 import importlib
 import io
 import pkgutil
@@ -49,6 +50,7 @@ class Kind:
     import_rows: Callable[[Session, Actor, list[Row]], int]
 
 
+@functools.cache  # the package's modules do not change while a process runs
 def kinds() -> dict[str, Kind]:
     found: dict[str, Kind] = {}
     for info in pkgutil.iter_modules(__path__):

@@ -35,7 +35,7 @@ from services.access.access import Actor, require
 from services.core.clock import session_today
 from services.core.money import exact_sum, format_money, round_to
 from services.delivery import outbox
-from services.spend.spend import Total, period_totals
+from services.spend.spend import Total, TotalsMemo, memoised_period_totals
 from settings import get_settings
 
 DEFAULT_THRESHOLDS = "50,75,90,100"
@@ -148,17 +148,22 @@ def forecast_methods(statuses: Sequence[BudgetStatus]) -> list[str]:
     return sorted({s.forecast_method for s in statuses if s.forecast_method})
 
 
-def budget_statuses(db: Database, actor: Actor, *, today: date) -> list[BudgetStatus]:
-    """Each active budget's current period: actual, forecast and thresholds crossed."""
+def budget_statuses(
+    db: Database, actor: Actor, *, today: date, memo: TotalsMemo | None = None
+) -> list[BudgetStatus]:
+    """Each active budget's current period: actual, forecast and thresholds crossed. ``memo``:
+    see ``spend.memoised_period_totals``; budgets themselves are read every time."""
     require(db, actor, "spend.read", record_type="budget")
     with db.read() as session:
         budgets = session.exec(
             select(Budget).where(col(Budget.archived).is_(False)).order_by(col(Budget.name))
         ).all()
-        return _statuses(session, budgets, today)
+        return _statuses(session, budgets, today, memo)
 
 
-def _statuses(session: Session, budgets: Sequence[Budget], today: date) -> list[BudgetStatus]:
+def _statuses(
+    session: Session, budgets: Sequence[Budget], today: date, memo: TotalsMemo | None = None
+) -> list[BudgetStatus]:
     """The status of each budget already started, with one read per distinct period (this
     month, this budget year) rather than one per budget."""
     current = [b for b in budgets if b.starts_on <= today]
@@ -168,8 +173,8 @@ def _statuses(session: Session, budgets: Sequence[Budget], today: date) -> list[
         if (today - period_bounds(budget, today)[0]).days + 1 < FORECAST_MIN_DAYS:
             windows.setdefault(_trailing_key(budget, today), []).append(budget)
     reads = {
-        (start, end, basis): period_totals(
-            session, start, end, frozenset(b.currency for b in members), basis
+        (start, end, basis): memoised_period_totals(
+            session, start, end, frozenset(b.currency for b in members), basis, memo
         )
         for (start, end, basis), members in windows.items()
     }

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -344,3 +344,25 @@ def filter_options(db: Database, actor: Actor) -> dict[str, list[Any]]:
         "first_day": [first] if first else [],
         "last_day": [last] if last else [],
     }
+
+
+TotalsMemo = MutableMapping[Hashable, list[Total]]
+
+
+def memoised_period_totals(
+    session: Session,
+    start: date,
+    end: date,
+    currencies: frozenset[str],
+    basis: str,
+    memo: TotalsMemo | None,
+) -> list[Total]:
+    """``period_totals``, kept in ``memo`` when one is given: the caller must give a fresh memo
+    whenever billing data or vendor matching changes (``billing_import.data_version``)."""
+    key = ("period_totals", start, end, currencies, basis)
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        found = period_totals(session, start, end, currencies, basis)
+        if memo is not None:
+            memo[key] = found
+    return found

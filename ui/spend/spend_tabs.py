@@ -15,6 +15,7 @@ from services.spend import budgets, commitments, spend, views
 from services.spend.choices import COST_BASIS
 from services.spend.spend import SpendFilter
 from ui import charts_spend
+from ui.billing_memo import billing_memo
 from ui.guard import allowed
 from ui.spend_data import SpendView
 from ui.text import md_escape
@@ -54,7 +55,7 @@ def by_service(c: SpendContext) -> None:
 
 def budget_tab(c: SpendContext) -> None:
     with allowed():
-        statuses = budgets.budget_statuses(c.db, c.actor, today=c.day)
+        statuses = budgets.budget_statuses(c.db, c.actor, today=c.day, memo=billing_memo(c.db))
     shown = [s for s in views.budgets_in(statuses, c.flt) if s.budget.currency == c.currency]
     st.caption(
         "Each budget's current period, in the cost it compares (billed unless the budget says "

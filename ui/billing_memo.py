@@ -1,0 +1,51 @@
+"""Results derived from the billing data, kept between reruns while that data does not change.
+
+Matching billing rows to a model reads every cost line, and a budget's period totals sum the
+billing rollups; at a million cost lines each cost a third of a second on every click. Both
+depend only on the billing data (its version, ``billing_import.data_version``, read on every
+rerun: any import, undo or vendor change makes a new, empty memo) and on inputs that are part
+of each entry's key (a model's names, rules and period; a budget period, currencies and cost
+basis), never on who asks: the services check the permission before a memo is read, and read
+everything else (budgets, inferences) fresh.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Hashable
+from typing import Any
+
+import streamlit as st
+
+from db.engine import Database
+from services.spend import billing_import
+
+MAX_ENTRIES = 1024
+
+
+class BillingMemo:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version: tuple[int, ...] | None = None
+        self._entries: dict[Hashable, Any] = {}
+
+    def for_version(self, version: tuple[int, ...]) -> dict[Hashable, Any]:
+        """The entries computed over this billing data version."""
+        with self._lock:
+            if version != self._version or len(self._entries) > MAX_ENTRIES:
+                self._version, self._entries = version, {}
+            return self._entries
+
+
+@st.cache_resource(show_spinner=False)
+def _memo(url: str) -> BillingMemo:
+    return BillingMemo()
+
+
+def billing_version(db: Database) -> tuple[int, ...]:
+    """Changes with any billing import, undo or vendor change."""
+    return billing_import.data_version(db)
+
+
+def billing_memo(db: Database) -> dict[Hashable, Any]:
+    return _memo(db.engine.url.render_as_string()).for_version(billing_version(db))
