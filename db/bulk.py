@@ -15,7 +15,8 @@ from operator import itemgetter
 from typing import Any
 
 from pydantic_core import PydanticUndefined
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, func
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel
 
 _Defaults = list[tuple[str, Any, Callable[[], Any] | None]]
@@ -144,6 +145,12 @@ def insert_returning(
         numbered = [{**row, "id": row_id} for row, row_id in zip(rows, ids, strict=True)]
         insert_all(session, table, numbered)
         return {row[key]: row["id"] for row in numbered}
-    # SQLite's executemany takes no RETURNING: multi-row VALUES statements instead.
-    stmt = insert(table).returning(table.c[key], table.c.id)
-    return {found_key: row_id for found_key, row_id in connection.execute(stmt, list(rows))}
+    # SQLite's executemany takes no RETURNING. The caller's write transaction holds the
+    # database's only write lock (BEGIN IMMEDIATE), so the rows above the highest id before
+    # the insert are these rows and no others.
+    highest = connection.execute(sa_select(func.max(table.c.id))).scalar() or 0
+    insert_all(session, table, rows)
+    found = connection.execute(
+        sa_select(table.c[key], table.c.id).where(table.c.id > highest)
+    ).all()
+    return {found_key: row_id for found_key, row_id in found}
