@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from db.models import (
@@ -30,13 +32,40 @@ from services.delivery.reminders.schedule import (
     zone,
 )
 
+MEETING_COLUMNS = (
+    "id", "title", "starts_at", "timezone", "status", "organizer_id", "duration_minutes",
+    "location",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingFacts:
+    """The columns of a meeting that planning reads (in MEETING_COLUMNS' order)."""
+
+    id: int
+    title: str
+    starts_at: datetime
+    timezone: str
+    status: str
+    organizer_id: int | None
+    duration_minutes: int
+    location: str | None
+
 
 class MeetingPlanning(PlannerBase):
     # --- meetings: agenda reminders and calendar events ------------------------------------
 
     def meetings(self) -> None:
         since = self.now - timedelta(days=MEETING_LOOKBACK_DAYS)
-        meetings = self.session.exec(select(Meeting).where(col(Meeting.starts_at) >= since)).all()
+        # Columns, not ORM objects: a pass can read thousands of meetings and changes none.
+        meetings = [
+            MeetingFacts(*row)
+            for row in self.session.execute(
+                sa_select(*(getattr(Meeting, name) for name in MEETING_COLUMNS)).where(
+                    col(Meeting.starts_at) >= since
+                )
+            ).all()
+        ]
         invite_rule = self.rules.get("meeting_invite")
         agenda_rule = self.rules.get("meeting_agenda")
         # What each meeting needs, read for all of them at once rather than per meeting.
@@ -77,7 +106,7 @@ class MeetingPlanning(PlannerBase):
         self.flush_cancels()
         self.flush_queued()
 
-    def agenda_reminder(self, meeting: Meeting, default: Rule) -> None:
+    def agenda_reminder(self, meeting: MeetingFacts, default: Rule) -> None:
         assert meeting.id is not None
         queued = self._agenda_queued.get(meeting.id, [])
         if meeting.status != "scheduled" or meeting.starts_at <= self.now:
@@ -115,7 +144,7 @@ class MeetingPlanning(PlannerBase):
             reason="meeting cancelled",
         )
 
-    def _cancel_event(self, meeting: Meeting, recipient: str, event_id: str, key: str) -> None:
+    def _cancel_event(self, meeting: MeetingFacts, recipient: str, event_id: str, key: str) -> None:
         """Retire what has not gone out and queue one cancel of the event Google has."""
         assert meeting.id is not None
         self._retire_invites(meeting.id)
@@ -130,7 +159,7 @@ class MeetingPlanning(PlannerBase):
             payload={"op": "cancel", "event_id": event_id, "key": key},
         )
 
-    def meeting_event(self, meeting: Meeting) -> None:
+    def meeting_event(self, meeting: MeetingFacts) -> None:
         assert meeting.id is not None
         key = f"meeting:{meeting.id}"
         event_id = event_id_for(key)
@@ -184,7 +213,11 @@ class MeetingPlanning(PlannerBase):
         self._queue_update(meeting, rows, recipient, payload)
 
     def _queue_update(
-        self, meeting: Meeting, rows: list[Notification], recipient: str, payload: dict[str, Any]
+        self,
+        meeting: MeetingFacts,
+        rows: list[Notification],
+        recipient: str,
+        payload: dict[str, Any],
     ) -> None:
         """One patch for the latest change since the invite went out; older ones retired."""
         assert meeting.id is not None
@@ -220,7 +253,7 @@ class MeetingPlanning(PlannerBase):
             payload=payload | {"op": "patch"},
         )
 
-    def _event_data(self, meeting: Meeting) -> dict[str, Any]:
+    def _event_data(self, meeting: MeetingFacts) -> dict[str, Any]:
         assert meeting.id is not None
         tz = zone(meeting.timezone)
         start = meeting.starts_at.astimezone(tz)
