@@ -98,7 +98,10 @@ def test_draft_publish_compare_timeline_and_today(browser: Any, server: Any) -> 
     lead.get_by_role("tab", name="Deployments").click()
     wait_ready(lead)
     lead.get_by_text("In production that day: v2").first.wait_for(timeout=15_000)
-    assert lead.locator("[data-testid='stPlotlyChart']").count() == 1
+    # The chart is drawn after the text above: wait for it, then check there is only one.
+    chart = lead.locator("[data-testid='stPlotlyChart']")
+    chart.first.wait_for(timeout=15_000)
+    assert chart.count() == 1
     lead.screenshot(path="/tmp/opsdesk-shots/cycle-timeline.png", full_page=True)
 
     open_page(lead, server.url, shot="cycle-today-after")
