@@ -31,7 +31,7 @@ from db import bulk
 from db.models import ActionItem, Notification
 from services.delivery import outbox
 from services.delivery.reminders.planner import PlannerBase
-from services.delivery.reminders.schedule import RECORD_PAGES, record_link
+from services.delivery.reminders.schedule import RECORD_PAGES, action_subject, record_link
 
 _NOTIFICATION = bulk.table_of(Notification)
 _ITEM = bulk.table_of(ActionItem)
@@ -65,7 +65,7 @@ class ItemRows(PlannerBase):
             for target, chosen, tagged, due_at in self._choices(
                 schedule, targets, (due, owner_id, rule)
             ):
-                prefix = f"Due {due}: " if chosen.endswith(":before") else f"Overdue since {due}: "
+                prefix = action_subject(due, "", chosen)  # the title follows, in SQL
                 choices.append(
                     {
                         "due_date": due,
