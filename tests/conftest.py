@@ -144,9 +144,11 @@ def run_page(  # type: ignore[no-untyped-def]
     *,
     query: dict[str, str] | None = None,
     clock: FrozenClock | None = None,
+    opened: tuple[str, ...] = (),
 ):
     """Run one page script under AppTest as ``actor`` (paths from the repository root), with
-    the app's clock frozen at FROZEN_AT unless ``clock`` is given."""
+    the app's clock frozen at FROZEN_AT unless ``clock`` is given. ``opened``: keys of lazy
+    expanders (ui.widgets.lazy_expander) to open, as a click on them would."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(page_path(script)), default_timeout=30)
@@ -155,6 +157,8 @@ def run_page(  # type: ignore[no-untyped-def]
         at.session_state["_actor"] = actor
     for key, value in (query or {}).items():
         at.query_params[key] = value
+    for key in opened:
+        at.session_state[key] = True
     return at.run()
 
 

@@ -30,7 +30,7 @@ def test_users_page_lists_users_with_hostile_names_as_plain_data(app_env: Databa
 
 
 def test_users_page_adds_a_user(app_env: Database, boss) -> None:  # type: ignore[no-untyped-def]
-    at = run_page("admin/users.py", boss)
+    at = run_page("admin/users.py", boss, opened=("users_add_open",))
     at.text_input[0].input("new@example.com")
     at.selectbox[0].set_value("finance")
     at.button[0].click().run()  # the form's submit button
@@ -39,7 +39,7 @@ def test_users_page_adds_a_user(app_env: Database, boss) -> None:  # type: ignor
 
 
 def test_users_page_shows_a_bad_email_as_an_error(app_env: Database, boss) -> None:  # type: ignore[no-untyped-def]
-    at = run_page("admin/users.py", boss)
+    at = run_page("admin/users.py", boss, opened=("users_add_open",))
     at.text_input[0].input("not an email")
     at.button[0].click().run()
     assert_no_exception(at)
@@ -48,7 +48,7 @@ def test_users_page_shows_a_bad_email_as_an_error(app_env: Database, boss) -> No
 
 def test_users_page_deactivates_and_changes_role(app_env: Database, boss) -> None:  # type: ignore[no-untyped-def]
     users.add_user(app_env, boss, "va@example.com", "va")
-    at = run_page("admin/users.py", boss)
+    at = run_page("admin/users.py", boss, opened=("users_change_open",))
     at.selectbox(key="users_target").select("va@example.com").run()
     at.selectbox(key="users_role_va@example.com").set_value("lead").run()
     [save] = [b for b in at.button if b.label == "Save role"]

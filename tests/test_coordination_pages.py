@@ -123,7 +123,7 @@ def test_follow_ups_empty_queue_and_one_click_done(app_env: Database) -> None:
 
 
 def test_people_page_adds_a_person_and_a_team(app_env: Database) -> None:
-    at = run_page("coordination/people.py", VA)
+    at = run_page("coordination/people.py", VA, opened=("people_teams_open",))
     at.text_input(key="people_team_name").input("Platform")
     at.button(key="people_team_submit").click().run()
     at.text_input(key="people_add_0_name").input(XSS)

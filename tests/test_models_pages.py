@@ -90,7 +90,11 @@ def test_a_model_page_shows_versions_history_and_text_literally(app_env: Databas
 
 def test_only_the_open_tab_of_a_model_is_drawn(app_env: Database) -> None:
     model = _workspace(app_env)
-    card = run_page(MODELS, VA, query={"model": str(model)})
+    closed = run_page(MODELS, VA, query={"model": str(model)})
+    assert_no_exception(closed)
+    assert not [t for t in closed.text_area if t.key.startswith(f"card_{model}_")]  # until opened
+    assert not [t for t in closed.text_input if t.key == "models_add_name"]
+    card = run_page(MODELS, VA, query={"model": str(model)}, opened=(f"card_edit_open_{model}",))
     assert_no_exception(card)
     assert [t for t in card.text_area if t.key.startswith(f"card_{model}_")]  # the draft form
     assert not card.get("plotly_chart")
@@ -103,7 +107,7 @@ def test_only_the_open_tab_of_a_model_is_drawn(app_env: Database) -> None:
 
 def test_a_va_saves_a_draft_and_a_lead_publishes_it(app_env: Database) -> None:
     model = _workspace(app_env)
-    at = run_page(MODELS, VA, query={"model": str(model)})
+    at = run_page(MODELS, VA, query={"model": str(model)}, opened=(f"card_edit_open_{model}",))
     at.text_area(key=f"card_{model}_0_overview").set_value("Scores payments.")
     at.button(key=f"FormSubmitter:card_{model}_0-Save draft").click().run()
     assert_no_exception(at)
@@ -131,6 +135,9 @@ def test_two_published_versions_show_their_difference(app_env: Database) -> None
         )
         cards.publish(app_env, LEAD, model, expected_version=d.version, now=NOW)
     at = run_page(MODELS, VA, query={"model": str(model)})
+    assert_no_exception(at)
+    assert "second words" in _text(at) and "first words" not in _text(at)  # the latest card
+    at = run_page(MODELS, VA, query={"model": str(model)}, opened=(f"cmp_open_{model}",))
     assert_no_exception(at)
     assert "first words" in _text(at) and "second words" in _text(at)
 

@@ -94,7 +94,7 @@ def test_a_stale_vendor_form_on_the_page_is_refused_and_the_first_edit_kept(
     app_env: Database,
 ) -> None:
     vid = make_vendor(app_env, "Acme AI")
-    at = run_page("vendors/vendors.py", ADMIN)
+    at = run_page("vendors/vendors.py", ADMIN, opened=("vendors_edit_open",))
     (opened,) = vendors.list_vendors(app_env, ADMIN)
     _update_vendor(app_env, OTHER, vid, opened.version, "note by other")
     at.text_area(key=f"vendors_edit_{vid}_{opened.version}_notes").input("my note")
@@ -108,7 +108,7 @@ def test_a_stale_vendor_form_on_the_page_is_refused_and_the_first_edit_kept(
 def test_a_stale_seat_pool_form_on_the_page_is_refused(app_env: Database) -> None:
     vid = make_vendor(app_env)
     pid = make_seat_pool(app_env, vid, product="Team")
-    at = run_page("seats.py", ADMIN)
+    at = run_page("seats.py", ADMIN, opened=("seats_edit_open",))
     data = SeatPoolInput(vendor_id=vid, product="Renamed", seats_purchased=10)
     seats.update_seat_pool(app_env, OTHER, pid, data, expected_version=1)
     at.text_input(key=f"seats_edit_{pid}_1_product").input("Mine")

@@ -352,7 +352,7 @@ def test_budgets_page_changes_a_budget_amount(app_env: Database) -> None:
         amount="10",
         starts_on=FROZEN_TODAY.replace(day=1),
     )
-    at = run_page("spend/budgets.py", actor("finance"))
+    at = run_page("spend/budgets.py", actor("finance"), opened=("budgets_change_open",))
     budget_id = budgets.list_budgets(app_env, ADMIN)[0].id
     at.selectbox(key="budget_edit").set_value(budget_id).run()
     next(t for t in at.text_input if t.label == "Amount" and t.value == "10").input("12.50")

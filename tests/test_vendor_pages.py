@@ -126,8 +126,7 @@ def test_vendor_add_form_refuses_javascript_website(app_env: Database) -> None:
 def test_deleting_a_vendor_asks_first(app_env: Database) -> None:
     """Issue 14 item 4: one click on Delete only opens the confirmation."""
     vid = make_vendor(app_env, name="Acme AI")
-    at = run_page("vendors/vendors.py", ADMIN)
-    next(t for t in at.tabs if t.label == "Edit, archive or delete")
+    at = run_page("vendors/vendors.py", ADMIN, opened=("vendors_edit_open",))
     at.button(key=f"vendors_delete_{vid}").click().run()
     assert_no_exception(at)
     assert [v.id for v in vendors.list_vendors(app_env, ADMIN)] == [vid]

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import streamlit as st
 
 from db.engine import Database
-from services.access.access import Actor
+from services.access.access import Actor, can
 from services.governance import incidents, obligations
+from services.governance.incident_views import IncidentView
 from services.governance.incidents import CATEGORY_LABELS, IncidentInput
 from services.vendors import vendors
 from ui.guard import allowed, save_and_rerun
@@ -49,4 +50,47 @@ def incident_form(db: Database, actor: Actor, now: datetime, tz: ZoneInfo) -> No
             save_and_rerun(
                 lambda: incidents.record_incident(db, actor, data, now=now, tz=tz),
                 "Incident recorded: clocks started",
+            )
+
+
+def incident_actions(
+    db: Database, actor: Actor, v: IncidentView, now: datetime, tz: ZoneInfo
+) -> None:
+    """Record a step, close, or release the deployment hold of the incident ``v``."""
+    if can(actor, "incidents.edit") and v.status != "closed":
+        with st.form(f"inc_step_{v.id}_{v.version}"):
+            step = st.selectbox(
+                "Record",
+                list(incidents.STEP_FIELDS),
+                format_func=lambda s: s.replace("_", " ").capitalize(),
+            )
+            c1, c2 = st.columns(2)
+            day = c1.date_input("On", value=now.astimezone(tz).date())
+            at = c2.time_input(
+                "At", value=now.astimezone(tz).time().replace(second=0, microsecond=0)
+            )
+            if st.form_submit_button("Save step"):
+                save_and_rerun(
+                    lambda: incidents.record_step(
+                        db,
+                        actor,
+                        v.id,
+                        step,
+                        datetime.combine(day, at, tzinfo=tz),
+                        expected_version=v.version,
+                        now=now,
+                    ),
+                    "Step recorded",
+                )
+    closable = can(actor, "incidents.close") and v.status != "closed"
+    if closable and st.button("Close incident", key=f"inc_close_{v.id}"):
+        save_and_rerun(
+            lambda: incidents.close_incident(db, actor, v.id, expected_version=v.version, now=now),
+            "Incident closed",
+        )
+    if can(actor, "incidents.release_hold") and v.held:
+        reason = st.text_input("Reason to release the hold", key=f"inc_reason_{v.id}")
+        if st.button("Release the deployment hold", key=f"inc_release_{v.id}"):
+            save_and_rerun(
+                lambda: incidents.release_hold(db, actor, v.id, reason, now=now), "Hold released"
             )

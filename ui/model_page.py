@@ -16,6 +16,8 @@ from ui.billing_memo import billing_memo
 from ui.charts_models import deployment_timeline
 from ui.guard import allowed, save_and_rerun
 from ui.state import database
+from ui.text import md_escape
+from ui.widgets import lazy_expander
 
 
 def card_tab(actor: Actor, detail: ModelDetail) -> None:
@@ -39,17 +41,25 @@ def card_tab(actor: Actor, detail: ModelDetail) -> None:
     else:
         st.info("No published card yet. Draft one below; an engineer or lead publishes it.")
     if len(published) >= 2:
-        numbers = [c.number for c in published]
-        a, b = st.columns(2)
-        old = a.selectbox("Compare version", numbers[1:], key=f"cmp_old_{model_id}")
-        new = b.selectbox("with version", numbers, key=f"cmp_new_{model_id}")
-        by_number = {c.number: c for c in published}
-        changes = cards.compare(by_number[old], by_number[new])
-        st.dataframe(
-            pd.DataFrame([c.__dict__ for c in changes], columns=["what", "before", "after"]),
-            hide_index=True,
+        lazy_expander(
+            "Compare published versions",
+            lambda: _compare(published, model_id),
+            key=f"cmp_open_{model_id}",
         )
     _draft_form(actor, detail, draft)
+
+
+def _compare(published: list[CardView], model_id: int) -> None:
+    numbers = [c.number for c in published]
+    a, b = st.columns(2)
+    old = a.selectbox("Compare version", numbers[1:], key=f"cmp_old_{model_id}")
+    new = b.selectbox("with version", numbers, key=f"cmp_new_{model_id}")
+    by_number = {c.number: c for c in published}
+    changes = cards.compare(by_number[old], by_number[new])
+    st.dataframe(
+        pd.DataFrame([c.__dict__ for c in changes], columns=["what", "before", "after"]),
+        hide_index=True,
+    )
 
 
 def _markdown(view: CardView) -> str:
@@ -59,11 +69,15 @@ def _markdown(view: CardView) -> str:
 
 
 def _show_card(view: CardView) -> None:
-    for name, label in TEXT_FIELDS:
-        text = view.content.texts.get(name, "")
-        if text:
-            st.markdown(f"**{label}**")
-            st.text(text)  # user text shown as text, never as markdown
+    # One block, not a heading and a text element per field: each element costs the browser
+    # a mount on every visit. User text is escaped, so it shows literally, never as markdown.
+    shown = [
+        f"**{label}**  \n{md_escape(view.content.texts[name])}"
+        for name, label in TEXT_FIELDS
+        if view.content.texts.get(name, "")
+    ]
+    if shown:
+        st.markdown("\n\n".join(shown))
     if view.content.metrics:
         st.dataframe(pd.DataFrame([m.__dict__ for m in view.content.metrics]), hide_index=True)
 
@@ -91,8 +105,34 @@ def _draft_form(actor: Actor, detail: ModelDetail, draft: CardView | None) -> No
             )
     if not can(actor, "cards.draft"):
         return
-    current = draft.content if draft else CardContent()
     key = f"card_{model_id}_{draft.version if draft else 0}"
+    lazy_expander(
+        "Write the draft" if draft is None else "Edit the draft",
+        lambda: _draft_fields(actor, model_id, draft, key),
+        key=f"card_edit_open_{model_id}",
+    )
+    if draft is None:
+        return
+    sign_col, publish_col = st.columns(2)
+    if can(actor, "cards.sign_off") and sign_col.button("Sign off draft", key=f"{key}_sign"):
+        save_and_rerun(
+            lambda: cards.sign_off(
+                db, actor, model_id, expected_version=draft.version, now=now(db)
+            ),
+            "Draft signed off",
+        )
+    if can(actor, "cards.publish") and publish_col.button(
+        "Publish card", type="primary", key=f"{key}_publish"
+    ):
+        save_and_rerun(
+            lambda: cards.publish(db, actor, model_id, expected_version=draft.version, now=now(db)),
+            "Card published",
+        )
+
+
+def _draft_fields(actor: Actor, model_id: int, draft: CardView | None, key: str) -> None:
+    db = database()
+    current = draft.content if draft else CardContent()
     with st.form(key, clear_on_submit=False):
         texts = {
             name: st.text_area(label, current.texts.get(name, ""), key=f"{key}_{name}")
@@ -119,23 +159,6 @@ def _draft_form(actor: Actor, detail: ModelDetail, draft: CardView | None) -> No
                 ),
                 "Draft saved",
             )
-    if draft is None:
-        return
-    sign_col, publish_col = st.columns(2)
-    if can(actor, "cards.sign_off") and sign_col.button("Sign off draft", key=f"{key}_sign"):
-        save_and_rerun(
-            lambda: cards.sign_off(
-                db, actor, model_id, expected_version=draft.version, now=now(db)
-            ),
-            "Draft signed off",
-        )
-    if can(actor, "cards.publish") and publish_col.button(
-        "Publish card", type="primary", key=f"{key}_publish"
-    ):
-        save_and_rerun(
-            lambda: cards.publish(db, actor, model_id, expected_version=draft.version, now=now(db)),
-            "Card published",
-        )
 
 
 def versions_tab(detail: ModelDetail) -> None:
@@ -279,8 +302,12 @@ def operations_tab(actor: Actor, detail: ModelDetail) -> None:
 
 
 def add_model_form(actor: Actor) -> None:
+    lazy_expander("Add a model", lambda: _add_model_fields(actor), key="models_add_open")
+
+
+def _add_model_fields(actor: Actor) -> None:
     db = database()
-    with st.expander("Add a model"), st.form("models_add", clear_on_submit=True):
+    with st.form("models_add", clear_on_submit=True):
         name = st.text_input("Name", key="models_add_name")
         purpose = st.text_area("Purpose", key="models_add_purpose")
         c1, c2, c3 = st.columns(3)

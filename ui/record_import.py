@@ -15,6 +15,7 @@ from services import record_imports
 from services.access.access import Actor, can
 from ui.guard import save_and_rerun
 from ui.text import md_escape
+from ui.widgets import lazy_expander
 
 PREVIEW_ROWS = 20
 
@@ -24,31 +25,37 @@ def import_expander(db: Database, actor: Actor, kind_name: str) -> None:
     kind = record_imports.kinds()[kind_name]
     if not can(actor, kind.permission):
         return
-    with st.expander("Import from a spreadsheet (CSV)"):
-        st.caption(
-            "Columns needed: " + ", ".join(kind.required) + ". Every row is imported, or none: "
-            "a file with one bad row is refused with the row and column named."
+    lazy_expander(
+        "Import from a spreadsheet (CSV)",
+        lambda: _import_section(db, actor, kind_name),
+        key=f"record_import_{kind_name}_open",
+    )
+
+
+def _import_section(db: Database, actor: Actor, kind_name: str) -> None:
+    kind = record_imports.kinds()[kind_name]
+    st.caption(
+        "Columns needed: " + ", ".join(kind.required) + ". Every row is imported, or none: "
+        "a file with one bad row is refused with the row and column named."
+    )
+    nonce_key = f"record_import_{kind_name}_nonce"
+    nonce = st.session_state.get(nonce_key, 0)
+    upload = st.file_uploader("CSV file", type=["csv"], key=f"record_import_{kind_name}_{nonce}")
+    if upload is None:
+        return
+    data = upload.getvalue()
+    preview = record_imports.preview_bytes(db, actor, kind_name, data, upload.name)
+    if preview.rows:
+        st.dataframe(pd.DataFrame(preview.rows[:PREVIEW_ROWS]), hide_index=True)
+        st.caption(f"{preview.count:,} rows in {md_escape(upload.name)}.")
+    if preview.problem is not None:
+        st.error(f"Nothing will be imported. {md_escape(preview.problem)}")
+        return
+    if st.button(f"Import {preview.count:,} rows", type="primary", key=f"{kind_name}_go"):
+        # A new uploader key empties it, so the same file is not imported twice.
+        st.session_state[nonce_key] = nonce + 1
+        save_and_rerun(
+            lambda: record_imports.import_bytes(db, actor, kind_name, data, upload.name),
+            f"Imported {preview.count:,} {kind_name.replace('-', ' ')}",
         )
-        nonce_key = f"record_import_{kind_name}_nonce"
-        nonce = st.session_state.get(nonce_key, 0)
-        upload = st.file_uploader(
-            "CSV file", type=["csv"], key=f"record_import_{kind_name}_{nonce}"
-        )
-        if upload is None:
-            return
-        data = upload.getvalue()
-        preview = record_imports.preview_bytes(db, actor, kind_name, data, upload.name)
-        if preview.rows:
-            st.dataframe(pd.DataFrame(preview.rows[:PREVIEW_ROWS]), hide_index=True)
-            st.caption(f"{preview.count:,} rows in {md_escape(upload.name)}.")
-        if preview.problem is not None:
-            st.error(f"Nothing will be imported. {md_escape(preview.problem)}")
-            return
-        if st.button(f"Import {preview.count:,} rows", type="primary", key=f"{kind_name}_go"):
-            # A new uploader key empties it, so the same file is not imported twice.
-            st.session_state[nonce_key] = nonce + 1
-            save_and_rerun(
-                lambda: record_imports.import_bytes(db, actor, kind_name, data, upload.name),
-                f"Imported {preview.count:,} {kind_name.replace('-', ' ')}",
-            )
-            st.session_state[nonce_key] = nonce  # refused: keep the file and the message
+        st.session_state[nonce_key] = nonce  # refused: keep the file and the message

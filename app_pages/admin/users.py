@@ -11,6 +11,7 @@ from ui.auth import require_actor
 from ui.dialogs import confirm_button
 from ui.guard import allowed, save_and_rerun
 from ui.state import database
+from ui.widgets import lazy_expander
 
 ROLE_HELP = (
     "Virtual assistant: meetings, action items, tickets, vendors · Lead: reads everything, "
@@ -46,19 +47,19 @@ else:
     st.info("No users yet. Add the first one below.")
 
 
-with st.form("add_user", clear_on_submit=True):
-    st.subheader("Add a user")
-    cols = st.columns([3, 2, 1])
-    email = cols[0].text_input("Email", placeholder="name@company.com")
-    name = cols[1].text_input("Name (optional)")
-    role = cols[2].selectbox("Role", users.ROLES, format_func=ROLE.label, help=ROLE_HELP)
-    if st.form_submit_button("Add user", type="primary"):
-        save_and_rerun(
-            lambda: users.add_user(db, actor, email, role, name=name or None), "User added."
-        )
+def _add() -> None:
+    with st.form("add_user", clear_on_submit=True):
+        cols = st.columns([3, 2, 1])
+        email = cols[0].text_input("Email", placeholder="name@company.com")
+        name = cols[1].text_input("Name (optional)")
+        role = cols[2].selectbox("Role", users.ROLES, format_func=ROLE.label, help=ROLE_HELP)
+        if st.form_submit_button("Add user", type="primary"):
+            save_and_rerun(
+                lambda: users.add_user(db, actor, email, role, name=name or None), "User added."
+            )
 
-if rows:
-    st.subheader("Change a user")
+
+def _change() -> None:
     emails = [r.email for r in rows]
     by_email = {r.email: r for r in rows}
     cols = st.columns([3, 2])
@@ -90,3 +91,8 @@ if rows:
         )
     elif buttons[1].button("Reactivate"):
         save_and_rerun(lambda: users.activate_user(db, actor, target), "User reactivated.")
+
+
+lazy_expander("Add a user", _add, key="users_add_open", expanded=not rows)
+if rows:
+    lazy_expander("Change a user's role or deactivate them", _change, key="users_change_open")

@@ -13,7 +13,7 @@ from ui.forms import new_form_key, save_new
 from ui.guard import allowed, save_and_rerun
 from ui.record_import import import_expander
 from ui.state import database
-from ui.widgets import forget_opened, opened_version
+from ui.widgets import forget_opened, lazy_expander, opened_version
 
 actor = require_actor()
 db = database()
@@ -59,42 +59,43 @@ if not editable:
 
 
 import_expander(db, actor, "people")
-add_tab, edit_tab, teams_tab = st.tabs(["Add a person", "Edit or archive", "Teams"])
-with add_tab, st.form(key := new_form_key("people_add")):
-    fields = people_forms.person_fields(key, None, team_names)
-    if st.form_submit_button("Add person", type="primary", key="people_add_submit"):
-        save_new("people_add", lambda: people.add_person(db, actor, **fields), "Person added")
 
-with edit_tab:
+
+def _add() -> None:
+    with st.form(key := new_form_key("people_add")):
+        fields = people_forms.person_fields(key, None, team_names)
+        if st.form_submit_button("Add person", type="primary", key="people_add_submit"):
+            save_new("people_add", lambda: people.add_person(db, actor, **fields), "Person added")
+
+
+def _edit() -> None:
     if not rows:
         st.caption("Nobody to edit yet.")
-    else:
-        by_id = {r.id: r for r in rows}
-        chosen = st.selectbox(
-            "Person",
-            list(by_id),
-            format_func=lambda i: f"{by_id[i].name} <{by_id[i].email}>",
-            key="people_edit_pick",
-        )
-        current = by_id[chosen]
-        opened = opened_version(f"people_edit_{chosen}", current.version)
-        with st.form(prefix := f"people_edit_{chosen}_{opened}"):
-            fields = people_forms.person_fields(prefix, current, team_names)
-            if st.form_submit_button("Save changes", key="people_edit_submit"):
-                forget_opened(f"people_edit_{chosen}")
-                save_and_rerun(
-                    lambda: people.update_person(
-                        db, actor, chosen, expected_version=opened, **fields
-                    ),
-                    "Saved",
-                )
-        if current.archived:
-            if st.button("Restore", key="people_restore"):
-                save_and_rerun(
-                    lambda: people.set_person_archived(db, actor, chosen, False), "Restored"
-                )
-        elif st.button("Archive", key="people_archive"):
-            save_and_rerun(lambda: people.set_person_archived(db, actor, chosen, True), "Archived")
+        return
+    by_id = {r.id: r for r in rows}
+    chosen = st.selectbox(
+        "Person",
+        list(by_id),
+        format_func=lambda i: f"{by_id[i].name} <{by_id[i].email}>",
+        key="people_edit_pick",
+    )
+    current = by_id[chosen]
+    opened = opened_version(f"people_edit_{chosen}", current.version)
+    with st.form(prefix := f"people_edit_{chosen}_{opened}"):
+        fields = people_forms.person_fields(prefix, current, team_names)
+        if st.form_submit_button("Save changes", key="people_edit_submit"):
+            forget_opened(f"people_edit_{chosen}")
+            save_and_rerun(
+                lambda: people.update_person(db, actor, chosen, expected_version=opened, **fields),
+                "Saved",
+            )
+    if current.archived:
+        if st.button("Restore", key="people_restore"):
+            save_and_rerun(lambda: people.set_person_archived(db, actor, chosen, False), "Restored")
+    elif st.button("Archive", key="people_archive"):
+        save_and_rerun(lambda: people.set_person_archived(db, actor, chosen, True), "Archived")
 
-with teams_tab:
-    people_forms.teams_tab(db, actor, teams)
+
+lazy_expander("Add a person", _add, key="people_add_open", expanded=not rows)
+lazy_expander("Edit or archive a person", _edit, key="people_edit_open")
+lazy_expander("Teams", lambda: people_forms.teams_tab(db, actor, teams), key="people_teams_open")

@@ -16,7 +16,7 @@ from services.vendors import vendors
 from ui.auth import require_actor
 from ui.guard import allowed, save_and_rerun
 from ui.state import database, settings
-from ui.widgets import select_one
+from ui.widgets import lazy_expander, select_one
 
 actor = require_actor()
 db = database()
@@ -65,8 +65,9 @@ with allowed():
     people: dict[int | None, str] = {None: "(nobody)"} | {
         p.id: p.name for p in vendors.owner_choices(db, actor)
     }
-if rows:
-    st.subheader("Record a reading")
+
+
+def _reading() -> None:
     by_id = {p.id: p for p in rows}
     with st.form("drift_reading", clear_on_submit=True):
         pid = st.selectbox(
@@ -83,34 +84,40 @@ if rows:
                 ),
                 "Reading recorded",
             )
-if not models:
-    st.stop()
-st.subheader("New drift policy")
-with st.form("drift_add", clear_on_submit=True):
-    model = select_one("Model", models, key="drift_add_model")
-    metric = st.text_input("Metric (as the monitoring tool names it)")
-    direction = st.radio("Bad when the value is", ["above", "below"], horizontal=True)
-    c1, c2 = st.columns(2)
-    warning = c1.number_input("Warning threshold", format="%.4f")
-    critical = c2.number_input("Critical threshold", format="%.4f")
-    action = st.selectbox(
-        "Action on a critical breach", DRIFT_ACTIONS, format_func=lambda a: ACTION_LABELS[a]
-    )
-    owner = select_one("Owner", people, key="drift_add_owner")
-    approver = select_one("Approver", people, key="drift_add_approver")
-    runbook = st.text_input("Runbook link")
-    review_by = st.date_input("Review by", value=None)
-    if st.form_submit_button("Save policy", type="primary"):
-        data = PolicyInput(
-            model_id=model,
-            metric=metric,
-            warning_threshold=warning,
-            critical_threshold=critical,
-            direction=direction,
-            action=action,
-            owner_id=owner,
-            approver_id=approver,
-            runbook_url=runbook or None,
-            review_by=review_by,
+
+
+def _new_policy() -> None:
+    with st.form("drift_add", clear_on_submit=True):
+        model = select_one("Model", models, key="drift_add_model")
+        metric = st.text_input("Metric (as the monitoring tool names it)")
+        direction = st.radio("Bad when the value is", ["above", "below"], horizontal=True)
+        c1, c2 = st.columns(2)
+        warning = c1.number_input("Warning threshold", format="%.4f")
+        critical = c2.number_input("Critical threshold", format="%.4f")
+        action = st.selectbox(
+            "Action on a critical breach", DRIFT_ACTIONS, format_func=lambda a: ACTION_LABELS[a]
         )
-        save_and_rerun(lambda: drift.create_policy(db, actor, data), "Drift policy saved")
+        owner = select_one("Owner", people, key="drift_add_owner")
+        approver = select_one("Approver", people, key="drift_add_approver")
+        runbook = st.text_input("Runbook link")
+        review_by = st.date_input("Review by", value=None)
+        if st.form_submit_button("Save policy", type="primary"):
+            data = PolicyInput(
+                model_id=model,
+                metric=metric,
+                warning_threshold=warning,
+                critical_threshold=critical,
+                direction=direction,
+                action=action,
+                owner_id=owner,
+                approver_id=approver,
+                runbook_url=runbook or None,
+                review_by=review_by,
+            )
+            save_and_rerun(lambda: drift.create_policy(db, actor, data), "Drift policy saved")
+
+
+if rows:
+    lazy_expander("Record a reading", _reading, key="drift_reading_open")
+if models:
+    lazy_expander("New drift policy", _new_policy, key="drift_add_open", expanded=not rows)

@@ -14,6 +14,7 @@ from services.governance import experiments, inventory
 from ui.auth import require_actor
 from ui.guard import allowed, save_and_rerun
 from ui.state import database, settings
+from ui.widgets import lazy_expander
 
 actor = require_actor()
 db = database()
@@ -92,8 +93,8 @@ else:
                     "Added to the agenda as an experiment review",
                 )
 
-if can(actor, "reports.edit"):
-    st.subheader("New report")
+
+def _new_report() -> None:
     models = {m.id: m.name for m in inventory.list_models(db, actor)}
     gateway = build_mlflow(settings())
     with st.form("report_new", clear_on_submit=True):
@@ -137,3 +138,7 @@ if can(actor, "reports.edit"):
                 )
 
             save_and_rerun(_make, "Report saved")
+
+
+if can(actor, "reports.edit"):
+    lazy_expander("New report", _new_report, key="reports_new_open", expanded=not reports)

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pandas as pd
 import streamlit as st
 
 from services.access.access import can
 from services.core import clock
-from services.governance import GUIDANCE, clocks, incident_views, incidents
+from services.governance import GUIDANCE, clocks, incident_views
 from ui.auth import require_actor
-from ui.guard import allowed, save_and_rerun
-from ui.incident_form import incident_form
+from ui.guard import allowed
+from ui.incident_form import incident_actions, incident_form
 from ui.state import database, settings
+from ui.widgets import lazy_expander
 
 actor = require_actor()
 db = database()
@@ -104,43 +103,12 @@ if rows:
         f"Vendor ticket: #{v.ticket_id or '-'} · review meeting: #"
         f"{v.review_meeting_id or '-'} (Meetings page)"
     )
-    if can(actor, "incidents.edit") and v.status != "closed":
-        with st.form(f"inc_step_{pick}_{v.version}"):
-            step = st.selectbox(
-                "Record",
-                list(incidents.STEP_FIELDS),
-                format_func=lambda s: s.replace("_", " ").capitalize(),
-            )
-            c1, c2 = st.columns(2)
-            day = c1.date_input("On", value=now.astimezone(tz).date())
-            at = c2.time_input(
-                "At", value=now.astimezone(tz).time().replace(second=0, microsecond=0)
-            )
-            if st.form_submit_button("Save step"):
-                save_and_rerun(
-                    lambda: incidents.record_step(
-                        db,
-                        actor,
-                        pick,
-                        step,
-                        datetime.combine(day, at, tzinfo=tz),
-                        expected_version=v.version,
-                        now=now,
-                    ),
-                    "Step recorded",
-                )
-    closable = can(actor, "incidents.close") and v.status != "closed"
-    if closable and st.button("Close incident", key=f"inc_close_{pick}"):
-        save_and_rerun(
-            lambda: incidents.close_incident(db, actor, pick, expected_version=v.version, now=now),
-            "Incident closed",
-        )
-    if can(actor, "incidents.release_hold") and v.held:
-        reason = st.text_input("Reason to release the hold", key=f"inc_reason_{pick}")
-        if st.button("Release the deployment hold", key=f"inc_release_{pick}"):
-            save_and_rerun(
-                lambda: incidents.release_hold(db, actor, pick, reason, now=now), "Hold released"
-            )
+    incident_actions(db, actor, v, now, tz)
 
 if can(actor, "incidents.edit"):
-    incident_form(db, actor, now, tz)
+    lazy_expander(
+        "Record an incident",
+        lambda: incident_form(db, actor, now, tz),
+        key="incidents_add_open",
+        expanded=not rows,
+    )

@@ -16,6 +16,7 @@ from ui.billing_memo import billing_memo
 from ui.guard import allowed
 from ui.spend.budget_forms import add_budget, change_budget
 from ui.state import database
+from ui.widgets import lazy_expander
 
 actor = require_actor()
 db = database()
@@ -60,6 +61,15 @@ else:
 
 if not can(actor, "budgets.edit"):
     st.stop()
-add_budget(db, actor, day)
+lazy_expander(
+    "Add a budget",
+    lambda: add_budget(db, actor, day),
+    key="budgets_add_open",
+    expanded=not statuses,
+)
 if statuses:
-    change_budget(db, actor, statuses)
+    lazy_expander(
+        "Change or delete a budget",
+        lambda: change_budget(db, actor, statuses),
+        key="budgets_change_open",
+    )

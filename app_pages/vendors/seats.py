@@ -19,7 +19,7 @@ from ui.record_import import import_expander
 from ui.state import database
 from ui.text import md_escape
 from ui.vendors.seat_form import seat_pool_form
-from ui.widgets import forget_opened, opened_version
+from ui.widgets import forget_opened, lazy_expander, opened_version
 
 actor = require_actor()
 db = database()
@@ -83,48 +83,53 @@ vendor_names = {v.id: v.name for v in vendor_rows}
 show_price = can(actor, "contracts.values")  # the service keeps the price for other roles
 
 
-add_tab, edit_tab = st.tabs(["Add a seat pool", "Edit or delete"])
-with add_tab, st.form(key := new_form_key("seats_add")):
-    data = seat_pool_form(key, None, vendor_names, show_price)
-    if st.form_submit_button("Add seat pool", type="primary"):
-        if data is None:
-            st.error("Choose the vendor.")
-        else:
-            new_pool = data
-            save_new(
-                "seats_add", lambda: seats.create_seat_pool(db, actor, new_pool), "Seat pool added"
-            )
+def _add() -> None:
+    with st.form(key := new_form_key("seats_add")):
+        data = seat_pool_form(key, None, vendor_names, show_price)
+        if st.form_submit_button("Add seat pool", type="primary"):
+            if data is None:
+                st.error("Choose the vendor.")
+            else:
+                new_pool = data
+                save_new(
+                    "seats_add",
+                    lambda: seats.create_seat_pool(db, actor, new_pool),
+                    "Seat pool added",
+                )
 
-with edit_tab:
+
+def _edit() -> None:
     if not pools:
         st.caption("No seat pools to edit yet.")
-    else:
-        by_id = {p.id: p for p in pools}
-        pick = st.selectbox(
-            "Seat pool",
-            list(by_id),
-            format_func=lambda i: f"{by_id[i].vendor_name} · {by_id[i].product}",
-            key="seats_edit_pick",
-        )
-        current = by_id[pick]
-        opened = opened_version(f"seats_edit_{pick}", current.version)
-        with st.form(prefix := f"seats_edit_{pick}_{opened}"):
-            data = seat_pool_form(prefix, current, vendor_names, show_price)
-            if st.form_submit_button("Save changes") and data is not None:
-                forget_opened(f"seats_edit_{pick}")
-                edited = data
-                save_and_rerun(
-                    lambda: seats.update_seat_pool(
-                        db, actor, pick, edited, expected_version=opened
-                    ),
-                    "Saved",
-                )
-        confirm_button(
-            "Delete seat pool",
-            key=f"seats_delete_{pick}",
-            title="Delete this seat pool?",
-            message=f"{current.vendor_name} · {current.product} and its seat counts are deleted.",
-            confirm_label="Delete",
-            change=lambda: seats.delete_seat_pool(db, actor, pick),
-            done="Deleted",
-        )
+        return
+    by_id = {p.id: p for p in pools}
+    pick = st.selectbox(
+        "Seat pool",
+        list(by_id),
+        format_func=lambda i: f"{by_id[i].vendor_name} · {by_id[i].product}",
+        key="seats_edit_pick",
+    )
+    current = by_id[pick]
+    opened = opened_version(f"seats_edit_{pick}", current.version)
+    with st.form(prefix := f"seats_edit_{pick}_{opened}"):
+        data = seat_pool_form(prefix, current, vendor_names, show_price)
+        if st.form_submit_button("Save changes") and data is not None:
+            forget_opened(f"seats_edit_{pick}")
+            edited = data
+            save_and_rerun(
+                lambda: seats.update_seat_pool(db, actor, pick, edited, expected_version=opened),
+                "Saved",
+            )
+    confirm_button(
+        "Delete seat pool",
+        key=f"seats_delete_{pick}",
+        title="Delete this seat pool?",
+        message=f"{current.vendor_name} · {current.product} and its seat counts are deleted.",
+        confirm_label="Delete",
+        change=lambda: seats.delete_seat_pool(db, actor, pick),
+        done="Deleted",
+    )
+
+
+lazy_expander("Add a seat pool", _add, key="seats_add_open", expanded=not pools)
+lazy_expander("Edit or delete a seat pool", _edit, key="seats_edit_open")

@@ -16,7 +16,7 @@ from ui.record_import import import_expander
 from ui.state import database, settings
 from ui.times import local
 from ui.vendors.ticket_form import ticket_form
-from ui.widgets import forget_opened, opened_version
+from ui.widgets import forget_opened, lazy_expander, opened_version
 
 actor = require_actor()
 db = database()
@@ -82,19 +82,23 @@ choices = {
     "today": clock.today(db),
 }
 
-add_tab, edit_tab = st.tabs(["Log a ticket", "Update a ticket"])
-with add_tab, st.form(key := new_form_key("tickets_add")):
-    data = ticket_form(key, None, **choices)  # type: ignore[arg-type]
-    if st.form_submit_button("Log ticket", type="primary"):
-        if data is None:
-            st.error("Choose the vendor and the day the ticket was opened.")
-        else:
-            new_ticket = data
-            save_new(
-                "tickets_add", lambda: tickets.create_ticket(db, actor, new_ticket), "Ticket logged"
-            )
 
-with edit_tab:
+def _add() -> None:
+    with st.form(key := new_form_key("tickets_add")):
+        data = ticket_form(key, None, **choices)  # type: ignore[arg-type]
+        if st.form_submit_button("Log ticket", type="primary"):
+            if data is None:
+                st.error("Choose the vendor and the day the ticket was opened.")
+            else:
+                new_ticket = data
+                save_new(
+                    "tickets_add",
+                    lambda: tickets.create_ticket(db, actor, new_ticket),
+                    "Ticket logged",
+                )
+
+
+def _edit() -> None:
     by_id = {t.id: t for t in rows}
     pick = st.selectbox(
         "Ticket",
@@ -106,17 +110,22 @@ with edit_tab:
         ),
         key="tickets_edit_pick",
     )
-    if pick is not None:
-        current = by_id[pick]
-        opened = opened_version(f"tickets_edit_{pick}", current.version)
-        with st.form(prefix := f"tickets_edit_{pick}_{opened}"):
-            edited = ticket_form(prefix, current, **choices)  # type: ignore[arg-type]
-            if st.form_submit_button("Save changes") and edited is not None:
-                forget_opened(f"tickets_edit_{pick}")
-                ticket_id, changed = pick, edited
-                save_and_rerun(
-                    lambda: tickets.update_ticket(
-                        db, actor, ticket_id, changed, expected_version=opened
-                    ),
-                    "Saved",
-                )
+    if pick is None:
+        return
+    current = by_id[pick]
+    opened = opened_version(f"tickets_edit_{pick}", current.version)
+    with st.form(prefix := f"tickets_edit_{pick}_{opened}"):
+        edited = ticket_form(prefix, current, **choices)  # type: ignore[arg-type]
+        if st.form_submit_button("Save changes") and edited is not None:
+            forget_opened(f"tickets_edit_{pick}")
+            ticket_id, changed = pick, edited
+            save_and_rerun(
+                lambda: tickets.update_ticket(
+                    db, actor, ticket_id, changed, expected_version=opened
+                ),
+                "Saved",
+            )
+
+
+lazy_expander("Log a ticket", _add, key="tickets_add_open", expanded=not rows)
+lazy_expander("Update a ticket", _edit, key="tickets_edit_open")

@@ -18,7 +18,7 @@ from ui.state import database
 from ui.text import safe_link
 from ui.vendors.vendor_detail import show_vendor
 from ui.vendors.vendor_form import vendor_fields
-from ui.widgets import forget_opened, opened_version
+from ui.widgets import forget_opened, lazy_expander, opened_version
 
 actor = require_actor()
 db = database()
@@ -80,16 +80,22 @@ if not can(actor, "vendors.edit"):
 import_expander(db, actor, "vendors")
 owner_names = {o.id: f"{o.name} <{o.email}>" for o in owners}
 
-add_tab, edit_tab = st.tabs(["Add a vendor", "Edit, archive or delete"])
-with add_tab, st.form(key := new_form_key("vendors_add")):
-    fields = vendor_fields(key, None, owner_names)
-    if st.form_submit_button("Add vendor", type="primary"):
-        save_new("vendors_add", lambda: vendors.create_vendor(db, actor, **fields), "Vendor added")  # type: ignore[arg-type]
 
-with edit_tab:
+def _add() -> None:
+    with st.form(key := new_form_key("vendors_add")):
+        fields = vendor_fields(key, None, owner_names)
+        if st.form_submit_button("Add vendor", type="primary"):
+            save_new(
+                "vendors_add",
+                lambda: vendors.create_vendor(db, actor, **fields),  # type: ignore[arg-type]
+                "Vendor added",
+            )
+
+
+def _edit() -> None:
     if not rows:
         st.caption("No vendors to edit yet.")
-        st.stop()
+        return
     by_id = {r.id: r for r in rows}
     chosen_id = st.selectbox(
         "Vendor", list(by_id), format_func=lambda i: by_id[i].name, key="vendors_edit_pick"
@@ -124,3 +130,7 @@ with edit_tab:
         change=lambda: vendors.delete_vendor(db, actor, chosen_id),
         done="Deleted",
     )
+
+
+lazy_expander("Add a vendor", _add, key="vendors_add_open", expanded=not rows)
+lazy_expander("Edit, archive or delete a vendor", _edit, key="vendors_edit_open")

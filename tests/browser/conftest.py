@@ -177,6 +177,12 @@ def open_page(page: Any, url: str, shot: str | None = None) -> None:
         pytest.fail(f"exception on {url}: {exceptions.first.inner_text()[:2000]}")
 
 
+def open_section(page: Any, label: str) -> None:
+    """Click a closed section (ui.widgets.lazy_expander) open and wait for the run that draws it."""
+    page.locator("[data-testid='stExpander'] summary").filter(has_text=label).first.click()
+    wait_ready(page)
+
+
 def nav_titles(page: Any) -> list[str]:
     # Only visible links: the refusal pages of other roles are registered with visibility hidden.
     links = page.locator(
@@ -190,4 +196,13 @@ def main_text(page: Any) -> str:
     return str(page.locator("[data-testid='stMain']").inner_text())
 
 
-__all__ = ["SHOTS", "Server", "main_text", "nav_titles", "open_page", "shutil", "wait_ready"]
+__all__ = [
+    "SHOTS",
+    "Server",
+    "main_text",
+    "nav_titles",
+    "open_page",
+    "open_section",
+    "shutil",
+    "wait_ready",
+]

@@ -18,7 +18,7 @@ from services.access import users
 from services.governance import cards, documentation, sync
 from services.governance.cards import CardContent
 from services.vendors.vendors import create_vendor
-from tests.browser.conftest import main_text, open_page, wait_ready
+from tests.browser.conftest import main_text, open_page, open_section, wait_ready
 from tests.conftest import actor
 
 HEADER = "X-Forwarded-Email"
@@ -89,6 +89,7 @@ def test_draft_publish_compare_timeline_and_today(browser: Any, server: Any) -> 
     lead.get_by_role("button", name="Publish card").click()
     wait_ready(lead)
     lead.get_by_text("Published card v2").first.wait_for(timeout=15_000)
+    open_section(lead, "Compare published versions")
     assert lead.get_by_text("Compare version").count()  # the comparison of v1 and v2 is drawn
     published = cards.published(db, actor("lead"), model_id)
     assert [c.number for c in published] == [2, 1]

@@ -24,7 +24,7 @@ from db.models import (
 from services.access import audit_names, users
 from services.demo import demo
 from services.vendors import renewals
-from tests.browser.conftest import SHOTS, main_text, open_page, wait_ready
+from tests.browser.conftest import SHOTS, main_text, open_page, open_section, wait_ready
 from tests.conftest import FOCUS_SAMPLE, actor
 
 HEADER = "X-Forwarded-Email"
@@ -135,6 +135,7 @@ def test_va_walk_follow_up_minutes_action_item_and_ticket(
     assert added.priority == "high" and added.due_date is not None
     # A ticket: log one with the vendor chosen.
     open_page(page, f"{url}/tickets")
+    open_section(page, "Log a ticket")
     _choose(page, "Vendor", "OpenAI")
     _fill(page, "Vendor's ticket id", "CASE-778")
     _fill(page, "Title", "Rate limits on batch API")
@@ -220,6 +221,7 @@ def test_finance_walk_import_mapping_spend_by_each_cost_and_a_budget(
     wait_ready(page)
     _shot(page, "finance-spend-effective-1440")
     open_page(page, f"{url}/budgets")
+    open_section(page, "Add a budget")
     _fill(page, "Name", "Walk budget")
     _choose(page, "Team", "ML Platform")
     _fill(page, "Amount", "18,000")
@@ -236,6 +238,7 @@ def test_admin_walk_users_and_audit(browser: Any, walk_server: Any, walk_db: Dat
     url = walk_server.url
     context, page = _as(browser, ADMIN_EMAIL)
     open_page(page, f"{url}/users")
+    open_section(page, "Add a user")
     _fill(page, "Email", "new.analyst@example.com")
     _click(page, "Add user")
     with walk_db.read() as s:
