@@ -14,6 +14,7 @@ from services.demo import demo_billing
 from services.spend import billing_import, budgets, commitments, spend
 from tests.builders import focus_row, make_team, make_vendor, write_focus
 from ui import charts_spend
+from ui.spend.unmatched import name_key
 
 XSS = "<img src=x onerror=alert(1)>"
 ADMIN = actor("admin")
@@ -283,7 +284,7 @@ def test_imports_page_undo_and_one_click_mapping(app_env: Database, tmp_path: Pa
 
 
 def test_imports_page_saves_a_column_mapping(app_env: Database) -> None:
-    at = run_page("spend/imports.py", ADMIN)
+    at = run_page("spend/imports.py", ADMIN, opened=("imports_mapping_open",))
     at.text_input[0].input("LLM invoice")
     at.text_input(key="mapcol_charge_date").input("Date")
     at.text_input(key="mapcol_billed_cost").input("Amount")
@@ -431,7 +432,11 @@ def test_finance_creates_the_missing_vendor_from_a_billing_name(
         [focus_row(PublisherName="Mistral AI", ProviderName="Mistral AI")],
     )
     billing_import.import_files(app_env, ADMIN, [path])
+    [name] = billing_import.unmatched_names(app_env, ADMIN)
     at = run_page("spend/imports.py", actor("finance"))
+    assert not [s for s in at.selectbox if s.label == "Category"]  # the popover is closed
+    at.session_state[f"new_vendor_open_{name_key(name.name)}"] = True
+    at.run()
     category = next(s for s in at.selectbox if s.label == "Category")
     create = next(b for b in at.button if b.label == "Create vendor and map")
     create.click().run()

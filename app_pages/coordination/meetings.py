@@ -17,6 +17,7 @@ from ui.coordination.meeting_new import new_meeting, new_template
 from ui.guard import allowed
 from ui.links import switch_to
 from ui.state import database, settings
+from ui.widgets import lazy_expander
 
 actor = require_actor()
 db = database()
@@ -63,5 +64,12 @@ else:
     st.info("No meetings yet. Create a one-off meeting or a recurring series below.")
 
 if can(actor, "meetings.edit"):
-    new_meeting(db, actor, settings().timezone, expanded=not listed)
-    new_template(db, actor)
+    lazy_expander(
+        "New meeting",
+        lambda: new_meeting(db, actor, settings().timezone),
+        key="meetings_new_open",
+        expanded=not listed,
+    )
+    lazy_expander(
+        "New agenda template", lambda: new_template(db, actor), key="meetings_template_open"
+    )

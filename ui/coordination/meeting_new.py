@@ -37,7 +37,7 @@ def _optional(label: str, names: dict[int, str], key: str) -> int | None:
     return chosen
 
 
-def new_meeting(db: Database, actor: Actor, workspace_tz: str, expanded: bool) -> None:
+def new_meeting(db: Database, actor: Actor, workspace_tz: str) -> None:
     with allowed():
         templates = meetings.list_templates(db, actor)
         everyone = people.list_people(db, actor)
@@ -45,7 +45,7 @@ def new_meeting(db: Database, actor: Actor, workspace_tz: str, expanded: bool) -
         contracts = meetings.contract_choices(db, actor)
     contract_vendor = {cid: vid for cid, vid, _label in contracts}
     zones = [workspace_tz, *[z for z in ZONES if z != workspace_tz]]
-    with st.expander("New meeting", expanded=expanded), st.form("meetings_new"):
+    with st.form("meetings_new"):
         title = st.text_input("Title", key="new_title")
         kind = st.radio(
             "Kind",
@@ -109,7 +109,7 @@ def new_meeting(db: Database, actor: Actor, workspace_tz: str, expanded: bool) -
 
 
 def new_template(db: Database, actor: Actor) -> None:
-    with st.expander("New agenda template"), st.form("meetings_template"):
+    with st.form("meetings_template"):
         name = st.text_input("Template name", key="tpl_name")
         lines = st.text_area("Agenda items, one per line", key="tpl_items")
         if st.form_submit_button("Save template", key="tpl_submit") and attempt(

@@ -21,6 +21,7 @@ from services.spend.uploads import over_limit
 from ui.guard import allowed
 from ui.text import md_escape
 from ui.times import local_text
+from ui.widgets import lazy_expander
 
 
 def upload_section(db: Database, actor: Actor, mappings: list[ColumnMapping], limit: int) -> None:
@@ -167,6 +168,12 @@ def mappings_section(db: Database, actor: Actor, mappings: list[ColumnMapping]) 
                     else:
                         st.toast("Mapping deleted")
                         st.rerun()
+    lazy_expander(
+        "Add a column mapping", lambda: _mapping_form(db, actor), key="imports_mapping_open"
+    )
+
+
+def _mapping_form(db: Database, actor: Actor) -> None:
     with st.form("mapping_form"):
         name = st.text_input("Mapping name")
         column_cols = st.columns(3)

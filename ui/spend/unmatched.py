@@ -23,7 +23,7 @@ from ui.spend_data import unmatched_names
 SHOWN = 25
 
 
-def _key(name: str) -> str:
+def name_key(name: str) -> str:
     return hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:12]
 
 
@@ -40,7 +40,7 @@ def unmatched_section(db: Database, actor: Actor) -> None:
         "Opsdesk does not know yet can be added as a new vendor."
     )
     for item in unmatched[:SHOWN]:
-        key = _key(item.name)
+        key = name_key(item.name)
         with st.container(horizontal=True, vertical_alignment="bottom"):
             amounts = ", ".join(format_money(v, c) for c, v in item.totals.items())
             st.text(f"{item.name} ({item.provider}) · {item.line_count:,} lines · {amounts}")
@@ -57,8 +57,11 @@ def unmatched_section(db: Database, actor: Actor) -> None:
                     partial(billing_import.map_name_to_vendor, db, actor, item.name, vendor_id),
                     "Mapped",
                 )
-            with st.popover("New vendor"):
-                _new_vendor_form(db, actor, item.name, key)
+            # Runs only while open: a form per listed name, drawn hidden, cost every visit.
+            box = st.popover("New vendor", key=f"new_vendor_open_{key}", on_change="rerun")
+            if box.open:
+                with box:
+                    _new_vendor_form(db, actor, item.name, key)
 
 
 def _new_vendor_form(db: Database, actor: Actor, billing_name: str, key: str) -> None:
