@@ -45,8 +45,8 @@ else:
     st.success("Every section is filled from the records.")
 for section in pack.sections:
     with st.expander(f"{section.number}. {section.title}"):
-        for item in section.items:
-            st.text(f"{item.label}: {item.text or 'Missing'}")
+        # One element per section, not per item: each element is a mount on every visit.
+        st.text("\n".join(f"{item.label}: {item.text or 'Missing'}" for item in section.items))
 name = pack.system.replace(" ", "_")
 c1, c2 = st.columns(2)
 c1.download_button(

@@ -1,0 +1,80 @@
+"""An obligation's forms (Obligations page): its status, owner and due date, and its evidence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import streamlit as st
+
+from db.engine import Database
+from services.access.access import Actor
+from services.governance import obligations
+from services.governance.obligations import STATE_LABELS, ObligationRow
+from services.vendors import vendors
+from ui.guard import allowed, save_and_rerun
+from ui.widgets import select_one
+
+
+def obligation_form(db: Database, actor: Actor, current: ObligationRow) -> None:
+    choice = current.id
+    with allowed():
+        people = {p.id: p.name for p in vendors.owner_choices(db, actor)}
+    owners: dict[int | None, str] = {None: "(nobody)"} | people
+    with st.form(f"ob_edit_{choice}_{current.version}"):
+        status = st.selectbox(
+            "Status",
+            list(obligations.OBLIGATION_STATUSES),
+            index=obligations.OBLIGATION_STATUSES.index(current.status),
+            format_func=lambda s: STATE_LABELS[s],
+        )
+        due = st.date_input("Due date", value=current.due_date)
+        owner = select_one("Owner", owners, current=current.owner_id, key=f"ob_owner_{choice}")
+        note = st.text_area("Note (required when not applicable)", value=current.note)
+        if st.form_submit_button("Save", type="primary"):
+            save_and_rerun(
+                lambda: obligations.update_obligation(
+                    db,
+                    actor,
+                    choice,
+                    expected_version=current.version,
+                    status=status,
+                    due_date=due,
+                    owner_id=owner,
+                    note=note,
+                ),
+                "Obligation saved",
+            )
+
+
+def evidence_section(db: Database, actor: Actor, choice: int, now: datetime) -> None:
+    with allowed():
+        items = obligations.list_evidence(db, actor, choice)
+    for e in items:
+        where = e.url or e.file_name
+        st.text(
+            f"{e.title}: {where} (added {e.added_at:%Y-%m-%d} by {e.added_by}; "
+            f"expires {e.expires_on or 'never'})"
+        )
+    if not items:
+        st.caption("No evidence yet: add a link or a file.")
+    with st.form(f"ev_add_{choice}", clear_on_submit=True):
+        title = st.text_input("Title")
+        url = st.text_input("Link (https://...)")
+        upload = st.file_uploader("or a file", key=f"ev_file_{choice}")
+        expires = st.date_input("Expires on", value=None)
+        if st.form_submit_button("Add evidence"):
+            save_and_rerun(
+                lambda: obligations.add_evidence(
+                    db,
+                    actor,
+                    choice,
+                    title=title,
+                    now=now,
+                    url=url or None,
+                    file_name=upload.name if upload else None,
+                    content=upload.getvalue() if upload and not url else None,
+                    content_type=upload.type if upload else None,
+                    expires_on=expires,
+                ),
+                "Evidence added",
+            )
