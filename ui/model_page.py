@@ -89,26 +89,12 @@ def _draft_form(actor: Actor, detail: ModelDetail, draft: CardView | None) -> No
         signed = f", signed off by {draft.signed_off_by}" if draft.signed_off_by else ""
         v = f" for v{draft.model_version}" if draft.model_version else ""
         st.caption(f"Draft{v}, last edited by {draft.drafted_by}{signed}")
-    if can(actor, "cards.draft") and detail.versions:
-        versions = {v.id: f"v{v.number}" for v in detail.versions}
-        cols = st.columns([3, 2])
-        pick = cols[0].selectbox(
-            "Start the draft from version",
-            list(versions),
-            format_func=versions.__getitem__,
-            key=f"from_v_{model_id}",
-        )
-        if cols[1].button("Draft from this version", key=f"draft_from_{model_id}"):
-            save_and_rerun(
-                lambda: cards.draft_from_version(db, actor, model_id, pick, now=now(db)),
-                "Draft updated",
-            )
     if not can(actor, "cards.draft"):
         return
     key = f"card_{model_id}_{draft.version if draft else 0}"
     lazy_expander(
-        "Write the draft" if draft is None else "Edit the draft",
-        lambda: _draft_fields(actor, model_id, draft, key),
+        "Write or edit the draft",
+        lambda: _draft_section(actor, detail, draft, key),
         key=f"card_edit_open_{model_id}",
     )
     if draft is None:
@@ -128,6 +114,25 @@ def _draft_form(actor: Actor, detail: ModelDetail, draft: CardView | None) -> No
             lambda: cards.publish(db, actor, model_id, expected_version=draft.version, now=now(db)),
             "Card published",
         )
+
+
+def _draft_section(actor: Actor, detail: ModelDetail, draft: CardView | None, key: str) -> None:
+    db, model_id = database(), detail.model.id or 0
+    if detail.versions:
+        versions = {v.id: f"v{v.number}" for v in detail.versions}
+        cols = st.columns([3, 2])
+        pick = cols[0].selectbox(
+            "Start the draft from version",
+            list(versions),
+            format_func=versions.__getitem__,
+            key=f"from_v_{model_id}",
+        )
+        if cols[1].button("Draft from this version", key=f"draft_from_{model_id}"):
+            save_and_rerun(
+                lambda: cards.draft_from_version(db, actor, model_id, pick, now=now(db)),
+                "Draft updated",
+            )
+    _draft_fields(actor, model_id, draft, key)
 
 
 def _draft_fields(actor: Actor, model_id: int, draft: CardView | None, key: str) -> None:

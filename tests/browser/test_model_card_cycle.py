@@ -80,6 +80,7 @@ def test_draft_publish_compare_timeline_and_today(browser: Any, server: Any) -> 
 
     va = _page(browser, "va@example.com")
     open_page(va, f"{server.url}/models?model={model_id}", shot="cycle-va-model")
+    open_section(va, "Write or edit the draft")
     va.get_by_role("button", name="Draft from this version").click()  # newest version first
     wait_ready(va)
     va.get_by_text("Draft for v2").first.wait_for(timeout=15_000)
