@@ -105,6 +105,19 @@ def test_annex_iv_page_lists_gaps_with_owners_and_offers_both_downloads(
     assert len(at.get("download_button")) == 2
 
 
+def test_annex_iv_page_shows_the_pack_as_one_document_with_record_text_literally(
+    app_env: Database,
+) -> None:
+    hostile = "<img src=x onerror=alert(1)> **bold** # not a heading"
+    make_model(app_env, purpose=hostile)
+    at = run_page("governance/annex_iv.py", VA)
+    assert_no_exception(at)
+    [pack] = [m.value for m in at.markdown if "General description" in m.value]
+    assert "<img" not in pack.replace("\\<img", "")  # escaped: shown, never rendered
+    assert hostile in pack.replace("\\", "")
+    assert "#### 1. General description" in pack
+
+
 def test_finance_cannot_open_the_governance_pages(app_env: Database) -> None:
     make_model(app_env)
     at = run_page("governance/incidents.py", actor("finance"))

@@ -12,6 +12,7 @@ from services.governance.annex_iv_render import to_markdown, to_pdf
 from ui.auth import require_actor
 from ui.guard import allowed
 from ui.state import database, settings
+from ui.text import md_escape
 from ui.widgets import select_one
 
 actor = require_actor()
@@ -43,10 +44,18 @@ if gaps:
     )
 else:
     st.success("Every section is filled from the records.")
-for section in pack.sections:
-    with st.expander(f"{section.number}. {section.title}"):
-        # One element per section, not per item: each element is a mount on every visit.
-        st.text("\n".join(f"{item.label}: {item.text or 'Missing'}" for item in section.items))
+# The pack reads as the document it exports, in one element: a collapsed expander per section
+# still mounted its content, and each element costs the browser a mount on every visit.
+st.markdown(
+    "\n\n".join(
+        f"#### {section.number}. {md_escape(section.title)}\n\n"
+        + "  \n".join(
+            f"**{md_escape(item.label)}:** {md_escape(item.text or 'Missing')}"
+            for item in section.items
+        )
+        for section in pack.sections
+    )
+)
 name = pack.system.replace(" ", "_")
 c1, c2 = st.columns(2)
 c1.download_button(
