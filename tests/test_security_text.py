@@ -9,7 +9,7 @@ import pytest
 
 from services.core.records import InvalidRecord, check_web_url
 from tests.conftest import ROOT
-from ui.text import md_escape, safe_link
+from ui.text import md_escape, md_table, safe_link
 
 # Built from parts so this file does not trip its own scan.
 BANNED = "unsafe_allow" + "_html"
@@ -74,6 +74,16 @@ def test_md_escape_leaves_no_markdown_or_html_active(text: str) -> None:
         for i, c in enumerate(escaped):
             if c == ch:
                 assert escaped[i - 1] == "\\", (text, escaped)
+
+
+def test_md_table_keeps_each_hostile_value_in_its_own_cell() -> None:
+    rows = [{"a": "x | y\nz <img src=x onerror=alert(1)>", "b": None}, {"a": "**b**", "b": 3}]
+    lines = md_table(rows, ["a", "b"]).splitlines()
+    assert len(lines) == 4  # header, rule and one line per row: a newline did not split a row
+    cells = [line.split(" | ") for line in lines[2:]]
+    assert all(len(row) == 2 for row in cells)  # an escaped pipe did not add a column
+    assert "\\<img" in lines[2] and "\\*\\*b\\*\\*" in lines[3]
+    assert lines[2].endswith("|  |")  # None is a blank cell
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ from services.core.clock import today
 from services.governance import documentation
 from ui.links import link_to_page
 from ui.state import database
+from ui.text import md_table
 
 
 def show_stale_cards(actor: Actor, *, mine: bool) -> None:
@@ -26,9 +27,11 @@ def show_stale_cards(actor: Actor, *, mine: bool) -> None:
     st.subheader(
         ("Model cards for you to refresh" if mine else "Stale model cards") + f" ({len(items)})"
     )
-    st.dataframe(
-        [{"Model": s.model, "Why": s.reason, "Documentation owner": s.owner} for s in items],
-        hide_index=True,
-        width="stretch",
+    # A short list: a markdown table mounts in a fraction of a dataframe's time.
+    st.markdown(
+        md_table(
+            [{"Model": s.model, "Why": s.reason, "Documentation owner": s.owner} for s in items],
+            ["Model", "Why", "Documentation owner"],
+        )
     )
     link_to_page("models", "Models", actor)

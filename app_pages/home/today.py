@@ -14,8 +14,10 @@ from ui.demo import offer_demo
 from ui.links import link_to_page
 from ui.stale_cards import show_stale_cards
 from ui.state import database, settings
-from ui.text import md_escape
+from ui.text import md_escape, md_table
 from ui.times import local
+
+SHOWN = 10  # rows of each list on Today
 
 actor = require_actor()
 db = database()
@@ -64,14 +66,24 @@ if data.spend_mtd is not None and data.budget_month is not None:
         link_to_page("spend", "Spend", actor)
         link_to_page("budgets", "Budgets", actor)
 
+
+def _short_table(rows: list[dict[str, object]], what: str) -> None:
+    # A glance, not a grid: a markdown table costs the browser a fraction of a dataframe's
+    # mount; the full, sortable lists are one click away on the linked pages.
+    st.markdown(md_table(rows[:SHOWN], list(rows[0])))
+    if len(rows) > SHOWN:
+        st.caption(f"and {len(rows) - SHOWN:,} more {what}")
+
+
 if data.meetings_today is not None:
     st.subheader("Today's meetings")
     if data.meetings_today:
-        st.dataframe(
-            [{"Starts": local(m.starts_at, tz), "Meeting": m.title} for m in data.meetings_today],
-            hide_index=True,
-            width="stretch",
-            column_config={"Starts": st.column_config.DatetimeColumn("Starts", format="HH:mm")},
+        _short_table(
+            [
+                {"Starts": f"{local(m.starts_at, tz):%H:%M}", "Meeting": m.title}
+                for m in data.meetings_today
+            ],
+            "meetings",
         )
     else:
         st.caption("No meetings today.")
@@ -80,7 +92,7 @@ if data.meetings_today is not None:
 
 def _deadlines(title: str, rows: list[today_service.Deadline], days: str) -> None:
     st.subheader(title)
-    st.dataframe(
+    _short_table(
         [
             {
                 "Vendor": item.vendor,
@@ -90,8 +102,7 @@ def _deadlines(title: str, rows: list[today_service.Deadline], days: str) -> Non
             }
             for item in rows
         ],
-        hide_index=True,
-        width="stretch",
+        "deadlines",
     )
 
 
