@@ -153,7 +153,9 @@ def test_seats_page_shows_seat_money_only_to_roles_with_contract_values(
 ) -> None:
     vid = make_vendor(app_env)
     make_seat_pool(app_env, vid, unit_price=Decimal("120"))
-    at = run_page("seats.py", Actor(email=f"{role}@example.com", role=role))
+    at = run_page(
+        "seats.py", Actor(email=f"{role}@example.com", role=role), opened=("seats_add_open",)
+    )
     assert_no_exception(at)
     labels = [m.label for m in at.metric]
     assert any("Unused seats per month" in label for label in labels) is shown
