@@ -30,8 +30,8 @@ def _incident(db: Database, model: int) -> int:
 
 def test_incidents_page_shows_time_left_the_notice_and_the_hold(app_env: Database) -> None:
     ids = make_vendor_model(app_env)
-    _incident(app_env, ids["model"])
-    at = run_page("governance/incidents.py", VA)
+    incident_id = _incident(app_env, ids["model"])
+    at = run_page("governance/incidents.py", VA, opened=(f"notice_open_{incident_id}",))
     assert_no_exception(at)
     table = at.dataframe[0].value
     assert table["Incident"].tolist() == ["Chatbot gave dosage advice"]

@@ -12,6 +12,7 @@ from ui.auth import require_actor
 from ui.guard import allowed
 from ui.incident_form import incident_actions, incident_form
 from ui.state import database, settings
+from ui.text import md_escape
 from ui.widgets import lazy_expander
 
 actor = require_actor()
@@ -92,12 +93,17 @@ if rows:
             "investigated (Art. 73(6))."
         )
     if v.notice_draft:
-        st.text_area(
-            f"Draft notice to the provider, to {v.notice_to or '(no vendor contact)'}",
-            value=v.notice_draft,
-            height=220,
-            disabled=True,
-            key=f"notice_{pick}",
+        to = v.notice_to or "(no vendor contact)"
+        lazy_expander(
+            f"Draft notice to the provider, to {md_escape(to)}",
+            lambda: st.text_area(
+                f"Draft notice to the provider, to {to}",
+                value=v.notice_draft,
+                height=220,
+                disabled=True,
+                key=f"notice_{pick}",
+            ),
+            key=f"notice_open_{pick}",
         )
     st.caption(
         f"Vendor ticket: #{v.ticket_id or '-'} · review meeting: #"

@@ -22,7 +22,7 @@ from services.governance import clocks, deployments, incident_views
 from services.governance.incidents import DeploymentHeld
 from services.governance.inventory import add_version
 from settings import get_settings
-from tests.browser.conftest import main_text, open_page, wait_ready
+from tests.browser.conftest import main_text, open_page, open_section, wait_ready
 from tests.conftest import actor
 from tests.governance_record_builders import ADMIN, VA, make_vendor_model
 
@@ -120,6 +120,7 @@ def test_a_va_records_a_serious_vendor_incident_and_a_lead_closes_it(
     # The draft notice to the vendor contact, shown on the page as plain (disabled) text.
     assert incident.notice_to == "support@lumen.example"
     assert "Art. 26(5)" in incident.notice_draft
+    open_section(va, "Draft notice to the provider")
     notice = va.get_by_label("Draft notice to the provider, to support@lumen.example")
     assert notice.input_value() == incident.notice_draft
 
