@@ -45,7 +45,9 @@ def _passed_contract(db: Database, owner: int) -> int:
 
 
 def _decide_page(db: Database):  # type: ignore[no-untyped-def]
-    return run_page("vendors/renewals.py", LEAD)
+    return run_page(
+        "vendors/renewals.py", LEAD, opened=("renewals_decide_open", "renewals_decided_open")
+    )
 
 
 def test_nothing_is_preselected_and_a_passed_deadline_is_offered_last(app_env: Database) -> None:

@@ -140,7 +140,7 @@ def test_renewal_decision_from_the_page(app_env: Database) -> None:
     from services.vendors.renewals import list_renewals
 
     [before] = list_renewals(app_env, ADMIN)
-    at = run_page("vendors/renewals.py", ADMIN)
+    at = run_page("vendors/renewals.py", ADMIN, opened=("renewals_decide_open",))
     at.selectbox(key="renewals_decide_pick").set_value(before.contract.id).run()
     next(r for r in at.radio if r.label == "Decision").set_value("cancel")
     next(b for b in at.button if b.label == "Record decision").click().run()
@@ -177,7 +177,9 @@ def test_finance_sees_values_but_va_does_not(app_env: Database, tab: str) -> Non
 
 def test_renewals_page_runs_only_the_open_tab(app_env: Database) -> None:
     _workspace(app_env)
-    calendar = run_page("vendors/renewals.py", ADMIN)
+    closed = run_page("vendors/renewals.py", ADMIN)
+    assert not closed.selectbox and not closed.radio  # the decision forms wait for a click
+    calendar = run_page("vendors/renewals.py", ADMIN, opened=("renewals_decide_open",))
     assert [s.key for s in calendar.selectbox] == ["renewals_decide_pick"]
     assert not [s for s in calendar.selectbox if s.key == "contracts_pick"]
     contracts_tab = run_page("vendors/renewals.py", ADMIN, query={"tab": "Contracts"})

@@ -16,6 +16,7 @@ from ui.record_import import import_expander
 from ui.state import database
 from ui.vendors import contracts_tab
 from ui.vendors.renewals import decide_panel, decided_panel, renewal_table
+from ui.widgets import lazy_expander
 
 actor = require_actor()
 db = database()
@@ -60,8 +61,16 @@ def _calendar() -> None:
     st.plotly_chart(renewal_timeline(timeline, as_of), width="stretch")
     renewal_table(shown)
     if can(actor, "renewals.decide"):
-        decide_panel(db, actor, rows, as_of)
-        decided_panel(db, actor, rows, as_of)
+        lazy_expander(
+            "Decide a renewal",
+            lambda: decide_panel(db, actor, rows, as_of),
+            key="renewals_decide_open",
+        )
+        lazy_expander(
+            "Change or withdraw a decision",
+            lambda: decided_panel(db, actor, rows, as_of),
+            key="renewals_decided_open",
+        )
 
 
 def _contracts() -> None:

@@ -164,6 +164,7 @@ def test_lead_walk_review_board_renewal_decision_and_its_follow_up(
     target = mine[0].contract
     context, page = _as(browser, email)
     open_page(page, f"{url}/renewals")
+    open_section(page, "Decide a renewal")
     _choose(page, "Contract", f"{target.vendor_name} · {target.title}")
     page.get_by_text("Renegotiate", exact=True).click()
     _fill(page, "Note (why; the follow-up items carry it)", "Ask for volume pricing")

@@ -51,7 +51,6 @@ def renewal_table(rows: list[RenewalRow]) -> None:
 
 
 def decide_panel(db: Database, actor: Actor, rows: list[RenewalRow], as_of: date) -> None:
-    st.subheader("Decide a renewal")
     waiting = {r.contract.id: r for r in renewals.awaiting_decision(rows)}
     if not waiting:
         st.caption("Every renewal has a decision.")
@@ -89,8 +88,8 @@ def decided_panel(db: Database, actor: Actor, rows: list[RenewalRow], as_of: dat
     """Change a decision (its follow-ups follow) or withdraw it; the audit keeps each version."""
     decided = {r.decision.id: r for r in rows if r.decision is not None}
     if not decided:
+        st.caption("No decision recorded yet.")
         return
-    st.subheader("Change or withdraw a decision")
     pick = st.selectbox(
         "Decided renewal",
         list(decided),
