@@ -188,7 +188,7 @@ def test_actions_table_save_refuses_a_row_changed_by_someone_else(app_env: Datab
 def test_review_page_for_lead_and_refused_for_va(app_env: Database) -> None:
     ana = make_person(app_env, name="Ana", email="ana@example.com")
     make_action(app_env, "late", owner_id=ana, due_date=FROZEN_TODAY - timedelta(days=12))
-    at = run_page("coordination/review.py", LEAD)
+    at = run_page("coordination/review.py", LEAD, opened=("review_drill_open",))
     assert_no_exception(at)
     assert [m.value for m in at.metric][:2] == ["1", "1"]
     at.selectbox(key="review_drill").select("Overdue 8-30 days").run()

@@ -13,6 +13,7 @@ from ui.auth import require_actor
 from ui.charts_review import aging_figure, completion_rate_figure
 from ui.guard import allowed
 from ui.state import database
+from ui.widgets import lazy_expander
 
 actor = require_actor()
 db = database()
@@ -99,31 +100,36 @@ if board.blocked:
     st.subheader("Blocked")
     _table(board.blocked, board.blocked_total)
 
-st.subheader("Drill down")
-choices: dict[str, dict[str, object]] = {"All open items": {}}
-totals: dict[str, int] = {"All open items": board.open_total}
-for o in board.owners:
-    label = f"Owner: {o.owner} ({o.owner_email or 'no email'})"
-    choices[label] = {"owner_email": o.owner_email}
-    totals[label] = totals.get(label, 0) + o.open
-for team, count in board.teams.items():
-    choices[f"Team: {team}"] = {"team": team}
-    totals[f"Team: {team}"] = count
-for bucket in review.AGING_BUCKETS:
-    choices[f"Overdue {bucket}"] = {"aging": bucket}
-    totals[f"Overdue {bucket}"] = board.aging[bucket]
-choices["Blocked"] = {"blocked": True}
-totals["Blocked"] = board.blocked_total
-pick = st.selectbox("Show the items behind", list(choices), key="review_drill")
-with allowed():
-    rows = review.drill_down(
-        db,
-        actor,
-        today=clock.today(db),
-        limit=TABLE_CAP + 1,
-        **choices[pick],  # type: ignore[arg-type]
-    )
-if rows:
-    _table(rows, max(totals.get(pick, 0), len(rows)))
-else:
-    st.caption("No items.")
+
+def _drill_down() -> None:
+    choices: dict[str, dict[str, object]] = {"All open items": {}}
+    totals: dict[str, int] = {"All open items": board.open_total}
+    for o in board.owners:
+        label = f"Owner: {o.owner} ({o.owner_email or 'no email'})"
+        choices[label] = {"owner_email": o.owner_email}
+        totals[label] = totals.get(label, 0) + o.open
+    for team, count in board.teams.items():
+        choices[f"Team: {team}"] = {"team": team}
+        totals[f"Team: {team}"] = count
+    for bucket in review.AGING_BUCKETS:
+        choices[f"Overdue {bucket}"] = {"aging": bucket}
+        totals[f"Overdue {bucket}"] = board.aging[bucket]
+    choices["Blocked"] = {"blocked": True}
+    totals["Blocked"] = board.blocked_total
+    pick = st.selectbox("Show the items behind", list(choices), key="review_drill")
+    with allowed():
+        rows = review.drill_down(
+            db,
+            actor,
+            today=clock.today(db),
+            limit=TABLE_CAP + 1,
+            **choices[pick],  # type: ignore[arg-type]
+        )
+    if rows:
+        _table(rows, max(totals.get(pick, 0), len(rows)))
+    else:
+        st.caption("No items.")
+
+
+# A table of up to 100 items on every visit was the page's heaviest element; it waits for a click.
+lazy_expander("Drill down: the items behind a figure", _drill_down, key="review_drill_open")
