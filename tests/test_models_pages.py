@@ -88,6 +88,16 @@ def test_a_model_page_shows_versions_history_and_text_literally(app_env: Databas
     assert not any("Cost per million" in f.value.to_csv() for f in ops.dataframe)
 
 
+def test_a_model_opens_on_a_pick_and_its_address_keeps_it(app_env: Database) -> None:
+    model = _workspace(app_env)
+    at = run_page(MODELS, VA)
+    assert_no_exception(at)
+    assert at.dataframe and not at.metric and not at.tabs  # the inventory, no model yet
+    at.selectbox(key="models_pick").set_value(model).run()
+    assert_no_exception(at)
+    assert len(at.metric) == 4 and at.query_params["model"] in ([str(model)], str(model))
+
+
 def test_only_the_open_tab_of_a_model_is_drawn(app_env: Database) -> None:
     model = _workspace(app_env)
     closed = run_page(MODELS, VA, query={"model": str(model)})

@@ -3,6 +3,8 @@ and cost. Each function draws one tab from service calls; changes go through sav
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -11,13 +13,49 @@ from services.core.clock import now, today
 from services.core.money import format_money
 from services.governance import cards, choices, deployments, inventory, operations
 from services.governance.cards import SHORT_FIELDS, TEXT_FIELDS, CardContent, CardView
+from services.governance.choices import label
 from services.governance.inventory import ModelDetail, ModelInput
 from ui.billing_memo import billing_memo
 from ui.charts_models import deployment_timeline
 from ui.guard import allowed, save_and_rerun
 from ui.state import database
-from ui.text import md_escape
+from ui.text import md_escape, md_table
 from ui.widgets import lazy_expander
+
+
+def model_detail(actor: Actor, picked: int) -> None:
+    """One model: what it is, then its card, versions, deployments or cost (the open tab)."""
+    db = database()
+    with allowed():
+        detail = inventory.get_model(db, actor, picked, today=today(db))
+    model = detail.model
+    st.header(model.name)
+    st.text(model.purpose or model.description or "No purpose written yet.")
+    facts = st.columns(4)
+    facts[0].metric("Status", label(choices.STATUS_LABELS, model.status))
+    facts[1].metric("EU AI Act risk", label(choices.RISK_LABELS, model.risk_class))
+    facts[2].metric("Our role", label(choices.ROLE_LABELS, model.ai_act_role))
+    facts[3].metric("Versions", len(detail.versions))
+    if detail.contract is not None:
+        c = detail.contract
+        st.caption(
+            f"Covered by {c.vendor} · {c.title}: term ends {c.current_term_end}, "
+            f"cancellation deadline {c.cancellation_deadline}"
+        )
+    # Only the open tab runs (switching tabs reruns the page); the card's draft form alone
+    # was most of this page's time. The open tab is kept in the URL (?tab=...).
+    parts: dict[str, Callable[[], None]] = {
+        "Card": lambda: card_tab(actor, detail),
+        "Versions": lambda: versions_tab(detail),
+        "Deployments": lambda: deployments_tab(actor, detail),
+        "Operations and cost": lambda: operations_tab(actor, detail),
+    }
+    for tab, draw in zip(
+        st.tabs(list(parts), key="tab", bind="query-params"), parts.values(), strict=True
+    ):
+        if tab.open:
+            with tab:
+                draw()
 
 
 def card_tab(actor: Actor, detail: ModelDetail) -> None:
@@ -79,7 +117,8 @@ def _show_card(view: CardView) -> None:
     if shown:
         st.markdown("\n\n".join(shown))
     if view.content.metrics:
-        st.dataframe(pd.DataFrame([m.__dict__ for m in view.content.metrics]), hide_index=True)
+        rows = [m.__dict__ for m in view.content.metrics]
+        st.markdown(md_table(rows, list(rows[0])))
 
 
 def _draft_form(actor: Actor, detail: ModelDetail, draft: CardView | None) -> None:

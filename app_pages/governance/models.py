@@ -3,13 +3,10 @@ operations and cost, the contract behind it)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 import streamlit as st
 
 from services.access.access import can
-from services.core.clock import today
 from services.governance import choices, inventory, sync
 from services.governance.choices import label
 from services.governance.inventory import ModelFilter
@@ -80,44 +77,21 @@ else:
     names = {r.id: r.name for r in rows}
     wanted = st.query_params.get("model", "")
     current = int(wanted) if wanted.isdigit() and int(wanted) in names else None
+    # A model opens on a pick (or ?model=ID): its card, versions and charts drawn under the
+    # inventory on every visit were most of what this page cost the browser.
     picked = st.selectbox(
         "Open a model",
         list(names),
         format_func=names.__getitem__,
-        index=list(names).index(current) if current else 0,
+        index=list(names).index(current) if current is not None else None,
+        placeholder="Choose a model: its card, versions, deployments and cost",
         key="models_pick",
     )
-    st.query_params["model"] = str(picked)
-    with allowed():
-        detail = inventory.get_model(db, actor, picked, today=today(db))
-    model = detail.model
-    st.header(model.name)
-    st.text(model.purpose or model.description or "No purpose written yet.")
-    facts = st.columns(4)
-    facts[0].metric("Status", label(choices.STATUS_LABELS, model.status))
-    facts[1].metric("EU AI Act risk", label(choices.RISK_LABELS, model.risk_class))
-    facts[2].metric("Our role", label(choices.ROLE_LABELS, model.ai_act_role))
-    facts[3].metric("Versions", len(detail.versions))
-    if detail.contract is not None:
-        c = detail.contract
-        st.caption(
-            f"Covered by {c.vendor} · {c.title}: term ends {c.current_term_end}, "
-            f"cancellation deadline {c.cancellation_deadline}"
-        )
-    # Only the open tab runs (switching tabs reruns the page); the card's draft form alone
-    # was most of this page's time. The open tab is kept in the URL (?tab=...).
-    parts: dict[str, Callable[[], None]] = {
-        "Card": lambda: model_page.card_tab(actor, detail),
-        "Versions": lambda: model_page.versions_tab(detail),
-        "Deployments": lambda: model_page.deployments_tab(actor, detail),
-        "Operations and cost": lambda: model_page.operations_tab(actor, detail),
-    }
-    for tab, draw in zip(
-        st.tabs(list(parts), key="tab", bind="query-params"), parts.values(), strict=True
-    ):
-        if tab.open:
-            with tab:
-                draw()
+    if picked is None:
+        st.query_params.pop("model", None)
+    else:
+        st.query_params["model"] = str(picked)
+        model_page.model_detail(actor, picked)
 
 if can(actor, "models.edit"):
     model_page.add_model_form(actor)
