@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
+from db import bulk
 from db.models import (
     AgendaItem,
     Meeting,
@@ -31,6 +32,11 @@ from services.delivery.reminders.schedule import (
     record_link,
     zone,
 )
+
+# Read through the tables, not the mapped classes (see planner.py).
+_MEETING = bulk.table_of(Meeting)
+_AGENDA = bulk.table_of(AgendaItem)
+_ATTENDEE = bulk.table_of(MeetingAttendee)
 
 MEETING_COLUMNS = (
     "id", "title", "starts_at", "timezone", "status", "organizer_id", "duration_minutes",
@@ -61,8 +67,8 @@ class MeetingPlanning(PlannerBase):
         meetings = [
             MeetingFacts(*row)
             for row in self.session.execute(
-                sa_select(*(getattr(Meeting, name) for name in MEETING_COLUMNS)).where(
-                    col(Meeting.starts_at) >= since
+                sa_select(*(_MEETING.c[name] for name in MEETING_COLUMNS)).where(
+                    _MEETING.c.starts_at >= since
                 )
             ).all()
         ]
@@ -73,17 +79,18 @@ class MeetingPlanning(PlannerBase):
         self._agenda: dict[int, list[str]] = {}  # agenda item titles, in order
         self._attendees: dict[int, set[str]] = {}
         self._calendar_rows: dict[int, list[Notification]] = {}
+        agenda, attendees = _AGENDA.c, _ATTENDEE.c
         for start in range(0, len(ids), KEY_BATCH):
             chunk = ids[start : start + KEY_BATCH]
-            for meeting_id, title in self.session.exec(
-                select(col(AgendaItem.meeting_id), col(AgendaItem.title))
-                .where(col(AgendaItem.meeting_id).in_(chunk))
-                .order_by(col(AgendaItem.meeting_id), col(AgendaItem.position), col(AgendaItem.id))
+            for meeting_id, title in self.session.execute(
+                sa_select(agenda.meeting_id, agenda.title)
+                .where(agenda.meeting_id.in_(chunk))
+                .order_by(agenda.meeting_id, agenda.position, agenda.id)
             ).all():
                 self._agenda.setdefault(meeting_id, []).append(title)
-            for meeting_id, email in self.session.exec(
-                select(col(MeetingAttendee.meeting_id), col(MeetingAttendee.email)).where(
-                    col(MeetingAttendee.meeting_id).in_(chunk)
+            for meeting_id, email in self.session.execute(
+                sa_select(attendees.meeting_id, attendees.email).where(
+                    attendees.meeting_id.in_(chunk)
                 )
             ).all():
                 self._attendees.setdefault(meeting_id, set()).add(email.lower())
@@ -178,14 +185,10 @@ class MeetingPlanning(PlannerBase):
                 self._retire_invites(meeting.id)
             return
         event = self._event_data(meeting)
-        fingerprint = hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest()[:16]
-        payload = {
-            "op": "insert",
-            "event_id": event_id,
-            "key": key,
-            "event": event,
-            "fingerprint": fingerprint,
-        }
+        event_json = json.dumps(event, sort_keys=True)
+        fingerprint = hashlib.sha256(event_json.encode()).hexdigest()[:16]
+        head = {"op": "insert", "event_id": event_id, "key": key, "fingerprint": fingerprint}
+        payload = head | {"event": event}
         invite = next((r for r in rows if r.kind == "meeting_invite"), None)
         if invite is None:
             if meeting.starts_at > self.now:
@@ -198,7 +201,8 @@ class MeetingPlanning(PlannerBase):
                     recipient=recipient,
                     subject=f"Invite: {meeting.title}",
                     body=event["description"],
-                    payload=payload,
+                    payload=head,
+                    encoded={"event": event_json},  # the fingerprint's text, not encoded again
                 )
             return
         if invite.status == "queued" and invite.attempts == 0:
