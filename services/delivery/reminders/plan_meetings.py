@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select as sa_select
@@ -37,6 +37,9 @@ from services.delivery.reminders.schedule import (
 _MEETING = bulk.table_of(Meeting)
 _AGENDA = bulk.table_of(AgendaItem)
 _ATTENDEE = bulk.table_of(MeetingAttendee)
+
+# json.dumps(..., sort_keys=True), without building an encoder per meeting.
+_SORTED_JSON = json.JSONEncoder(sort_keys=True)
 
 MEETING_COLUMNS = (
     "id", "title", "starts_at", "timezone", "status", "organizer_id", "duration_minutes",
@@ -120,13 +123,17 @@ class MeetingPlanning(PlannerBase):
             self.cancel((i for i, _ in queued), STOP_REASON)
             return
         rule = self.rules.get("meeting_agenda", "meeting", meeting.id)
-        targets = self.targets(rule, meeting.organizer_id)
         local_day = meeting.starts_at.astimezone(zone(meeting.timezone)).date()
         days_before = rule.offsets[0] if rule.offsets else 1
         day = local_day
         days = self.working_days(meeting.organizer_id)
         for _ in range(max(1, days_before)):
             day = days.previous(day - timedelta(days=1))
+        if not queued and day > self.now.astimezone(UTC).date() + timedelta(days=1):
+            # 09:00 on that day has not come yet in any zone (none is a day ahead of UTC's):
+            # nothing is due, and nothing queued to keep or retire.
+            return
+        targets = self.targets(rule, meeting.organizer_id)
         items = self._agenda.get(meeting.id, [])
         agenda = "\n".join(f"• {title}" for title in items) or "No agenda items yet: add some."
         start = meeting.starts_at.astimezone(zone(meeting.timezone))
@@ -185,7 +192,7 @@ class MeetingPlanning(PlannerBase):
                 self._retire_invites(meeting.id)
             return
         event = self._event_data(meeting)
-        event_json = json.dumps(event, sort_keys=True)
+        event_json = _SORTED_JSON.encode(event)
         fingerprint = hashlib.sha256(event_json.encode()).hexdigest()[:16]
         head = {"op": "insert", "event_id": event_id, "key": key, "fingerprint": fingerprint}
         payload = head | {"event": event}
@@ -264,7 +271,7 @@ class MeetingPlanning(PlannerBase):
         attendees = sorted(self._attendees.get(meeting.id, set()))
         items = self._agenda.get(meeting.id, [])
         # Within Google's description limit, always ending with the link to the full agenda.
-        description = calendar_description(items, record_link("meeting", meeting.id))
+        description = calendar_description(items, record_link("meeting", meeting.id, self.app_url))
         return {
             "summary": meeting.title,
             "description": description,

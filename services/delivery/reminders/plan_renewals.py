@@ -10,7 +10,6 @@ from sqlmodel import col, select
 
 from db import bulk
 from db.models import (
-    AgendaItem,
     AuditEvent,
     Meeting,
     MeetingAttendee,
@@ -19,6 +18,7 @@ from db.models import (
 )
 from services.access import audit
 from services.delivery import outbox
+from services.delivery.reminders.agenda_rows import insert_agendas
 from services.delivery.reminders.planner import ContractFacts, PlannerBase
 from services.delivery.reminders.schedule import (
     RENEWAL_MEETING_HOUR,
@@ -85,12 +85,12 @@ class RenewalPlanning(PlannerBase):
         # Rows, not ORM objects: a pass can create thousands of meetings (see db/bulk.py).
         ids = bulk.insert_returning(self.session, Meeting, [m for m, *_ in slotted], "contract_id")
         attendees: list[dict[str, Any]] = []
-        agenda: list[dict[str, Any]] = []
+        agendas: list[tuple[int, list[tuple[str, str]]]] = []
         events: list[dict[str, Any]] = []
         for meeting, contract, term_end, deadline in slotted:
             meeting_id = meeting["id"] = ids[contract.id]
             attendees += self._renewal_attendees(meeting_id, contract, finance)
-            agenda += self._renewal_agenda(meeting_id, contract, term_end, deadline)
+            agendas.append((meeting_id, renewal_agenda(contract, term_end, deadline)))
             events.append(
                 bulk.values(
                     AuditEvent,
@@ -105,7 +105,7 @@ class RenewalPlanning(PlannerBase):
                 )
             )
         bulk.insert_all(self.session, MeetingAttendee, attendees)
-        bulk.insert_all(self.session, AgendaItem, agenda)
+        insert_agendas(self.session, agendas)
         bulk.insert_all(self.session, AuditEvent, events)
         self.planned += len(ids)
 
@@ -206,34 +206,19 @@ class RenewalPlanning(PlannerBase):
             ]
         return leads
 
-    @staticmethod
-    def _renewal_agenda(
-        meeting_id: int, contract: ContractFacts, term_end: date, deadline: date
-    ) -> list[dict[str, Any]]:
-        """The decision agenda."""
-        facts = [
-            ("Cancellation deadline", f"{deadline} (notice {contract.notice_days} days)"),
-            ("Current term ends", str(term_end)),
-            (
-                "Renewal",
-                f"{contract.renewal_type}"
-                + (
-                    f", {contract.renewal_period_months} months"
-                    if contract.renewal_period_months
-                    else ""
-                ),
-            ),
-            # No money here: the agenda reaches every attendee (and the .ics, the invite and
-            # Slack); the meeting page adds the value for roles holding contracts.values.
-            ("Decide", "renew, renegotiate or cancel"),
-        ]
-        return [
-            bulk.values(
-                AgendaItem,
-                meeting_id=meeting_id,
-                position=position,
-                title=f"{title}: {details}"[:300],
-                details=details,
-            )
-            for position, (title, details) in enumerate(facts)
-        ]
+
+def renewal_agenda(
+    contract: ContractFacts, term_end: date, deadline: date
+) -> list[tuple[str, str]]:
+    """The decision agenda, as (title, details) items: every meeting has the same titles."""
+    renewal = contract.renewal_type + (
+        f", {contract.renewal_period_months} months" if contract.renewal_period_months else ""
+    )
+    return [
+        ("Cancellation deadline", f"{deadline} (notice {contract.notice_days} days)"),
+        ("Current term ends", str(term_end)),
+        ("Renewal", renewal),
+        # No money here: the agenda reaches every attendee (and the .ics, the invite and
+        # Slack); the meeting page adds the value for roles holding contracts.values.
+        ("Decide", "renew, renegotiate or cancel"),
+    ]

@@ -31,6 +31,7 @@ from services.delivery.reminders.schedule import (
     STOP_REASON,
     _tag,
     action_schedule,
+    app_url,
     contract_schedule,
     latest_passed,
     log,
@@ -80,6 +81,7 @@ class PlannerBase:
         self.session = session
         self.now = now
         self.settings = get_settings()
+        self.app_url = app_url()
         self.rules = Rules(session)
         self.people = {p.id: p for p in session.exec(select(Person)).all()}
         self.by_email = {p.email.lower(): p for p in self.people.values()}
@@ -204,7 +206,7 @@ class PlannerBase:
                 recipient=target.recipient,
                 subject=subject(chosen) if callable(subject) else subject,
                 body=body,
-                payload={"link": record_link(record_type, record_id)},
+                payload={"link": record_link(record_type, record_id, self.app_url)},
                 due_at=due_at,
                 now=self.now,
             )
