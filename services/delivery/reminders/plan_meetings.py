@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
@@ -47,9 +46,9 @@ MEETING_COLUMNS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class MeetingFacts:
-    """The columns of a meeting that planning reads (in MEETING_COLUMNS' order)."""
+class MeetingFacts(NamedTuple):
+    """The columns of a meeting that planning reads (in MEETING_COLUMNS' order; a named tuple,
+    as ContractFacts)."""
 
     id: int
     title: str

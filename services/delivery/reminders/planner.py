@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select as sa_select
@@ -51,9 +51,9 @@ _VENDOR = bulk.table_of(Vendor)
 # --- planning --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ContractFacts:
-    """The columns of a contract (and its vendor's name) that planning reads."""
+class ContractFacts(NamedTuple):
+    """The columns of a contract (and its vendor's name) that planning reads (a named tuple: a
+    pass makes one per contract, and a frozen dataclass sets each field by a call)."""
 
     id: int
     title: str
