@@ -29,7 +29,6 @@ from services.delivery.reminders.schedule import (
     MEETING_LOOKBACK_DAYS,
     STOP_REASON,
     record_link,
-    zone,
 )
 
 # Read through the tables, not the mapped classes (see planner.py).
@@ -122,7 +121,7 @@ class MeetingPlanning(PlannerBase):
             self.cancel((i for i, _ in queued), STOP_REASON)
             return
         rule = self.rules.get("meeting_agenda", "meeting", meeting.id)
-        local_day = meeting.starts_at.astimezone(zone(meeting.timezone)).date()
+        local_day = meeting.starts_at.astimezone(self.zone(meeting.timezone)).date()
         days_before = rule.offsets[0] if rule.offsets else 1
         day = local_day
         days = self.working_days(meeting.organizer_id)
@@ -135,7 +134,7 @@ class MeetingPlanning(PlannerBase):
         targets = self.targets(rule, meeting.organizer_id)
         items = self._agenda.get(meeting.id, [])
         agenda = "\n".join(f"• {title}" for title in items) or "No agenda items yet: add some."
-        start = meeting.starts_at.astimezone(zone(meeting.timezone))
+        start = meeting.starts_at.astimezone(self.zone(meeting.timezone))
         self.plan(
             kind="meeting_agenda",
             record_type="meeting",
@@ -265,7 +264,7 @@ class MeetingPlanning(PlannerBase):
 
     def _event_data(self, meeting: MeetingFacts) -> dict[str, Any]:
         assert meeting.id is not None
-        tz = zone(meeting.timezone)
+        tz = self.zone(meeting.timezone)
         start = meeting.starts_at.astimezone(tz)
         attendees = sorted(self._attendees.get(meeting.id, set()))
         items = self._agenda.get(meeting.id, [])

@@ -28,7 +28,6 @@ from services.delivery.reminders.schedule import (
     _tag,
     log,
     record_link,
-    zone,
 )
 
 
@@ -114,7 +113,7 @@ class RenewalPlanning(PlannerBase):
         least a working day's notice; when the deadline is too close for that, the next hour
         still ahead today; None when no slot is left before the deadline passes."""
         owner = self.people.get(contract.owner_id) if contract.owner_id else None
-        tz = zone(owner.timezone if owner else None)
+        tz = self.zone(owner.timezone if owner else None)
         days = self.working_days(contract.owner_id)
         local_now = self.now.astimezone(tz)
         today = local_now.date()
@@ -132,7 +131,7 @@ class RenewalPlanning(PlannerBase):
 
     def _renewal_meeting(self, contract: ContractFacts, starts: datetime) -> dict[str, Any]:
         owner = self.people.get(contract.owner_id) if contract.owner_id else None
-        tz = zone(owner.timezone if owner else None)
+        tz = self.zone(owner.timezone if owner else None)
         return bulk.values(
             Meeting,
             title=f"Renewal decision: {contract.vendor_name} {contract.title}"[:200],

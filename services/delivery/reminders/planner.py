@@ -91,6 +91,7 @@ class PlannerBase:
         self._working_days: dict[tuple[str, ...], WorkingDays] = {}
         self._days_of: dict[int | None, WorkingDays] = {}  # by person id
         self._targets: dict[tuple[Rule, int | None], list[Target]] = {}
+        self._zones: dict[str | None, ZoneInfo] = {}
         self._chosen: dict[Hashable, list[tuple[Target, str, str, datetime]]] = {}
         self._latest: dict[
             tuple[tuple[tuple[str, date], ...], ZoneInfo], tuple[str, date] | None
@@ -100,6 +101,14 @@ class PlannerBase:
         self._contract_schedules: dict[
             tuple[date, tuple[int, ...], tuple[str, ...]], list[tuple[str, date]]
         ] = {}
+
+    def zone(self, name: str | None) -> ZoneInfo:
+        """``schedule.zone``, looked up once per name in a pass (thousands of meetings and
+        contracts ask for a few zones)."""
+        found = self._zones.get(name)
+        if found is None:
+            found = self._zones[name] = zone(name)
+        return found
 
     def today(self, tz: ZoneInfo | None = None) -> date:
         return self.now.astimezone(tz or self.settings.tz).date()
