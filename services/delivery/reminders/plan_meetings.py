@@ -25,7 +25,6 @@ from services.delivery.reminders.rules import (
     Rule,
 )
 from services.delivery.reminders.schedule import (
-    KEY_BATCH,
     MEETING_LOOKBACK_DAYS,
     STOP_REASON,
     record_link,
@@ -80,29 +79,27 @@ class MeetingPlanning(PlannerBase):
         self._agenda: dict[int, list[str]] = {}  # agenda item titles, in order
         self._attendees: dict[int, set[str]] = {}
         self._calendar_rows: dict[int, list[Notification]] = {}
+        # The same meetings, named by a subquery rather than by thousands of bound ids.
+        recent = sa_select(_MEETING.c.id).where(_MEETING.c.starts_at >= since)
         agenda, attendees = _AGENDA.c, _ATTENDEE.c
-        for start in range(0, len(ids), KEY_BATCH):
-            chunk = ids[start : start + KEY_BATCH]
-            for meeting_id, title in self.session.execute(
-                sa_select(agenda.meeting_id, agenda.title)
-                .where(agenda.meeting_id.in_(chunk))
-                .order_by(agenda.meeting_id, agenda.position, agenda.id)
-            ).all():
-                self._agenda.setdefault(meeting_id, []).append(title)
-            for meeting_id, email in self.session.execute(
-                sa_select(attendees.meeting_id, attendees.email).where(
-                    attendees.meeting_id.in_(chunk)
-                )
-            ).all():
-                self._attendees.setdefault(meeting_id, set()).add(email.lower())
-            for row in self.session.exec(
-                select(Notification).where(
-                    col(Notification.record_type) == "meeting",
-                    col(Notification.record_id).in_(chunk),
-                    col(Notification.channel) == "google_calendar",
-                )
-            ).all():
-                self._calendar_rows.setdefault(row.record_id, []).append(row)
+        for meeting_id, title in self.session.execute(
+            sa_select(agenda.meeting_id, agenda.title)
+            .where(agenda.meeting_id.in_(recent))
+            .order_by(agenda.meeting_id, agenda.position, agenda.id)
+        ).all():
+            self._agenda.setdefault(meeting_id, []).append(title)
+        for meeting_id, email in self.session.execute(
+            sa_select(attendees.meeting_id, attendees.email).where(attendees.meeting_id.in_(recent))
+        ).all():
+            self._attendees.setdefault(meeting_id, set()).add(email.lower())
+        for row in self.session.exec(
+            select(Notification).where(
+                col(Notification.record_type) == "meeting",
+                col(Notification.record_id).in_(recent),
+                col(Notification.channel) == "google_calendar",
+            )
+        ).all():
+            self._calendar_rows.setdefault(row.record_id, []).append(row)
         self._agenda_queued = self._queued_rows("meeting_agenda", "meeting")
         self._agenda_keys = self._existing_keys("meeting_agenda", "meeting", ids)
         for meeting in meetings:
