@@ -336,9 +336,23 @@ class PlannerBase:
         than all the planning done with them."""
         if self._contract_terms is None:
             today = self.today()
-            self._contract_terms = [
-                (facts, _terms(facts, today)) for facts in self._read_contracts()
-            ]
+            # Terms follow from five columns, which many contracts share (the first of a month,
+            # twelve months, 30 days' notice): each distinct five worked out once.
+            found: dict[tuple[Any, ...], Terms | None] = {}
+            self._contract_terms = []
+            for facts in self._read_contracts():
+                key = (
+                    facts.start_date,
+                    facts.initial_term_months,
+                    facts.renewal_type,
+                    facts.renewal_period_months,
+                    facts.notice_days,
+                )
+                if key not in found:
+                    found[key] = _terms(facts, today)
+                elif found[key] is None:
+                    _terms(facts, today)  # logged for this contract too
+                self._contract_terms.append((facts, found[key]))
         return self._contract_terms
 
     def _read_contracts(self) -> list[ContractFacts]:
