@@ -36,6 +36,7 @@ class RenewalPlanning(PlannerBase):
 
     def renewal_meetings(self) -> None:
         self._leads: dict[int, list[Person]] = {}
+        self._attending: dict[int | None, list[tuple[str, int | None]]] = {}  # by owner
         today = self.today()
         horizon = self.settings.renewal_meeting_days
         decisions = self._decided()
@@ -74,8 +75,13 @@ class RenewalPlanning(PlannerBase):
             select(User.email).where(col(User.role) == "finance", col(User.active).is_(True))
         ).all()
         slotted: list[tuple[dict[str, Any], ContractFacts, date, date]] = []
+        # A slot depends on the owner and the deadline alone, which many contracts share.
+        slots: dict[tuple[int | None, date], datetime | None] = {}
         for contract, term_end, deadline in due:
-            starts = self._renewal_slot(contract, deadline)
+            key = (contract.owner_id, deadline)
+            if key not in slots:
+                slots[key] = self._renewal_slot(contract, deadline)
+            starts = slots[key]
             if starts is None:
                 self._renewal_too_late(contract, deadline)
             else:
@@ -178,7 +184,18 @@ class RenewalPlanning(PlannerBase):
     def _renewal_attendees(
         self, meeting_id: int, contract: ContractFacts, finance: Sequence[str]
     ) -> list[dict[str, Any]]:
-        """The owner, their team's leads and finance."""
+        """The owner, their team's leads and finance: the same for every contract of an owner."""
+        found = self._attending.get(contract.owner_id)
+        if found is None:
+            found = self._attending[contract.owner_id] = self._attending_for(contract, finance)
+        return [
+            bulk.values(MeetingAttendee, meeting_id=meeting_id, person_id=person_id, email=email)
+            for email, person_id in found
+        ]
+
+    def _attending_for(
+        self, contract: ContractFacts, finance: Sequence[str]
+    ) -> list[tuple[str, int | None]]:
         owner = self.people.get(contract.owner_id) if contract.owner_id else None
         emails: dict[str, int | None] = {}
         if owner is not None:
@@ -189,10 +206,7 @@ class RenewalPlanning(PlannerBase):
         for email in finance:
             person = self.by_email.get(email.lower())
             emails.setdefault(email.lower(), person.id if person else None)
-        return [
-            bulk.values(MeetingAttendee, meeting_id=meeting_id, person_id=person_id, email=email)
-            for email, person_id in emails.items()
-        ]
+        return list(emails.items())
 
     def _team_leads(self, team_id: int) -> list[Person]:
         """The team's leads still with us, found once per team rather than once per meeting."""
