@@ -17,6 +17,7 @@ from db.models import (
     User,
 )
 from services.access import audit
+from services.core.clock import session_now
 from services.delivery import outbox
 from services.delivery.reminders.agenda_rows import insert_agendas
 from services.delivery.reminders.planner import ContractFacts, PlannerBase
@@ -75,6 +76,9 @@ class RenewalPlanning(PlannerBase):
             select(User.email).where(col(User.role) == "finance", col(User.active).is_(True))
         ).all()
         slotted: list[tuple[dict[str, Any], ContractFacts, date, date]] = []
+        # One stamp for every row the pass creates here (the open transaction's clock, which a
+        # new row's default reads), rather than a clock reading and its conversion per row.
+        created = session_now(self.session)
         # A slot depends on the owner and the deadline alone, which many contracts share.
         slots: dict[tuple[int | None, date], datetime | None] = {}
         for contract, term_end, deadline in due:
@@ -85,7 +89,7 @@ class RenewalPlanning(PlannerBase):
             if starts is None:
                 self._renewal_too_late(contract, deadline)
             else:
-                meeting = self._renewal_meeting(contract, starts)
+                meeting = self._renewal_meeting(contract, starts, created)
                 slotted.append((meeting, contract, term_end, deadline))
         # Rows, not ORM objects: a pass can create thousands of meetings (see db/bulk.py).
         ids = bulk.insert_returning(self.session, Meeting, [m for m, *_ in slotted], "contract_id")
@@ -99,6 +103,7 @@ class RenewalPlanning(PlannerBase):
             events.append(
                 bulk.values(
                     AuditEvent,
+                    at=created,
                     **audit.event_values(
                         SYSTEM,
                         "create",
@@ -135,7 +140,9 @@ class RenewalPlanning(PlannerBase):
             return None
         return datetime.combine(today, time(hour), tzinfo=tz).astimezone(UTC)
 
-    def _renewal_meeting(self, contract: ContractFacts, starts: datetime) -> dict[str, Any]:
+    def _renewal_meeting(
+        self, contract: ContractFacts, starts: datetime, created: datetime
+    ) -> dict[str, Any]:
         owner = self.people.get(contract.owner_id) if contract.owner_id else None
         tz = self.zone(owner.timezone if owner else None)
         return bulk.values(
@@ -147,6 +154,8 @@ class RenewalPlanning(PlannerBase):
             organizer_id=owner.id if owner else None,
             vendor_id=contract.vendor_id,
             contract_id=contract.id,
+            created_at=created,
+            updated_at=created,
         )
 
     def _renewal_too_late(self, contract: ContractFacts, deadline: date) -> None:
