@@ -19,6 +19,7 @@ from db.models import (
 from services.core.statuses import OPEN_ACTION_STATUSES, SLA_CLOCK_STATUSES
 from services.delivery import outbox
 from services.delivery.reminders.item_rows import ItemRows
+from services.delivery.reminders.rules import Rule
 from services.delivery.reminders.schedule import (
     ACTION_LOOKAHEAD_DAYS,
     STOP_REASON,
@@ -137,6 +138,8 @@ class ItemPlanning(ItemRows):
         queued = self._queued_rows("contract", "contract")
         decided = self._decided()
         jobs: list[dict[str, Any]] = []
+        # The last deadline whose earliest reminder can be due, per rule.
+        reach: dict[Rule, date | None] = {}
         for contract, terms in self._contracts():
             rule = self.rules.get("contract", "contract", contract.id)
             if contract.cancelled or not rule.enabled:
@@ -150,11 +153,16 @@ class ItemPlanning(ItemRows):
                     self.cancel((i for i, _ in queued[contract.id]), STOP_REASON)
                 continue
             deadline = terms.cancellation_deadline
-            if contract.id not in queued and (
-                not rule.offsets
-                or deadline - timedelta(days=max(rule.offsets) + EARLIEST_SHIFT_DAYS) > today
-            ):
-                continue  # nothing to retire, and its first reminder is weeks away
+            if contract.id not in queued:
+                if rule not in reach:
+                    reach[rule] = (
+                        today + timedelta(days=max(rule.offsets) + EARLIEST_SHIFT_DAYS)
+                        if rule.offsets
+                        else None
+                    )
+                last = reach[rule]
+                if last is None or deadline > last:
+                    continue  # nothing to retire, and its first reminder is weeks away
             schedule = self._contract_schedule(deadline, rule, contract.owner_id)
             targets = self.targets(rule, contract.owner_id)
             choice_key = (deadline, contract.owner_id, rule)

@@ -55,11 +55,12 @@ class RenewalPlanning(PlannerBase):
         ):
             planned.setdefault(contract_id, []).append(starts_at)
         due: list[tuple[ContractFacts, date, date]] = []
+        last = today + timedelta(days=horizon)
         for contract, terms in self._contracts():
             if contract.cancelled or contract.renewal_type == "none" or terms is None:
                 continue
             deadline = terms.cancellation_deadline
-            if not today <= deadline <= today + timedelta(days=horizon):
+            if not today <= deadline <= last:
                 continue
             assert contract.id is not None
             if (contract.id, terms.decision_key) in decisions:
