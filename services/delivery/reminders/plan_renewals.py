@@ -38,39 +38,7 @@ class RenewalPlanning(PlannerBase):
     def renewal_meetings(self) -> None:
         self._leads: dict[int, list[Person]] = {}
         self._attending: dict[int | None, list[tuple[str, int | None]]] = {}  # by owner
-        today = self.today()
-        horizon = self.settings.renewal_meeting_days
-        decisions = self._decided()
-        # Renewal meetings already planned, read once rather than one query per contract.
-        earliest_window = datetime.combine(
-            today - timedelta(days=horizon + 14), time(0), tzinfo=UTC
-        )
-        planned: dict[int | None, list[datetime]] = {}
-        for contract_id, starts_at in self.session.exec(
-            select(Meeting.contract_id, Meeting.starts_at).where(
-                col(Meeting.contract_id).is_not(None),
-                col(Meeting.title).startswith("Renewal decision:"),
-                col(Meeting.starts_at) >= earliest_window,
-            )
-        ):
-            planned.setdefault(contract_id, []).append(starts_at)
-        due: list[tuple[ContractFacts, date, date]] = []
-        last = today + timedelta(days=horizon)
-        for contract, terms in self._contracts():
-            if contract.cancelled or contract.renewal_type == "none" or terms is None:
-                continue
-            deadline = terms.cancellation_deadline
-            if not today <= deadline <= last:
-                continue
-            assert contract.id is not None
-            if (contract.id, terms.decision_key) in decisions:
-                continue
-            window_start = datetime.combine(
-                deadline - timedelta(days=horizon + 14), time(0), tzinfo=UTC
-            )
-            if any(at >= window_start for at in planned.get(contract.id, ())):
-                continue
-            due.append((contract, terms.current_term_end, deadline))
+        due = self._renewal_due()
         if not due:
             return
         finance = self.session.exec(
@@ -119,6 +87,44 @@ class RenewalPlanning(PlannerBase):
         insert_agendas(self.session, agendas)
         bulk.insert_all(self.session, AuditEvent, events)
         self.planned += len(ids)
+
+    def _renewal_due(self) -> list[tuple[ContractFacts, date, date]]:
+        """(contract, current term end, cancellation deadline) of each contract whose decision
+        meeting is due: a deadline within the horizon, no decision and no meeting yet."""
+        today = self.today()
+        horizon = self.settings.renewal_meeting_days
+        decisions = self._decided()
+        # Renewal meetings already planned, read once rather than one query per contract.
+        earliest_window = datetime.combine(
+            today - timedelta(days=horizon + 14), time(0), tzinfo=UTC
+        )
+        planned: dict[int | None, list[datetime]] = {}
+        for contract_id, starts_at in self.session.exec(
+            select(Meeting.contract_id, Meeting.starts_at).where(
+                col(Meeting.contract_id).is_not(None),
+                col(Meeting.title).startswith("Renewal decision:"),
+                col(Meeting.starts_at) >= earliest_window,
+            )
+        ):
+            planned.setdefault(contract_id, []).append(starts_at)
+        due: list[tuple[ContractFacts, date, date]] = []
+        last = today + timedelta(days=horizon)
+        for contract, terms in self._contracts():
+            if contract.cancelled or contract.renewal_type == "none" or terms is None:
+                continue
+            deadline = terms.cancellation_deadline
+            if not today <= deadline <= last:
+                continue
+            assert contract.id is not None
+            if (contract.id, terms.decision_key) in decisions:
+                continue
+            window_start = datetime.combine(
+                deadline - timedelta(days=horizon + 14), time(0), tzinfo=UTC
+            )
+            if any(at >= window_start for at in planned.get(contract.id, ())):
+                continue
+            due.append((contract, terms.current_term_end, deadline))
+        return due
 
     def _renewal_slot(self, contract: ContractFacts, deadline: date) -> datetime | None:
         """When the decision meeting starts (UTC): a week before the deadline at 10:00, with at
