@@ -45,11 +45,16 @@ def plan_reminders(url: str) -> int:
     import json
     from datetime import UTC, datetime
 
+    from sqlalchemy.orm import configure_mappers
+
     from db.engine import Database
     from services.delivery import reminders
 
     db = Database.from_url(url)
-    gc.freeze()  # as `opsdesk remind` and `opsdesk worker` do once their modules are loaded
+    # As `opsdesk remind` and `opsdesk worker` do once their modules are loaded (their
+    # _settle_heap): the mappers configured, then everything alive frozen.
+    configure_mappers()
+    gc.freeze()
     start = time.perf_counter()
     planned = reminders.plan_all(db, datetime.now(UTC))
     seconds = time.perf_counter() - start

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import configure_mappers
+
 from services import planning
 from services.access.backup import NightlyBackups
 from services.delivery import passes
@@ -43,7 +45,11 @@ def _settle_heap() -> None:
     would otherwise walk every object of SQLAlchemy, pandas and the rest again: a fifth of the
     pass's time over a large workspace. Reference counting still frees frozen objects; only
     their reference cycles are left alone, and what is loaded here lives as long as the process.
+
+    The ORM's mappers are configured first: SQLAlchemy otherwise does it at the process's first
+    query (inside the first pass), and what it builds lives as long as the process too.
     """
+    configure_mappers()
     gc.freeze()
 
 

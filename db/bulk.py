@@ -19,28 +19,34 @@ from sqlalchemy import Table, func
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel
 
-_Defaults = list[tuple[str, Any, Callable[[], Any] | None]]
+# A model's constant defaults, and the columns whose default a factory makes.
+_Defaults = tuple[dict[str, Any], list[tuple[str, Callable[[], Any]]]]
 _DEFAULTS: dict[type[SQLModel], _Defaults] = {}
 
 
 def _defaults(model: type[SQLModel]) -> _Defaults:
     if model not in _DEFAULTS:
-        _DEFAULTS[model] = [
-            (name, field.default, field.default_factory)  # type: ignore[misc]
-            for name, field in model.model_fields.items()
-            if name != "id"
-            and (field.default is not PydanticUndefined or field.default_factory is not None)
-        ]
+        constants: dict[str, Any] = {}
+        factories: list[tuple[str, Callable[[], Any]]] = []
+        for name, field in model.model_fields.items():
+            if name == "id":
+                continue
+            if field.default_factory is not None:
+                factories.append((name, field.default_factory))  # type: ignore[arg-type]
+            elif field.default is not PydanticUndefined:
+                constants[name] = field.default
+        _DEFAULTS[model] = (constants, factories)
     return _DEFAULTS[model]
 
 
 def values(model: type[SQLModel], **given: Any) -> dict[str, Any]:
     """``given`` with the model's defaults for every other column (factories called, as a new
     instance would)."""
-    out = dict(given)
-    for name, default, factory in _defaults(model):
-        if name not in out:
-            out[name] = factory() if factory is not None else default
+    constants, factories = _defaults(model)
+    out = constants | given
+    for name, factory in factories:
+        if name not in given:
+            out[name] = factory()
     return out
 
 

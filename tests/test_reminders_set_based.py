@@ -1,8 +1,12 @@
-"""The action items written by one INSERT ... SELECT get exactly the rows the one-by-one path
-writes: same keys, recipients, subjects, bodies, payloads and send times, on both databases."""
+"""The rows planning writes set-based are exactly the rows the one-by-one path writes, on both
+databases: action item reminders (one INSERT ... SELECT) get the same keys, recipients, subjects,
+bodies, payloads and send times; renewal agendas (one INSERT ... SELECT) the same items as ORM
+objects; a meeting invite whose event was encoded once the same payload text."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -11,8 +15,10 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 
 from db.engine import Database
-from db.models import ActionItem, Notification, Person, ReminderRule
+from db.models import ActionItem, AgendaItem, Meeting, Notification, Person, ReminderRule
+from services.delivery import outbox
 from services.delivery.reminders import plan_all
+from services.delivery.reminders.agenda_rows import insert_agendas
 from tests.conftest import FROZEN_AT
 
 TODAY = FROZEN_AT.date()
@@ -116,3 +122,71 @@ def test_items_with_queued_reminders_are_kept_or_retired_not_doubled(db: Databas
         ).all()
     assert set(queued) <= set(ids)
     assert plan_all(db, later) == 0
+
+
+AGENDA_COLUMNS = (
+    "position", "title", "details", "minutes", "decision", "status", "carried_from_id",
+    "carry_count", "version",
+)  # fmt: skip
+
+
+def test_set_based_agendas_are_the_items_the_orm_writes(db: Database) -> None:
+    facts = [
+        [("Deadline", "2027-01-05 (notice 30 days)"), ("Term", "2027-02-04"), ("Decide", "")],
+        [("Deadline", "Überprüfung ✓ " * 40), ("Term", 'it\'s "late"'), ("Decide", "x" * 310)],
+    ]
+    with db.write() as s:
+        meetings = [Meeting(title=f"M{n}", starts_at=FROZEN_AT) for n in range(4)]
+        s.add_all(meetings)
+        s.flush()
+        ids = [m.id for m in meetings if m.id is not None]
+        written = insert_agendas(s, list(zip(ids[:2], facts, strict=True)))
+        for meeting_id, items in zip(ids[2:], facts, strict=True):
+            for position, (title, details) in enumerate(items):
+                s.add(
+                    AgendaItem(
+                        meeting_id=meeting_id,
+                        position=position,
+                        title=f"{title}: {details}"[:300],
+                        details=details,
+                    )
+                )
+    assert written == 6
+    with db.read() as s:
+        rows = s.exec(select(AgendaItem).order_by(col(AgendaItem.id))).all()
+    by_meeting: dict[int, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        by_meeting.setdefault(row.meeting_id, []).append(
+            tuple(getattr(row, name) for name in AGENDA_COLUMNS)
+        )
+    assert by_meeting[ids[0]] == by_meeting[ids[2]]
+    assert by_meeting[ids[1]] == by_meeting[ids[3]]
+    assert len(by_meeting[ids[1]][2][1]) == 300  # cut as the ORM path cuts it
+    with db.write() as s, pytest.raises(ValueError, match="titles differ"):
+        insert_agendas(s, [(ids[0], facts[0]), (ids[1], [("Other", "x"), *facts[0][1:]])])
+
+
+def test_an_invite_payload_is_the_sorted_json_of_its_content(db: Database) -> None:
+    with db.write() as s:
+        organizer = Person(name="Ada", email="ada@example.com", timezone="Europe/Berlin")
+        s.add(organizer)
+        s.flush()
+        s.add(
+            Meeting(
+                title='Vendor "sync" — Überblick',
+                starts_at=FROZEN_AT + timedelta(days=3),
+                organizer_id=organizer.id,
+                location="Room ✓",
+            )
+        )
+    plan_all(db, FROZEN_AT)
+    with db.read() as s:
+        invite = s.exec(
+            select(Notification).where(col(Notification.kind) == "meeting_invite")
+        ).one()
+    payload = outbox.payload_of(invite)
+    # As one json.dumps(payload, sort_keys=True) of the whole writes it, byte for byte.
+    assert invite.payload == json.dumps(payload, sort_keys=True)
+    event_text = json.dumps(payload["event"], sort_keys=True)
+    assert payload["fingerprint"] == hashlib.sha256(event_text.encode()).hexdigest()[:16]
+    assert payload["event"]["summary"] == 'Vendor "sync" — Überblick'

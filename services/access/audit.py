@@ -16,6 +16,9 @@ from services.core.clock import session_now
 
 # Columns that say nothing about a change and would only make every diff noisy.
 _SKIP = frozenset({"version", "updated_at", "created_at"})
+# One encoder for every event (as json.dumps(..., sort_keys=True, default=str) writes them):
+# json.dumps with options builds a new encoder per call, which bulk writes of events notice.
+_JSON = json.JSONEncoder(sort_keys=True, default=str)
 
 
 def snapshot(record: SQLModel | None) -> dict[str, Any] | None:
@@ -83,8 +86,8 @@ def event_values(
         "action": action,
         "record_type": record_type,
         "record_id": None if record_id is None else str(record_id),
-        "before": None if b is None else json.dumps(b, sort_keys=True, default=str),
-        "after": None if a is None else json.dumps(a, sort_keys=True, default=str),
+        "before": None if b is None else _JSON.encode(b),
+        "after": None if a is None else _JSON.encode(a),
         "detail": detail,
     }
 

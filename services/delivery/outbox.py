@@ -10,7 +10,7 @@ claimed again; the delivery code looks for its earlier message before sending ag
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from json.encoder import encode_basestring_ascii
 from typing import Any
@@ -36,9 +36,15 @@ CLAIM_BATCH = 50
 _PAYLOAD = json.JSONEncoder(sort_keys=True, default=str)
 
 
-def payload_json(payload: dict[str, Any]) -> str:
+def payload_json(payload: dict[str, Any], encoded: Mapping[str, str] | None = None) -> str:
     """``payload`` as sorted JSON; a reminder's payload (only its link) written directly, with
-    the encoder's own string escaping, as the encoder would."""
+    the encoder's own string escaping, as the encoder would. ``encoded`` holds more keys whose
+    values are JSON text already, as this encoder writes them (a large value the caller had
+    encoded anyway, which is not encoded twice)."""
+    if encoded:
+        parts = {key: _PAYLOAD.encode(value) for key, value in payload.items()} | dict(encoded)
+        items = (f"{encode_basestring_ascii(key)}: {parts[key]}" for key in sorted(parts))
+        return "{" + ", ".join(items) + "}"
     link = payload.get("link")
     if len(payload) == 1 and isinstance(link, str):
         return f'{{"link": {encode_basestring_ascii(link)}}}'
@@ -106,9 +112,11 @@ def notification_values(
     payload: dict[str, Any] | None = None,
     due_at: datetime | None = None,
     now: datetime,
+    encoded: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The column values of one queued notification (``enqueue`` / ``enqueue_many``); a row
-    with no ``due_at`` is due at ``now``, the caller's time."""
+    with no ``due_at`` is due at ``now``, the caller's time. ``encoded``: payload values given
+    as JSON text (``payload_json``)."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     values = {
@@ -121,7 +129,7 @@ def notification_values(
         "recipient": recipient[:320],
         "subject": subject[:300],
         "body": body,
-        "payload": payload_json(payload or {}),
+        "payload": payload_json(payload or {}, encoded),
         "status": "queued",
         "attempts": 0,
         "next_attempt_at": due_at or now,

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
+from db import bulk
 from db.engine import Database
 from db.models import TICKET_SEVERITIES as TICKET_SEVERITIES
 from db.models import TICKET_STATUSES as TICKET_STATUSES
@@ -32,6 +33,8 @@ from services.core.records import (
     people_by_id,
 )
 from services.core.statuses import OPEN_TICKET_STATUSES, SLA_CLOCK_STATUSES
+
+_CONTRACT = bulk.table_of(Contract)
 
 
 def past_sla(rows: list[TicketView], now: datetime) -> list[TicketView]:
@@ -109,24 +112,19 @@ def _sla_contracts(s: Session, tickets: list[SupportTicket]) -> dict[tuple[int, 
     if not vendor_ids:
         return out
     own_ids = {t.contract_id for t in tickets if t.contract_id}
-    columns = [getattr(Contract, name) for name in _SLA_COLUMNS]
+    # The table's columns, not the mapped class's: the rows are read once and never changed.
+    c = _CONTRACT.c
+    columns = [c[name] for name in _SLA_COLUMNS]
     # Each vendor's newest live contract with an SLA, picked by the database: a vendor can
     # hold thousands of contracts.
     ranked = (
         sa_select(
             *columns,
             func.row_number()
-            .over(
-                partition_by=col(Contract.vendor_id),
-                order_by=(col(Contract.start_date).desc(), col(Contract.id).desc()),
-            )
+            .over(partition_by=c.vendor_id, order_by=(c.start_date.desc(), c.id.desc()))
             .label("rank"),
         )
-        .where(
-            col(Contract.vendor_id).in_(vendor_ids),
-            col(Contract.sla_hours).is_not(None),
-            col(Contract.cancelled).is_(False),
-        )
+        .where(c.vendor_id.in_(vendor_ids), c.sla_hours.is_not(None), c.cancelled.is_(False))
         .subquery()
     )
     newest_with_sla: dict[int, Any] = {
@@ -138,9 +136,7 @@ def _sla_contracts(s: Session, tickets: list[SupportTicket]) -> dict[tuple[int, 
     by_id: dict[int | None, Any] = {
         row[0]: row
         for row in s.execute(
-            sa_select(*columns).where(
-                col(Contract.vendor_id).in_(vendor_ids), col(Contract.id).in_(own_ids)
-            )
+            sa_select(*columns).where(c.vendor_id.in_(vendor_ids), c.id.in_(own_ids))
         ).all()
     }
     for t in tickets:

@@ -10,6 +10,8 @@ through ``PlannerBase.plan`` as before.
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import (
     Column,
     ColumnElement,
@@ -23,18 +25,20 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    union,
 )
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from db import bulk
-from db.models import ActionItem, Notification
+from db.models import ActionItem, Notification, Person
 from services.delivery import outbox
 from services.delivery.reminders.planner import PlannerBase
 from services.delivery.reminders.schedule import RECORD_PAGES, action_subject, record_link
 
 _NOTIFICATION = bulk.table_of(Notification)
 _ITEM = bulk.table_of(ActionItem)
+_PERSON = bulk.table_of(Person)
 _CHOICE = Table(
     "opsdesk_plan_choice",
     MetaData(),
@@ -51,15 +55,13 @@ _CHOICE = Table(
 
 
 class ItemRows(PlannerBase):
-    def _insert_plain_items(self, plain: ColumnElement[bool]) -> None:
+    def _insert_plain_items(self, plain: ColumnElement[bool], window: ColumnElement[bool]) -> None:
         """Queue the reminders of every action item matching ``plain`` (items on the kind's
-        own rule with nothing queued), in one statement."""
+        own rule with nothing queued), in one statement; ``window`` holds every item ``plain``
+        does (open and due within reach), on the item's columns alone."""
         rule = self.rules.get("action_item")
-        pairs = self.session.execute(
-            sa_select(_ITEM.c.due_date, _ITEM.c.owner_id).where(plain).distinct()
-        ).all()
         choices: list[dict[str, object]] = []
-        for due, owner_id in pairs:
+        for due, owner_id in self._due_pairs(window):
             schedule = self._action_schedule(due, owner_id)
             targets = self.targets(rule, owner_id)
             for target, chosen, tagged, due_at in self._choices(
@@ -85,6 +87,19 @@ class ItemRows(PlannerBase):
             self.planned += self._insert_from_choices(plain)
         finally:
             _CHOICE.drop(connection)
+
+    def _due_pairs(self, window: ColumnElement[bool]) -> list[tuple[date, int | None]]:
+        """Each (due date, owner) of the items in ``window``: more pairs than the plain items
+        have (snoozed items and those with their own rule or queued reminders count too), which
+        is harmless (a choice no item joins writes nothing) and read from the (owner, status,
+        due date) index alone rather than from 10,000s of items. The owner is matched by
+        equality (IN the people), which that index can use; NOT NULL could not."""
+        item = _ITEM.c
+        owned = sa_select(item.due_date, item.owner_id).where(
+            window, item.owner_id.in_(sa_select(_PERSON.c.id))
+        )
+        unowned = sa_select(item.due_date, item.owner_id).where(window, item.owner_id.is_(None))
+        return [(due, owner_id) for due, owner_id in self.session.execute(union(owned, unowned))]
 
     def _insert_from_choices(self, plain: ColumnElement[bool]) -> int:
         # One payload for every row: an action item's link is the follow-up queue, naming no item.

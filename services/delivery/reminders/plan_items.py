@@ -19,6 +19,7 @@ from db.models import (
 from services.core.statuses import OPEN_ACTION_STATUSES, SLA_CLOCK_STATUSES
 from services.delivery import outbox
 from services.delivery.reminders.item_rows import ItemRows
+from services.delivery.reminders.rules import Rule
 from services.delivery.reminders.schedule import (
     ACTION_LOOKAHEAD_DAYS,
     STOP_REASON,
@@ -44,7 +45,7 @@ class ItemPlanning(ItemRows):
         has queued reminders (to retire or keep them). Other items would plan nothing."""
         today = self.today()
         rule_enabled = self.rules.get("action_item").enabled
-        due_now, has_queued, has_own_rule = self._item_conditions(today)
+        window, due_now, has_queued, has_own_rule = self._item_conditions(today)
         # One by one: items whose reminders to keep or retire are queued, or which have a rule
         # of their own (read before the others' reminders are queued, which would count).
         reach = or_(has_queued, and_(due_now, has_own_rule)) if rule_enabled else has_queued
@@ -64,7 +65,7 @@ class ItemPlanning(ItemRows):
         ).all()
         queued = self._queued_rows("action_item", "action_item")
         if rule_enabled:
-            self._insert_plain_items(and_(due_now, ~has_queued, ~has_own_rule))
+            self._insert_plain_items(and_(due_now, ~has_queued, ~has_own_rule), window)
         jobs: list[dict[str, Any]] = []
         for item in items:
             assert item.id is not None and item.due_date is not None
@@ -95,8 +96,8 @@ class ItemPlanning(ItemRows):
 
     @staticmethod
     def _item_conditions(today: date) -> tuple[ColumnElement[bool], ...]:
-        """Due within the schedule's reach (open, not snoozed); with queued reminders; with a
-        rule of its own."""
+        """Open and due within the schedule's reach; that and not snoozed; with queued
+        reminders; with a rule of its own."""
         queued_ids = (
             select(Notification.record_id)
             .where(
@@ -106,10 +107,13 @@ class ItemPlanning(ItemRows):
             )
             .scalar_subquery()
         )
-        due_now = and_(
+        window = and_(
             col(ActionItem.status).in_(OPEN_ACTION_STATUSES),
             col(ActionItem.due_date) >= today - timedelta(days=60),
             col(ActionItem.due_date) <= today + timedelta(days=ACTION_LOOKAHEAD_DAYS),
+        )
+        due_now = and_(
+            window,
             or_(
                 col(ActionItem.snoozed_until).is_(None),
                 col(ActionItem.snoozed_until) <= today,
@@ -124,7 +128,8 @@ class ItemPlanning(ItemRows):
             )
             .scalar_subquery()
         )
-        return due_now, col(ActionItem.id).in_(queued_ids), col(ActionItem.id).in_(own_rule_ids)
+        has_queued = col(ActionItem.id).in_(queued_ids)
+        return window, due_now, has_queued, col(ActionItem.id).in_(own_rule_ids)
 
     # --- contracts -----------------------------------------------------------------------
 
@@ -133,6 +138,8 @@ class ItemPlanning(ItemRows):
         queued = self._queued_rows("contract", "contract")
         decided = self._decided()
         jobs: list[dict[str, Any]] = []
+        # The last deadline whose earliest reminder can be due, per rule.
+        reach: dict[Rule, date | None] = {}
         for contract, terms in self._contracts():
             rule = self.rules.get("contract", "contract", contract.id)
             if contract.cancelled or not rule.enabled:
@@ -146,11 +153,16 @@ class ItemPlanning(ItemRows):
                     self.cancel((i for i, _ in queued[contract.id]), STOP_REASON)
                 continue
             deadline = terms.cancellation_deadline
-            if contract.id not in queued and (
-                not rule.offsets
-                or deadline - timedelta(days=max(rule.offsets) + EARLIEST_SHIFT_DAYS) > today
-            ):
-                continue  # nothing to retire, and its first reminder is weeks away
+            if contract.id not in queued:
+                if rule not in reach:
+                    reach[rule] = (
+                        today + timedelta(days=max(rule.offsets) + EARLIEST_SHIFT_DAYS)
+                        if rule.offsets
+                        else None
+                    )
+                last = reach[rule]
+                if last is None or deadline > last:
+                    continue  # nothing to retire, and its first reminder is weeks away
             schedule = self._contract_schedule(deadline, rule, contract.owner_id)
             targets = self.targets(rule, contract.owner_id)
             choice_key = (deadline, contract.owner_id, rule)

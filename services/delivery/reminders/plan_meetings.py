@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
+from db import bulk
 from db.models import (
     AgendaItem,
     Meeting,
@@ -25,12 +25,18 @@ from services.delivery.reminders.rules import (
     Rule,
 )
 from services.delivery.reminders.schedule import (
-    KEY_BATCH,
     MEETING_LOOKBACK_DAYS,
     STOP_REASON,
     record_link,
-    zone,
 )
+
+# Read through the tables, not the mapped classes (see planner.py).
+_MEETING = bulk.table_of(Meeting)
+_AGENDA = bulk.table_of(AgendaItem)
+_ATTENDEE = bulk.table_of(MeetingAttendee)
+
+# json.dumps(..., sort_keys=True), without building an encoder per meeting.
+_SORTED_JSON = json.JSONEncoder(sort_keys=True)
 
 MEETING_COLUMNS = (
     "id", "title", "starts_at", "timezone", "status", "organizer_id", "duration_minutes",
@@ -38,9 +44,9 @@ MEETING_COLUMNS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class MeetingFacts:
-    """The columns of a meeting that planning reads (in MEETING_COLUMNS' order)."""
+class MeetingFacts(NamedTuple):
+    """The columns of a meeting that planning reads (in MEETING_COLUMNS' order; a named tuple,
+    as ContractFacts)."""
 
     id: int
     title: str
@@ -61,8 +67,8 @@ class MeetingPlanning(PlannerBase):
         meetings = [
             MeetingFacts(*row)
             for row in self.session.execute(
-                sa_select(*(getattr(Meeting, name) for name in MEETING_COLUMNS)).where(
-                    col(Meeting.starts_at) >= since
+                sa_select(*(_MEETING.c[name] for name in MEETING_COLUMNS)).where(
+                    _MEETING.c.starts_at >= since
                 )
             ).all()
         ]
@@ -73,28 +79,27 @@ class MeetingPlanning(PlannerBase):
         self._agenda: dict[int, list[str]] = {}  # agenda item titles, in order
         self._attendees: dict[int, set[str]] = {}
         self._calendar_rows: dict[int, list[Notification]] = {}
-        for start in range(0, len(ids), KEY_BATCH):
-            chunk = ids[start : start + KEY_BATCH]
-            for meeting_id, title in self.session.exec(
-                select(col(AgendaItem.meeting_id), col(AgendaItem.title))
-                .where(col(AgendaItem.meeting_id).in_(chunk))
-                .order_by(col(AgendaItem.meeting_id), col(AgendaItem.position), col(AgendaItem.id))
-            ).all():
-                self._agenda.setdefault(meeting_id, []).append(title)
-            for meeting_id, email in self.session.exec(
-                select(col(MeetingAttendee.meeting_id), col(MeetingAttendee.email)).where(
-                    col(MeetingAttendee.meeting_id).in_(chunk)
-                )
-            ).all():
-                self._attendees.setdefault(meeting_id, set()).add(email.lower())
-            for row in self.session.exec(
-                select(Notification).where(
-                    col(Notification.record_type) == "meeting",
-                    col(Notification.record_id).in_(chunk),
-                    col(Notification.channel) == "google_calendar",
-                )
-            ).all():
-                self._calendar_rows.setdefault(row.record_id, []).append(row)
+        # The same meetings, named by a subquery rather than by thousands of bound ids.
+        recent = sa_select(_MEETING.c.id).where(_MEETING.c.starts_at >= since)
+        agenda, attendees = _AGENDA.c, _ATTENDEE.c
+        for meeting_id, title in self.session.execute(
+            sa_select(agenda.meeting_id, agenda.title)
+            .where(agenda.meeting_id.in_(recent))
+            .order_by(agenda.meeting_id, agenda.position, agenda.id)
+        ).all():
+            self._agenda.setdefault(meeting_id, []).append(title)
+        for meeting_id, email in self.session.execute(
+            sa_select(attendees.meeting_id, attendees.email).where(attendees.meeting_id.in_(recent))
+        ).all():
+            self._attendees.setdefault(meeting_id, set()).add(email.lower())
+        for row in self.session.exec(
+            select(Notification).where(
+                col(Notification.record_type) == "meeting",
+                col(Notification.record_id).in_(recent),
+                col(Notification.channel) == "google_calendar",
+            )
+        ).all():
+            self._calendar_rows.setdefault(row.record_id, []).append(row)
         self._agenda_queued = self._queued_rows("meeting_agenda", "meeting")
         self._agenda_keys = self._existing_keys("meeting_agenda", "meeting", ids)
         for meeting in meetings:
@@ -113,16 +118,20 @@ class MeetingPlanning(PlannerBase):
             self.cancel((i for i, _ in queued), STOP_REASON)
             return
         rule = self.rules.get("meeting_agenda", "meeting", meeting.id)
-        targets = self.targets(rule, meeting.organizer_id)
-        local_day = meeting.starts_at.astimezone(zone(meeting.timezone)).date()
+        local_day = meeting.starts_at.astimezone(self.zone(meeting.timezone)).date()
         days_before = rule.offsets[0] if rule.offsets else 1
         day = local_day
         days = self.working_days(meeting.organizer_id)
         for _ in range(max(1, days_before)):
             day = days.previous(day - timedelta(days=1))
+        if not queued and day > self.now.astimezone(UTC).date() + timedelta(days=1):
+            # 09:00 on that day has not come yet in any zone (none is a day ahead of UTC's):
+            # nothing is due, and nothing queued to keep or retire.
+            return
+        targets = self.targets(rule, meeting.organizer_id)
         items = self._agenda.get(meeting.id, [])
         agenda = "\n".join(f"• {title}" for title in items) or "No agenda items yet: add some."
-        start = meeting.starts_at.astimezone(zone(meeting.timezone))
+        start = meeting.starts_at.astimezone(self.zone(meeting.timezone))
         self.plan(
             kind="meeting_agenda",
             record_type="meeting",
@@ -178,14 +187,10 @@ class MeetingPlanning(PlannerBase):
                 self._retire_invites(meeting.id)
             return
         event = self._event_data(meeting)
-        fingerprint = hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest()[:16]
-        payload = {
-            "op": "insert",
-            "event_id": event_id,
-            "key": key,
-            "event": event,
-            "fingerprint": fingerprint,
-        }
+        event_json = _SORTED_JSON.encode(event)
+        fingerprint = hashlib.sha256(event_json.encode()).hexdigest()[:16]
+        head = {"op": "insert", "event_id": event_id, "key": key, "fingerprint": fingerprint}
+        payload = head | {"event": event}
         invite = next((r for r in rows if r.kind == "meeting_invite"), None)
         if invite is None:
             if meeting.starts_at > self.now:
@@ -198,7 +203,8 @@ class MeetingPlanning(PlannerBase):
                     recipient=recipient,
                     subject=f"Invite: {meeting.title}",
                     body=event["description"],
-                    payload=payload,
+                    payload=head,
+                    encoded={"event": event_json},  # the fingerprint's text, not encoded again
                 )
             return
         if invite.status == "queued" and invite.attempts == 0:
@@ -255,12 +261,12 @@ class MeetingPlanning(PlannerBase):
 
     def _event_data(self, meeting: MeetingFacts) -> dict[str, Any]:
         assert meeting.id is not None
-        tz = zone(meeting.timezone)
+        tz = self.zone(meeting.timezone)
         start = meeting.starts_at.astimezone(tz)
         attendees = sorted(self._attendees.get(meeting.id, set()))
         items = self._agenda.get(meeting.id, [])
         # Within Google's description limit, always ending with the link to the full agenda.
-        description = calendar_description(items, record_link("meeting", meeting.id))
+        description = calendar_description(items, record_link("meeting", meeting.id, self.app_url))
         return {
             "summary": meeting.title,
             "description": description,

@@ -10,7 +10,6 @@ from sqlmodel import col, select
 
 from db import bulk
 from db.models import (
-    AgendaItem,
     AuditEvent,
     Meeting,
     MeetingAttendee,
@@ -18,7 +17,9 @@ from db.models import (
     User,
 )
 from services.access import audit
+from services.core.clock import session_now
 from services.delivery import outbox
+from services.delivery.reminders.agenda_rows import insert_agendas
 from services.delivery.reminders.planner import ContractFacts, PlannerBase
 from services.delivery.reminders.schedule import (
     RENEWAL_MEETING_HOUR,
@@ -28,7 +29,6 @@ from services.delivery.reminders.schedule import (
     _tag,
     log,
     record_link,
-    zone,
 )
 
 
@@ -37,6 +37,60 @@ class RenewalPlanning(PlannerBase):
 
     def renewal_meetings(self) -> None:
         self._leads: dict[int, list[Person]] = {}
+        self._attending: dict[int | None, list[tuple[str, int | None]]] = {}  # by owner
+        due = self._renewal_due()
+        if not due:
+            return
+        finance = self.session.exec(
+            select(User.email).where(col(User.role) == "finance", col(User.active).is_(True))
+        ).all()
+        slotted: list[tuple[dict[str, Any], ContractFacts, date, date]] = []
+        # One stamp for every row the pass creates here (the open transaction's clock, which a
+        # new row's default reads), rather than a clock reading and its conversion per row.
+        created = session_now(self.session)
+        # A slot depends on the owner and the deadline alone, which many contracts share.
+        slots: dict[tuple[int | None, date], datetime | None] = {}
+        for contract, term_end, deadline in due:
+            key = (contract.owner_id, deadline)
+            if key not in slots:
+                slots[key] = self._renewal_slot(contract, deadline)
+            starts = slots[key]
+            if starts is None:
+                self._renewal_too_late(contract, deadline)
+            else:
+                meeting = self._renewal_meeting(contract, starts, created)
+                slotted.append((meeting, contract, term_end, deadline))
+        # Rows, not ORM objects: a pass can create thousands of meetings (see db/bulk.py).
+        ids = bulk.insert_returning(self.session, Meeting, [m for m, *_ in slotted], "contract_id")
+        attendees: list[dict[str, Any]] = []
+        agendas: list[tuple[int, list[tuple[str, str]]]] = []
+        events: list[dict[str, Any]] = []
+        for meeting, contract, term_end, deadline in slotted:
+            meeting_id = meeting["id"] = ids[contract.id]
+            attendees += self._renewal_attendees(meeting_id, contract, finance)
+            agendas.append((meeting_id, renewal_agenda(contract, term_end, deadline)))
+            events.append(
+                bulk.values(
+                    AuditEvent,
+                    at=created,
+                    **audit.event_values(
+                        SYSTEM,
+                        "create",
+                        "meeting",
+                        meeting_id,
+                        after=audit.snapshot_values(meeting),
+                        detail=f"renewal decision meeting for contract {contract.id}",
+                    ),
+                )
+            )
+        bulk.insert_all(self.session, MeetingAttendee, attendees)
+        insert_agendas(self.session, agendas)
+        bulk.insert_all(self.session, AuditEvent, events)
+        self.planned += len(ids)
+
+    def _renewal_due(self) -> list[tuple[ContractFacts, date, date]]:
+        """(contract, current term end, cancellation deadline) of each contract whose decision
+        meeting is due: a deadline within the horizon, no decision and no meeting yet."""
         today = self.today()
         horizon = self.settings.renewal_meeting_days
         decisions = self._decided()
@@ -54,11 +108,12 @@ class RenewalPlanning(PlannerBase):
         ):
             planned.setdefault(contract_id, []).append(starts_at)
         due: list[tuple[ContractFacts, date, date]] = []
+        last = today + timedelta(days=horizon)
         for contract, terms in self._contracts():
             if contract.cancelled or contract.renewal_type == "none" or terms is None:
                 continue
             deadline = terms.cancellation_deadline
-            if not today <= deadline <= today + timedelta(days=horizon):
+            if not today <= deadline <= last:
                 continue
             assert contract.id is not None
             if (contract.id, terms.decision_key) in decisions:
@@ -69,52 +124,14 @@ class RenewalPlanning(PlannerBase):
             if any(at >= window_start for at in planned.get(contract.id, ())):
                 continue
             due.append((contract, terms.current_term_end, deadline))
-        if not due:
-            return
-        finance = self.session.exec(
-            select(User.email).where(col(User.role) == "finance", col(User.active).is_(True))
-        ).all()
-        slotted: list[tuple[dict[str, Any], ContractFacts, date, date]] = []
-        for contract, term_end, deadline in due:
-            starts = self._renewal_slot(contract, deadline)
-            if starts is None:
-                self._renewal_too_late(contract, deadline)
-            else:
-                meeting = self._renewal_meeting(contract, starts)
-                slotted.append((meeting, contract, term_end, deadline))
-        # Rows, not ORM objects: a pass can create thousands of meetings (see db/bulk.py).
-        ids = bulk.insert_returning(self.session, Meeting, [m for m, *_ in slotted], "contract_id")
-        attendees: list[dict[str, Any]] = []
-        agenda: list[dict[str, Any]] = []
-        events: list[dict[str, Any]] = []
-        for meeting, contract, term_end, deadline in slotted:
-            meeting_id = meeting["id"] = ids[contract.id]
-            attendees += self._renewal_attendees(meeting_id, contract, finance)
-            agenda += self._renewal_agenda(meeting_id, contract, term_end, deadline)
-            events.append(
-                bulk.values(
-                    AuditEvent,
-                    **audit.event_values(
-                        SYSTEM,
-                        "create",
-                        "meeting",
-                        meeting_id,
-                        after=audit.snapshot_values(meeting),
-                        detail=f"renewal decision meeting for contract {contract.id}",
-                    ),
-                )
-            )
-        bulk.insert_all(self.session, MeetingAttendee, attendees)
-        bulk.insert_all(self.session, AgendaItem, agenda)
-        bulk.insert_all(self.session, AuditEvent, events)
-        self.planned += len(ids)
+        return due
 
     def _renewal_slot(self, contract: ContractFacts, deadline: date) -> datetime | None:
         """When the decision meeting starts (UTC): a week before the deadline at 10:00, with at
         least a working day's notice; when the deadline is too close for that, the next hour
         still ahead today; None when no slot is left before the deadline passes."""
         owner = self.people.get(contract.owner_id) if contract.owner_id else None
-        tz = zone(owner.timezone if owner else None)
+        tz = self.zone(owner.timezone if owner else None)
         days = self.working_days(contract.owner_id)
         local_now = self.now.astimezone(tz)
         today = local_now.date()
@@ -130,9 +147,11 @@ class RenewalPlanning(PlannerBase):
             return None
         return datetime.combine(today, time(hour), tzinfo=tz).astimezone(UTC)
 
-    def _renewal_meeting(self, contract: ContractFacts, starts: datetime) -> dict[str, Any]:
+    def _renewal_meeting(
+        self, contract: ContractFacts, starts: datetime, created: datetime
+    ) -> dict[str, Any]:
         owner = self.people.get(contract.owner_id) if contract.owner_id else None
-        tz = zone(owner.timezone if owner else None)
+        tz = self.zone(owner.timezone if owner else None)
         return bulk.values(
             Meeting,
             title=f"Renewal decision: {contract.vendor_name} {contract.title}"[:200],
@@ -142,6 +161,8 @@ class RenewalPlanning(PlannerBase):
             organizer_id=owner.id if owner else None,
             vendor_id=contract.vendor_id,
             contract_id=contract.id,
+            created_at=created,
+            updated_at=created,
         )
 
     def _renewal_too_late(self, contract: ContractFacts, deadline: date) -> None:
@@ -179,7 +200,18 @@ class RenewalPlanning(PlannerBase):
     def _renewal_attendees(
         self, meeting_id: int, contract: ContractFacts, finance: Sequence[str]
     ) -> list[dict[str, Any]]:
-        """The owner, their team's leads and finance."""
+        """The owner, their team's leads and finance: the same for every contract of an owner."""
+        found = self._attending.get(contract.owner_id)
+        if found is None:
+            found = self._attending[contract.owner_id] = self._attending_for(contract, finance)
+        return [
+            bulk.values(MeetingAttendee, meeting_id=meeting_id, person_id=person_id, email=email)
+            for email, person_id in found
+        ]
+
+    def _attending_for(
+        self, contract: ContractFacts, finance: Sequence[str]
+    ) -> list[tuple[str, int | None]]:
         owner = self.people.get(contract.owner_id) if contract.owner_id else None
         emails: dict[str, int | None] = {}
         if owner is not None:
@@ -190,10 +222,7 @@ class RenewalPlanning(PlannerBase):
         for email in finance:
             person = self.by_email.get(email.lower())
             emails.setdefault(email.lower(), person.id if person else None)
-        return [
-            bulk.values(MeetingAttendee, meeting_id=meeting_id, person_id=person_id, email=email)
-            for email, person_id in emails.items()
-        ]
+        return list(emails.items())
 
     def _team_leads(self, team_id: int) -> list[Person]:
         """The team's leads still with us, found once per team rather than once per meeting."""
@@ -206,34 +235,19 @@ class RenewalPlanning(PlannerBase):
             ]
         return leads
 
-    @staticmethod
-    def _renewal_agenda(
-        meeting_id: int, contract: ContractFacts, term_end: date, deadline: date
-    ) -> list[dict[str, Any]]:
-        """The decision agenda."""
-        facts = [
-            ("Cancellation deadline", f"{deadline} (notice {contract.notice_days} days)"),
-            ("Current term ends", str(term_end)),
-            (
-                "Renewal",
-                f"{contract.renewal_type}"
-                + (
-                    f", {contract.renewal_period_months} months"
-                    if contract.renewal_period_months
-                    else ""
-                ),
-            ),
-            # No money here: the agenda reaches every attendee (and the .ics, the invite and
-            # Slack); the meeting page adds the value for roles holding contracts.values.
-            ("Decide", "renew, renegotiate or cancel"),
-        ]
-        return [
-            bulk.values(
-                AgendaItem,
-                meeting_id=meeting_id,
-                position=position,
-                title=f"{title}: {details}"[:300],
-                details=details,
-            )
-            for position, (title, details) in enumerate(facts)
-        ]
+
+def renewal_agenda(
+    contract: ContractFacts, term_end: date, deadline: date
+) -> list[tuple[str, str]]:
+    """The decision agenda, as (title, details) items: every meeting has the same titles."""
+    renewal = contract.renewal_type + (
+        f", {contract.renewal_period_months} months" if contract.renewal_period_months else ""
+    )
+    return [
+        ("Cancellation deadline", f"{deadline} (notice {contract.notice_days} days)"),
+        ("Current term ends", str(term_end)),
+        ("Renewal", renewal),
+        # No money here: the agenda reaches every attendee (and the .ics, the invite and
+        # Slack); the meeting page adds the value for roles holding contracts.values.
+        ("Decide", "renew, renegotiate or cancel"),
+    ]

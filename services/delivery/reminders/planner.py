@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from db import bulk
 from db.models import (
     Contract,
     Notification,
@@ -30,6 +31,7 @@ from services.delivery.reminders.schedule import (
     STOP_REASON,
     _tag,
     action_schedule,
+    app_url,
     contract_schedule,
     latest_passed,
     log,
@@ -40,12 +42,18 @@ from services.delivery.reminders.schedule import (
 from services.vendors.terms import Terms, terms_of
 from settings import get_settings
 
+# Reads go through the tables, not the mapped classes: a pass reads tens of thousands of rows it
+# never changes, and ORM statements cost a compile and a row loader more than the columns do.
+_NOTIFICATION = bulk.table_of(Notification)
+_CONTRACT = bulk.table_of(Contract)
+_VENDOR = bulk.table_of(Vendor)
+
 # --- planning --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class ContractFacts:
-    """The columns of a contract (and its vendor's name) that planning reads."""
+class ContractFacts(NamedTuple):
+    """The columns of a contract (and its vendor's name) that planning reads (a named tuple: a
+    pass makes one per contract, and a frozen dataclass sets each field by a call)."""
 
     id: int
     title: str
@@ -73,6 +81,7 @@ class PlannerBase:
         self.session = session
         self.now = now
         self.settings = get_settings()
+        self.app_url = app_url()
         self.rules = Rules(session)
         self.people = {p.id: p for p in session.exec(select(Person)).all()}
         self.by_email = {p.email.lower(): p for p in self.people.values()}
@@ -82,6 +91,7 @@ class PlannerBase:
         self._working_days: dict[tuple[str, ...], WorkingDays] = {}
         self._days_of: dict[int | None, WorkingDays] = {}  # by person id
         self._targets: dict[tuple[Rule, int | None], list[Target]] = {}
+        self._zones: dict[str | None, ZoneInfo] = {}
         self._chosen: dict[Hashable, list[tuple[Target, str, str, datetime]]] = {}
         self._latest: dict[
             tuple[tuple[tuple[str, date], ...], ZoneInfo], tuple[str, date] | None
@@ -91,6 +101,14 @@ class PlannerBase:
         self._contract_schedules: dict[
             tuple[date, tuple[int, ...], tuple[str, ...]], list[tuple[str, date]]
         ] = {}
+
+    def zone(self, name: str | None) -> ZoneInfo:
+        """``schedule.zone``, looked up once per name in a pass (thousands of meetings and
+        contracts ask for a few zones)."""
+        found = self._zones.get(name)
+        if found is None:
+            found = self._zones[name] = zone(name)
+        return found
 
     def today(self, tz: ZoneInfo | None = None) -> date:
         return self.now.astimezone(tz or self.settings.tz).date()
@@ -197,7 +215,7 @@ class PlannerBase:
                 recipient=target.recipient,
                 subject=subject(chosen) if callable(subject) else subject,
                 body=body,
-                payload={"link": record_link(record_type, record_id)},
+                payload={"link": record_link(record_type, record_id, self.app_url)},
                 due_at=due_at,
                 now=self.now,
             )
@@ -284,32 +302,31 @@ class PlannerBase:
         self.flush_queued()
 
     def _existing_keys(self, kind: str, record_type: str, record_ids: list[int]) -> set[str]:
+        n = _NOTIFICATION.c
         keys: set[str] = set()
         for start in range(0, len(record_ids), KEY_BATCH):
             keys.update(
-                self.session.exec(
-                    select(Notification.dedupe_key).where(
-                        col(Notification.record_type) == record_type,
-                        col(Notification.record_id).in_(record_ids[start : start + KEY_BATCH]),
-                        col(Notification.kind) == kind,
+                self.session.execute(
+                    sa_select(n.dedupe_key).where(
+                        n.record_type == record_type,
+                        n.record_id.in_(record_ids[start : start + KEY_BATCH]),
+                        n.kind == kind,
                     )
-                ).all()
+                ).scalars()
             )
         return keys
 
     def _queued_rows(self, kind: str, record_type: str) -> dict[int, list[tuple[int, str]]]:
         """record id -> its queued (id, occurrence) rows of ``kind``, in one query."""
+        n = _NOTIFICATION.c
         out: dict[int, list[tuple[int, str]]] = {}
-        for row_id, record_id, occurrence in self.session.exec(
-            select(
-                col(Notification.id), col(Notification.record_id), col(Notification.occurrence)
-            ).where(
-                col(Notification.kind) == kind,
-                col(Notification.record_type) == record_type,
-                col(Notification.status) == "queued",
-            )
+        for row_id, record_id, occurrence in self.session.execute(
+            sa_select(n.id, n.record_id, n.occurrence)
+            .where(n.kind == kind, n.record_type == record_type, n.status == "queued")
+            # In record order, which the (record_type, record_id) index gives: without it SQLite
+            # took the status index and read every queued row of every kind.
+            .order_by(n.record_type, n.record_id)
         ).all():
-            assert row_id is not None
             out.setdefault(record_id, []).append((row_id, occurrence))
         return out
 
@@ -319,28 +336,42 @@ class PlannerBase:
         than all the planning done with them."""
         if self._contract_terms is None:
             today = self.today()
-            self._contract_terms = [
-                (facts, _terms(facts, today)) for facts in self._read_contracts()
-            ]
+            # Terms follow from five columns, which many contracts share (the first of a month,
+            # twelve months, 30 days' notice): each distinct five worked out once.
+            found: dict[tuple[Any, ...], Terms | None] = {}
+            self._contract_terms = []
+            for facts in self._read_contracts():
+                key = (
+                    facts.start_date,
+                    facts.initial_term_months,
+                    facts.renewal_type,
+                    facts.renewal_period_months,
+                    facts.notice_days,
+                )
+                if key not in found:
+                    found[key] = _terms(facts, today)
+                elif found[key] is None:
+                    _terms(facts, today)  # logged for this contract too
+                self._contract_terms.append((facts, found[key]))
         return self._contract_terms
 
     def _read_contracts(self) -> list[ContractFacts]:
+        c, v = _CONTRACT.c, _VENDOR.c
+        columns = (
+            c.id,
+            c.title,
+            c.owner_id,
+            c.cancelled,
+            c.start_date,
+            c.initial_term_months,
+            c.renewal_type,
+            c.renewal_period_months,
+            c.notice_days,
+            v.id,
+            v.name,
+        )
         query = (
-            sa_select(
-                col(Contract.id),
-                col(Contract.title),
-                col(Contract.owner_id),
-                col(Contract.cancelled),
-                col(Contract.start_date),
-                col(Contract.initial_term_months),
-                col(Contract.renewal_type),
-                col(Contract.renewal_period_months),
-                col(Contract.notice_days),
-                col(Vendor.id),
-                col(Vendor.name),
-            )
-            .join(Vendor, col(Vendor.id) == col(Contract.vendor_id))
-            .order_by(col(Contract.id))
+            sa_select(*columns).join_from(_CONTRACT, _VENDOR, v.id == c.vendor_id).order_by(c.id)
         )
         return [ContractFacts(*row) for row in self.session.execute(query).all()]
 

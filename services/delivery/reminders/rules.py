@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from db import bulk
 from db.engine import Database
 from db.models import (
     ReminderRule,
@@ -24,9 +25,16 @@ def ensure_default_rules(session: Session) -> None:
     existing = set(
         session.exec(select(ReminderRule.kind).where(col(ReminderRule.record_type).is_(None))).all()
     )
-    for kind, (offsets, channel, _what) in DEFAULT_RULES.items():
-        if kind not in existing:
-            session.add(ReminderRule(kind=kind, offsets_days=offsets, channel=channel))
+    # One statement for the missing rules, not an INSERT ... RETURNING per ORM object.
+    bulk.insert_all(
+        session,
+        ReminderRule,
+        [
+            bulk.values(ReminderRule, kind=kind, offsets_days=offsets, channel=channel)
+            for kind, (offsets, channel, _what) in DEFAULT_RULES.items()
+            if kind not in existing
+        ],
+    )
 
 
 @dataclass(frozen=True)

@@ -62,10 +62,12 @@ def app_url() -> str:
     return get_settings().app_url.rstrip("/")
 
 
-def record_link(record_type: str, record_id: int) -> str:
+def record_link(record_type: str, record_id: int, base: str | None = None) -> str:
+    """The record's page; ``base`` is ``app_url()``, passed by a caller linking thousands of
+    records."""
     path, param = RECORD_PAGES.get(record_type, (record_type, None))
     query = f"?{param}={record_id}" if param else ""
-    return f"{app_url()}/{path}{query}"
+    return f"{base or app_url()}/{path}{query}"
 
 
 # --- working days and send times -------------------------------------------------------
