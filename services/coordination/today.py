@@ -13,7 +13,6 @@ from db.engine import Database
 from db.models import (
     ActionItem,
     Budget,
-    Contract,
     CostRollup,
     Meeting,
     Person,
@@ -24,6 +23,7 @@ from db.models import (
 from services.access.access import Actor, can, require
 from services.core.money import totals_by_currency
 from services.core.statuses import OPEN_ACTION_STATUSES, OPEN_TICKET_STATUSES
+from services.vendors.contract_columns import ContractFacts, contract_facts
 from services.vendors.terms import terms_of
 
 DEADLINE_WINDOW_DAYS = 30
@@ -71,7 +71,7 @@ def _meetings_today(s: Session, today: date, tz: tzinfo) -> list[MeetingToday]:
 
 
 def _passed_without_decision(
-    s: Session, rows: Sequence[tuple[Contract, str]], today: date
+    s: Session, rows: Sequence[tuple[ContractFacts, str]], today: date
 ) -> list[Deadline]:
     """Cancellation deadlines that passed in the last ``DEADLINE_WINDOW_DAYS`` days with no
     renewal decision for their term: the contract renewed (or lapsed) without anyone choosing."""
@@ -121,19 +121,22 @@ def summary(db: Database, actor: Actor, *, today: date, tz: tzinfo = UTC) -> Tod
             out.my_overdue_actions = s.exec(
                 select(func.count())
                 .select_from(ActionItem)
-                .join(Person, col(Person.id) == col(ActionItem.owner_id))
-                .where(func.lower(Person.email) == actor.email.casefold())
+                # The owner's ids first (a few people), so the count reads the owner index
+                # instead of joining every overdue item to its owner.
+                .where(
+                    col(ActionItem.owner_id).in_(
+                        select(col(Person.id)).where(
+                            func.lower(Person.email) == actor.email.casefold()
+                        )
+                    )
+                )
                 .where(col(ActionItem.status).in_(OPEN_ACTION_STATUSES))
                 .where(col(ActionItem.due_date) < today)
             ).one()
         if can(actor, "meetings.read"):
             out.meetings_today = _meetings_today(s, today, tz)
         if can(actor, "contracts.read"):
-            rows = s.exec(
-                select(Contract, Vendor.name)
-                .join(Vendor, col(Vendor.id) == Contract.vendor_id)
-                .where(col(Contract.cancelled).is_(False))
-            ).all()
+            rows = contract_facts(s, include_cancelled=False)
             out.deadlines = []
             for contract, vendor_name in rows:
                 terms = terms_of(contract, today)
