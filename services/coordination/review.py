@@ -85,15 +85,31 @@ def board(
             )
         )
         blocked_expr = func.sum(case((col(ActionItem.status) == "blocked", 1), else_=0))
+        # Counted per owner id on the action item table alone, then the few owners joined
+        # (_owner_loads merges owners that show the same name, email and team).
+        per_owner = (
+            select(
+                col(ActionItem.owner_id).label("owner_id"),
+                func.count().label("open"),
+                overdue_expr.label("overdue"),
+                blocked_expr.label("blocked"),
+            )
+            .where(is_open)
+            .group_by(col(ActionItem.owner_id))
+            .subquery()
+        )
         owner_rows = s.exec(
             select(  # type: ignore[call-overload]
-                Person.name, Person.email, Team.name, func.count(), overdue_expr, blocked_expr
+                Person.name,
+                Person.email,
+                Team.name,
+                per_owner.c.open,
+                per_owner.c.overdue,
+                per_owner.c.blocked,
             )
-            .select_from(ActionItem)
-            .join(Person, col(Person.id) == ActionItem.owner_id, isouter=True)
+            .select_from(per_owner)
+            .join(Person, col(Person.id) == per_owner.c.owner_id, isouter=True)
             .join(Team, col(Team.id) == Person.team_id, isouter=True)
-            .where(is_open)
-            .group_by(Person.name, Person.email, Team.name)
         ).all()
         overdue_by_day = s.exec(
             select(col(ActionItem.due_date), func.count())
