@@ -373,6 +373,41 @@ def test_cached_spend_is_not_served_to_a_user_without_permission(app_env: Databa
     assert any("Not allowed" in str(e.value) for e in second.error)
 
 
+def test_a_kept_spend_view_follows_new_billing_data_and_is_refused_without_permission(
+    app_env: Database, tmp_path: Path
+) -> None:
+    from services.access.access import NotAllowed
+    from services.spend.spend import SpendFilter
+    from ui.billing_memo import billing_memo
+    from ui.spend_data import spend_view
+
+    flt = SpendFilter(start=date(2026, 9, 1), end=date(2026, 10, 1))
+
+    def billed(who: str = "finance") -> Decimal:
+        view = spend_view(app_env, actor(who), flt)
+        return sum((r.billed_cost for r in view.monthly), Decimal(0))
+
+    first = [focus_row(BilledCost="100.00"), focus_row(BilledCost="20.00", ServiceName="Batch")]
+    billing_import.import_files(app_env, ADMIN, [write_focus(tmp_path / "a.csv", first)])
+    assert billed() == Decimal("120.00")
+    assert spend_view(app_env, actor("finance"), flt) is spend_view(app_env, actor("lead"), flt)
+    with pytest.raises(NotAllowed):  # a kept view never skips the permission
+        billed("va")
+    assert spend.filter_options(app_env, actor("finance"), memo=billing_memo(app_env))["teams"] == [
+        "Research"
+    ]
+    with pytest.raises(NotAllowed):  # nor do kept filter options
+        spend.filter_options(app_env, actor("va"), memo=billing_memo(app_env))
+    # A re-import of the account and period (it supersedes the first) is a new billing data
+    # version: the next view shows it.
+    again = [focus_row(BilledCost="5.00", Tags='{"team": "Platform"}')]
+    billing_import.import_files(app_env, ADMIN, [write_focus(tmp_path / "b.csv", again)])
+    assert billed() == Decimal("5.00")
+    assert spend.filter_options(app_env, actor("finance"), memo=billing_memo(app_env))["teams"] == [
+        "Platform"
+    ]
+
+
 def test_imports_page_deletes_an_unused_mapping(app_env: Database) -> None:
     billing_import.save_mapping(
         app_env,
