@@ -461,12 +461,18 @@ def test_finance_creates_the_missing_vendor_from_a_billing_name(
     app_env: Database, tmp_path: Path
 ) -> None:
     """Issue 14 item 3: finance may add a vendor that appears only on the bill."""
+    from ui.spend.unmatched import new_vendor_popover_key
+
     path = write_focus(
         tmp_path / "f.csv",
         [focus_row(PublisherName="Mistral AI", ProviderName="Mistral AI")],
     )
     billing_import.import_files(app_env, ADMIN, [path])
     at = run_page("spend/imports.py", actor("finance"))
+    # The form is drawn only once its popover is open.
+    assert not [b for b in at.button if b.label == "Create vendor and map"]
+    at.session_state[new_vendor_popover_key("Mistral AI")] = True
+    at.run()
     category = next(s for s in at.selectbox if s.label == "Category")
     create = next(b for b in at.button if b.label == "Create vendor and map")
     create.click().run()

@@ -27,6 +27,11 @@ def _key(name: str) -> str:
     return hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:12]
 
 
+def new_vendor_popover_key(name: str) -> str:
+    """The session state key of the "New vendor" popover of one billing name (open: True)."""
+    return f"new_vendor_open_{_key(name)}"
+
+
 def unmatched_section(db: Database, actor: Actor) -> None:
     st.subheader("Billing names without a vendor")
     with allowed():
@@ -57,8 +62,12 @@ def unmatched_section(db: Database, actor: Actor) -> None:
                     partial(billing_import.map_name_to_vendor, db, actor, item.name, vendor_id),
                     "Mapped",
                 )
-            with st.popover("New vendor"):
-                _new_vendor_form(db, actor, item.name, key)
+            # Its form is drawn only while it is open: 25 closed forms were most of what the
+            # page sent on every load.
+            pop = st.popover("New vendor", key=new_vendor_popover_key(item.name), on_change="rerun")
+            if pop.open:
+                with pop:
+                    _new_vendor_form(db, actor, item.name, key)
 
 
 def _new_vendor_form(db: Database, actor: Actor, billing_name: str, key: str) -> None:
