@@ -16,14 +16,13 @@ from db.models import (
     CostRollup,
     Meeting,
     Person,
-    RenewalDecision,
     SupportTicket,
     Vendor,
 )
 from services.access.access import Actor, can, require
 from services.core.money import totals_by_currency
 from services.core.statuses import OPEN_ACTION_STATUSES, OPEN_TICKET_STATUSES
-from services.vendors.contract_columns import ContractFacts, contract_facts
+from services.vendors.contract_columns import ContractFacts, contract_facts, decisions_of
 from services.vendors.terms import terms_of
 
 DEADLINE_WINDOW_DAYS = 30
@@ -82,14 +81,7 @@ def _passed_without_decision(
         if since <= terms.cancellation_deadline < today:
             passed.append((contract, vendor_name, terms))
     # One read for every passed deadline's decisions, not one per contract.
-    decided: set[tuple[int, date]] = set()
-    if passed:
-        for decision in s.exec(
-            select(RenewalDecision).where(
-                col(RenewalDecision.contract_id).in_([c.id for c, _, _ in passed])
-            )
-        ):
-            decided.add((decision.contract_id, decision.term_end))
+    decided = decisions_of(s, [c.id for c, _, _ in passed])
     found = [
         Deadline(
             vendor_name,
