@@ -16,7 +16,7 @@ import cli
 from db.engine import Database
 from db.models import AgendaItem, ContractSla, ModelCostSource, Notification
 from services import planning
-from services.access.access import NotAllowed
+from services.access.access import Actor, NotAllowed
 from services.coordination.meetings import create_meeting
 from services.governance import cards, deployments, documentation, experiments, operations
 from services.governance.cards import CardContent
@@ -311,3 +311,45 @@ def test_memoised_model_costs_follow_new_billing_rows_and_rules_and_still_refuse
         operations.model_costs(
             db, ENGINEER, model_id=model, memo=memos.for_version(billing_version(db))
         )
+
+
+def test_memoised_annex_iv_cost_follows_new_billing_rows_and_rules_and_stays_hidden(
+    db: Database, tmp_path: Path
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from services.governance.annex_iv import annex_iv_pack
+    from ui.billing_memo import BillingMemo, billing_version
+
+    model = make_model(db, "fraud-scorer")
+    with db.write() as s:
+        s.add(ModelCostSource(model_id=model, kind="tag", key="model", value="fraud-scorer"))
+    memos = BillingMemo()
+
+    def cost_text(who: Actor = LEAD, memoised: bool = True) -> str | None:
+        memo = memos.for_version(billing_version(db)) if memoised else None
+        pack = annex_iv_pack(db, who, model, now=NOW, tz=ZoneInfo("UTC"), memo=memo)
+        (item,) = [i for i in pack.sections[1].items if i.label.startswith("Computational")]
+        return item.text
+
+    first = [
+        focus_row(EffectiveCost="100.00", Tags='{"model": "fraud-scorer"}'),
+        focus_row(EffectiveCost="40.00", Tags="{}", ServiceName="Fraud GPUs"),
+    ]
+    import_files(db, ADMIN, [write_focus(tmp_path / "a.csv", first)])
+    assert cost_text() == "Compute cost from billing: 100.00 USD"
+    assert cost_text() == "Compute cost from billing: 100.00 USD"  # from the memo
+    # The memo holds money now; a role that may not see it still gets none.
+    assert (
+        cost_text(VA)
+        == cost_text(ENGINEER)
+        == "Compute cost from billing: cost hidden for your role"
+    )
+    # A new rule is a new key within the same billing data version.
+    with db.write() as s:
+        s.add(ModelCostSource(model_id=model, kind="service_name", value="Fraud GPUs"))
+    assert cost_text() == "Compute cost from billing: 140.00 USD"
+    # A re-import (it supersedes the first) is a new data version: the next pack counts it.
+    again = [focus_row(EffectiveCost="30.00", Tags='{"model": "fraud-scorer"}')]
+    import_files(db, ADMIN, [write_focus(tmp_path / "b.csv", again)])
+    assert cost_text() == cost_text(memoised=False) == "Compute cost from billing: 30.00 USD"

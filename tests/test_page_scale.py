@@ -45,7 +45,15 @@ def test_drill_down_matches_the_board_for_no_owner_no_team_and_blocked(db: Datab
     assert [r.title for r in review.drill_down(db, LEAD, aging="over 30 days", today=TODAY)] == [
         "nobody's"
     ]
-    assert len(review.drill_down(db, LEAD, today=TODAY, limit=2)) == 2
+    # A limit keeps the first rows in the full list's order (due date, no date last), whichever
+    # filter picks them.
+    everything = review.drill_down(db, LEAD, today=TODAY)
+    for limit in (1, 2, 3):
+        shown = review.drill_down(db, LEAD, today=TODAY, limit=limit)
+        assert [r.title for r in shown] == [r.title for r in everything[:limit]]
+    assert [
+        r.title for r in review.drill_down(db, LEAD, team="(no team)", today=TODAY, limit=1)
+    ] == ["nobody's"]
 
 
 def test_board_counts_every_blocked_item_but_lists_only_the_first(db: Database) -> None:

@@ -96,6 +96,33 @@ def test_renew_decision_follow_up_and_second_decision_refused(db: Database) -> N
         renewals.decide_renewal(db, ADMIN, cid, decision="cancel", as_of=AS_OF)
 
 
+@pytest.mark.parametrize("in_list_limit", [0, 200])
+def test_decisions_are_matched_to_their_terms_with_or_without_an_in_list(
+    db: Database, monkeypatch: pytest.MonkeyPatch, in_list_limit: int
+) -> None:
+    # Beyond the limit every decision is read and filtered in Python instead of an IN list.
+    from services.vendors import contract_columns
+
+    monkeypatch.setattr(contract_columns, "IN_LIST_LIMIT", in_list_limit)
+    vid = make_vendor(db, name="Lambda")
+    decided, open_one, other = (_contract_with_deadline_in(db, vid, n) for n in (3, 5, 7))
+    renewals.decide_renewal(db, ADMIN, decided, decision="renew", as_of=AS_OF)
+    renewals.decide_renewal(db, ADMIN, other, decision="cancel", as_of=AS_OF)
+    all_rows = renewals.list_renewals(db, ADMIN, as_of=AS_OF)
+    assert {r.contract.id: r.decision and r.decision.decision for r in all_rows} == {
+        decided: "renew",
+        open_one: None,
+        other: "cancel",
+    }
+    # Only the contracts asked about: a decision of a contract left out is not attached.
+    views = [r.contract for r in all_rows if r.contract.id != other]
+    some = renewals.list_renewals(db, ADMIN, as_of=AS_OF, views=views)
+    assert {r.contract.id: r.decision and r.decision.decision for r in some} == {
+        decided: "renew",
+        open_one: None,
+    }
+
+
 def test_va_cannot_decide_renewals(db: Database) -> None:
     vid = make_vendor(db)
     cid = _contract_with_deadline_in(db, vid, 30)

@@ -14,7 +14,6 @@ from services.demo import demo_billing
 from services.spend import billing_import, budgets, commitments, spend
 from tests.builders import focus_row, make_team, make_vendor, write_focus
 from ui import charts_spend
-from ui.spend.unmatched import name_key
 
 XSS = "<img src=x onerror=alert(1)>"
 ADMIN = actor("admin")
@@ -374,6 +373,41 @@ def test_cached_spend_is_not_served_to_a_user_without_permission(app_env: Databa
     assert any("Not allowed" in str(e.value) for e in second.error)
 
 
+def test_a_kept_spend_view_follows_new_billing_data_and_is_refused_without_permission(
+    app_env: Database, tmp_path: Path
+) -> None:
+    from services.access.access import NotAllowed
+    from services.spend.spend import SpendFilter
+    from ui.billing_memo import billing_memo
+    from ui.spend_data import spend_view
+
+    flt = SpendFilter(start=date(2026, 9, 1), end=date(2026, 10, 1))
+
+    def billed(who: str = "finance") -> Decimal:
+        view = spend_view(app_env, actor(who), flt)
+        return sum((r.billed_cost for r in view.monthly), Decimal(0))
+
+    first = [focus_row(BilledCost="100.00"), focus_row(BilledCost="20.00", ServiceName="Batch")]
+    billing_import.import_files(app_env, ADMIN, [write_focus(tmp_path / "a.csv", first)])
+    assert billed() == Decimal("120.00")
+    assert spend_view(app_env, actor("finance"), flt) is spend_view(app_env, actor("lead"), flt)
+    with pytest.raises(NotAllowed):  # a kept view never skips the permission
+        billed("va")
+    assert spend.filter_options(app_env, actor("finance"), memo=billing_memo(app_env))["teams"] == [
+        "Research"
+    ]
+    with pytest.raises(NotAllowed):  # nor do kept filter options
+        spend.filter_options(app_env, actor("va"), memo=billing_memo(app_env))
+    # A re-import of the account and period (it supersedes the first) is a new billing data
+    # version: the next view shows it.
+    again = [focus_row(BilledCost="5.00", Tags='{"team": "Platform"}')]
+    billing_import.import_files(app_env, ADMIN, [write_focus(tmp_path / "b.csv", again)])
+    assert billed() == Decimal("5.00")
+    assert spend.filter_options(app_env, actor("finance"), memo=billing_memo(app_env))["teams"] == [
+        "Platform"
+    ]
+
+
 def test_imports_page_deletes_an_unused_mapping(app_env: Database) -> None:
     billing_import.save_mapping(
         app_env,
@@ -427,15 +461,17 @@ def test_finance_creates_the_missing_vendor_from_a_billing_name(
     app_env: Database, tmp_path: Path
 ) -> None:
     """Issue 14 item 3: finance may add a vendor that appears only on the bill."""
+    from ui.spend.unmatched import new_vendor_popover_key
+
     path = write_focus(
         tmp_path / "f.csv",
         [focus_row(PublisherName="Mistral AI", ProviderName="Mistral AI")],
     )
     billing_import.import_files(app_env, ADMIN, [path])
-    [name] = billing_import.unmatched_names(app_env, ADMIN)
     at = run_page("spend/imports.py", actor("finance"))
-    assert not [s for s in at.selectbox if s.label == "Category"]  # the popover is closed
-    at.session_state[f"new_vendor_open_{name_key(name.name)}"] = True
+    # The form is drawn only once its popover is open.
+    assert not [b for b in at.button if b.label == "Create vendor and map"]
+    at.session_state[new_vendor_popover_key("Mistral AI")] = True
     at.run()
     category = next(s for s in at.selectbox if s.label == "Category")
     create = next(b for b in at.button if b.label == "Create vendor and map")

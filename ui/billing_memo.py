@@ -24,7 +24,8 @@ MAX_ENTRIES = 1024
 
 
 class BillingMemo:
-    def __init__(self) -> None:
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self._max_entries = max_entries
         self._lock = threading.Lock()
         self._version: tuple[int, ...] | None = None
         self._entries: dict[Hashable, Any] = {}
@@ -32,7 +33,7 @@ class BillingMemo:
     def for_version(self, version: tuple[int, ...]) -> dict[Hashable, Any]:
         """The entries computed over this billing data version."""
         with self._lock:
-            if version != self._version or len(self._entries) > MAX_ENTRIES:
+            if version != self._version or len(self._entries) > self._max_entries:
                 self._version, self._entries = version, {}
             return self._entries
 
@@ -47,5 +48,6 @@ def billing_version(db: Database) -> tuple[int, ...]:
     return billing_import.data_version(db)
 
 
-def billing_memo(db: Database) -> dict[Hashable, Any]:
-    return _memo(db.engine.url.render_as_string()).for_version(billing_version(db))
+def billing_memo(db: Database, version: tuple[int, ...] | None = None) -> dict[Hashable, Any]:
+    """The memo for the current billing data; ``version``: already read on this rerun."""
+    return _memo(db.engine.url.render_as_string()).for_version(version or billing_version(db))

@@ -22,12 +22,12 @@ STATE_COLOURS = {
 
 def dues_calendar(rows: Sequence[ObligationRow]) -> go.Figure:
     """Each obligation as a dot on its due date, one line per system, coloured by state."""
-    fig = go.Figure()
+    traces = []
     for state, colour in STATE_COLOURS.items():
         picked = [r for r in rows if r.state == state]
         if not picked:
             continue
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=[r.due_date for r in picked],
                 y=[r.model for r in picked],
@@ -39,10 +39,14 @@ def dues_calendar(rows: Sequence[ObligationRow]) -> go.Figure:
                 "owner %{customdata[2]}<extra></extra>",
             )
         )
-    fig.update_layout(
-        height=120 + 40 * len({r.model for r in rows}),
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        xaxis_title="Due date (guidance, not legal advice)",
-        legend={"orientation": "h"},
+    # One figure built from its traces and layout: add_trace and update_layout validate the
+    # whole figure again on each call.
+    return go.Figure(
+        data=traces,
+        layout={
+            "height": 120 + 40 * len({r.model for r in rows}),
+            "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+            "xaxis": {"title": {"text": "Due date (guidance, not legal advice)"}},
+            "legend": {"orientation": "h"},
+        },
     )
-    return fig

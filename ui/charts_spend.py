@@ -56,18 +56,21 @@ def monthly_by(
         totals[key][row.month] = EXACT.add(totals[key][row.month], cost_of(row, basis))
         months.add(row.month)
     ordered = sorted(months)
-    fig = go.Figure()
     ranked = sorted(totals, key=lambda k: -exact_sum(totals[k].values()))
+    bars = []
     for key in ranked:
         values = [totals[key].get(m, Decimal(0)) for m in ordered]
-        fig.add_bar(
-            name=label(key),
-            x=ordered,
-            y=[float(v) for v in values],
-            customdata=[_money(v, currency) for v in values],
-            hovertemplate="%{x}: %{customdata}<extra>" + label(key) + "</extra>",
+        bars.append(
+            go.Bar(
+                name=label(key),
+                x=ordered,
+                y=[float(v) for v in values],
+                customdata=[_money(v, currency) for v in values],
+                hovertemplate="%{x}: %{customdata}<extra>" + label(key) + "</extra>",
+            )
         )
-    fig.update_layout(barmode="relative")
+    # The traces go in at once: add_bar validated the whole figure again for each vendor.
+    fig = go.Figure(data=bars, layout={"barmode": "relative"})
     return _layout(fig, title if ranked else EMPTY_TITLE, currency)
 
 

@@ -52,61 +52,94 @@ def renewal_timeline(rows: Sequence[TimelineRow], as_of: date) -> go.Figure:
 
     The shaded bands mark deadlines due within 14, 30, 60, 90 and 120 days of ``as_of``.
     """
-    fig = go.Figure()
     names = [f"{r.vendor} · {r.title}" for r in rows]
     # Plotly widens the label margin to the longest label: one long name squeezed every bar to
     # a sliver, so labels are cut (before escaping, never inside an entity) and hover says it all.
     labels = [plotly_text(_shorten(name, LABEL_CHARS)) for name in names]
-    fig.add_trace(
-        go.Bar(
-            orientation="h",
-            y=labels,
-            base=[r.cancellation_deadline.isoformat() for r in rows],
-            x=[
-                max(1, (r.current_term_end - r.cancellation_deadline).days + 1) * 86_400_000
-                for r in rows
-            ],
-            marker_color=[
-                "#d62728" if r.cancellation_deadline < as_of else "#1f77b4" for r in rows
-            ],
-            customdata=[
-                [
-                    r.cancellation_deadline.isoformat(),
-                    r.current_term_end.isoformat(),
-                    plotly_text(r.band),
-                    plotly_text(r.decision or "not decided"),
-                    plotly_text(name),
-                ]
-                for r, name in zip(rows, names, strict=True)
-            ],
-            hovertemplate=(
-                "%{customdata[4]}<br>notice by %{customdata[0]}<br>term ends %{customdata[1]}"
-                "<br>%{customdata[2]} · %{customdata[3]}<extra></extra>"
-            ),
-            name="notice window",
-        )
+    bar = go.Bar(
+        orientation="h",
+        y=labels,
+        base=[r.cancellation_deadline.isoformat() for r in rows],
+        x=[
+            max(1, (r.current_term_end - r.cancellation_deadline).days + 1) * 86_400_000
+            for r in rows
+        ],
+        marker_color=["#d62728" if r.cancellation_deadline < as_of else "#1f77b4" for r in rows],
+        customdata=[
+            [
+                r.cancellation_deadline.isoformat(),
+                r.current_term_end.isoformat(),
+                plotly_text(r.band),
+                plotly_text(r.decision or "not decided"),
+                plotly_text(name),
+            ]
+            for r, name in zip(rows, names, strict=True)
+        ],
+        hovertemplate=(
+            "%{customdata[4]}<br>notice by %{customdata[0]}<br>term ends %{customdata[1]}"
+            "<br>%{customdata[2]} · %{customdata[3]}<extra></extra>"
+        ),
+        name="notice window",
     )
+    # The bands and the "today" line are laid out as plain shapes in one layout: plotly's
+    # add_vrect/add_vline validate the whole figure again for each, most of the chart's time.
+    shapes: list[dict[str, object]] = []
+    annotations: list[dict[str, object]] = []
     lower = 0
     for days in BANDS_DAYS:
-        fig.add_vrect(
-            x0=(as_of + timedelta(days=lower)).isoformat(),
-            x1=(as_of + timedelta(days=days)).isoformat(),
-            fillcolor=BAND_COLOURS[days],
-            line_width=0,
-            layer="below",
-            annotation_text=f"≤{days}d",
-            annotation_position="top left",
+        x0 = (as_of + timedelta(days=lower)).isoformat()
+        shapes.append(
+            {
+                "type": "rect",
+                "xref": "x",
+                "yref": "y domain",
+                "x0": x0,
+                "x1": (as_of + timedelta(days=days)).isoformat(),
+                "y0": 0,
+                "y1": 1,
+                "fillcolor": BAND_COLOURS[days],
+                "line": {"width": 0},
+                "layer": "below",
+            }
+        )
+        annotations.append(
+            {
+                "text": f"≤{days}d",
+                "xref": "x",
+                "yref": "y domain",
+                "x": x0,
+                "y": 1,
+                "xanchor": "left",
+                "yanchor": "top",
+                "showarrow": False,
+            }
         )
         lower = days
-    fig.add_vline(x=as_of.isoformat(), line_dash="dot", line_color="#444")
-    fig.update_layout(
-        xaxis={"type": "date", "title": "cancellation deadline → term end"},
-        yaxis={"autorange": "reversed", "title": None},
-        height=max(260, 40 + 28 * len(rows)),
-        margin={"l": 10, "r": 10, "t": 30, "b": 40},
-        showlegend=False,
+    today = as_of.isoformat()
+    shapes.append(
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "y domain",
+            "x0": today,
+            "x1": today,
+            "y0": 0,
+            "y1": 1,
+            "line": {"dash": "dot", "color": "#444"},
+        }
     )
-    return fig
+    return go.Figure(
+        data=[bar],
+        layout={
+            "shapes": shapes,
+            "annotations": annotations,
+            "xaxis": {"type": "date", "title": "cancellation deadline → term end"},
+            "yaxis": {"autorange": "reversed", "title": None},
+            "height": max(260, 40 + 28 * len(rows)),
+            "margin": {"l": 10, "r": 10, "t": 30, "b": 40},
+            "showlegend": False,
+        },
+    )
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Cached spend data for the spend pages.
 
-The cache key holds the billing data version (so an import or undo shows at once) and the
-acting user's email and role (so one user's rows are never served to another). The permission
-check runs on every rerun through ``spend.filter_options`` before anything cached is read.
+Every key holds the billing data version (so an import or undo shows at once). The rows and
+unmatched names are cached under the acting user's email and role too; the condensed views
+are shared by every role that may read spend, as their rows are. A permission check runs
+before anything cached is read.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import streamlit as st
 from db.engine import Database
 from services.access.access import Actor, require
 from services.spend import billing_import, spend
+from ui.billing_memo import BillingMemo, billing_version
 
 
 @dataclass(frozen=True)
@@ -40,19 +42,37 @@ def spend_rows(db: Database, actor: Actor, flt: spend.SpendFilter) -> list[spend
     return _rows(db, actor.email, actor.role, version, flt)
 
 
-@st.cache_data(ttl=CACHE_SECONDS, max_entries=64, show_spinner=False)
-def _view(
-    _db: Database, email: str, role: str, version: tuple[int, ...], flt: spend.SpendFilter
+# Condensed views are kept in process memory, per billing data version and filter, not in
+# st.cache_data: that unpickles a fresh copy on every read, which at x100 cost more than
+# drawing the page. A view depends on the filter and the billing data only (spend_rows reads
+# the same rows for every role that may read spend), and the permission is checked before one
+# is read. Pages only read a view, never change it.
+VIEW_ENTRIES = 64
+
+
+@st.cache_resource(show_spinner=False)
+def _views(url: str) -> BillingMemo:
+    return BillingMemo(max_entries=VIEW_ENTRIES)
+
+
+def spend_view(
+    db: Database,
+    actor: Actor,
+    flt: spend.SpendFilter,
+    version: tuple[int, ...] | None = None,
 ) -> SpendView:
-    rows = spend.spend_rows(_db, Actor(email=email, role=role), flt)
-    daily = spend.condense(rows, by_month=False, detail=False)
-    return SpendView(spend.condense(rows, by_month=True), daily, spend.find_anomalies(daily))
-
-
-def spend_view(db: Database, actor: Actor, flt: spend.SpendFilter) -> SpendView:
-    """Condensed spend for the page: totals, charts and export read these, not the raw rows."""
-    version = billing_import.data_version(db)
-    return _view(db, actor.email, actor.role, version, flt)
+    """Condensed spend for the page: totals, charts and export read these, not the raw rows.
+    ``version``: the billing data version, when already read on this rerun."""
+    require(db, actor, "spend.read", record_type="spend")
+    memo = _views(db.engine.url.render_as_string()).for_version(version or billing_version(db))
+    key = ("spend_view", flt)
+    found: SpendView | None = memo.get(key)
+    if found is None:
+        rows = spend.spend_rows(db, actor, flt)
+        daily = spend.condense(rows, by_month=False, detail=False)
+        found = SpendView(spend.condense(rows, by_month=True), daily, spend.find_anomalies(daily))
+        memo[key] = found
+    return found
 
 
 @st.cache_data(ttl=CACHE_SECONDS, max_entries=16, show_spinner=False)

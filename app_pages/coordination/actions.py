@@ -67,16 +67,18 @@ if snapshot is None or snapshot["filters"] != filters:
             overdue=overdue_only,
             today=clock.today(db),
         )
-    snapshot = {"filters": filters, "rows": bulk_edit.table_rows(rows)}
+    table = bulk_edit.table_rows(rows)
+    # The frame is built once per load, not on every rerun (data_editor copies what it gets).
+    frame = pd.DataFrame(table).set_index("id").drop(columns=["version"]) if table else None
+    snapshot = {"filters": filters, "rows": table, "frame": frame}
     st.session_state[SNAPSHOT_KEY] = snapshot
 
 if not snapshot["rows"]:
     st.info("No action items match. Add one above, create them from a meeting, or import them.")
     st.stop()
 
-frame = pd.DataFrame(snapshot["rows"]).set_index("id")
 edited = st.data_editor(
-    frame.drop(columns=["version"]),
+    snapshot["frame"],
     key="actions_editor",
     disabled=not editable or ["overdue", "meeting", "vendor", "carried"],
     num_rows="fixed",

@@ -10,6 +10,7 @@ from services.governance import GUIDANCE, obligations
 from services.governance.annex_iv import annex_iv_pack
 from services.governance.annex_iv_render import to_markdown, to_pdf
 from ui.auth import require_actor
+from ui.billing_memo import billing_memo
 from ui.guard import allowed
 from ui.state import database, settings
 from ui.text import md_escape
@@ -27,7 +28,9 @@ if not models:
     st.stop()
 model_id = select_one("System", models, key="annex_iv_model")
 with allowed():
-    pack = annex_iv_pack(db, actor, model_id, now=clock.now(db), tz=settings().tz)
+    pack = annex_iv_pack(
+        db, actor, model_id, now=clock.now(db), tz=settings().tz, memo=billing_memo(db)
+    )
 
 gaps = pack.gaps()
 st.metric("Gaps", len(gaps))

@@ -10,6 +10,7 @@ from services.core.money import format_money
 from services.spend import spend, views
 from services.spend.choices import COST_BASIS, COST_BASIS_HELP
 from ui.auth import require_actor
+from ui.billing_memo import billing_memo, billing_version
 from ui.guard import allowed
 from ui.links import link_to_page
 from ui.spend.spend_tabs import TABS, SpendContext
@@ -22,8 +23,9 @@ db = database()
 day = clock.today(db)
 
 st.title("Spend")
+version = billing_version(db)  # read once: the options and the view are kept under it
 with allowed():
-    options = spend.filter_options(db, actor)
+    options = spend.filter_options(db, actor, memo=billing_memo(db, version))
 
 if not options["currencies"]:
     st.info("No billing data yet. Import a FOCUS, AWS, Google Cloud or mapped CSV export first.")
@@ -62,7 +64,7 @@ flt = spend.SpendFilter(
     vendor_ids=frozenset(picked_vendors) if picked_vendors else None,
     teams=frozenset(picked_teams) if picked_teams else None,
 )
-view = spend_view(db, actor, flt)
+view = spend_view(db, actor, flt, version)
 totals = views.totals(view.monthly, basis)
 cols = st.columns(max(len(totals), 1))
 for column, (code, amount) in zip(cols, totals.items(), strict=False):

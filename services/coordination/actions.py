@@ -217,6 +217,35 @@ def list_actions(
     """
     require(db, actor, "actions.read")
     today = today or workspace_today(db)
+    # The matching ids are picked and ordered on the action item table alone (its indexes
+    # cover status and due date), joining owners and teams only for a filter that needs
+    # them; only the ``limit`` rows picked are joined for display. Joining every open item
+    # before sorting cost tens of milliseconds at 50,000 items for a hundred rows shown.
+    ids = _people_filters(
+        select(col(ActionItem.id)),
+        owner_email=owner_email,
+        team_id=team_id,
+        exact_owner_email=exact_owner_email,
+        team_name=team_name,
+    )
+    if owner_id is not None:
+        ids = ids.where(ActionItem.owner_id == owner_id)
+    if status:
+        ids = ids.where(ActionItem.status == check_status(status))
+    if statuses:
+        ids = ids.where(col(ActionItem.status).in_([check_status(x) for x in statuses]))
+    if overdue:
+        ids = ids.where(col(ActionItem.status).in_(OPEN_ACTION_STATUSES)).where(
+            col(ActionItem.due_date) < today
+        )
+    if meeting_id is not None:
+        ids = ids.where(ActionItem.meeting_id == meeting_id)
+    if due_range is not None:
+        low, high = due_range
+        ids = ids.where(col(ActionItem.due_date) < high)
+        if low is not None:
+            ids = ids.where(col(ActionItem.due_date) >= low)
+    order = (col(ActionItem.due_date).is_(None), col(ActionItem.due_date), col(ActionItem.id))
     with db.read() as s:
         q = (
             select(  # type: ignore[call-overload]
@@ -226,45 +255,43 @@ def list_actions(
             .join(Team, col(Team.id) == Person.team_id, isouter=True)
             .join(Meeting, col(Meeting.id) == ActionItem.meeting_id, isouter=True)
             .join(Vendor, col(Vendor.id) == ActionItem.vendor_id, isouter=True)
+            .where(col(ActionItem.id).in_(ids.order_by(*order).limit(limit)))
+            .order_by(*order)
         )
-        if owner_email:
-            q = q.where(Person.email == owner_email.strip().lower())
-        if owner_id is not None:
-            q = q.where(ActionItem.owner_id == owner_id)
-        if team_id is not None:
-            q = q.where(Person.team_id == team_id)
-        if status:
-            q = q.where(ActionItem.status == check_status(status))
-        if statuses:
-            q = q.where(col(ActionItem.status).in_([check_status(x) for x in statuses]))
-        if overdue:
-            q = q.where(col(ActionItem.status).in_(OPEN_ACTION_STATUSES)).where(
-                col(ActionItem.due_date) < today
-            )
-        if meeting_id is not None:
-            q = q.where(ActionItem.meeting_id == meeting_id)
-        if exact_owner_email is not None:
-            q = q.where(
-                or_(col(Person.email).is_(None), col(Person.email) == "")
-                if exact_owner_email == ""
-                else Person.email == exact_owner_email
-            )
-        if team_name is not None:
-            q = q.where(
-                or_(col(Team.name).is_(None), col(Team.name) == "")
-                if team_name == "(no team)"
-                else Team.name == team_name
-            )
-        if due_range is not None:
-            low, high = due_range
-            q = q.where(col(ActionItem.due_date) < high)
-            if low is not None:
-                q = q.where(col(ActionItem.due_date) >= low)
-        q = q.order_by(
-            col(ActionItem.due_date).is_(None), col(ActionItem.due_date), col(ActionItem.id)
-        ).limit(limit)
         rows = s.exec(q).all()
     return [_action_row(row, today) for row in rows]
+
+
+def _people_filters(
+    ids: Any,
+    *,
+    owner_email: str | None,
+    team_id: int | None,
+    exact_owner_email: str | None,
+    team_name: str | None,
+) -> Any:
+    """``ids`` narrowed by its owner's email or team, joining people and teams only if asked."""
+    if owner_email or team_id is not None or exact_owner_email is not None or team_name:
+        ids = ids.join(Person, col(Person.id) == ActionItem.owner_id, isouter=True)
+    if team_name is not None:
+        ids = ids.join(Team, col(Team.id) == Person.team_id, isouter=True)
+    if owner_email:
+        ids = ids.where(Person.email == owner_email.strip().lower())
+    if team_id is not None:
+        ids = ids.where(Person.team_id == team_id)
+    if exact_owner_email is not None:
+        ids = ids.where(
+            or_(col(Person.email).is_(None), col(Person.email) == "")
+            if exact_owner_email == ""
+            else Person.email == exact_owner_email
+        )
+    if team_name is not None:
+        ids = ids.where(
+            or_(col(Team.name).is_(None), col(Team.name) == "")
+            if team_name == "(no team)"
+            else Team.name == team_name
+        )
+    return ids
 
 
 def _action_row(row: Any, today: date) -> ActionRow:

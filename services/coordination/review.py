@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from db.engine import Database
 from db.models import ActionItem, Person, Team
@@ -77,24 +77,7 @@ def board(
     first_monday = this_monday - timedelta(weeks=WEEKS - 1)
     week_end = this_monday + timedelta(days=7)
     with db.read() as s:
-        # Counts are grouped in SQL (indexed by status); only the small groups reach Python.
-        overdue_expr = func.sum(
-            case(
-                (and_(col(ActionItem.due_date).is_not(None), col(ActionItem.due_date) < today), 1),
-                else_=0,
-            )
-        )
-        blocked_expr = func.sum(case((col(ActionItem.status) == "blocked", 1), else_=0))
-        owner_rows = s.exec(
-            select(  # type: ignore[call-overload]
-                Person.name, Person.email, Team.name, func.count(), overdue_expr, blocked_expr
-            )
-            .select_from(ActionItem)
-            .join(Person, col(Person.id) == ActionItem.owner_id, isouter=True)
-            .join(Team, col(Team.id) == Person.team_id, isouter=True)
-            .where(is_open)
-            .group_by(Person.name, Person.email, Team.name)
-        ).all()
+        owner_rows = _owner_rows(s, today)
         overdue_by_day = s.exec(
             select(col(ActionItem.due_date), func.count())
             .where(is_open)
@@ -141,6 +124,46 @@ def board(
         overdue_total=sum(o.overdue for o in owners),
         blocked_total=sum(o.blocked for o in owners),
     )
+
+
+def _owner_rows(s: Session, today: date) -> Any:
+    """(name, email, team, open, overdue, blocked) of open items per owner.
+
+    Counts are grouped in SQL (indexed by status), per owner id on the action item table
+    alone; then the few owners are joined (``_owner_loads`` merges owners that show the same
+    name, email and team). Only the small groups reach Python.
+    """
+    overdue_expr = func.sum(
+        case(
+            (and_(col(ActionItem.due_date).is_not(None), col(ActionItem.due_date) < today), 1),
+            else_=0,
+        )
+    )
+    blocked_expr = func.sum(case((col(ActionItem.status) == "blocked", 1), else_=0))
+    per_owner = (
+        select(
+            col(ActionItem.owner_id).label("owner_id"),
+            func.count().label("open"),
+            overdue_expr.label("overdue"),
+            blocked_expr.label("blocked"),
+        )
+        .where(col(ActionItem.status).in_(OPEN_ACTION_STATUSES))
+        .group_by(col(ActionItem.owner_id))
+        .subquery()
+    )
+    return s.exec(
+        select(  # type: ignore[call-overload]
+            Person.name,
+            Person.email,
+            Team.name,
+            per_owner.c.open,
+            per_owner.c.overdue,
+            per_owner.c.blocked,
+        )
+        .select_from(per_owner)
+        .join(Person, col(Person.id) == per_owner.c.owner_id, isouter=True)
+        .join(Team, col(Team.id) == Person.team_id, isouter=True)
+    ).all()
 
 
 def _owner_loads(owner_rows: Any) -> tuple[list[OwnerLoad], Counter[str]]:

@@ -13,17 +13,16 @@ from db.engine import Database
 from db.models import (
     ActionItem,
     Budget,
-    Contract,
     CostRollup,
     Meeting,
     Person,
-    RenewalDecision,
     SupportTicket,
     Vendor,
 )
 from services.access.access import Actor, can, require
 from services.core.money import totals_by_currency
 from services.core.statuses import OPEN_ACTION_STATUSES, OPEN_TICKET_STATUSES
+from services.vendors.contract_columns import ContractFacts, contract_facts, decisions_of
 from services.vendors.terms import terms_of
 
 DEADLINE_WINDOW_DAYS = 30
@@ -71,7 +70,7 @@ def _meetings_today(s: Session, today: date, tz: tzinfo) -> list[MeetingToday]:
 
 
 def _passed_without_decision(
-    s: Session, rows: Sequence[tuple[Contract, str]], today: date
+    s: Session, rows: Sequence[tuple[ContractFacts, str]], today: date
 ) -> list[Deadline]:
     """Cancellation deadlines that passed in the last ``DEADLINE_WINDOW_DAYS`` days with no
     renewal decision for their term: the contract renewed (or lapsed) without anyone choosing."""
@@ -82,14 +81,7 @@ def _passed_without_decision(
         if since <= terms.cancellation_deadline < today:
             passed.append((contract, vendor_name, terms))
     # One read for every passed deadline's decisions, not one per contract.
-    decided: set[tuple[int, date]] = set()
-    if passed:
-        for decision in s.exec(
-            select(RenewalDecision).where(
-                col(RenewalDecision.contract_id).in_([c.id for c, _, _ in passed])
-            )
-        ):
-            decided.add((decision.contract_id, decision.term_end))
+    decided = decisions_of(s, [c.id for c, _, _ in passed])
     found = [
         Deadline(
             vendor_name,
@@ -121,19 +113,22 @@ def summary(db: Database, actor: Actor, *, today: date, tz: tzinfo = UTC) -> Tod
             out.my_overdue_actions = s.exec(
                 select(func.count())
                 .select_from(ActionItem)
-                .join(Person, col(Person.id) == col(ActionItem.owner_id))
-                .where(func.lower(Person.email) == actor.email.casefold())
+                # The owner's ids first (a few people), so the count reads the owner index
+                # instead of joining every overdue item to its owner.
+                .where(
+                    col(ActionItem.owner_id).in_(
+                        select(col(Person.id)).where(
+                            func.lower(Person.email) == actor.email.casefold()
+                        )
+                    )
+                )
                 .where(col(ActionItem.status).in_(OPEN_ACTION_STATUSES))
                 .where(col(ActionItem.due_date) < today)
             ).one()
         if can(actor, "meetings.read"):
             out.meetings_today = _meetings_today(s, today, tz)
         if can(actor, "contracts.read"):
-            rows = s.exec(
-                select(Contract, Vendor.name)
-                .join(Vendor, col(Vendor.id) == Contract.vendor_id)
-                .where(col(Contract.cancelled).is_(False))
-            ).all()
+            rows = contract_facts(s, include_cancelled=False)
             out.deadlines = []
             for contract, vendor_name in rows:
                 terms = terms_of(contract, today)

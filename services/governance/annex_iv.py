@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Hashable, MutableMapping
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -48,10 +49,26 @@ def _find_model(session: Session, name_or_id: str | int) -> Model:
     return model
 
 
-def _cost(session: Session, model_id: int) -> dict[str, Decimal]:
-    """Billing cost attributed to the model by its cost-source rules, per currency."""
+CostMemo = MutableMapping[Hashable, dict[str, Decimal]]
+
+
+def _cost(session: Session, model_id: int, memo: CostMemo | None) -> dict[str, Decimal]:
+    """Billing cost attributed to the model by its cost-source rules, per currency.
+
+    Matching reads every cost line (tags are searched as text): a caller that asks again and
+    again passes ``memo``, fresh whenever the billing data changes; the rules are in its key.
+    """
+    rules = session.exec(select(ModelCostSource).where(ModelCostSource.model_id == model_id)).all()
+    key = (
+        "annex_iv_cost",
+        model_id,
+        tuple(sorted((r.kind, r.key, r.value, str(r.share_pct)) for r in rules)),
+    )
+    cached = memo.get(key) if memo is not None else None
+    if cached is not None:
+        return cached
     totals: dict[str, Decimal] = defaultdict(Decimal)
-    for rule in session.exec(select(ModelCostSource).where(ModelCostSource.model_id == model_id)):
+    for rule in rules:
         share = rule.share_pct / Decimal(100)
         query = select(col(CostLine.effective_cost), col(CostLine.currency), col(CostLine.tags))
         if rule.kind == "service_name":
@@ -64,6 +81,8 @@ def _cost(session: Session, model_id: int) -> dict[str, Decimal]:
             if rule.kind == "tag" and _tag(tags, rule.key) != rule.value:
                 continue
             totals[currency] += amount * share
+    if memo is not None:
+        memo[key] = dict(totals)
     return dict(totals)
 
 
@@ -92,7 +111,14 @@ def _evidence_text(session: Session, model_id: int, key: str) -> tuple[str | Non
     return text or None, ob.owner_id
 
 
-def build_pack(session: Session, actor: Actor, model: Model, now: datetime, tz: ZoneInfo) -> Pack:
+def build_pack(
+    session: Session,
+    actor: Actor,
+    model: Model,
+    now: datetime,
+    tz: ZoneInfo,
+    memo: CostMemo | None = None,
+) -> Pack:
     assert model.id is not None
     people = {p.id: p.name for p in session.exec(select(Person)).all()}
     owner = people.get(model.owner_id) if model.owner_id else None
@@ -158,7 +184,7 @@ def build_pack(session: Session, actor: Actor, model: Model, now: datetime, tz: 
         ),
         card_field("Design and architecture", "overview"),
         card_field("Data: training data and lineage", "training_data"),
-        _compute(session, actor, model.id, card, doc_owner),
+        _compute(session, actor, model.id, card, doc_owner, memo),
         _validation(session, model.id, owner),
     ]
     metrics = (
@@ -210,13 +236,19 @@ def build_pack(session: Session, actor: Actor, model: Model, now: datetime, tz: 
 
 
 def _compute(
-    session: Session, actor: Actor, model_id: int, card: ModelCard | None, who: str | None
+    session: Session,
+    actor: Actor,
+    model_id: int,
+    card: ModelCard | None,
+    who: str | None,
+    memo: CostMemo | None,
 ) -> Item:
     compute = card.environment_compute if card else ""
-    cost = _cost(session, model_id)
+    # Checked before any cost is read or memoised: a role without money never touches it.
     if not can(actor, "spend.read"):
         money = "cost hidden for your role"
     else:
+        cost = _cost(session, model_id, memo)
         money = ", ".join(f"{v:.2f} {c}" for c, v in sorted(cost.items())) or ""
     text = "; ".join(
         x for x in (compute, f"Compute cost from billing: {money}" if money else "") if x
@@ -318,8 +350,15 @@ def _monitoring(session: Session, model_id: int, who: str | None) -> list[Item]:
 
 
 def annex_iv_pack(
-    db: Database, actor: Actor, model: str | int, *, now: datetime, tz: ZoneInfo
+    db: Database,
+    actor: Actor,
+    model: str | int,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    memo: CostMemo | None = None,
 ) -> Pack:
+    """``memo``: billing cost totals kept between calls, as in ``operations.model_costs``."""
     require(db, actor, "governance.read", record_type="model", record_id=model)
     with db.read() as s:
-        return build_pack(s, actor, _find_model(s, model), now, tz)
+        return build_pack(s, actor, _find_model(s, model), now, tz, memo)

@@ -327,23 +327,40 @@ def period_totals(
     ]
 
 
-def filter_options(db: Database, actor: Actor) -> dict[str, list[Any]]:
-    """Values for the Spend page's filters: vendors (id, name), teams, currencies, months."""
+def filter_options(
+    db: Database, actor: Actor, memo: MutableMapping[Hashable, Any] | None = None
+) -> dict[str, list[Any]]:
+    """Values for the Spend page's filters: vendors (id, name), teams, currencies, months.
+
+    Teams and currencies are read by scanning the billing rollups, so a caller that asks on
+    every rerun passes ``memo``, fresh whenever billing data or vendors change
+    (``billing_import.data_version``); the permission is checked first either way.
+    """
     require(db, actor, "spend.read", record_type="spend")
+    found = memo.get("filter_options") if memo is not None else None
+    if found is not None:
+        return dict(found)
     with db.read() as session:
-        vendors = [(v.id, v.name) for v in session.exec(select(Vendor).order_by(Vendor.name))]
+        vendors = list(
+            session.execute(sa_select(col(Vendor.id), col(Vendor.name)).order_by(col(Vendor.name)))
+            .tuples()
+            .all()
+        )
         teams = sorted(set(session.exec(select(CostRollup.team).distinct()).all()))
         currencies = sorted(set(session.exec(select(CostRollup.currency).distinct()).all()))
         # Two statements: SQLite answers a lone min() or max() from the index, not both at once.
         first = session.exec(select(func.min(CostRollup.day))).one()
         last = session.exec(select(func.max(CostRollup.day))).one()
-    return {
+    found = {
         "vendors": vendors,
         "teams": teams,
         "currencies": currencies,
         "first_day": [first] if first else [],
         "last_day": [last] if last else [],
     }
+    if memo is not None:
+        memo["filter_options"] = found
+    return dict(found)
 
 
 TotalsMemo = MutableMapping[Hashable, list[Total]]

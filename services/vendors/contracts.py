@@ -33,6 +33,7 @@ from services.core.records import (
     locked_get,
     people_by_id,
 )
+from services.vendors.contract_columns import ContractFacts, contract_facts
 from services.vendors.terms import terms_of
 
 
@@ -109,7 +110,11 @@ class ContractView:
 
 
 def view_of(
-    c: Contract, vendor_name: str, owner: Person | None, as_of: date, show_values: bool
+    c: Contract | ContractFacts,
+    vendor_name: str,
+    owner: Person | None,
+    as_of: date,
+    show_values: bool,
 ) -> ContractView:
     assert c.id is not None
     t = terms_of(c, as_of)
@@ -272,12 +277,7 @@ def list_contracts(
     as_of = as_of or workspace_today(db)
     show_values = can(actor, "contracts.values")
     with db.read() as s:
-        query = select(Contract, Vendor.name).join(Vendor, col(Vendor.id) == Contract.vendor_id)
-        if vendor_id is not None:
-            query = query.where(Contract.vendor_id == vendor_id)
-        if not include_cancelled:
-            query = query.where(col(Contract.cancelled).is_(False))
-        rows = s.exec(query).all()
+        rows = contract_facts(s, vendor_id=vendor_id, include_cancelled=include_cancelled)
         owners = people_by_id(s, {c.owner_id for c, _ in rows})
     views = [
         view_of(c, name, owners.get(c.owner_id) if c.owner_id else None, as_of, show_values)

@@ -21,6 +21,7 @@ from services.access.access import Actor, require
 from services.core.clock import session_now
 from services.core.clock import today as workspace_today
 from services.core.records import InvalidRecord, check_choice, locked_get
+from services.vendors.contract_columns import decisions_of
 from services.vendors.contracts import ContractView, list_contracts
 from services.vendors.terms import terms_of
 
@@ -83,18 +84,7 @@ def list_renewals(
             raise InvalidRecord("--within must be zero or more days")
         views = [v for v in views if 0 <= v.days_to_deadline <= within_days]
     with db.read() as s:
-        decisions = (
-            {
-                (d.contract_id, d.term_end): d
-                for d in s.exec(
-                    select(RenewalDecision).where(
-                        col(RenewalDecision.contract_id).in_([v.id for v in views])
-                    )
-                )
-            }
-            if views
-            else {}
-        )
+        decisions = decisions_of(s, [v.id for v in views])
     out = []
     for v in views:
         d = decisions.get((v.id, v.decision_key))
@@ -102,9 +92,7 @@ def list_renewals(
             RenewalRow(
                 v,
                 band_label(v.days_to_deadline),
-                DecisionRow(d.id or 0, d.decision, d.note, d.decided_by, d.decided_at)
-                if d
-                else None,
+                DecisionRow(d.id, d.decision, d.note, d.decided_by, d.decided_at) if d else None,
             )
         )
     return out

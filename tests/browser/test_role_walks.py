@@ -208,6 +208,11 @@ def test_finance_walk_import_mapping_spend_by_each_cost_and_a_budget(
     # Map the first unmatched billing name to a vendor the person chooses.
     unmatched = page.locator("[data-testid='stSelectbox']").filter(has_text="Choose a vendor")
     if unmatched.count():
+        # A "New vendor" popover draws its form only once opened (a rerun): it must appear.
+        page.get_by_role("button", name="New vendor").first.click()
+        page.get_by_role("button", name="Create vendor and map").wait_for(timeout=15_000)
+        page.keyboard.press("Escape")
+        wait_ready(page)
         unmatched.first.locator("input").click()
         page.get_by_role("option").first.click()
         wait_ready(page)

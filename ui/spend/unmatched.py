@@ -23,8 +23,13 @@ from ui.spend_data import unmatched_names
 SHOWN = 25
 
 
-def name_key(name: str) -> str:
+def _key(name: str) -> str:
     return hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:12]
+
+
+def new_vendor_popover_key(name: str) -> str:
+    """The session state key of the "New vendor" popover of one billing name (open: True)."""
+    return f"new_vendor_open_{_key(name)}"
 
 
 def unmatched_section(db: Database, actor: Actor) -> None:
@@ -40,7 +45,7 @@ def unmatched_section(db: Database, actor: Actor) -> None:
         "Opsdesk does not know yet can be added as a new vendor."
     )
     for item in unmatched[:SHOWN]:
-        key = name_key(item.name)
+        key = _key(item.name)
         with st.container(horizontal=True, vertical_alignment="bottom"):
             amounts = ", ".join(format_money(v, c) for c, v in item.totals.items())
             st.text(f"{item.name} ({item.provider}) · {item.line_count:,} lines · {amounts}")
@@ -57,10 +62,11 @@ def unmatched_section(db: Database, actor: Actor) -> None:
                     partial(billing_import.map_name_to_vendor, db, actor, item.name, vendor_id),
                     "Mapped",
                 )
-            # Runs only while open: a form per listed name, drawn hidden, cost every visit.
-            box = st.popover("New vendor", key=f"new_vendor_open_{key}", on_change="rerun")
-            if box.open:
-                with box:
+            # Its form is drawn only while it is open: 25 closed forms were most of what the
+            # page sent on every load.
+            pop = st.popover("New vendor", key=new_vendor_popover_key(item.name), on_change="rerun")
+            if pop.open:
+                with pop:
                     _new_vendor_form(db, actor, item.name, key)
 
 
