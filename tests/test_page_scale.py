@@ -93,3 +93,22 @@ def test_follow_ups_draw_ten_cards_per_bucket_and_show_more_on_request(
     at.button(key="fu_more_overdue").click().run()
     assert len(done_buttons()) == 53
     assert not [b for b in at.button if b.key == "fu_more_overdue"]
+
+
+def test_renewals_list_the_soonest_200_deadlines_until_asked_for_all(app_env: Database) -> None:
+    from tests.builders import make_contract, make_vendor
+
+    vendor = make_vendor(app_env, "Acme AI")
+    for n in range(205):
+        make_contract(
+            app_env, vendor, title=f"Plan {n:03d}", start_date=date(2026, 3, 1) + timedelta(days=n)
+        )
+    admin = Actor(email="admin@example.com", role="admin")
+    at = run_page("vendors/renewals.py", admin)
+    assert_no_exception(at)
+    table = at.dataframe[0].value
+    assert len(table) == 200 and list(table["Contract"][:2]) == ["Plan 000", "Plan 001"]
+    assert any("200 soonest deadlines of 205" in c.value for c in at.caption)
+    at.toggle(key="renewals_all").set_value(True).run()
+    assert_no_exception(at)
+    assert len(at.dataframe[0].value) == 205
