@@ -112,3 +112,18 @@ def test_renewals_list_the_soonest_200_deadlines_until_asked_for_all(app_env: Da
     at.toggle(key="renewals_all").set_value(True).run()
     assert_no_exception(at)
     assert len(at.dataframe[0].value) == 205
+
+
+def test_action_items_edit_the_first_200_until_asked_for_more(app_env: Database) -> None:
+    owner = make_person(app_env, "Ana", "ana@example.com")
+    for n in range(205):
+        make_action(app_env, f"item {n:03d}", owner_id=owner, due_date=TODAY + timedelta(days=n))
+    at = run_page("coordination/actions.py", VA)
+    assert_no_exception(at)
+    shown = at.dataframe[0].value  # the editor
+    assert len(shown) == 200
+    assert list(shown["title"][:2]) == ["item 000", "item 001"]
+    assert any("first 200 matching items" in c.value for c in at.caption)
+    at.toggle(key="actions_many").set_value(True).run()
+    assert_no_exception(at)
+    assert len(at.dataframe[0].value) == 205

@@ -20,6 +20,7 @@ from ui.state import database
 from ui.text import md_escape
 
 SNAPSHOT_KEY = "actions_snapshot"
+FEW, MANY = 200, 2000  # rows in the editor: at first, and when asked for more
 
 
 def _status_label(value: object) -> str:
@@ -52,7 +53,11 @@ status_filter = f2.multiselect(
     key="actions_filter_status",
 )
 overdue_only = f3.checkbox("Overdue only", key="actions_filter_overdue")
-filters = (owner_filter, tuple(status_filter), overdue_only)
+# An editable grid of thousands of rows cost each visit a quarter of a second in the browser;
+# the first rows by due date, then more on request.
+many = st.session_state.get("actions_many", False)
+limit = MANY if many else FEW
+filters = (owner_filter, tuple(status_filter), overdue_only, limit)
 
 # The table shows what was loaded, with the versions it was loaded at, until it is saved or
 # reloaded: that is what the stale-edit check compares against.
@@ -66,17 +71,24 @@ if snapshot is None or snapshot["filters"] != filters:
             statuses=tuple(status_filter) or None,
             overdue=overdue_only,
             today=clock.today(db),
+            limit=limit + 1,
         )
+    more = len(rows) > limit
+    rows = rows[:limit]
     table = bulk_edit.table_rows(rows)
     # The frame is built once per load, not on every rerun (data_editor copies what it gets).
     frame = pd.DataFrame(table).set_index("id").drop(columns=["version"]) if table else None
-    snapshot = {"filters": filters, "rows": table, "frame": frame}
+    snapshot = {"filters": filters, "rows": table, "frame": frame, "more": more}
     st.session_state[SNAPSHOT_KEY] = snapshot
 
 if not snapshot["rows"]:
     st.info("No action items match. Add one above, create them from a meeting, or import them.")
     st.stop()
 
+if snapshot["more"] or many:
+    st.toggle(f"Show up to {MANY:,} items", key="actions_many")
+if snapshot["more"]:
+    st.caption(f"The first {limit:,} matching items by due date: narrow the filters to see others.")
 edited = st.data_editor(
     snapshot["frame"],
     key="actions_editor",
