@@ -22,16 +22,17 @@ st.title("Review board")
 # Rows shown per table; the counts above cover everything and the Action items page lists
 # all. Two 500-row tables were most of this page's load time over a large workspace.
 TABLE_CAP = 100
+BLOCKED_CAP = 20  # on the board itself; the drill-down's "Blocked" lists up to TABLE_CAP
 
 with allowed():
-    board = review.board(db, actor, today=clock.today(db), blocked_limit=TABLE_CAP)
+    board = review.board(db, actor, today=clock.today(db), blocked_limit=BLOCKED_CAP)
 
 
-def _table(rows: list[ActionRow], total: int | None = None) -> None:
+def _table(rows: list[ActionRow], total: int | None = None, cap: int = TABLE_CAP) -> None:
     total = len(rows) if total is None else total
-    if total > TABLE_CAP:
-        st.caption(f"Showing the first {TABLE_CAP:,} of {total:,} items, by due date.")
-    rows = rows[:TABLE_CAP]
+    if total > cap:
+        st.caption(f"Showing the first {cap:,} of {total:,} items, by due date.")
+    rows = rows[:cap]
     st.dataframe(
         pd.DataFrame(
             [
@@ -98,7 +99,7 @@ st.plotly_chart(completion_rate_figure(board.weeks), key="review_completion")
 
 if board.blocked:
     st.subheader("Blocked")
-    _table(board.blocked, board.blocked_total)
+    _table(board.blocked, board.blocked_total, BLOCKED_CAP)
 
 
 def _drill_down() -> None:
