@@ -372,6 +372,9 @@ class ActionItem(SQLModel, table=True):
         _one_of("priority", ACTION_PRIORITIES),
         Index("ix_actionitem_owner_status_due", "owner_id", "status", "due_date"),
         Index("ix_actionitem_status_due", "status", "due_date"),
+        # The review board's completion rate: the few items done in the last eight weeks,
+        # without reading every done item.
+        Index("ix_actionitem_status_completed", "status", "completed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1235,6 +1235,9 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_actionitem_owner_status_due", ["owner_id", "status", "due_date"], unique=False
         )
+        batch_op.create_index(
+            "ix_actionitem_status_completed", ["status", "completed_at"], unique=False
+        )
         batch_op.create_index("ix_actionitem_status_due", ["status", "due_date"], unique=False)
         batch_op.create_index(batch_op.f("ix_actionitem_vendor_id"), ["vendor_id"], unique=False)
 
@@ -1429,6 +1432,7 @@ def downgrade() -> None:
     with op.batch_alter_table("actionitem", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_actionitem_vendor_id"))
         batch_op.drop_index("ix_actionitem_status_due")
+        batch_op.drop_index("ix_actionitem_status_completed")
         batch_op.drop_index("ix_actionitem_owner_status_due")
         batch_op.drop_index(batch_op.f("ix_actionitem_meeting_id"))
         batch_op.drop_index(batch_op.f("ix_actionitem_contract_id"))
