@@ -266,7 +266,7 @@ def test_imports_page_undo_and_one_click_mapping(app_env: Database, tmp_path: Pa
         ],
     )
     billing_import.import_files(app_env, ADMIN, [path])
-    at = run_page("spend/imports.py", actor("finance"))
+    at = run_page("spend/imports.py", actor("finance"), opened=("imports_undo_open",))
     assert_no_exception(at)
     [picker] = [b for b in at.selectbox if (b.key or "").startswith("map_vendor_")]
     assert picker.value is None  # issue 14 item 3: no vendor chosen for the person
@@ -416,7 +416,7 @@ def test_imports_page_deletes_an_unused_mapping(app_env: Database) -> None:
         {"charge_date": "D", "billed_cost": "A"},
         {"currency": "USD", "provider": "X"},
     )
-    at = run_page("spend/imports.py", ADMIN)
+    at = run_page("spend/imports.py", ADMIN, opened=("imports_delete_open",))
     next(b for b in at.button if b.label == "Delete mapping").click().run()
     assert_no_exception(at)
     assert billing_import.list_mappings(app_env, ADMIN) == []

@@ -13,6 +13,7 @@ from ui.auth import require_actor
 from ui.charts_review import aging_figure, completion_rate_figure
 from ui.guard import allowed
 from ui.state import database
+from ui.text import md_table
 from ui.widgets import lazy_expander
 
 actor = require_actor()
@@ -85,10 +86,8 @@ st.dataframe(
 left, right = st.columns(2)
 with left:
     st.subheader("Open items by team")
-    st.dataframe(
-        pd.DataFrame([{"Team": t, "Open": n} for t, n in board.teams.items()]),
-        hide_index=True,
-        width="stretch",
+    st.markdown(
+        md_table([{"Team": t, "Open": n} for t, n in board.teams.items()], ["Team", "Open"])
     )
 with right:
     st.subheader("Overdue aging")

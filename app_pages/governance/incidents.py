@@ -12,7 +12,7 @@ from ui.auth import require_actor
 from ui.guard import allowed
 from ui.incident_form import incident_actions, incident_form
 from ui.state import database, settings
-from ui.text import md_escape
+from ui.text import md_escape, md_table
 from ui.widgets import lazy_expander
 
 actor = require_actor()
@@ -69,24 +69,18 @@ if rows:
     )
     v = by_id[pick]
     st.subheader(v.title)
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "Clock": d.label,
-                    "Rule": d.rule,
-                    "Due": d.due_at.astimezone(tz).isoformat(timespec="minutes")
-                    if d.due_at
-                    else "no date",
-                    "Time left": clocks.time_left(d.due_at, now) if d.due_at and d.open else "",
-                    "Done": d.done_at.astimezone(tz) if d.done_at else None,
-                }
-                for d in v.deadlines
-            ]
-        ),
-        hide_index=True,
-        width="stretch",
-    )
+    # Three clocks: a markdown table mounts in a fraction of a dataframe's time.
+    clock_rows = [
+        {
+            "Clock": d.label,
+            "Rule": d.rule,
+            "Due": d.due_at.astimezone(tz).isoformat(timespec="minutes") if d.due_at else "no date",
+            "Time left": clocks.time_left(d.due_at, now) if d.due_at and d.open else "",
+            "Done": f"{d.done_at.astimezone(tz):%Y-%m-%d %H:%M}" if d.done_at else "",
+        }
+        for d in v.deadlines
+    ]
+    st.markdown(md_table(clock_rows, ["Clock", "Rule", "Due", "Time left", "Done"]))
     if v.held:
         st.warning(
             "New deployments of these models are refused while this incident is "

@@ -19,7 +19,7 @@ from services.spend.billing_import import SourceFile
 from services.spend.choices import IMPORT_STATUS
 from services.spend.uploads import over_limit
 from ui.guard import allowed
-from ui.text import md_escape
+from ui.text import md_escape, md_table
 from ui.times import local_text
 from ui.widgets import lazy_expander
 
@@ -119,24 +119,30 @@ def history_section(db: Database, actor: Actor, history: list[BillingImport], tz
         )
         active = {h.id: h for h in history if h.status == "active"}
         if active:
-            with st.container(horizontal=True, vertical_alignment="bottom"):
-                chosen = st.selectbox(
-                    "Undo an import",
-                    list(active),
-                    format_func=lambda i: f"#{i} {active[i].filename}",
-                    help="Removes that import's cost lines. Data it replaced is not brought back: "
-                    "import the earlier export again to restore it.",
-                )
-                if st.button("Undo import", icon=":material/undo:") and chosen is not None:
-                    with allowed():
-                        try:
-                            billing_import.undo_import(db, actor, chosen)
-                        except ValueError as exc:
-                            st.error(md_escape(exc))
-                        else:
-                            st.session_state.pop("import_result", None)
-                            st.toast(f"Import #{chosen} undone")
-                            st.rerun()
+            lazy_expander(
+                "Undo an import", lambda: _undo(db, actor, active), key="imports_undo_open"
+            )
+
+
+def _undo(db: Database, actor: Actor, active: dict[int | None, BillingImport]) -> None:
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        chosen = st.selectbox(
+            "Undo an import",
+            list(active),
+            format_func=lambda i: f"#{i} {active[i].filename}",
+            help="Removes that import's cost lines. Data it replaced is not brought back: "
+            "import the earlier export again to restore it.",
+        )
+        if st.button("Undo import", icon=":material/undo:") and chosen is not None:
+            with allowed():
+                try:
+                    billing_import.undo_import(db, actor, chosen)
+                except ValueError as exc:
+                    st.error(md_escape(exc))
+                else:
+                    st.session_state.pop("import_result", None)
+                    st.toast(f"Import #{chosen} undone")
+                    st.rerun()
 
 
 def mappings_section(db: Database, actor: Actor, mappings: list[ColumnMapping]) -> None:
@@ -147,27 +153,13 @@ def mappings_section(db: Database, actor: Actor, mappings: list[ColumnMapping]) 
         "need a column or a default."
     )
     if mappings:
-        st.dataframe(
-            pd.DataFrame([{"name": m.name, "spec": m.spec, "by": m.created_by} for m in mappings]),
-            hide_index=True,
+        rows = [{"Name": m.name, "Columns": m.spec, "By": m.created_by} for m in mappings]
+        st.markdown(md_table(rows, ["Name", "Columns", "By"]))
+        lazy_expander(
+            "Delete a mapping",
+            lambda: _delete_mapping(db, actor, mappings),
+            key="imports_delete_open",
         )
-        with st.container(horizontal=True, vertical_alignment="bottom"):
-            by_id = {m.id: m.name for m in mappings}
-            doomed = st.selectbox(
-                "Delete a mapping",
-                list(by_id),
-                format_func=lambda m: by_id[m],
-                key="mapping_delete",
-            )
-            if st.button("Delete mapping", icon=":material/delete:") and doomed is not None:
-                with allowed():
-                    try:
-                        billing_import.delete_mapping(db, actor, doomed)
-                    except ValueError as exc:
-                        st.error(md_escape(exc))
-                    else:
-                        st.toast("Mapping deleted")
-                        st.rerun()
     lazy_expander(
         "Add a column mapping", lambda: _mapping_form(db, actor), key="imports_mapping_open"
     )
@@ -194,4 +186,24 @@ def _mapping_form(db: Database, actor: Actor) -> None:
                     st.error(md_escape(exc))
                 else:
                     st.toast("Mapping saved")
+                    st.rerun()
+
+
+def _delete_mapping(db: Database, actor: Actor, mappings: list[ColumnMapping]) -> None:
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        by_id = {m.id: m.name for m in mappings}
+        doomed = st.selectbox(
+            "Delete a mapping",
+            list(by_id),
+            format_func=lambda m: by_id[m],
+            key="mapping_delete",
+        )
+        if st.button("Delete mapping", icon=":material/delete:") and doomed is not None:
+            with allowed():
+                try:
+                    billing_import.delete_mapping(db, actor, doomed)
+                except ValueError as exc:
+                    st.error(md_escape(exc))
+                else:
+                    st.toast("Mapping deleted")
                     st.rerun()
