@@ -283,10 +283,10 @@ def test_operations_from_csv_are_all_or_nothing_and_name_the_row(db: Database) -
 def test_memoised_model_costs_follow_new_billing_rows_and_rules_and_still_refuse(
     db: Database, tmp_path: Path
 ) -> None:
-    from ui.billing_memo import BillingMemo, billing_version
+    from ui.data_memo import VersionMemo, billing_version
 
     model = make_model(db, "fraud-scorer")
-    memos = BillingMemo()
+    memos = VersionMemo()
 
     def costs(memoised: bool = True) -> list[Decimal]:
         memo = memos.for_version(billing_version(db)) if memoised else None
@@ -319,12 +319,12 @@ def test_memoised_annex_iv_cost_follows_new_billing_rows_and_rules_and_stays_hid
     from zoneinfo import ZoneInfo
 
     from services.governance.annex_iv import annex_iv_pack
-    from ui.billing_memo import BillingMemo, billing_version
+    from ui.data_memo import VersionMemo, billing_version
 
     model = make_model(db, "fraud-scorer")
     with db.write() as s:
         s.add(ModelCostSource(model_id=model, kind="tag", key="model", value="fraud-scorer"))
-    memos = BillingMemo()
+    memos = VersionMemo()
 
     def cost_text(who: Actor = LEAD, memoised: bool = True) -> str | None:
         memo = memos.for_version(billing_version(db)) if memoised else None

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from db.engine import Database
 from db.models import ActionItem, RenewalDecision
-from services.access.access import NotAllowed
+from services.access.access import Actor, NotAllowed
 from services.core.records import InvalidRecord, StaleEdit
 from services.vendors import renewals, seats, tickets
 from services.vendors.seats import SeatPoolInput
@@ -238,3 +238,86 @@ def test_duplicate_vendor_ticket_id_refused_and_stale_edit_refused(db: Database)
 def test_finance_cannot_read_tickets(db: Database) -> None:
     with pytest.raises(NotAllowed):
         tickets.list_tickets(db, actor("finance"))
+
+
+def test_memoised_renewals_follow_every_change_and_keep_money_per_role(db: Database) -> None:
+    """The page's memo is emptied by any change a renewal row shows, and a warm memo never
+    shows a role money it may not see."""
+    from services.coordination import people
+    from services.vendors import contracts, vendors
+    from services.vendors.contract_columns import data_version
+    from ui.data_memo import VersionMemo
+
+    lead, va = actor("lead"), actor("va")
+    owner = make_person(db, name="Pat Owner")
+    vid = make_vendor(db, name="Scale AI")
+    cid = _contract_with_deadline_in(db, vid, 30, owner_id=owner, title="Labelling")
+    memos = VersionMemo()
+
+    def rows(who: Actor = lead) -> list[renewals.RenewalRow]:
+        memo = memos.for_version(data_version(db))
+        views = contracts.list_contracts(db, who, as_of=AS_OF, memo=memo)
+        found = renewals.list_renewals(db, who, as_of=AS_OF, views=views, memo=memo)
+        assert found == renewals.list_renewals(db, who, as_of=AS_OF)
+        return found
+
+    def shown() -> list[tuple[object, ...]]:
+        return [
+            (
+                r.contract.title,
+                r.contract.vendor_name,
+                r.contract.owner_name,
+                r.decision.decision if r.decision else None,
+                r.decision.note if r.decision else None,
+            )
+            for r in rows()
+        ]
+
+    assert shown() == [("Labelling", "Scale AI", "Pat Owner", None, None)]
+    assert rows()[0].contract.value == Decimal("12000.50")
+    assert rows(va)[0].contract.value is None  # the warm memo keys what a role may see
+    assert rows()[0].contract.value == Decimal("12000.50")
+
+    _contract_with_deadline_in(db, vid, 60, title="Eval")
+    assert [s[0] for s in shown()] == ["Labelling", "Eval"]
+    [view] = [v for v in contracts.list_contracts(db, lead, as_of=AS_OF) if v.id == cid]
+    contracts.update_contract(
+        db,
+        ADMIN,
+        cid,
+        contracts.ContractInput(
+            vendor_id=vid,
+            title="Labelling v2",
+            start_date=view.start_date,
+            initial_term_months=12,
+            owner_id=owner,
+        ),
+        expected_version=view.version,
+    )
+    assert shown()[0][0] == "Labelling v2"
+    vendor = vendors.get_vendor(db, ADMIN, vid)
+    vendors.update_vendor(
+        db,
+        ADMIN,
+        vid,
+        expected_version=vendor.version,
+        name="Scale",
+        category=vendor.category,
+        status=vendor.status,
+        owner_id=None,
+        website=vendor.website,
+        notes="",
+        aliases=[],
+    )
+    assert shown()[0][1] == "Scale"
+    people.update_person(db, ADMIN, owner, expected_version=1, name="Pat Renamed")
+    assert shown()[0][2] == "Pat Renamed"
+
+    renewals.decide_renewal(db, lead, cid, decision="renew", note="fine", as_of=AS_OF)
+    assert shown()[0][3:] == ("renew", "fine")
+    decision_id = rows()[0].decision.id  # type: ignore[union-attr]
+    # Same decision, new note: changed in place, with no version of its own.
+    renewals.change_decision(db, lead, decision_id, decision="renew", note="cheaper", as_of=AS_OF)
+    assert shown()[0][3:] == ("renew", "cheaper")
+    renewals.withdraw_decision(db, lead, decision_id)
+    assert shown()[0][3:] == (None, None)

@@ -307,7 +307,7 @@ def test_crossing_thresholds_queues_one_notification_each(db: Database, tmp_path
 def test_memoised_budget_totals_follow_an_import_and_an_undo_and_still_refuse(
     db: Database, tmp_path: Path
 ) -> None:
-    from ui.billing_memo import BillingMemo, billing_version
+    from ui.data_memo import VersionMemo, billing_version
 
     team_id = make_team(db, "Research")
     today = FROZEN_TODAY
@@ -321,7 +321,7 @@ def test_memoised_budget_totals_follow_an_import_and_an_undo_and_still_refuse(
         currency="USD",
         starts_on=today.replace(day=1),
     )
-    memos = BillingMemo()
+    memos = VersionMemo()
 
     def actual() -> Decimal:
         memo = memos.for_version(billing_version(db))

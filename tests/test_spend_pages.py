@@ -378,7 +378,7 @@ def test_a_kept_spend_view_follows_new_billing_data_and_is_refused_without_permi
 ) -> None:
     from services.access.access import NotAllowed
     from services.spend.spend import SpendFilter
-    from ui.billing_memo import billing_memo
+    from ui.data_memo import billing_memo
     from ui.spend_data import spend_view
 
     flt = SpendFilter(start=date(2026, 9, 1), end=date(2026, 10, 1))

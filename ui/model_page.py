@@ -15,8 +15,8 @@ from services.governance import cards, choices, deployments, inventory, operatio
 from services.governance.cards import SHORT_FIELDS, TEXT_FIELDS, CardContent, CardView
 from services.governance.choices import label
 from services.governance.inventory import ModelDetail, ModelInput
-from ui.billing_memo import billing_memo
 from ui.charts_models import deployment_timeline
+from ui.data_memo import billing_memo
 from ui.guard import allowed, save_and_rerun
 from ui.state import database
 from ui.text import md_escape, md_table

@@ -15,7 +15,7 @@ import streamlit as st
 from db.engine import Database
 from services.access.access import Actor, require
 from services.spend import billing_import, spend
-from ui.billing_memo import BillingMemo, billing_version
+from ui.data_memo import VersionMemo, billing_version
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,8 @@ VIEW_ENTRIES = 64
 
 
 @st.cache_resource(show_spinner=False)
-def _views(url: str) -> BillingMemo:
-    return BillingMemo(max_entries=VIEW_ENTRIES)
+def _views(url: str) -> VersionMemo:
+    return VersionMemo(max_entries=VIEW_ENTRIES)
 
 
 def spend_view(

@@ -10,7 +10,7 @@ from services.governance import GUIDANCE, obligations
 from services.governance.annex_iv import annex_iv_pack
 from services.governance.annex_iv_render import to_markdown, to_pdf
 from ui.auth import require_actor
-from ui.billing_memo import billing_memo
+from ui.data_memo import billing_memo
 from ui.guard import allowed
 from ui.state import database, settings
 from ui.text import md_escape

@@ -12,7 +12,7 @@ from services.spend import budgets
 from services.spend.choices import BUDGET_PERIOD, BUDGET_SCOPE, COST_BASIS
 from ui import charts_spend
 from ui.auth import require_actor
-from ui.billing_memo import billing_memo
+from ui.data_memo import billing_memo
 from ui.guard import allowed
 from ui.spend.budget_forms import add_budget, change_budget
 from ui.state import database

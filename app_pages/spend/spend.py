@@ -10,7 +10,7 @@ from services.core.money import format_money
 from services.spend import spend, views
 from services.spend.choices import COST_BASIS, COST_BASIS_HELP
 from ui.auth import require_actor
-from ui.billing_memo import billing_memo, billing_version
+from ui.data_memo import billing_memo, billing_version
 from ui.guard import allowed
 from ui.links import link_to_page
 from ui.spend.spend_tabs import TABS, SpendContext

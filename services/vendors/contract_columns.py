@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import ScalarSelect, func, select
 from sqlmodel import Session, col
 
-from db.models import Contract, RenewalDecision, Vendor
+from db.engine import Database
+from db.models import AuditEvent, Contract, Person, RenewalDecision, Vendor
 
 
 class ContractFacts(NamedTuple):
@@ -93,3 +94,30 @@ def decisions_of(
         query = query.where(col(RenewalDecision.contract_id).in_(wanted))
     found = (DecisionFacts._make(row) for row in session.execute(query))
     return {(d.contract_id, d.term_end): d for d in found if d.contract_id in wanted}
+
+
+def data_version(db: Database) -> tuple[int, ...]:
+    """Changes whenever a contract list or its renewals would read differently: a memo key.
+
+    Contracts, vendors and people bump ``version`` on every edit, and rows come and go with
+    their count and top id. A renewal decision is changed in place without a version, but every
+    change, like every other service write, records an audit event, whose top id moves with it.
+    One statement, so a page pays one round trip for it.
+    """
+
+    def shape(table: Any, versioned: bool = True) -> list[ScalarSelect[Any]]:
+        parts = [func.count(), func.max(table.id)]
+        if versioned:
+            parts.append(func.sum(table.version))
+        return [select(part).select_from(table).scalar_subquery() for part in parts]
+
+    query = select(
+        *shape(Contract),
+        *shape(Vendor),
+        *shape(Person),
+        *shape(RenewalDecision, versioned=False),
+        select(func.max(AuditEvent.id)).scalar_subquery(),
+    )
+    with db.read() as session:
+        row = session.execute(query).one()
+    return tuple(int(v or 0) for v in row)

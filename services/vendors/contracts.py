@@ -8,9 +8,11 @@ prepaid amounts) are shown only to roles holding ``contracts.values``.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -271,11 +273,29 @@ def list_contracts(
     vendor_id: int | None = None,
     as_of: date | None = None,
     include_cancelled: bool = True,
+    memo: MutableMapping[Hashable, Any] | None = None,
 ) -> list[ContractView]:
-    """Contracts with their computed dates, sorted by cancellation deadline."""
+    """Contracts with their computed dates, sorted by cancellation deadline.
+
+    ``memo``: kept between calls by a caller that asks on every rerun, fresh whenever
+    ``contract_columns.data_version`` changes; the permission is checked first either way, and
+    whether money is shown is part of the key.
+    """
     require(db, actor, "contracts.read", record_type="contract")
     as_of = as_of or workspace_today(db)
     show_values = can(actor, "contracts.values")
+    key = ("contracts", vendor_id, as_of, include_cancelled, show_values)
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        found = _contract_views(db, vendor_id, as_of, include_cancelled, show_values)
+        if memo is not None:
+            memo[key] = found
+    return list(found)
+
+
+def _contract_views(
+    db: Database, vendor_id: int | None, as_of: date, include_cancelled: bool, show_values: bool
+) -> list[ContractView]:
     with db.read() as s:
         rows = contract_facts(s, vendor_id=vendor_id, include_cancelled=include_cancelled)
         owners = people_by_id(s, {c.owner_id for c, _ in rows})

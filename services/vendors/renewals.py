@@ -8,8 +8,10 @@ deadline.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, MutableMapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -17,7 +19,7 @@ from db.engine import Database
 from db.models import DECISIONS as DECISIONS
 from db.models import ActionItem, Contract, RenewalDecision, Vendor
 from services.access import audit
-from services.access.access import Actor, require
+from services.access.access import Actor, can, require
 from services.core.clock import session_now
 from services.core.clock import today as workspace_today
 from services.core.records import InvalidRecord, check_choice, locked_get
@@ -65,6 +67,7 @@ def list_renewals(
     as_of: date | None = None,
     within_days: int | None = None,
     views: list[ContractView] | None = None,
+    memo: MutableMapping[Hashable, Any] | None = None,
 ) -> list[RenewalRow]:
     """Live contracts sorted by cancellation deadline, each with its band and decision.
 
@@ -72,13 +75,26 @@ def list_renewals(
     lists loads the contracts once.
     ``within_days`` keeps deadlines from ``as_of`` up to that many days ahead (and ones already
     passed for none/manual contracts are then left out).
+    ``memo``: as for ``list_contracts`` (and ``views``, when given, read with the same memo).
     """
     as_of = as_of or workspace_today(db)
     if views is None:
-        views = list_contracts(db, actor, as_of=as_of, include_cancelled=False)
+        views = list_contracts(db, actor, as_of=as_of, include_cancelled=False, memo=memo)
     else:  # the caller's list_contracts(as_of=as_of) result, already sorted: reuse it
         require(db, actor, "contracts.read", record_type="contract")
         views = [v for v in views if not v.cancelled]
+    key = ("renewals", as_of, within_days, can(actor, "contracts.values"))
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        found = _renewal_rows(db, views, within_days)
+        if memo is not None:
+            memo[key] = found
+    return list(found)
+
+
+def _renewal_rows(
+    db: Database, views: list[ContractView], within_days: int | None
+) -> list[RenewalRow]:
     if within_days is not None:
         if within_days < 0:
             raise InvalidRecord("--within must be zero or more days")

@@ -15,7 +15,7 @@ from services.spend import budgets, commitments, spend, views
 from services.spend.choices import COST_BASIS
 from services.spend.spend import SpendFilter
 from ui import charts_spend
-from ui.billing_memo import billing_memo
+from ui.data_memo import billing_memo
 from ui.guard import allowed
 from ui.spend_data import SpendView
 from ui.text import md_escape
