@@ -19,7 +19,14 @@ from tests.builders import (
     make_ticket,
     make_vendor,
 )
-from ui.charts_vendors import SpendRow, TimelineRow, renewal_timeline, spend_trend
+from ui.charts_vendors import (
+    LABEL_CHARS,
+    TIMELINE_KEY,
+    SpendRow,
+    TimelineRow,
+    renewal_timeline,
+    spend_trend,
+)
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -235,6 +242,9 @@ def test_renewal_timeline_has_one_bar_per_contract_and_five_bands() -> None:
     assert all("<img" not in label for label in bar.y)
     assert "&lt;img" in bar.y[0]
     assert len(fig.layout.shapes) == 6  # five bands and the as-of line
+    # Their key is a caption under the chart, not labels that run into each other when narrow.
+    assert not fig.layout.annotations
+    assert all(f"{days}" in TIMELINE_KEY for days in (14, 30, 60, 90, 120))
     assert bar.marker.color[1] == "#d62728"  # a passed deadline stands out
 
 
@@ -243,7 +253,7 @@ def test_a_long_name_is_cut_on_the_timeline_axis_and_shown_whole_on_hover() -> N
     long_vendor = "Extremely Long Vendor Name Incorporated International Holdings & Co. KG"
     rows = [TimelineRow(long_vendor, "GPUs", as_of + timedelta(days=10), as_of, "≤14 days")]
     [bar] = renewal_timeline(rows, as_of).data
-    assert len(bar.y[0]) <= 60 and bar.y[0].endswith("…")
+    assert len(bar.y[0]) <= LABEL_CHARS and bar.y[0].endswith("…")
     assert bar.customdata[0][4] == f"{long_vendor.replace('&', '&amp;')} · GPUs"
 
 

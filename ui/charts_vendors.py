@@ -30,11 +30,20 @@ def plotly_text(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-LABEL_CHARS = 60
+# Axis labels share the chart's width with the bars: at 420 px, 60 characters left the bars a
+# third of it.
+LABEL_CHARS = 40
 
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+TIMELINE_KEY = (
+    "Each bar runs from the notice deadline to the term end; red: the deadline has passed. "
+    "Shaded bands: deadlines within 14, 30, 60, 90 and 120 days (darker is sooner). "
+    "Dotted line: today."
+)
 
 
 @dataclass(frozen=True)
@@ -83,35 +92,23 @@ def renewal_timeline(rows: Sequence[TimelineRow], as_of: date) -> go.Figure:
     )
     # The bands and the "today" line are laid out as plain shapes in one layout: plotly's
     # add_vrect/add_vline validate the whole figure again for each, most of the chart's time.
+    # Their key is TIMELINE_KEY, shown under the chart: labels on the bands themselves ran into
+    # each other wherever the chart was narrow (the 14- and 30-day bands are days apart).
     shapes: list[dict[str, object]] = []
-    annotations: list[dict[str, object]] = []
     lower = 0
     for days in BANDS_DAYS:
-        x0 = (as_of + timedelta(days=lower)).isoformat()
         shapes.append(
             {
                 "type": "rect",
                 "xref": "x",
                 "yref": "y domain",
-                "x0": x0,
+                "x0": (as_of + timedelta(days=lower)).isoformat(),
                 "x1": (as_of + timedelta(days=days)).isoformat(),
                 "y0": 0,
                 "y1": 1,
                 "fillcolor": BAND_COLOURS[days],
                 "line": {"width": 0},
                 "layer": "below",
-            }
-        )
-        annotations.append(
-            {
-                "text": f"≤{days}d",
-                "xref": "x",
-                "yref": "y domain",
-                "x": x0,
-                "y": 1,
-                "xanchor": "left",
-                "yanchor": "top",
-                "showarrow": False,
             }
         )
         lower = days
@@ -132,7 +129,6 @@ def renewal_timeline(rows: Sequence[TimelineRow], as_of: date) -> go.Figure:
         data=[bar],
         layout={
             "shapes": shapes,
-            "annotations": annotations,
             "xaxis": {"type": "date", "title": "cancellation deadline → term end"},
             "yaxis": {"autorange": "reversed", "title": None},
             "height": max(260, 40 + 28 * len(rows)),

@@ -10,7 +10,7 @@ from services.access.access import can
 from services.core import clock
 from services.vendors import contracts, renewals
 from ui.auth import require_actor
-from ui.charts_vendors import TimelineRow, renewal_timeline
+from ui.charts_vendors import TIMELINE_KEY, TimelineRow, renewal_timeline
 from ui.data_memo import contracts_memo
 from ui.guard import allowed
 from ui.record_import import import_expander
@@ -66,6 +66,7 @@ def _calendar() -> None:
         for r in shown[:TIMELINE_CAP]
     ]
     st.plotly_chart(renewal_timeline(timeline, as_of), width="stretch")
+    st.caption(TIMELINE_KEY)
     if len(shown) > TABLE_CAP and not st.toggle(
         f"List all {len(shown):,} deadlines in this window", key="renewals_all"
     ):
