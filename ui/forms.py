@@ -2,16 +2,21 @@
 
 ``clear_on_submit`` empties a form on every submit, also when the service refused one value
 and nothing was saved. Instead a new-record form is keyed by a counter that moves on only
-after a successful save: a refusal keeps every field as typed.
+after a successful save: a refusal keeps every field as typed. An edit form is keyed by the
+record and the version it was opened at, and saves against that version.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 import streamlit as st
 
 from ui.guard import save_and_rerun
+from ui.widgets import forget_opened, opened_version
+
+F = TypeVar("F")
 
 
 def _counter(name: str) -> str:
@@ -30,6 +35,52 @@ def save_new(name: str, change: Callable[[], object], done: str) -> None:
     st.session_state[counter] = round_now + 1
     save_and_rerun(change, done)
     st.session_state[counter] = round_now  # refused: the fields keep what was typed
+
+
+def add_form(
+    name: str,
+    fields: Callable[[str], F | None],
+    create: Callable[[F], object],
+    *,
+    submit: str,
+    done: str,
+    missing: str = "",
+    submit_key: str | None = None,
+) -> None:
+    """The ``name`` form that adds a record: ``fields(key)`` draws the fields (keyed under
+    ``key``) and returns what ``create`` takes, or None while a required one is missing: then
+    ``missing`` (given wherever ``fields`` can return None) is shown and nothing is saved. A save
+    starts the next round empty (``save_new``)."""
+    with st.form(key := new_form_key(name)):
+        data = fields(key)
+        if st.form_submit_button(submit, type="primary", key=submit_key):
+            if data is None:
+                st.error(missing)
+            else:
+                save_new(name, lambda: create(data), done)
+
+
+def edit_form(
+    name: str,
+    record_id: int,
+    version: int,
+    fields: Callable[[str], F | None],
+    save: Callable[[F, int], object],
+    *,
+    submit_key: str | None = None,
+) -> None:
+    """The ``name`` form that edits one record at ``version``: ``fields(prefix)`` draws the
+    fields (keyed under ``prefix``) and returns what to save, or None to save nothing;
+    ``save(data, opened)`` passes ``opened`` on as the expected version, so that a save made by
+    someone else since this user opened the form is refused, never overwritten (see
+    ``opened_version`` for why the form is keyed by the version it was opened at)."""
+    form = f"{name}_{record_id}"
+    opened = opened_version(form, version)
+    with st.form(prefix := f"{form}_{opened}"):
+        data = fields(prefix)
+        if st.form_submit_button("Save changes", key=submit_key) and data is not None:
+            forget_opened(form)
+            save_and_rerun(lambda: save(data, opened), "Saved")
 
 
 def attempt(change: Callable[[], object], done: str) -> object | None:

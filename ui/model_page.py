@@ -3,8 +3,6 @@ and cost. Each function draws one tab from service calls; changes go through sav
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pandas as pd
 import streamlit as st
 
@@ -20,7 +18,7 @@ from ui.data_memo import billing_memo
 from ui.guard import allowed, save_and_rerun
 from ui.state import database
 from ui.text import md_escape, md_table
-from ui.widgets import lazy_expander
+from ui.widgets import lazy_expander, lazy_tabs
 
 
 def model_detail(actor: Actor, picked: int) -> None:
@@ -42,20 +40,16 @@ def model_detail(actor: Actor, picked: int) -> None:
             f"Covered by {c.vendor} · {c.title}: term ends {c.current_term_end}, "
             f"cancellation deadline {c.cancellation_deadline}"
         )
-    # Only the open tab runs (switching tabs reruns the page); the card's draft form alone
-    # was most of this page's time. The open tab is kept in the URL (?tab=...).
-    parts: dict[str, Callable[[], None]] = {
-        "Card": lambda: card_tab(actor, detail),
-        "Versions": lambda: versions_tab(detail),
-        "Deployments": lambda: deployments_tab(actor, detail),
-        "Operations and cost": lambda: operations_tab(actor, detail),
-    }
-    for tab, draw in zip(
-        st.tabs(list(parts), key="tab", bind="query-params"), parts.values(), strict=True
-    ):
-        if tab.open:
-            with tab:
-                draw()
+    lazy_tabs(
+        {
+            "Card": lambda: card_tab(actor, detail),
+            "Versions": lambda: versions_tab(detail),
+            "Deployments": lambda: deployments_tab(actor, detail),
+            "Operations and cost": lambda: operations_tab(actor, detail),
+        },
+        key="tab",
+        bind_query=True,
+    )
 
 
 def card_tab(actor: Actor, detail: ModelDetail) -> None:

@@ -79,3 +79,26 @@ def lazy_expander(
     if box.open:
         with box:
             draw()
+
+
+def lazy_tabs(
+    parts: Mapping[str, Callable[[], object]], *, key: str, bind_query: bool = False
+) -> None:
+    """Tabs (label -> draw) of which only the open one runs.
+
+    Switching tabs reruns the page, which then draws the tab now open: drawing every tab on
+    each load was most of a page's time (seven spend tabs over a large workspace; both contract
+    tables and both contract forms with thousands of contracts; a model card's draft form).
+    ``bind_query`` keeps the open tab in the URL (``?{key}=...``); without it the open tab
+    lives in the session under ``key`` (a test picks one by setting that key to its label).
+    """
+    labels = list(parts)
+    tabs = (
+        st.tabs(labels, key=key, bind="query-params")
+        if bind_query
+        else st.tabs(labels, key=key, on_change="rerun")
+    )
+    for tab, draw in zip(tabs, parts.values(), strict=True):
+        if tab.open:
+            with tab:
+                draw()

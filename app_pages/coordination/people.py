@@ -9,11 +9,11 @@ from services.access.access import can
 from services.coordination import people
 from ui.auth import require_actor
 from ui.coordination import people_forms
-from ui.forms import new_form_key, save_new
+from ui.forms import add_form, edit_form
 from ui.guard import allowed, save_and_rerun
 from ui.record_import import import_expander
 from ui.state import database
-from ui.widgets import forget_opened, lazy_expander, opened_version
+from ui.widgets import lazy_expander, select_one
 
 actor = require_actor()
 db = database()
@@ -62,10 +62,14 @@ import_expander(db, actor, "people")
 
 
 def _add() -> None:
-    with st.form(key := new_form_key("people_add")):
-        fields = people_forms.person_fields(key, None, team_names)
-        if st.form_submit_button("Add person", type="primary", key="people_add_submit"):
-            save_new("people_add", lambda: people.add_person(db, actor, **fields), "Person added")
+    add_form(
+        "people_add",
+        lambda key: people_forms.person_fields(key, None, team_names),
+        lambda fields: people.add_person(db, actor, **fields),
+        submit="Add person",
+        done="Person added",
+        submit_key="people_add_submit",
+    )
 
 
 def _edit() -> None:
@@ -73,22 +77,19 @@ def _edit() -> None:
         st.caption("Nobody to edit yet.")
         return
     by_id = {r.id: r for r in rows}
-    chosen = st.selectbox(
-        "Person",
-        list(by_id),
-        format_func=lambda i: f"{by_id[i].name} <{by_id[i].email}>",
-        key="people_edit_pick",
-    )
+    names = {i: f"{r.name} <{r.email}>" for i, r in by_id.items()}
+    chosen = select_one("Person", names, key="people_edit_pick")
     current = by_id[chosen]
-    opened = opened_version(f"people_edit_{chosen}", current.version)
-    with st.form(prefix := f"people_edit_{chosen}_{opened}"):
-        fields = people_forms.person_fields(prefix, current, team_names)
-        if st.form_submit_button("Save changes", key="people_edit_submit"):
-            forget_opened(f"people_edit_{chosen}")
-            save_and_rerun(
-                lambda: people.update_person(db, actor, chosen, expected_version=opened, **fields),
-                "Saved",
-            )
+    edit_form(
+        "people_edit",
+        chosen,
+        current.version,
+        lambda prefix: people_forms.person_fields(prefix, current, team_names),
+        lambda fields, opened: people.update_person(
+            db, actor, chosen, expected_version=opened, **fields
+        ),
+        submit_key="people_edit_submit",
+    )
     if current.archived:
         if st.button("Restore", key="people_restore"):
             save_and_rerun(lambda: people.set_person_archived(db, actor, chosen, False), "Restored")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from services.core import clock
@@ -17,6 +19,7 @@ from ui.spend.spend_tabs import TABS, SpendContext
 from ui.spend_data import spend_view
 from ui.state import database
 from ui.text import md_escape
+from ui.widgets import lazy_tabs
 
 actor = require_actor()
 db = database()
@@ -78,14 +81,9 @@ if not view.monthly:
     )
 
 context = SpendContext(db, actor, day, flt, view, currency, basis, vendor_names)
-# Only the open tab runs (switching tabs reruns the page): drawing all seven on every load was
-# most of this page's time over a large workspace. The open tab is kept in the URL (?tab=...).
-for tab, draw in zip(
-    st.tabs(list(TABS), key="tab", bind="query-params"), TABS.values(), strict=True
-):
-    if tab.open:
-        with tab:
-            draw(context)
+lazy_tabs(
+    {label: partial(draw, context) for label, draw in TABS.items()}, key="tab", bind_query=True
+)
 
 
 def _export_csv() -> str:

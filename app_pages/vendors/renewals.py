@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import streamlit as st
 
 from services.access.access import can
@@ -17,7 +15,7 @@ from ui.record_import import import_expander
 from ui.state import database
 from ui.vendors import contracts_tab
 from ui.vendors.renewals import decide_panel, decided_panel, renewal_table
-from ui.widgets import lazy_expander
+from ui.widgets import lazy_expander, lazy_tabs
 
 actor = require_actor()
 db = database()
@@ -103,41 +101,27 @@ def _contracts() -> None:
         )
         contracts_tab.contract_history(db, actor, pick, as_of)
     if can(actor, "contracts.edit"):
-        forms = st.tabs(
-            ["Add a contract", "Edit", "Record an amendment"],
+        lazy_tabs(
+            {
+                "Add a contract": lambda: contracts_tab.add_contract(
+                    db, actor, as_of, all_contracts
+                ),
+                "Edit": lambda: (
+                    contracts_tab.edit_contract(db, actor, by_id[pick], as_of, all_contracts)
+                    if pick is not None
+                    else st.caption("No contract to edit.")
+                ),
+                "Record an amendment": lambda: (
+                    contracts_tab.amend_contract(db, actor, pick, as_of)
+                    if pick is not None
+                    else st.caption("No contract to amend.")
+                ),
+            },
             key="contracts_form",
-            on_change="rerun",
         )
-        draws: tuple[Callable[[], object], ...] = (
-            lambda: contracts_tab.add_contract(db, actor, as_of, all_contracts),
-            lambda: (
-                contracts_tab.edit_contract(db, actor, by_id[pick], as_of, all_contracts)
-                if pick is not None
-                else st.caption("No contract to edit.")
-            ),
-            lambda: (
-                contracts_tab.amend_contract(db, actor, pick, as_of)
-                if pick is not None
-                else st.caption("No contract to amend.")
-            ),
-        )
-        for tab, draw in zip(forms, draws, strict=True):
-            if tab.open:
-                with tab:
-                    draw()
     if pick is not None and can(actor, "settings.manage"):
         with st.expander("Reminder recipients for this contract"):
             contracts_tab.contract_recipients(db, actor, pick)
 
 
-# Only the open tab runs (switching tabs reruns the page): with thousands of contracts, drawing
-# both tables and both contract forms on every load was most of the page's time. The open tab
-# is kept in the URL (?tab=...).
-for tab, draw in zip(
-    st.tabs(["Renewals", "Contracts"], key="tab", bind="query-params"),
-    (_calendar, _contracts),
-    strict=True,
-):
-    if tab.open:
-        with tab:
-            draw()
+lazy_tabs({"Renewals": _calendar, "Contracts": _contracts}, key="tab", bind_query=True)

@@ -13,13 +13,13 @@ from services.vendors import seats, vendors
 from services.vendors.choices import BILLING_PERIOD
 from ui.auth import require_actor
 from ui.dialogs import confirm_button
-from ui.forms import new_form_key, save_new
-from ui.guard import allowed, save_and_rerun
+from ui.forms import add_form, edit_form
+from ui.guard import allowed
 from ui.record_import import import_expander
 from ui.state import database
 from ui.text import md_escape
 from ui.vendors.seat_form import seat_pool_form
-from ui.widgets import forget_opened, lazy_expander, opened_version
+from ui.widgets import lazy_expander, select_one
 
 actor = require_actor()
 db = database()
@@ -84,18 +84,14 @@ show_price = can(actor, "contracts.values")  # the service keeps the price for o
 
 
 def _add() -> None:
-    with st.form(key := new_form_key("seats_add")):
-        data = seat_pool_form(key, None, vendor_names, show_price)
-        if st.form_submit_button("Add seat pool", type="primary"):
-            if data is None:
-                st.error("Choose the vendor.")
-            else:
-                new_pool = data
-                save_new(
-                    "seats_add",
-                    lambda: seats.create_seat_pool(db, actor, new_pool),
-                    "Seat pool added",
-                )
+    add_form(
+        "seats_add",
+        lambda key: seat_pool_form(key, None, vendor_names, show_price),
+        lambda pool: seats.create_seat_pool(db, actor, pool),
+        submit="Add seat pool",
+        done="Seat pool added",
+        missing="Choose the vendor.",
+    )
 
 
 def _edit() -> None:
@@ -103,23 +99,16 @@ def _edit() -> None:
         st.caption("No seat pools to edit yet.")
         return
     by_id = {p.id: p for p in pools}
-    pick = st.selectbox(
-        "Seat pool",
-        list(by_id),
-        format_func=lambda i: f"{by_id[i].vendor_name} · {by_id[i].product}",
-        key="seats_edit_pick",
-    )
+    names = {i: f"{p.vendor_name} · {p.product}" for i, p in by_id.items()}
+    pick = select_one("Seat pool", names, key="seats_edit_pick")
     current = by_id[pick]
-    opened = opened_version(f"seats_edit_{pick}", current.version)
-    with st.form(prefix := f"seats_edit_{pick}_{opened}"):
-        data = seat_pool_form(prefix, current, vendor_names, show_price)
-        if st.form_submit_button("Save changes") and data is not None:
-            forget_opened(f"seats_edit_{pick}")
-            edited = data
-            save_and_rerun(
-                lambda: seats.update_seat_pool(db, actor, pick, edited, expected_version=opened),
-                "Saved",
-            )
+    edit_form(
+        "seats_edit",
+        pick,
+        current.version,
+        lambda prefix: seat_pool_form(prefix, current, vendor_names, show_price),
+        lambda pool, opened: seats.update_seat_pool(db, actor, pick, pool, expected_version=opened),
+    )
     confirm_button(
         "Delete seat pool",
         key=f"seats_delete_{pick}",

@@ -10,13 +10,13 @@ from services.core import clock
 from services.vendors import tickets, vendors
 from services.vendors.choices import TICKET_SEVERITY, TICKET_STATUS
 from ui.auth import require_actor
-from ui.forms import new_form_key, save_new
-from ui.guard import allowed, save_and_rerun
+from ui.forms import add_form, edit_form
+from ui.guard import allowed
 from ui.record_import import import_expander
 from ui.state import database, settings
 from ui.times import local
 from ui.vendors.ticket_form import ticket_form
-from ui.widgets import forget_opened, lazy_expander, opened_version
+from ui.widgets import lazy_expander, select_optional
 
 actor = require_actor()
 db = database()
@@ -84,47 +84,36 @@ choices = {
 
 
 def _add() -> None:
-    with st.form(key := new_form_key("tickets_add")):
-        data = ticket_form(key, None, **choices)  # type: ignore[arg-type]
-        if st.form_submit_button("Log ticket", type="primary"):
-            if data is None:
-                st.error("Choose the vendor and the day the ticket was opened.")
-            else:
-                new_ticket = data
-                save_new(
-                    "tickets_add",
-                    lambda: tickets.create_ticket(db, actor, new_ticket),
-                    "Ticket logged",
-                )
+    add_form(
+        "tickets_add",
+        lambda key: ticket_form(key, None, **choices),  # type: ignore[arg-type]
+        lambda ticket: tickets.create_ticket(db, actor, ticket),
+        submit="Log ticket",
+        done="Ticket logged",
+        missing="Choose the vendor and the day the ticket was opened.",
+    )
 
 
 def _edit() -> None:
     by_id = {t.id: t for t in rows}
-    pick = st.selectbox(
+    pick = select_optional(
         "Ticket",
-        list(by_id),
-        index=None,
-        placeholder="Choose a ticket to update" if rows else "No tickets to update",
-        format_func=lambda i: (
-            f"{by_id[i].vendor_name} {by_id[i].vendor_ticket_id}: {by_id[i].title}"
-        ),
+        {i: f"{t.vendor_name} {t.vendor_ticket_id}: {t.title}" for i, t in by_id.items()},
         key="tickets_edit_pick",
+        placeholder="Choose a ticket to update" if rows else "No tickets to update",
     )
     if pick is None:
         return
     current = by_id[pick]
-    opened = opened_version(f"tickets_edit_{pick}", current.version)
-    with st.form(prefix := f"tickets_edit_{pick}_{opened}"):
-        edited = ticket_form(prefix, current, **choices)  # type: ignore[arg-type]
-        if st.form_submit_button("Save changes") and edited is not None:
-            forget_opened(f"tickets_edit_{pick}")
-            ticket_id, changed = pick, edited
-            save_and_rerun(
-                lambda: tickets.update_ticket(
-                    db, actor, ticket_id, changed, expected_version=opened
-                ),
-                "Saved",
-            )
+    edit_form(
+        "tickets_edit",
+        pick,
+        current.version,
+        lambda prefix: ticket_form(prefix, current, **choices),  # type: ignore[arg-type]
+        lambda ticket, opened: tickets.update_ticket(
+            db, actor, pick, ticket, expected_version=opened
+        ),
+    )
 
 
 lazy_expander("Log a ticket", _add, key="tickets_add_open", expanded=not rows)

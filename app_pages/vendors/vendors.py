@@ -10,7 +10,7 @@ from services.vendors import vendors
 from services.vendors.choices import VENDOR_CATEGORY, VENDOR_STATUS
 from ui.auth import require_actor
 from ui.dialogs import confirm_button
-from ui.forms import new_form_key, save_new
+from ui.forms import add_form, edit_form
 from ui.guard import allowed, save_and_rerun
 from ui.query import id_from_query
 from ui.record_import import import_expander
@@ -18,7 +18,7 @@ from ui.state import database
 from ui.text import safe_link
 from ui.vendors.vendor_detail import show_vendor
 from ui.vendors.vendor_form import vendor_fields
-from ui.widgets import forget_opened, lazy_expander, opened_version
+from ui.widgets import lazy_expander
 
 actor = require_actor()
 db = database()
@@ -82,14 +82,13 @@ owner_names = {o.id: f"{o.name} <{o.email}>" for o in owners}
 
 
 def _add() -> None:
-    with st.form(key := new_form_key("vendors_add")):
-        fields = vendor_fields(key, None, owner_names)
-        if st.form_submit_button("Add vendor", type="primary"):
-            save_new(
-                "vendors_add",
-                lambda: vendors.create_vendor(db, actor, **fields),  # type: ignore[arg-type]
-                "Vendor added",
-            )
+    add_form(
+        "vendors_add",
+        lambda key: vendor_fields(key, None, owner_names),
+        lambda fields: vendors.create_vendor(db, actor, **fields),  # type: ignore[arg-type]
+        submit="Add vendor",
+        done="Vendor added",
+    )
 
 
 def _edit() -> None:
@@ -101,21 +100,19 @@ def _edit() -> None:
         "Vendor", list(by_id), format_func=lambda i: by_id[i].name, key="vendors_edit_pick"
     )
     current = by_id[chosen_id]
-    opened = opened_version(f"vendors_edit_{chosen_id}", current.version)
-    with st.form(prefix := f"vendors_edit_{chosen_id}_{opened}"):
-        fields = vendor_fields(prefix, current, owner_names)
-        if st.form_submit_button("Save changes"):
-            forget_opened(f"vendors_edit_{chosen_id}")
-            save_and_rerun(
-                lambda: vendors.update_vendor(
-                    db,
-                    actor,
-                    chosen_id,
-                    expected_version=opened,
-                    **fields,  # type: ignore[arg-type]
-                ),
-                "Saved",
-            )
+    edit_form(
+        "vendors_edit",
+        chosen_id,
+        current.version,
+        lambda prefix: vendor_fields(prefix, current, owner_names),
+        lambda fields, opened: vendors.update_vendor(
+            db,
+            actor,
+            chosen_id,
+            expected_version=opened,
+            **fields,  # type: ignore[arg-type]
+        ),
+    )
     left, right = st.columns(2)
     if left.button("Archive (status retired)", key="vendors_archive"):
         save_and_rerun(lambda: vendors.archive_vendor(db, actor, chosen_id), "Archived")

@@ -14,10 +14,10 @@ from services.vendors import contracts
 from services.vendors.choices import RENEWAL_TYPE
 from services.vendors.contracts import ContractView
 from ui.contract_form import contract_form
+from ui.forms import edit_form
 from ui.guard import allowed, save_and_rerun
 from ui.text import safe_link
 from ui.vendors.money import money_cell
-from ui.widgets import forget_opened, opened_version
 
 
 def contracts_table(all_contracts: list[ContractView]) -> None:
@@ -97,18 +97,15 @@ def add_contract(db: Database, actor: Actor, as_of: date, others: list[ContractV
 def edit_contract(
     db: Database, actor: Actor, current: ContractView, as_of: date, others: list[ContractView]
 ) -> None:
-    opened = opened_version(f"contracts_edit_{current.id}", current.version)
-    prefix = f"contracts_edit_{current.id}_{opened}"
-    with st.form(prefix):
-        data = contract_form(db, actor, prefix, current, as_of=as_of, others=others)
-        if st.form_submit_button("Save changes") and data is not None:
-            forget_opened(f"contracts_edit_{current.id}")
-            save_and_rerun(
-                lambda: contracts.update_contract(
-                    db, actor, current.id, data, expected_version=opened
-                ),
-                "Saved",
-            )
+    edit_form(
+        "contracts_edit",
+        current.id,
+        current.version,
+        lambda prefix: contract_form(db, actor, prefix, current, as_of=as_of, others=others),
+        lambda data, opened: contracts.update_contract(
+            db, actor, current.id, data, expected_version=opened
+        ),
+    )
 
 
 def amend_contract(db: Database, actor: Actor, pick: int, as_of: date) -> None:
