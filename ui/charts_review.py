@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
@@ -63,24 +63,5 @@ def completion_rate_figure(weeks: Sequence[WeekRate]) -> go.Figure:
             "legend": {"orientation": "h", "y": -0.25},
             "margin": {"l": 40, "r": 40, "t": 20, "b": 40},
             "height": 340,
-        },
-    )
-
-
-def aging_figure(aging: Mapping[str, int]) -> go.Figure:
-    """Overdue open items per aging bucket."""
-    return go.Figure(
-        data=[
-            go.Bar(
-                x=list(aging),
-                y=list(aging.values()),
-                marker_color=["#fbbf24", "#f97316", "#dc2626"][: len(aging)],
-            )
-        ],
-        layout={
-            "xaxis": {"title": {"text": "Overdue by"}},
-            "yaxis": {"title": {"text": "Open action items"}, "rangemode": "tozero"},
-            "margin": {"l": 40, "r": 20, "t": 20, "b": 40},
-            "height": 300,
         },
     )

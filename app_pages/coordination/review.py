@@ -10,7 +10,7 @@ from services.coordination.actions import ActionRow
 from services.coordination.choices import ACTION_PRIORITY, ACTION_STATUS
 from services.core import clock
 from ui.auth import require_actor
-from ui.charts_review import aging_figure, completion_rate_figure
+from ui.charts_review import completion_rate_figure
 from ui.guard import allowed
 from ui.state import database
 from ui.text import md_table
@@ -90,8 +90,15 @@ with left:
         md_table([{"Team": t, "Open": n} for t, n in board.teams.items()], ["Team", "Open"])
     )
 with right:
+    # Three numbers read better as a table than as three bars, and a chart cost the browser
+    # more than the rest of this column.
     st.subheader("Overdue aging")
-    st.plotly_chart(aging_figure(board.aging), key="review_aging")
+    st.markdown(
+        md_table(
+            [{"Overdue by": b, "Open items": n} for b, n in board.aging.items()],
+            ["Overdue by", "Open items"],
+        )
+    )
 
 st.subheader("Completion rate, last eight weeks")
 st.plotly_chart(completion_rate_figure(board.weeks), key="review_completion")
