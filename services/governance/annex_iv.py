@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Hashable, MutableMapping
+from collections.abc import Hashable, MutableMapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -35,6 +35,7 @@ from db.models import (
     Vendor,
 )
 from services.access.access import Actor, can, require
+from services.core.memo import remembered
 from services.governance import drift
 from services.governance.annex_iv_render import SECTION_TITLES, Item, Pack, Section
 
@@ -64,9 +65,10 @@ def _cost(session: Session, model_id: int, memo: CostMemo | None) -> dict[str, D
         model_id,
         tuple(sorted((r.kind, r.key, r.value, str(r.share_pct)) for r in rules)),
     )
-    cached = memo.get(key) if memo is not None else None
-    if cached is not None:
-        return cached
+    return dict(remembered(memo, key, lambda: _matched_cost(session, rules)))
+
+
+def _matched_cost(session: Session, rules: Sequence[ModelCostSource]) -> dict[str, Decimal]:
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for rule in rules:
         share = rule.share_pct / Decimal(100)
@@ -81,8 +83,6 @@ def _cost(session: Session, model_id: int, memo: CostMemo | None) -> dict[str, D
             if rule.kind == "tag" and _tag(tags, rule.key) != rule.value:
                 continue
             totals[currency] += amount * share
-    if memo is not None:
-        memo[key] = dict(totals)
     return dict(totals)
 
 

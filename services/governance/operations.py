@@ -24,6 +24,7 @@ from collections.abc import Hashable, MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from sqlalchemy import or_
@@ -33,6 +34,7 @@ from db.engine import Database
 from db.models import BillingImport, ContractSla, CostLine, Model, ModelCostSource, ModelOperations
 from services.access import audit
 from services.access.access import Actor, require
+from services.core.memo import remembered
 from services.governance.inventory import GovernanceError
 
 MODEL_TAG_KEY = "model"
@@ -339,12 +341,11 @@ def model_costs(
                     select(ModelCostSource).where(ModelCostSource.model_id == model.id)
                 ).all()
             )
-            key = cost_inputs(model, rules, start, end)
-            totals = memo.get(key) if memo is not None else None
-            if totals is None:
-                totals = _month_totals(session, model, rules, start, end)
-                if memo is not None:
-                    memo[key] = totals
+            totals = remembered(
+                memo,
+                cost_inputs(model, rules, start, end),
+                partial(_month_totals, session, model, rules, start, end),
+            )
             inferences: dict[str, int] = defaultdict(int)
             for ops in session.exec(
                 select(ModelOperations).where(ModelOperations.model_id == model.id)

@@ -33,6 +33,7 @@ from sqlmodel import Session, col, select
 from db.engine import Database
 from db.models import CostRollup, Vendor
 from services.access.access import Actor, require
+from services.core.memo import remembered
 from services.core.money import EXACT, exact_sum, round_to, totals_by_currency
 from services.core.vendor_matching import match_vendor, vendor_names
 
@@ -376,10 +377,8 @@ def memoised_period_totals(
 ) -> list[Total]:
     """``period_totals``, kept in ``memo`` when one is given: the caller must give a fresh memo
     whenever billing data or vendor matching changes (``billing_import.data_version``)."""
-    key = ("period_totals", start, end, currencies, basis)
-    found = memo.get(key) if memo is not None else None
-    if found is None:
-        found = period_totals(session, start, end, currencies, basis)
-        if memo is not None:
-            memo[key] = found
-    return found
+    return remembered(
+        memo,
+        ("period_totals", start, end, currencies, basis),
+        lambda: period_totals(session, start, end, currencies, basis),
+    )

@@ -8,11 +8,9 @@ prepaid amounts) are shown only to roles holding ``contracts.values``.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -23,6 +21,7 @@ from db.models import Contract, ContractAmendment, Person, Vendor
 from services.access import audit
 from services.access.access import Actor, can, require
 from services.core.clock import today as workspace_today
+from services.core.memo import Memo, remembered
 from services.core.records import (
     InvalidRecord,
     check_amount,
@@ -273,7 +272,7 @@ def list_contracts(
     vendor_id: int | None = None,
     as_of: date | None = None,
     include_cancelled: bool = True,
-    memo: MutableMapping[Hashable, Any] | None = None,
+    memo: Memo | None = None,
 ) -> list[ContractView]:
     """Contracts with their computed dates, sorted by cancellation deadline.
 
@@ -284,13 +283,13 @@ def list_contracts(
     require(db, actor, "contracts.read", record_type="contract")
     as_of = as_of or workspace_today(db)
     show_values = can(actor, "contracts.values")
-    key = ("contracts", vendor_id, as_of, include_cancelled, show_values)
-    found = memo.get(key) if memo is not None else None
-    if found is None:
-        found = _contract_views(db, vendor_id, as_of, include_cancelled, show_values)
-        if memo is not None:
-            memo[key] = found
-    return list(found)
+    return list(
+        remembered(
+            memo,
+            ("contracts", vendor_id, as_of, include_cancelled, show_values),
+            lambda: _contract_views(db, vendor_id, as_of, include_cancelled, show_values),
+        )
+    )
 
 
 def _contract_views(

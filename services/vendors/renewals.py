@@ -8,10 +8,8 @@ deadline.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, MutableMapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -22,6 +20,7 @@ from services.access import audit
 from services.access.access import Actor, can, require
 from services.core.clock import session_now
 from services.core.clock import today as workspace_today
+from services.core.memo import Memo, remembered
 from services.core.records import InvalidRecord, check_choice, locked_get
 from services.vendors.contract_columns import decisions_of
 from services.vendors.contracts import ContractView, list_contracts
@@ -67,7 +66,7 @@ def list_renewals(
     as_of: date | None = None,
     within_days: int | None = None,
     views: list[ContractView] | None = None,
-    memo: MutableMapping[Hashable, Any] | None = None,
+    memo: Memo | None = None,
 ) -> list[RenewalRow]:
     """Live contracts sorted by cancellation deadline, each with its band and decision.
 
@@ -83,13 +82,14 @@ def list_renewals(
     else:  # the caller's list_contracts(as_of=as_of) result, already sorted: reuse it
         require(db, actor, "contracts.read", record_type="contract")
         views = [v for v in views if not v.cancelled]
-    key = ("renewals", as_of, within_days, can(actor, "contracts.values"))
-    found = memo.get(key) if memo is not None else None
-    if found is None:
-        found = _renewal_rows(db, views, within_days)
-        if memo is not None:
-            memo[key] = found
-    return list(found)
+    live = views
+    return list(
+        remembered(
+            memo,
+            ("renewals", as_of, within_days, can(actor, "contracts.values")),
+            lambda: _renewal_rows(db, live, within_days),
+        )
+    )
 
 
 def _renewal_rows(
