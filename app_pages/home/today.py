@@ -10,6 +10,7 @@ from services.coordination import today as today_service
 from services.core import clock
 from services.core.money import format_money
 from ui.auth import require_actor
+from ui.data_memo import contracts_memo
 from ui.demo import offer_demo
 from ui.links import link_to_page
 from ui.stale_cards import show_stale_cards
@@ -22,7 +23,7 @@ SHOWN = 10  # rows of each list on Today
 actor = require_actor()
 db = database()
 tz = settings().tz
-data = today_service.summary(db, actor, today=clock.today(db), tz=tz)
+data = today_service.summary(db, actor, today=clock.today(db), tz=tz, memo=contracts_memo(db))
 
 st.title("Today")
 if data.empty_workspace:

@@ -20,6 +20,7 @@ from db.models import (
     Vendor,
 )
 from services.access.access import Actor, can, require
+from services.core.memo import Memo, remembered
 from services.core.money import totals_by_currency
 from services.core.statuses import OPEN_ACTION_STATUSES, OPEN_TICKET_STATUSES
 from services.vendors.contract_columns import ContractFacts, contract_facts, decisions_of
@@ -95,14 +96,35 @@ def _passed_without_decision(
     return sorted(found, key=lambda d: d.deadline)
 
 
-def summary(db: Database, actor: Actor, *, today: date, tz: tzinfo = UTC) -> TodaySummary:
+def _deadlines(s: Session, today: date) -> tuple[list[Deadline], list[Deadline]]:
+    """Deadlines within ``DEADLINE_WINDOW_DAYS``, and those passed in as many days undecided."""
+    rows = contract_facts(s, include_cancelled=False)
+    ahead = []
+    for contract, vendor_name in rows:
+        terms = terms_of(contract, today)
+        days = terms.days_to_deadline(today)
+        if 0 <= days <= DEADLINE_WINDOW_DAYS:
+            ahead.append(Deadline(vendor_name, contract.title, terms.cancellation_deadline, days))
+    ahead.sort(key=lambda d: d.deadline)
+    return ahead, _passed_without_decision(s, rows, today)
+
+
+def summary(
+    db: Database, actor: Actor, *, today: date, tz: tzinfo = UTC, memo: Memo | None = None
+) -> TodaySummary:
     """Figures the actor's role may see; a figure it may not see is None. ``tz``: the
-    workspace's zone, which decides which meetings are today's."""
+    workspace's zone, which decides which meetings are today's. ``memo``: fresh whenever
+    ``contract_columns.data_version`` changes, keeps the deadlines (terms of every contract)
+    between visits."""
     require(db, actor, "home.read")
     with db.read() as s:
-        vendors = s.exec(select(func.count()).select_from(Vendor)).one()
-        actions = s.exec(select(func.count()).select_from(ActionItem)).one()
-        out = TodaySummary(empty_workspace=(vendors == 0 and actions == 0))
+        # Whether any row exists, not how many: counting 100,000 action items on every visit
+        # cost Postgres a scan.
+        anything = (
+            s.exec(select(Vendor.id).limit(1)).first()
+            or s.exec(select(ActionItem.id).limit(1)).first()
+        )
+        out = TodaySummary(empty_workspace=anything is None)
         if can(actor, "actions.read"):
             out.overdue_actions = s.exec(
                 select(func.count())
@@ -128,17 +150,10 @@ def summary(db: Database, actor: Actor, *, today: date, tz: tzinfo = UTC) -> Tod
         if can(actor, "meetings.read"):
             out.meetings_today = _meetings_today(s, today, tz)
         if can(actor, "contracts.read"):
-            rows = contract_facts(s, include_cancelled=False)
-            out.deadlines = []
-            for contract, vendor_name in rows:
-                terms = terms_of(contract, today)
-                days = terms.days_to_deadline(today)
-                if 0 <= days <= DEADLINE_WINDOW_DAYS:
-                    out.deadlines.append(
-                        Deadline(vendor_name, contract.title, terms.cancellation_deadline, days)
-                    )
-            out.deadlines.sort(key=lambda d: d.deadline)
-            out.undecided_passed = _passed_without_decision(s, rows, today)
+            ahead, passed = remembered(
+                memo, ("today_deadlines", today), lambda: _deadlines(s, today)
+            )
+            out.deadlines, out.undecided_passed = list(ahead), list(passed)
         if can(actor, "tickets.read"):
             out.open_tickets = s.exec(
                 select(func.count())
