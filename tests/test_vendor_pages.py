@@ -197,7 +197,7 @@ def test_renewals_page_runs_only_the_open_tab(app_env: Database) -> None:
 
 
 def test_a_contract_is_added_edited_and_amended_from_the_page(app_env: Database) -> None:
-    from services.vendors import contracts
+    from services.vendors import contract_history, contracts
 
     vid = make_vendor(app_env, name="Acme AI")
     at = run_page("vendors/renewals.py", ADMIN, query={"tab": "Contracts"})
@@ -223,7 +223,7 @@ def test_a_contract_is_added_edited_and_amended_from_the_page(app_env: Database)
     at.text_input(key="contracts_amend_value").input("250.00")
     next(b for b in at.button if b.label == "Record amendment").click().run()
     assert_no_exception(at)
-    history = contracts.contract_history(app_env, ADMIN, added.id, as_of=FROZEN_TODAY)
+    history = contract_history.contract_history(app_env, ADMIN, added.id, as_of=FROZEN_TODAY)
     [amendment] = history.amendments
     assert amendment.summary == "Added 10 seats" and amendment.value_change == Decimal("250.00")
 

@@ -13,7 +13,7 @@ from db.engine import Database
 from db.models import AuditEvent, ContractAmendment, Vendor
 from services.access.access import NotAllowed
 from services.core.records import InvalidRecord, StaleEdit
-from services.vendors import contracts, overview, vendors
+from services.vendors import contract_history, contracts, overview, vendors
 from services.vendors.contracts import ContractInput
 from tests.builders import (
     ADMIN,
@@ -201,7 +201,7 @@ def test_amendments_are_kept_and_history_links_previous_contract(db: Database) -
     vid = make_vendor(db)
     old = make_contract(db, vid, start_date=date(2023, 1, 1), renewal_type="manual")
     new = make_contract(db, vid, start_date=date(2024, 1, 1), previous_contract_id=old)
-    contracts.add_amendment(
+    contract_history.add_amendment(
         db,
         ADMIN,
         new,
@@ -209,7 +209,7 @@ def test_amendments_are_kept_and_history_links_previous_contract(db: Database) -
         summary="Added 5 seats",
         value_change=Decimal("500"),
     )
-    contracts.add_amendment(
+    contract_history.add_amendment(
         db,
         ADMIN,
         new,
@@ -217,11 +217,11 @@ def test_amendments_are_kept_and_history_links_previous_contract(db: Database) -
         summary="Price cut",
         value_change=Decimal("-100.25"),
     )
-    history = contracts.contract_history(db, ADMIN, new)
+    history = contract_history.contract_history(db, ADMIN, new)
     assert [p.id for p in history.previous] == [old]
     assert [a.summary for a in history.amendments] == ["Price cut", "Added 5 seats"]
     assert history.amendments[0].value_change == Decimal("-100.25")
-    assert [r.id for r in contracts.contract_history(db, ADMIN, old).renewed_by] == [new]
+    assert [r.id for r in contract_history.contract_history(db, ADMIN, old).renewed_by] == [new]
     with db.read() as s:
         assert len(s.exec(select(ContractAmendment)).all()) == 2
 

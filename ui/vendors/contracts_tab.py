@@ -10,6 +10,7 @@ import streamlit as st
 from db.engine import Database
 from services.access.access import Actor, can
 from services.delivery import reminders
+from services.vendors import contract_history as history_service
 from services.vendors import contracts
 from services.vendors.choices import RENEWAL_TYPE
 from services.vendors.contracts import ContractView
@@ -51,7 +52,7 @@ def contracts_table(all_contracts: list[ContractView]) -> None:
 
 def contract_history(db: Database, actor: Actor, pick: int, as_of: date) -> None:
     with allowed():
-        history = contracts.contract_history(db, actor, pick, as_of=as_of)
+        history = history_service.contract_history(db, actor, pick, as_of=as_of)
     with st.expander("Renewal history and amendments"):
         chain = [*history.renewed_by, history.contract, *history.previous]
         st.dataframe(
@@ -119,7 +120,7 @@ def amend_contract(db: Database, actor: Actor, pick: int, as_of: date) -> None:
         )
         if st.form_submit_button("Record amendment"):
             save_and_rerun(
-                lambda: contracts.add_amendment(
+                lambda: history_service.add_amendment(
                     db,
                     actor,
                     pick,
