@@ -22,8 +22,6 @@ from db.engine import Database, DatabaseBusy
 from db.migrate import upgrade
 from services import record_imports
 from services.access.access import Actor, NotAllowed
-from services.access.users import UserError, add_user, deactivate_user, list_users, set_role
-from services.demo import demo
 from settings import get_settings
 
 Handler = Callable[[argparse.Namespace], int]
@@ -93,6 +91,8 @@ def _confirm_reset(args: argparse.Namespace) -> bool:
 def _demo(args: argparse.Namespace) -> int:
     if args.reset and not _confirm_reset(args):
         return 2
+    from services.demo import demo  # with every area's services: only this command needs them
+
     db = open_database()
     counts = demo.load(db, Actor.cli(), reset=args.reset)
     print("demo workspace loaded: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
@@ -100,12 +100,16 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _user_add(args: argparse.Namespace) -> int:
+    from services.access.users import add_user
+
     row = add_user(open_database(), Actor.cli(), args.email, args.role, name=args.name)
     print(f"added {row.email} as {row.role}")
     return 0
 
 
 def _user_list(_args: argparse.Namespace) -> int:
+    from services.access.users import list_users
+
     for row in list_users(open_database(), Actor.cli()):
         state = "active" if row.active else "deactivated"
         print(f"{row.email}\t{row.role}\t{state}")
@@ -113,18 +117,23 @@ def _user_list(_args: argparse.Namespace) -> int:
 
 
 def _user_deactivate(args: argparse.Namespace) -> int:
+    from services.access.users import deactivate_user
+
     row = deactivate_user(open_database(), Actor.cli(), args.email)
     print(f"deactivated {row.email}")
     return 0
 
 
 def _user_set_role(args: argparse.Namespace) -> int:
+    from services.access.users import set_role
+
     row = set_role(open_database(), Actor.cli(), args.email, args.role)
     print(f"{row.email} is now {row.role}")
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv`` (for every command when it is None)."""
     parser = argparse.ArgumentParser(prog="opsdesk", description=__doc__.splitlines()[0])
     parser.add_argument(
         "--now",
@@ -173,10 +182,41 @@ def build_parser() -> argparse.ArgumentParser:
     reports = sub.add_parser("report", help="reports as CSV or JSON").add_subparsers(
         dest="report", required=True
     )
-    for module_info in sorted(pkgutil.iter_modules(cli_commands.__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"cli_commands.{module_info.name}")
-        module.register(sub, reports)
+    for name in command_modules(argv):
+        importlib.import_module(f"cli_commands.{name}").register(sub, reports)
     return parser
+
+
+# The commands that one module of `cli_commands` registers alone. Such a command loads only its
+# module: the others import pyarrow, pandas and their services, about half a second of every
+# start. Help, `report`, `export` (shared by several modules) and anything unknown load them all.
+# A test checks this table against what the modules register.
+OWN_COMMANDS = {
+    "import-billing": "spend",
+    "remind": "reminders",
+    "worker": "reminders",
+    "google-auth": "reminders",
+    "sync": "models",
+    "backup": "backup",
+    "restore": "backup",
+}
+BUILT_IN = frozenset({"db", "demo", "user", "import-records"})
+
+
+def command_modules(argv: Sequence[str] | None) -> list[str]:
+    """The `cli_commands` modules the command in ``argv`` needs (all of them for help)."""
+    everything = sorted(m.name for m in pkgutil.iter_modules(cli_commands.__path__))
+    if argv is None or "-h" in argv or "--help" in argv:
+        return everything
+    words = iter(argv)
+    for word in words:
+        if word == "--now":
+            next(words, None)
+        elif not word.startswith("-"):
+            if word in BUILT_IN:
+                return []
+            return [OWN_COMMANDS[word]] if word in OWN_COMMANDS else everything
+    return everything
 
 
 def _import_records(args: argparse.Namespace) -> int:
@@ -194,12 +234,13 @@ def _add_import_records(sub: argparse._SubParsersAction[argparse.ArgumentParser]
 
 def main(argv: Sequence[str] | None = None) -> int:
     global _clock
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(words).parse_args(words)
     handler: Handler = args.handler
     try:
         _clock = clock_for(getattr(args, "now", None) or args.global_now)
         return handler(args)
-    except (UserError, ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError) as exc:  # UserError is a ValueError
         print(f"opsdesk: {exc}", file=sys.stderr)
         return 2
     except NotAllowed as exc:

@@ -31,6 +31,8 @@ from settings import get_settings
 from tests.backup_helpers import all_rows, empty_database_like, url_of
 from tests.conftest import ROOT
 
+HEAD_REVISION = "0002"
+
 
 @pytest.fixture
 def source(db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Database]:
@@ -217,7 +219,7 @@ def test_the_worker_keeps_one_backup_per_night_and_only_the_newest_n(
     assert seen[-1] == [f"nightly-2026-11-{day}{suffix}" for day in (25, 26, 27)]
     # Each is a whole backup of the database.
     info = backup.inspect(db, nightly.folder / f"nightly-2026-11-27{suffix}")
-    assert info.revision == "0001"
+    assert info.revision == HEAD_REVISION
 
 
 def test_no_nightly_backups_without_a_keep_setting(db: Database, tmp_path: Path) -> None:
@@ -253,4 +255,4 @@ def test_opsdesk_worker_takes_the_nightly_backup_when_backup_keep_is_set(
         worker.terminate()
         worker.communicate(timeout=30)
     assert expected.is_file()
-    assert backup.inspect(sqlite_db, expected).revision == "0001"
+    assert backup.inspect(sqlite_db, expected).revision == HEAD_REVISION

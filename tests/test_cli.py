@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import importlib
 from collections.abc import Iterator
 
 import pytest
@@ -191,3 +193,33 @@ def test_an_unreachable_postgres_gives_a_message_not_a_traceback(
     assert "cannot use the database" in err and "secret" not in err
     assert "Traceback" not in err
     get_settings.cache_clear()
+
+
+def _top_commands(parser: argparse.ArgumentParser) -> set[str]:
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return set(sub.choices)
+
+
+def test_each_command_loads_only_the_module_that_registers_it() -> None:
+    everything = cli.command_modules(None)
+    built_in = _top_commands(cli.build_parser([]))  # no command: every module
+    base = _top_commands(cli.build_parser(["db", "upgrade"]))
+    assert base == set(cli.BUILT_IN) | {"report"}
+    owners: dict[str, set[str]] = {}
+    for name in everything:
+        parser = argparse.ArgumentParser()
+        sub = parser.add_subparsers()
+        reports = sub.add_parser("report").add_subparsers()
+        importlib.import_module(f"cli_commands.{name}").register(sub, reports)
+        for command in set(sub.choices) - {"report"}:
+            owners.setdefault(command, set()).add(name)
+    alone = {command: next(iter(m)) for command, m in owners.items() if len(m) == 1}
+    assert alone == cli.OWN_COMMANDS
+    assert built_in == base | set(owners)
+    for command, module in cli.OWN_COMMANDS.items():
+        assert cli.command_modules(["--now", "2026-01-05T09:00", command, "x"]) == [module]
+        own = {c for c, modules in owners.items() if module in modules}
+        assert _top_commands(cli.build_parser([command])) == base | own
+    for words in (["export", "annex-iv"], ["report", "renewals"], ["--help"], ["nope"], []):
+        assert cli.command_modules(words) == everything
+    assert cli.command_modules(["demo", "--reset"]) == []

@@ -52,3 +52,45 @@ def test_money_columns_are_exact_on_postgres(table: str, postgres_db: Database) 
         assert money == []
     else:
         assert money, f"{table} has no NUMERIC money column"
+
+
+def _indexes(db: Database, table: str) -> set[str]:
+    return {i["name"] for i in inspect(db.engine).get_indexes(table) if i["name"]}
+
+
+def _rollup_keys(db: Database) -> tuple[set[str], int]:
+    """Cost rollups' plain indexes, and how many unique constraints they have."""
+    found = inspect(db.engine)
+    unique = found.get_unique_constraints("costrollup")
+    names = {u["name"] for u in unique}
+    plain = {
+        i["name"]
+        for i in found.get_indexes("costrollup")
+        if i["name"] and i["name"] not in names and not i.get("unique")
+    }
+    return plain, len(unique)
+
+
+def test_0002_brings_an_older_workspace_to_the_same_indexes(db: Database) -> None:
+    """A workspace made from 0001 before the board's index existed gets it; the rollups trade
+    their ten-column unique key and account index for one slice index, and back on a
+    downgrade."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from db.migrate import alembic_config
+
+    config = alembic_config(_url(db))
+    command.downgrade(config, "0001")
+    assert _rollup_keys(db) == ({"ix_costrollup_day", "ix_costrollup_import_slice"}, 1)
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_actionitem_status_completed"))
+    upgrade(_url(db))
+    assert "ix_actionitem_status_completed" in _indexes(db, "actionitem")
+    assert _rollup_keys(db) == ({"ix_costrollup_day", "ix_costrollup_slice"}, 0)
+    check(_url(db))
+    upgrade(_url(db))  # a workspace made at 0002 upgrades as a no-op
+    command.downgrade(config, "0001")
+    assert _rollup_keys(db) == ({"ix_costrollup_day", "ix_costrollup_import_slice"}, 1)
+    upgrade(_url(db))
+    check(_url(db))

@@ -304,6 +304,52 @@ def test_crossing_thresholds_queues_one_notification_each(db: Database, tmp_path
     assert status.crossed == [50, 75, 90]
 
 
+def test_long_and_short_windows_count_the_same_days(db: Database, tmp_path: Path) -> None:
+    """Windows past SCAN_DAYS read SQLite's rollups without the day index: same days, same
+    money, start counted and end not."""
+    start = date(2025, 3, 1)
+    days = [start - timedelta(days=1), start, date(2025, 7, 4), date(2025, 12, 31)]
+    _import_rows(db, tmp_path, [_day_row(d, f"{i + 1}.25") for i, d in enumerate(days)])
+    end = date(2025, 12, 31)
+    assert (end - start).days > spend.SCAN_DAYS
+    with db.read() as s:
+
+        def total(a: date, b: date) -> Decimal:
+            return sum((t[3] for t in spend.period_totals(s, a, b, None, "billed")), Decimal(0))
+
+        assert total(start, end) == Decimal("2.25") + Decimal("3.25")
+        assert total(start, end + timedelta(days=1)) == Decimal("9.75")
+        short = [total(d, d + timedelta(days=1)) for d in days]
+        assert short == [Decimal("1.25"), Decimal("2.25"), Decimal("3.25"), Decimal("4.25")]
+        assert total(days[0], end + timedelta(days=1)) == sum(short)
+
+
+def test_only_budgets_whose_period_holds_the_imported_days_are_checked(
+    db: Database, tmp_path: Path
+) -> None:
+    with db.write() as s:
+        s.add(User(email="fin@example.com", role="finance"))
+    team_id = make_team(db, "Research")
+    today = FROZEN_TODAY
+    budget = budgets.create_budget(
+        db, ADMIN, name="Research monthly", scope="team", team_id=team_id, amount="1000",
+        currency="USD", starts_on=today.replace(day=1) - timedelta(days=62),
+    )  # fmt: skip
+    last_month = today.replace(day=1) - timedelta(days=1)
+    _import_rows(db, tmp_path, [_day_row(last_month, "5000", Tags='{"team": "research"}')])
+    _import_rows(
+        db, tmp_path, [_day_row(today, "600", Tags='{"team": "research"}', BillingAccountId="b")]
+    )
+    assert [n.dedupe_key.split(":")[4] for n in _notifications(db)] == ["50"]
+    with db.write() as s:  # lowered behind the service's back: 600 of 650 is over 90%
+        s.get(Budget, budget.id).amount = Decimal("650")  # type: ignore[union-attr]
+    with db.write() as s:
+        assert budgets.queue_threshold_notifications(s, days=(last_month, last_month)) == 0
+        first = today.replace(day=1)
+        assert budgets.queue_threshold_notifications(s, days=(last_month, first)) == 2
+    assert [n.dedupe_key.split(":")[4] for n in _notifications(db)] == ["50", "75", "90"]
+
+
 def test_memoised_budget_totals_follow_an_import_and_an_undo_and_still_refuse(
     db: Database, tmp_path: Path
 ) -> None:

@@ -337,10 +337,24 @@ def _alert_recipients(session: Session) -> list[str]:
     )
 
 
-def queue_threshold_notifications(session: Session, *, today: date | None = None) -> int:
-    """Queue one outbox row per newly crossed threshold and recipient; returns how many."""
+def queue_threshold_notifications(
+    session: Session, *, today: date | None = None, days: tuple[date, date] | None = None
+) -> int:
+    """Queue one outbox row per newly crossed threshold and recipient; returns how many.
+
+    ``days``: the first and last day of the costs just written. A threshold is crossed by the
+    actual cost of the current period alone, so only budgets whose period overlaps those days
+    can have crossed a new one (last month's export leaves this month's budgets alone, and
+    reading their totals was a twentieth of a large import).
+    """
     day = today or session_today(session)
-    budgets = session.exec(select(Budget).where(col(Budget.archived).is_(False))).all()
+    budgets = [
+        b
+        for b in session.exec(select(Budget).where(col(Budget.archived).is_(False))).all()
+        if days is None or _overlaps(period_bounds(b, day), days)
+    ]
+    if not budgets:
+        return 0
     recipients = _alert_recipients(session)
     queued = 0
     for status in _statuses(session, budgets, day):
@@ -374,6 +388,11 @@ def queue_threshold_notifications(session: Session, *, today: date | None = None
                     },
                 )
     return queued
+
+
+def _overlaps(period: tuple[date, date], days: tuple[date, date]) -> bool:
+    start, end = period  # [start, end)
+    return days[0] < end and days[1] >= start
 
 
 def days_in_month(day: date) -> int:

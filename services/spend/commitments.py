@@ -24,7 +24,7 @@ from db.models import Contract, CostRollup, SeatPool, Vendor
 from services.access.access import Actor, can, require
 from services.core.money import EXACT, exact_sum, round_to
 from services.core.vendor_matching import match_vendor, vendor_names
-from services.spend.spend import add_months
+from services.spend.spend import add_months, days_within
 
 BURN_RATE_DAYS = 30
 ZERO = Decimal(0)
@@ -95,7 +95,7 @@ def matched_costs(
         col(CostRollup.team),
         col(CostRollup.currency),
     )
-    where = [col(CostRollup.day) >= start, col(CostRollup.day) < end]
+    where = days_within(session, start, end)
     if currencies:
         where.append(col(CostRollup.currency).in_(sorted(currencies)))
     if session.get_bind().dialect.name == "postgresql":

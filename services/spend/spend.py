@@ -26,7 +26,7 @@ from decimal import Decimal
 from statistics import median
 from typing import Any
 
-from sqlalchemy import String, func
+from sqlalchemy import ColumnElement, Date, String, func, literal_column
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -287,6 +287,20 @@ def find_anomalies(rows: Iterable[SpendRow]) -> list[Anomaly]:
 Total = tuple[int | None, str, str, Decimal]  # vendor id, team, currency, effective cost
 
 
+# Over a window this long a workspace's rollups are mostly inside it, and SQLite reads them
+# faster through the table than row by row through the day index (0.18 against 0.4 to 0.7 s for
+# a year of 100,000 rollups); it has no statistics that would tell it so (not even ANALYZE's).
+SCAN_DAYS = 92
+
+
+def days_within(session: Session, start: date, end: date) -> list[ColumnElement[bool]]:
+    """Conditions for rollups of the days in [start, end)."""
+    day: Any = col(CostRollup.day)
+    if session.get_bind().dialect.name == "sqlite" and (end - start).days > SCAN_DAYS:
+        day = literal_column("+costrollup.day", Date)  # unary plus: the index is not used
+    return [day >= start, day < end]
+
+
 def period_totals(
     session: Session,
     start: date,
@@ -309,7 +323,7 @@ def period_totals(
         col(CostRollup.currency),
     )
     cost = col(CostRollup.billed_cost if basis == "billed" else CostRollup.effective_cost)
-    where = [col(CostRollup.day) >= start, col(CostRollup.day) < end]
+    where = days_within(session, start, end)
     if currencies:
         where.append(col(CostRollup.currency).in_(sorted(currencies)))
     postgres = session.get_bind().dialect.name == "postgresql"
