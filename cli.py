@@ -7,12 +7,16 @@ that says what is wrong), 1 for a failure of the system.
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import importlib
+import os
 import pkgutil
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NoReturn
 
 from sqlalchemy.exc import DBAPIError
 
@@ -260,7 +264,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def run() -> NoReturn:
+    """The `opsdesk` console script: ``main``, then a quick exit.
+
+    Once a command has returned (its output written, its database connections closed, exit
+    handlers run below), the interpreter's own teardown only frees memory the system takes
+    back anyway: 0.3 to 0.5 s with pyarrow, pandas and SQLAlchemy loaded, a tenth of a large
+    import. A command that raises ends the ordinary way, with its traceback.
+    """
+    code = main()
+    atexit._run_exitfuncs()  # logging's flush and weakref finalizers (temporary folders)
+    for stream in (sys.stdout, sys.stderr):
+        # A closed pipe: nothing more can be written anyway.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
     # Run as `python cli.py`, this file is `__main__`; handlers `import cli` and must see the
     # clock set by *that* module's main, or `--now` would be lost for them.
-    sys.exit(importlib.import_module("cli").main())
+    importlib.import_module("cli").run()

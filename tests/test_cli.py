@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -13,6 +15,7 @@ import cli
 from db.engine import Database
 from db.models import ActionItem, Contract, CostRollup, Person, User, Vendor
 from settings import get_settings
+from tests.conftest import ROOT
 
 
 @pytest.fixture
@@ -223,3 +226,31 @@ def test_each_command_loads_only_the_module_that_registers_it() -> None:
     for words in (["export", "annex-iv"], ["report", "renewals"], ["--help"], ["nope"], []):
         assert cli.command_modules(words) == everything
     assert cli.command_modules(["demo", "--reset"]) == []
+
+
+def test_the_console_script_keeps_its_output_and_exit_codes(tmp_path: Path) -> None:
+    """`run` leaves without the interpreter's teardown: what was printed still arrives
+    through a pipe, exit handlers run, and the exit code is main's."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "OPSDESK_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"}
+    ok = subprocess.run(
+        [sys.executable, str(ROOT / "cli.py"), "db", "upgrade"],
+        env=env, capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert ok.returncode == 0 and "database is at the newest schema" in ok.stdout
+    add = [sys.executable, str(ROOT / "cli.py"), "user", "add", "x@example.com", "--role", "va"]
+    first = subprocess.run(add, env=env, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    again = subprocess.run(add, env=env, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert first.returncode == 0 and first.stdout == "added x@example.com as va\n"
+    assert again.returncode == 2 and again.stderr.startswith("opsdesk: ") and not again.stdout
+    code = (
+        "import atexit, sys; sys.argv = ['opsdesk', 'db', 'upgrade']; import cli; "
+        "atexit.register(lambda: print('exit handler ran', flush=False)); cli.run()"
+    )
+    handled = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT,
+        timeout=120,
+    )  # fmt: skip
+    assert handled.returncode == 0 and handled.stdout.endswith("exit handler ran\n")
