@@ -484,3 +484,19 @@ def test_finance_creates_the_missing_vendor_from_a_billing_name(
     assert_no_exception(at)
     assert billing_import.unmatched_names(app_env, ADMIN) == []
     assert spend.report(app_env, ADMIN, ["vendor"])[0]["vendor"] == "Mistral AI"
+
+
+def test_past_ten_vendors_the_smallest_share_one_other_series() -> None:
+    """Ten colours in the theme: an eleventh vendor would wear the first one's."""
+    rows = [_row(date(2026, 9, 1), f"V{n:02d}", f"{100 - n}.5") for n in range(14)]
+    rows.append(_row(date(2026, 10, 1), "V13", "1"))
+    fig = charts_spend.monthly_by(rows, "USD", "vendor", "t")
+    names = [t.name for t in fig.data]
+    assert names == [f"V{n:02d}" for n in range(9)] + ["Other (5 vendors)"]
+    other = fig.data[-1]
+    assert other.customdata[0] == "USD 447.50"  # 91.5 + 90.5 + 89.5 + 88.5 + 87.5
+    assert other.customdata[1] == "USD 1.00"
+    drawn = sum(sum(t.y) for t in fig.data)
+    assert drawn == pytest.approx(float(sum(Decimal(f"{100 - n}.5") for n in range(14)) + 1))
+    ten = charts_spend.monthly_by(rows[:10], "USD", "vendor", "t")
+    assert [t.name for t in ten.data] == [f"V{n:02d}" for n in range(10)]

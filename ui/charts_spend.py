@@ -43,6 +43,23 @@ def _layout(fig: go.Figure, title: str, currency: str) -> go.Figure:
     return fig
 
 
+# The chart theme has ten colours: an eleventh series took the first one again, and two vendors
+# read as one. Past ten, the smallest go into one "Other" series (the table and the CSV list
+# them all), as cloud cost explorers do.
+MAX_SERIES = 10
+
+
+def _others(
+    keys: Sequence[str], totals: dict[str, dict[str, Decimal]], field: str
+) -> tuple[str, dict[str, Decimal]]:
+    summed: dict[str, Decimal] = defaultdict(Decimal)
+    for key in keys:
+        for month, amount in totals[key].items():
+            summed[month] = EXACT.add(summed[month], amount)
+    kind = {"vendor": "vendors", "team": "teams", "service": "services"}.get(field, "others")
+    return f"Other ({len(keys)} {kind})", summed
+
+
 def monthly_by(
     rows: Iterable[SpendRow], currency: str, field: str, title: str, basis: str = "effective"
 ) -> go.Figure:
@@ -57,21 +74,27 @@ def monthly_by(
         months.add(row.month)
     ordered = sorted(months)
     ranked = sorted(totals, key=lambda k: -exact_sum(totals[k].values()))
+    series = [(label(key), totals[key]) for key in ranked]
+    if len(ranked) > MAX_SERIES:
+        series[MAX_SERIES - 1 :] = [_others(ranked[MAX_SERIES - 1 :], totals, field)]
     bars = []
-    for key in ranked:
-        values = [totals[key].get(m, Decimal(0)) for m in ordered]
+    for name, by_month in series:
+        values = [by_month.get(m, Decimal(0)) for m in ordered]
         bars.append(
             go.Bar(
-                name=label(key),
+                name=name,
                 x=ordered,
                 y=[float(v) for v in values],
                 customdata=[_money(v, currency) for v in values],
-                hovertemplate="%{x}: %{customdata}<extra>" + label(key) + "</extra>",
+                hovertemplate="%{x}: %{customdata}<extra>" + name + "</extra>",
             )
         )
     # The traces go in at once: add_bar validated the whole figure again for each vendor.
     fig = go.Figure(data=bars, layout={"barmode": "relative"})
-    return _layout(fig, title if ranked else EMPTY_TITLE, currency)
+    fig = _layout(fig, title if ranked else EMPTY_TITLE, currency)
+    # Below the bars, not beside them: at a phone's width a side legend took half the chart.
+    fig.update_layout(legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"})
+    return fig
 
 
 def totals_by(
