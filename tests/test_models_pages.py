@@ -131,6 +131,38 @@ def test_a_va_saves_a_draft_and_a_lead_publishes_it(app_env: Database) -> None:
     assert [c.number for c in cards.published(app_env, LEAD, model)] == [1]
 
 
+def test_a_draft_changed_since_it_was_opened_is_never_saved_or_signed_unread(
+    app_env: Database,
+) -> None:
+    """Forms and buttons keep the version the person opened: a save or a sign-off after
+    someone else's change is refused with a message (it used to vanish without a word, the
+    form redrawn under a new key), and nothing the person has not read is signed off."""
+    model = _workspace(app_env)
+    first = CardContent(texts={"overview": "v1"})
+    cards.save_draft(app_env, VA, model, first, expected_version=None, now=NOW)
+    opened = cards.draft_of(app_env, VA, model)
+    assert opened is not None
+    va = run_page(MODELS, VA, query={"model": str(model)}, opened=(f"card_edit_open_{model}",))
+    engineer = run_page(MODELS, ENGINEER, query={"model": str(model)})
+    form = f"card_{model}_{opened.version}"
+    other = CardContent(texts={"overview": "other tab"})
+    cards.save_draft(app_env, VA, model, other, expected_version=opened.version, now=NOW)
+    va.text_area(key=f"{form}_overview").set_value("stale tab")
+    va.button(key=f"FormSubmitter:{form}-Save draft").click().run()
+    assert "changed by someone else since you opened it" in " ".join(e.value for e in va.error)
+    engineer.button(key=f"{form}_sign").click().run()
+    assert "changed by someone else" in " ".join(e.value for e in engineer.error)
+    draft = cards.draft_of(app_env, VA, model)
+    assert draft is not None and draft.content.texts["overview"] == "other tab"
+    assert draft.signed_off_by is None
+    # Opened afresh, the same buttons act on what is now shown.
+    engineer = run_page(MODELS, ENGINEER, query={"model": str(model)})
+    engineer.button(key=f"card_{model}_{draft.version}_sign").click().run()
+    assert_no_exception(engineer)
+    signed = cards.draft_of(app_env, VA, model)
+    assert signed is not None and signed.signed_off_by == ENGINEER.email
+
+
 def test_two_published_versions_show_their_difference(app_env: Database) -> None:
     model = _workspace(app_env)
     for text in ("first words", "second words"):

@@ -18,7 +18,7 @@ from ui.data_memo import billing_memo
 from ui.guard import allowed, save_and_rerun
 from ui.state import database
 from ui.text import md_escape, md_table
-from ui.widgets import lazy_expander, lazy_tabs
+from ui.widgets import forget_opened, lazy_expander, lazy_tabs, opened_version
 
 
 def model_detail(actor: Actor, picked: int) -> None:
@@ -124,32 +124,40 @@ def _draft_form(actor: Actor, detail: ModelDetail, draft: CardView | None) -> No
         st.caption(f"Draft{v}, last edited by {draft.drafted_by}{signed}")
     if not can(actor, "cards.draft"):
         return
-    key = f"card_{model_id}_{draft.version if draft else 0}"
+    # The draft as this person opened it: a save, sign-off or publish made against it after
+    # someone else changed the draft is refused with a message, never dropped in silence (a
+    # form keyed by the version read on each run was redrawn empty-handed) and never applied
+    # to text the person has not read.
+    form = f"card_{model_id}"
+    opened = opened_version(form, draft.version if draft else 0)
+    key = f"{form}_{opened}"
     lazy_expander(
         "Write or edit the draft",
-        lambda: _draft_section(actor, detail, draft, key),
+        lambda: _draft_section(actor, detail, draft, key, opened),
         key=f"card_edit_open_{model_id}",
     )
     if draft is None:
         return
     sign_col, publish_col = st.columns(2)
     if can(actor, "cards.sign_off") and sign_col.button("Sign off draft", key=f"{key}_sign"):
+        forget_opened(form)
         save_and_rerun(
-            lambda: cards.sign_off(
-                db, actor, model_id, expected_version=draft.version, now=now(db)
-            ),
+            lambda: cards.sign_off(db, actor, model_id, expected_version=opened, now=now(db)),
             "Draft signed off",
         )
     if can(actor, "cards.publish") and publish_col.button(
         "Publish card", type="primary", key=f"{key}_publish"
     ):
+        forget_opened(form)
         save_and_rerun(
-            lambda: cards.publish(db, actor, model_id, expected_version=draft.version, now=now(db)),
+            lambda: cards.publish(db, actor, model_id, expected_version=opened, now=now(db)),
             "Card published",
         )
 
 
-def _draft_section(actor: Actor, detail: ModelDetail, draft: CardView | None, key: str) -> None:
+def _draft_section(
+    actor: Actor, detail: ModelDetail, draft: CardView | None, key: str, opened: int
+) -> None:
     db, model_id = database(), detail.model.id or 0
     if detail.versions:
         versions = {v.id: f"v{v.number}" for v in detail.versions}
@@ -165,10 +173,12 @@ def _draft_section(actor: Actor, detail: ModelDetail, draft: CardView | None, ke
                 lambda: cards.draft_from_version(db, actor, model_id, pick, now=now(db)),
                 "Draft updated",
             )
-    _draft_fields(actor, model_id, draft, key)
+    _draft_fields(actor, model_id, draft, key, opened)
 
 
-def _draft_fields(actor: Actor, model_id: int, draft: CardView | None, key: str) -> None:
+def _draft_fields(
+    actor: Actor, model_id: int, draft: CardView | None, key: str, opened: int
+) -> None:
     db = database()
     current = draft.content if draft else CardContent()
     with st.form(key, clear_on_submit=False):
@@ -186,13 +196,14 @@ def _draft_fields(actor: Actor, model_id: int, draft: CardView | None, key: str)
                 review_by=review_by,
                 model_version_id=current.model_version_id,
             )
+            forget_opened(f"card_{model_id}")
             save_and_rerun(
                 lambda: cards.save_draft(
                     db,
                     actor,
                     model_id,
                     content,
-                    expected_version=draft.version if draft else None,
+                    expected_version=opened if draft else None,
                     now=now(db),
                 ),
                 "Draft saved",
