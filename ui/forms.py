@@ -68,19 +68,24 @@ def edit_form(
     save: Callable[[F, int], object],
     *,
     submit_key: str | None = None,
-) -> None:
+    submit: str = "Save changes",
+    done: str = "Saved",
+) -> int:
     """The ``name`` form that edits one record at ``version``: ``fields(prefix)`` draws the
     fields (keyed under ``prefix``) and returns what to save, or None to save nothing;
     ``save(data, opened)`` passes ``opened`` on as the expected version, so that a save made by
     someone else since this user opened the form is refused, never overwritten (see
-    ``opened_version`` for why the form is keyed by the version it was opened at)."""
+    ``opened_version`` for why the form is keyed by the version it was opened at). ``submit``
+    labels the button and ``done`` is said after a save. Returns the opened version, for
+    buttons beside the form that act on the same record (keyed under the same prefix)."""
     form = f"{name}_{record_id}"
     opened = opened_version(form, version)
     with st.form(prefix := f"{form}_{opened}"):
         data = fields(prefix)
-        if st.form_submit_button("Save changes", key=submit_key) and data is not None:
+        if st.form_submit_button(submit, key=submit_key) and data is not None:
             forget_opened(form)
-            save_and_rerun(lambda: save(data, opened), "Saved")
+            save_and_rerun(lambda: save(data, opened), done)
+    return opened
 
 
 def attempt(change: Callable[[], object], done: str) -> object | None:
