@@ -50,7 +50,7 @@ def test_a_lead_closes_an_incident_from_the_page(app_env: Database) -> None:
     model = make_model(app_env)
     incident_id = _incident(app_env, model)
     at = run_page("governance/incidents.py", LEAD)
-    at.button(key=f"inc_close_{incident_id}").click().run()
+    at.button(key=f"incident_{incident_id}_1_close").click().run()
     assert_no_exception(at)
     with app_env.read() as s:
         row = s.get(Incident, incident_id)

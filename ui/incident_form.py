@@ -13,8 +13,9 @@ from services.governance import incidents, obligations
 from services.governance.incident_views import IncidentView
 from services.governance.incidents import CATEGORY_LABELS, IncidentInput
 from services.vendors import vendors
+from ui.forms import edit_form
 from ui.guard import allowed, save_and_rerun
-from ui.widgets import select_one
+from ui.widgets import forget_opened, select_one
 
 
 def incident_form(db: Database, actor: Actor, now: datetime, tz: ZoneInfo) -> None:
@@ -57,40 +58,49 @@ def incident_actions(
     db: Database, actor: Actor, v: IncidentView, now: datetime, tz: ZoneInfo
 ) -> None:
     """Record a step, close, or release the deployment hold of the incident ``v``."""
-    if can(actor, "incidents.edit") and v.status != "closed":
-        with st.form(f"inc_step_{v.id}_{v.version}"):
-            step = st.selectbox(
-                "Record",
-                list(incidents.STEP_FIELDS),
-                format_func=lambda s: s.replace("_", " ").capitalize(),
-            )
-            c1, c2 = st.columns(2)
-            day = c1.date_input("On", value=now.astimezone(tz).date())
-            at = c2.time_input(
-                "At", value=now.astimezone(tz).time().replace(second=0, microsecond=0)
-            )
-            if st.form_submit_button("Save step"):
-                save_and_rerun(
-                    lambda: incidents.record_step(
-                        db,
-                        actor,
-                        v.id,
-                        step,
-                        datetime.combine(day, at, tzinfo=tz),
-                        expected_version=v.version,
-                        now=now,
-                    ),
-                    "Step recorded",
-                )
-    closable = can(actor, "incidents.close") and v.status != "closed"
-    if closable and st.button("Close incident", key=f"inc_close_{v.id}"):
-        save_and_rerun(
-            lambda: incidents.close_incident(db, actor, v.id, expected_version=v.version, now=now),
-            "Incident closed",
-        )
+    if v.status != "closed" and can(actor, "incidents.edit"):
+        _step_and_close(db, actor, v, now, tz)
     if can(actor, "incidents.release_hold") and v.held:
         reason = st.text_input("Reason to release the hold", key=f"inc_reason_{v.id}")
         if st.button("Release the deployment hold", key=f"inc_release_{v.id}"):
+            forget_opened(f"incident_{v.id}")  # the release is a new version of the incident
             save_and_rerun(
                 lambda: incidents.release_hold(db, actor, v.id, reason, now=now), "Hold released"
             )
+
+
+def _step_and_close(
+    db: Database, actor: Actor, v: IncidentView, now: datetime, tz: ZoneInfo
+) -> None:
+    def fields(prefix: str) -> tuple[str, datetime]:
+        step = st.selectbox(
+            "Record",
+            list(incidents.STEP_FIELDS),
+            format_func=lambda s: s.replace("_", " ").capitalize(),
+            key=f"{prefix}_step",
+        )
+        c1, c2 = st.columns(2)
+        day = c1.date_input("On", value=now.astimezone(tz).date(), key=f"{prefix}_day")
+        at = c2.time_input(
+            "At",
+            value=now.astimezone(tz).time().replace(second=0, microsecond=0),
+            key=f"{prefix}_at",
+        )
+        return step, datetime.combine(day, at, tzinfo=tz)
+
+    def record(data: tuple[str, datetime], opened: int) -> None:
+        incidents.record_step(db, actor, v.id, *data, expected_version=opened, now=now)
+
+    # The close button acts on the incident as this person opened it, like the step form: a
+    # close after someone else's change is refused with a message, never applied unread.
+    opened = edit_form(
+        "incident", v.id, v.version, fields, record, submit="Save step", done="Step recorded"
+    )
+    if can(actor, "incidents.close") and st.button(
+        "Close incident", key=f"incident_{v.id}_{opened}_close"
+    ):
+        forget_opened(f"incident_{v.id}")
+        save_and_rerun(
+            lambda: incidents.close_incident(db, actor, v.id, expected_version=opened, now=now),
+            "Incident closed",
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import streamlit as st
 
@@ -11,6 +11,7 @@ from services.access.access import Actor
 from services.governance import obligations
 from services.governance.obligations import STATE_LABELS, ObligationRow
 from services.vendors import vendors
+from ui.forms import edit_form
 from ui.guard import allowed, save_and_rerun
 from ui.widgets import select_one
 
@@ -20,30 +21,38 @@ def obligation_form(db: Database, actor: Actor, current: ObligationRow) -> None:
     with allowed():
         people = {p.id: p.name for p in vendors.owner_choices(db, actor)}
     owners: dict[int | None, str] = {None: "(nobody)"} | people
-    with st.form(f"ob_edit_{choice}_{current.version}"):
+
+    def fields(prefix: str) -> tuple[str, date, int | None, str]:
         status = st.selectbox(
             "Status",
             list(obligations.OBLIGATION_STATUSES),
             index=obligations.OBLIGATION_STATUSES.index(current.status),
             format_func=lambda s: STATE_LABELS[s],
+            key=f"{prefix}_status",
         )
-        due = st.date_input("Due date", value=current.due_date)
-        owner = select_one("Owner", owners, current=current.owner_id, key=f"ob_owner_{choice}")
-        note = st.text_area("Note (required when not applicable)", value=current.note)
-        if st.form_submit_button("Save", type="primary"):
-            save_and_rerun(
-                lambda: obligations.update_obligation(
-                    db,
-                    actor,
-                    choice,
-                    expected_version=current.version,
-                    status=status,
-                    due_date=due,
-                    owner_id=owner,
-                    note=note,
-                ),
-                "Obligation saved",
-            )
+        due = st.date_input("Due date", value=current.due_date, key=f"{prefix}_due")
+        owner = select_one("Owner", owners, current=current.owner_id, key=f"{prefix}_owner")
+        note = st.text_area(
+            "Note (required when not applicable)", value=current.note, key=f"{prefix}_note"
+        )
+        return status, due, owner, note
+
+    def save(data: tuple[str, date, int | None, str], opened: int) -> None:
+        status, due, owner, note = data
+        obligations.update_obligation(
+            db,
+            actor,
+            choice,
+            expected_version=opened,
+            status=status,
+            due_date=due,
+            owner_id=owner,
+            note=note,
+        )
+
+    edit_form(
+        "ob_edit", choice, current.version, fields, save, submit="Save", done="Obligation saved"
+    )
 
 
 def evidence_section(db: Database, actor: Actor, choice: int, now: datetime) -> None:
