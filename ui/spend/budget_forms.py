@@ -12,8 +12,8 @@ from services.spend import budgets
 from services.spend.budgets import DEFAULT_THRESHOLDS, BudgetStatus
 from services.spend.choices import BUDGET_PERIOD, BUDGET_SCOPE, COST_BASIS, COST_BASIS_HELP
 from ui.dialogs import confirm_button
-from ui.forms import new_form_key, save_new
-from ui.guard import allowed, save_and_rerun
+from ui.forms import edit_form, new_form_key, save_new
+from ui.guard import allowed
 from ui.widgets import select_optional
 
 BASES = {b: COST_BASIS[b] for b in ("billed", "effective")}
@@ -89,30 +89,34 @@ def change_budget(db: Database, actor: Actor, statuses: list[BudgetStatus]) -> N
     if picked is None:
         return
     current = editable[picked]
-    with st.form(f"budget_change_{picked}_{current.version}"):
+
+    def fields(prefix: str) -> dict[str, str]:
         cols = st.columns(3)
-        new_amount = cols[0].text_input("Amount", value=format(current.amount, ",f"))
-        new_thresholds = cols[1].text_input("Thresholds (%)", value=current.thresholds)
-        new_basis = cols[2].selectbox(
-            "Compares",
-            list(BASES),
-            index=list(BASES).index(current.cost_basis),
-            format_func=BASES.__getitem__,
-            help=BASIS_HELP,
-        )
-        if st.form_submit_button("Save changes"):
-            save_and_rerun(
-                lambda: budgets.update_budget(
-                    db,
-                    actor,
-                    picked,
-                    current.version,
-                    amount=new_amount,
-                    thresholds=new_thresholds,
-                    cost_basis=new_basis,
-                ),
-                "Budget saved",
-            )
+        return {
+            "amount": cols[0].text_input(
+                "Amount", value=format(current.amount, ",f"), key=f"{prefix}_amount"
+            ),
+            "thresholds": cols[1].text_input(
+                "Thresholds (%)", value=current.thresholds, key=f"{prefix}_thresholds"
+            ),
+            "cost_basis": cols[2].selectbox(
+                "Compares",
+                list(BASES),
+                index=list(BASES).index(current.cost_basis),
+                format_func=BASES.__getitem__,
+                help=BASIS_HELP,
+                key=f"{prefix}_basis",
+            ),
+        }
+
+    edit_form(
+        "budget_change",
+        picked,
+        current.version,
+        fields,
+        lambda values, opened: budgets.update_budget(db, actor, picked, opened, **values),
+        done="Budget saved",
+    )
     confirm_button(
         "Archive budget",
         key=f"budget_archive_{picked}",
