@@ -231,7 +231,7 @@ def test_meeting_flow_create_agenda_minutes_actions_then_next_meeting_shows_carr
     at.button(key="agenda_add_submit").click().run()
     with app_env.read() as s:
         gpu = s.exec(select(AgendaItem).where(AgendaItem.title == "GPU quota")).one()
-    at.text_area(key=f"ag_min_{gpu.id}").input("Need 64 more H100 hours")
+    at.text_area(key=f"agenda_{gpu.id}_{gpu.version}_minutes").input("Need 64 more H100 hours")
     at.button(key=f"ag_save_{gpu.id}").click().run()
     assert_no_exception(at)
     at.text_input(key="meeting_action_title").input("Ask Lambda for a quote")
@@ -321,8 +321,9 @@ def test_meeting_page_reschedules_and_invites(app_env: Database) -> None:
     at.text_input(key="invite_outside").input("guest@vendor.example")
     at.button(key="invite_submit").click().run()
     assert_no_exception(at)
-    at.date_input(key="move_date").set_value(date(2030, 3, 31))
-    at.button(key="move_submit").click().run()
+    move = f"meeting_{m.id}_{m.version}_move"
+    at.date_input(key=f"{move}_date").set_value(date(2030, 3, 31))
+    at.button(key=f"{move}_submit").click().run()
     assert_no_exception(at)
     _no_raw_html(at)
     detail = meetings.meeting_detail(app_env, VA, m.id or 0)

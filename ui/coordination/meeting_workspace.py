@@ -15,9 +15,20 @@ from services.coordination import actions, meetings, people, recurrence
 from services.coordination.choices import ACTION_PRIORITY, ACTION_STATUS, AGENDA_STATUS
 from services.core import clock
 from services.core.statuses import OPEN_ACTION_STATUSES
-from ui.forms import attempt
+from ui.forms import attempt, edit_form
 from ui.guard import allowed
 from ui.text import md_escape
+from ui.widgets import forget_opened, opened_version
+
+
+def _opened(meeting: Meeting) -> tuple[str, int]:
+    """The meeting's schedule and notes forms, keyed under ``f"{form}_{opened}"``, save against
+    the version this person opened (``opened_version``): a save after someone else changed the
+    meeting is refused with a message, where a form keyed by the version read on each run was
+    redrawn and its save dropped without a word. Both share it, so that either save (or a status
+    change) opens both afresh: the person's own change never reads as someone else's."""
+    form = f"meeting_{meeting.id}"
+    return form, opened_version(form, meeting.version)
 
 
 def status_buttons(db: Database, actor: Actor, meeting: Meeting) -> None:
@@ -27,42 +38,43 @@ def status_buttons(db: Database, actor: Actor, meeting: Meeting) -> None:
         (s1, "done", "Mark as held"),
         (s2, cancel, "Cancel meeting" if cancel == "cancelled" else "Restore meeting"),
     ):
-        if (
-            meeting.status != status
-            and column.button(label, key=f"meeting_status_{status}")
-            and attempt(
+        if meeting.status != status and column.button(label, key=f"meeting_status_{status}"):
+            forget_opened(_opened(meeting)[0])  # a new version: the forms open afresh
+            if attempt(
                 partial(meetings.set_meeting_status, db, actor, meeting.id or 0, status),
                 "Saved",
-            )
-        ):
-            st.rerun()
+            ):
+                st.rerun()
 
 
 def schedule(db: Database, actor: Actor, detail: meetings.MeetingDetail) -> None:
     meeting = detail.meeting
-    with st.form(f"meeting_move_{meeting.version}"):
+    form, opened = _opened(meeting)
+    with st.form(key := f"{form}_{opened}_move"):
         r1, r2, r3 = st.columns(3)
-        new_day = r1.date_input("Date", value=detail.local_start.date(), key="move_date")
-        new_time = r2.time_input("Time", value=detail.local_start.time(), key="move_time")
+        new_day = r1.date_input("Date", value=detail.local_start.date(), key=f"{key}_date")
+        new_time = r2.time_input("Time", value=detail.local_start.time(), key=f"{key}_time")
         new_minutes = r3.number_input(
-            "Minutes", 5, 24 * 60, meeting.duration_minutes, step=5, key="move_duration"
+            "Minutes", 5, 24 * 60, meeting.duration_minutes, step=5, key=f"{key}_duration"
         )
         st.caption(f"Time zone: {md_escape(meeting.timezone)}")
-        if st.form_submit_button("Reschedule", key="move_submit") and attempt(
-            lambda: meetings.reschedule_meeting(
-                db,
-                actor,
-                meeting.id or 0,
-                starts_at=recurrence.localize(
-                    datetime.combine(new_day, new_time),
-                    recurrence.zone(meeting.timezone),
+        if st.form_submit_button("Reschedule", key=f"{key}_submit"):
+            forget_opened(form)
+            starts_at = recurrence.localize(
+                datetime.combine(new_day, new_time), recurrence.zone(meeting.timezone)
+            )
+            if attempt(
+                lambda: meetings.reschedule_meeting(
+                    db,
+                    actor,
+                    meeting.id or 0,
+                    starts_at=starts_at,
+                    duration_minutes=int(new_minutes),
+                    expected_version=opened,
                 ),
-                duration_minutes=int(new_minutes),
-                expected_version=meeting.version,
-            ),
-            "Rescheduled",
-        ):
-            st.rerun()
+                "Rescheduled",
+            ):
+                st.rerun()
 
 
 def attendees(db: Database, actor: Actor, detail: meetings.MeetingDetail) -> None:
@@ -115,32 +127,45 @@ def agenda(db: Database, actor: Actor, detail: meetings.MeetingDetail, editable:
                     if text:
                         st.text(f"{name}: {text}")
                 continue
-            with st.form(f"agenda_{item.id}_{item.version}"):
-                minutes = st.text_area("Minutes", value=item.minutes, key=f"ag_min_{item.id}")
-                decision = st.text_area("Decision", value=item.decision, key=f"ag_dec_{item.id}")
-                status = st.selectbox(
-                    "Status",
-                    AGENDA_STATUS.values,
-                    index=AGENDA_STATUS.values.index(item.status),
-                    format_func=AGENDA_STATUS.label,
-                    key=f"ag_status_{item.id}",
-                )
-                if st.form_submit_button("Save", key=f"ag_save_{item.id}") and attempt(
-                    partial(
-                        meetings.record_agenda_item,
-                        db,
-                        actor,
-                        item.id,
-                        expected_version=item.version,
-                        minutes=minutes,
-                        decision=decision,
-                        status=status,
-                    ),
-                    "Saved",
-                ):
-                    st.rerun()
+            _agenda_item_form(db, actor, item)
     if editable:
         _add_to_agenda(db, actor, detail.meeting.id or 0)
+
+
+def _agenda_item_form(db: Database, actor: Actor, item: meetings.AgendaRow) -> None:
+    def fields(prefix: str) -> tuple[str, str, str]:
+        minutes = st.text_area("Minutes", value=item.minutes, key=f"{prefix}_minutes")
+        decision = st.text_area("Decision", value=item.decision, key=f"{prefix}_decision")
+        status = st.selectbox(
+            "Status",
+            AGENDA_STATUS.values,
+            index=AGENDA_STATUS.values.index(item.status),
+            format_func=AGENDA_STATUS.label,
+            key=f"{prefix}_status",
+        )
+        return minutes, decision, status
+
+    def save(data: tuple[str, str, str], opened: int) -> None:
+        minutes, decision, status = data
+        meetings.record_agenda_item(
+            db,
+            actor,
+            item.id,
+            expected_version=opened,
+            minutes=minutes,
+            decision=decision,
+            status=status,
+        )
+
+    edit_form(
+        "agenda",
+        item.id,
+        item.version,
+        fields,
+        save,
+        submit="Save",
+        submit_key=f"ag_save_{item.id}",
+    )
 
 
 def _add_to_agenda(db: Database, actor: Actor, meeting_id: int) -> None:
@@ -267,12 +292,15 @@ def notes(db: Database, actor: Actor, meeting: Meeting, editable: bool) -> None:
         if meeting.minutes:
             st.text(meeting.minutes)
         return
-    with st.form(f"meeting_notes_{meeting.version}"):
-        text = st.text_area("General minutes", value=meeting.minutes, key="meeting_notes")
-        if st.form_submit_button("Save notes", key="meeting_notes_submit") and attempt(
-            lambda: meetings.save_meeting_minutes(
-                db, actor, meeting.id or 0, text, expected_version=meeting.version
-            ),
-            "Notes saved",
-        ):
-            st.rerun()
+    form, opened = _opened(meeting)
+    with st.form(key := f"{form}_{opened}_notes"):
+        text = st.text_area("General minutes", value=meeting.minutes, key=f"{key}_text")
+        if st.form_submit_button("Save notes", key=f"{key}_submit"):
+            forget_opened(form)
+            if attempt(
+                lambda: meetings.save_meeting_minutes(
+                    db, actor, meeting.id or 0, text, expected_version=opened
+                ),
+                "Notes saved",
+            ):
+                st.rerun()
