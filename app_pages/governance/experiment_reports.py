@@ -13,6 +13,7 @@ from services.core.clock import now
 from services.governance import experiments, inventory
 from ui.auth import require_actor
 from ui.guard import allowed, save_and_rerun
+from ui.report_forms import notes_and_sign_off
 from ui.state import database, settings
 from ui.widgets import lazy_expander
 
@@ -60,23 +61,7 @@ else:
         file_name=f"experiment-report-{picked}.md",
         key=f"report_md_{picked}",
     )
-    editable = r.status == "draft" and can(actor, "reports.edit")
-    with st.form(f"report_notes_{picked}_{r.version}"):
-        notes = st.text_area("Notes", r.notes, disabled=not editable)
-        if st.form_submit_button("Save notes", disabled=not editable):
-            save_and_rerun(
-                lambda: experiments.save_notes(
-                    db, actor, picked, notes, expected_version=r.version
-                ),
-                "Saved",
-            )
-    if r.status == "draft" and can(actor, "reports.sign_off") and st.button("Sign off"):
-        save_and_rerun(
-            lambda: experiments.sign_off(
-                db, actor, picked, expected_version=r.version, now=now(db)
-            ),
-            "Report signed off",
-        )
+    notes_and_sign_off(db, actor, r)
     if can(actor, "meetings.edit"):
         lazy_expander(
             "Put on a meeting's agenda", lambda: _attach(picked), key=f"report_attach_open_{picked}"
