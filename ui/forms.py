@@ -69,6 +69,7 @@ def edit_form(
     *,
     submit_key: str | None = None,
     submit: str = "Save changes",
+    primary: bool = False,
     done: str = "Saved",
 ) -> int:
     """The ``name`` form that edits one record at ``version``: ``fields(prefix)`` draws the
@@ -82,7 +83,10 @@ def edit_form(
     opened = opened_version(form, version)
     with st.form(prefix := f"{form}_{opened}"):
         data = fields(prefix)
-        if st.form_submit_button(submit, key=submit_key) and data is not None:
+        submitted = st.form_submit_button(
+            submit, key=submit_key, type="primary" if primary else "secondary"
+        )
+        if submitted and data is not None:
             forget_opened(form)
             save_and_rerun(lambda: save(data, opened), done)
     return opened

@@ -51,8 +51,9 @@ def obligation_form(db: Database, actor: Actor, current: ObligationRow) -> None:
         )
 
     edit_form(
-        "ob_edit", choice, current.version, fields, save, submit="Save", done="Obligation saved"
-    )
+        "ob_edit", choice, current.version, fields, save,
+        submit="Save", done="Obligation saved", primary=True,
+    )  # fmt: skip
 
 
 def evidence_section(db: Database, actor: Actor, choice: int, now: datetime) -> None:
