@@ -37,6 +37,31 @@ def test_upgrade_on_an_empty_sqlite_file(tmp_path: Path) -> None:
     check(url)
 
 
+def test_head_is_alembics_head_and_a_database_there_needs_no_alembic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from alembic.script import ScriptDirectory
+
+    from db.migrate import HEAD, alembic_config
+    from tests.conftest import ROOT
+
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    assert ScriptDirectory.from_config(alembic_config(url)).get_current_head() == HEAD
+    code = (
+        "import sys; from db.migrate import upgrade; upgrade(sys.argv[1]); "
+        "print('alembic' in sys.modules)"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code, url], capture_output=True, text=True, cwd=ROOT, check=True
+        ).stdout.strip()
+        for _ in range(2)
+    ]
+    assert runs == ["True", "False"]  # the first creates the schema, the second only reads it
+    check(url)
+
+
 def test_every_model_class_has_a_docstring() -> None:
     import db.models as models
 
