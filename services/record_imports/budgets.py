@@ -14,7 +14,7 @@ from services.access import audit
 from services.access.access import Actor
 from services.core.clock import session_today
 from services.record_imports import RecordError, Row
-from services.spend.budgets import clean_fields
+from services.spend.budget_fields import clean_fields
 
 KIND = "budgets"
 PERMISSION = "budgets.edit"

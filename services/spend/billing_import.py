@@ -23,15 +23,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Connection, func
+from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from db.engine import Database
-from db.models import BillingImport, CostRollup
+from db.models import BillingImport
 from integrations.billing import BillingError, MappingSpec, ParsedFile, columnar, parse_file
 from services.access import audit
 from services.access.access import Actor, require
@@ -44,7 +43,7 @@ from services.spend.column_mappings import (
     save_mapping,
 )
 from services.spend.columnar_writer import delete_lines, import_columnar
-from services.spend.import_history import data_version, list_imports, undo_import
+from services.spend.import_history import data_version, imported_days, list_imports, undo_import
 from services.spend.import_writer import (
     LineWriter,
     Rollups,
@@ -198,7 +197,9 @@ def import_files(
                     _import_one(session, actor, source, sha, scan.reason, options, batch_ids)
                 )
             if batch_ids:
-                budgets.queue_threshold_notifications(session, days=_days(session, batch_ids))
+                budgets.queue_threshold_notifications(
+                    session, days=imported_days(session, batch_ids)
+                )
     except OperationalError as exc:
         # Disk full, read-only file, lost connection: the transaction was rolled back whole.
         reason = str(exc.orig) if exc.orig is not None else str(exc)
@@ -206,16 +207,6 @@ def import_files(
             f"the database could not store the import ({reason}); nothing was imported"
         ) from exc
     return ImportResult(results)
-
-
-def _days(session: Session, import_ids: list[int]) -> tuple[date, date] | None:
-    """The first and last day of these imports' costs (None when they hold none)."""
-    first, last = session.exec(
-        select(func.min(CostRollup.day), func.max(CostRollup.day)).where(
-            col(CostRollup.import_id).in_(import_ids)
-        )
-    ).one()
-    return None if first is None else (first, last)
 
 
 def _duplicate(session: Session, source: SourceFile, sha: str, seen: set[str]) -> FileResult | None:

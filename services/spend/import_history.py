@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import delete, func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from db.engine import Database
 from db.models import BillingImport, CostLine, CostRollup, Vendor, VendorAlias
@@ -71,3 +73,13 @@ def data_version(db: Database) -> tuple[int, ...]:
         int(v or 0)
         for v in (top, total, inactive, alias_top, aliases, vendor_top, vendors, vendor_versions)
     )
+
+
+def imported_days(session: Session, import_ids: list[int]) -> tuple[date, date] | None:
+    """The first and last day of these imports' costs (None when they hold none)."""
+    first, last = session.exec(
+        select(func.min(CostRollup.day), func.max(CostRollup.day)).where(
+            col(CostRollup.import_id).in_(import_ids)
+        )
+    ).one()
+    return None if first is None else (first, last)

@@ -9,7 +9,8 @@ import streamlit as st
 from db.engine import Database
 from services.access.access import Actor
 from services.spend import budgets
-from services.spend.budgets import DEFAULT_THRESHOLDS, BudgetStatus
+from services.spend.budget_fields import DEFAULT_THRESHOLDS
+from services.spend.budgets import BudgetStatus
 from services.spend.choices import BUDGET_PERIOD, BUDGET_SCOPE, COST_BASIS, COST_BASIS_HELP
 from ui.dialogs import confirm_button
 from ui.forms import edit_form, new_form_key, save_new
