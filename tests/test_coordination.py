@@ -488,6 +488,72 @@ def test_review_board_counts_aging_blocked_and_weekly_rate(db: Database) -> None
         review.board(db, VA, today=TODAY)
 
 
+def test_memoised_review_board_follows_every_change_and_still_refuses(db: Database) -> None:
+    """The page's memo is emptied by any change the board shows, and a warm memo never lets a
+    role without the permission read it."""
+    from ui.data_memo import VersionMemo
+
+    memos = VersionMemo()
+
+    def shown(today: date = TODAY) -> tuple[object, ...]:
+        memo = memos.for_version(review.data_version(db))
+        board = review.board(db, LEAD, today=today, memo=memo)
+        assert board == review.board(db, LEAD, today=today)
+        return (
+            [(o.owner, o.team, o.open, o.overdue, o.blocked) for o in board.owners],
+            board.teams,
+            board.aging,
+            [b.title for b in board.blocked],
+            [(w.due, w.done, w.completed) for w in board.weeks[-2:]],
+        )
+
+    team = make_team(db, "Platform")
+    ana = make_person(db, name="Ana", email="ana@example.com", team_id=team)
+    first = make_action(db, "late", owner_id=ana, due_date=TODAY - timedelta(days=3))
+    assert shown()[0] == [("Ana", "Platform", 1, 1, 0)]
+    assert shown()[2]["1-7 days"] == 1
+
+    # Written outside a service, with no audit event: the count catches it.
+    make_action(db, "raw", owner_id=ana, due_date=TODAY + timedelta(days=3))
+    assert shown()[0] == [("Ana", "Platform", 2, 1, 0)]
+    made = actions.create_action(db, ADMIN, title="new", due_date=TODAY - timedelta(days=10))
+    assert ("(no owner)", "", 1, 1, 0) in shown()[0]
+
+    blocked = actions.set_status(db, ADMIN, first, "blocked")
+    assert shown()[3] == ["late"] and shown()[0][0][4] == 1
+    moved = bulk_edit.bulk_save(
+        db,
+        ADMIN,
+        [{"id": made.id, "version": made.version, "owner_email": "ana@example.com"}],
+    )
+    assert moved.saved == [made.id]
+    assert shown()[0] == [("Ana", "Platform", 3, 2, 1)]
+    bulk_edit.bulk_save(
+        db,
+        ADMIN,
+        [{"id": first, "version": blocked.version, "due_date": TODAY + timedelta(days=1)}],
+    )
+    assert shown()[2] == {"1-7 days": 0, "8-30 days": 1, "over 30 days": 0}
+    actions.set_status(db, ADMIN, first, "done")
+    # Completed at the frozen clock (23 November), in the week after TODAY's.
+    assert shown()[3] == [] and shown()[4][-1][2] == 0
+
+    people.update_person(db, ADMIN, ana, expected_version=1, name="Ana Renamed")
+    assert shown()[0][0][0] == "Ana Renamed"
+    other = people.create_team(db, ADMIN, "Research")
+    people.update_person(db, ADMIN, ana, expected_version=2, team_id=other.id)
+    assert shown()[1] == {"Research": 2}
+
+    # The same data on a later day: overdue ages by the day asked for.
+    assert shown(TODAY + timedelta(days=30))[2] == {
+        "1-7 days": 0,
+        "8-30 days": 1,
+        "over 30 days": 1,
+    }
+    with pytest.raises(NotAllowed):
+        review.board(db, VA, today=TODAY, memo=memos.for_version(review.data_version(db)))
+
+
 # --- imports ---------------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from typing import Any
 import streamlit as st
 
 from db.engine import Database
+from services.coordination import review
 from services.spend import billing_import
 from services.vendors import contract_columns
 
@@ -66,3 +67,8 @@ def billing_memo(db: Database, version: tuple[int, ...] | None = None) -> dict[H
 def contracts_memo(db: Database) -> dict[Hashable, Any]:
     """The memo for the current contracts, their vendors' and owners' names, and decisions."""
     return _for(db, "contracts", contract_columns.data_version(db))
+
+
+def review_memo(db: Database) -> dict[Hashable, Any]:
+    """The memo for the current action items, their owners and teams (the review board)."""
+    return _for(db, "review", review.data_version(db))

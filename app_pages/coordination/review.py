@@ -11,6 +11,7 @@ from services.coordination.choices import ACTION_PRIORITY, ACTION_STATUS
 from services.core import clock
 from ui.auth import require_actor
 from ui.charts_review import completion_rate_figure
+from ui.data_memo import review_memo
 from ui.guard import allowed
 from ui.state import database
 from ui.text import md_table
@@ -26,7 +27,9 @@ TABLE_CAP = 100
 BLOCKED_CAP = 20  # on the board itself; the drill-down's "Blocked" lists up to TABLE_CAP
 
 with allowed():
-    board = review.board(db, actor, today=clock.today(db), blocked_limit=BLOCKED_CAP)
+    board = review.board(
+        db, actor, today=clock.today(db), blocked_limit=BLOCKED_CAP, memo=review_memo(db)
+    )
 
 
 def _table(rows: list[ActionRow], total: int | None = None, cap: int = TABLE_CAP) -> None:
