@@ -17,10 +17,21 @@ import pytest
 from sqlmodel import SQLModel, func, select
 
 from db.engine import Database
-from db.models import ActionItem, AgendaItem, Contract, ExperimentReport, Incident, Model, User
+from db.models import (
+    ActionItem,
+    AgendaItem,
+    Contract,
+    DriftPolicy,
+    ExperimentReport,
+    Incident,
+    Model,
+    Team,
+    User,
+    VendorContact,
+)
 from services.access.access import Actor
 from services.coordination import meetings
-from tests.builders import ADMIN, VA, make_vendor
+from tests.builders import ADMIN, VA, make_person, make_team, make_vendor
 from tests.conftest import FROZEN_AT, assert_no_exception, run_page
 from tests.governance_builders import make_model
 
@@ -30,7 +41,7 @@ CSV = ("runs.csv", b"run_id,run_name,params.depth,metrics.auc\nr1,a,4,0.9\n", "t
 
 @dataclass(frozen=True)
 class Case:
-    name: str  # the form's round-counter name
+    name: str  # the form's round-counter name ({query keys} filled from the page's query)
     page: str
     actor: Actor
     submit: str
@@ -57,6 +68,20 @@ def _model(db: Database) -> dict[str, str]:
 def _vendor(db: Database) -> dict[str, str]:
     make_vendor(db)
     return {"tab": "Contracts"}
+
+
+def _vendor_page(db: Database) -> dict[str, str]:
+    return {"vendor": str(make_vendor(db))}
+
+
+def _team(db: Database) -> dict[str, str]:
+    make_team(db, "Platform")
+    return {}
+
+
+def _meeting_and_person(db: Database) -> dict[str, str]:
+    make_person(db, name="Ana", email="ana@example.com")
+    return _meeting(db)
 
 
 LONG = ("A long account of what happened, typed once. " * 8).strip()
@@ -139,6 +164,65 @@ CASES = [
         kept=[("text_input", "New agenda item")],
     ),
     Case(
+        "meeting_action_add",
+        "coordination/meeting.py",
+        VA,
+        "Add action item",
+        refused=[
+            ("text_input", "New action item", "Ask for a quote @nobody@example.com"),
+            ("selectbox", "Owner", "ana@example.com"),
+            ("date_input", "Due", date(2030, 1, 2)),
+        ],
+        accepted=[("text_input", "New action item", "Ask for a quote")],
+        table=ActionItem,
+        setup=_meeting_and_person,
+        kept=[("text_input", "New action item"), ("date_input", "Due")],
+    ),
+    Case(
+        "people_team_add",
+        "coordination/people.py",
+        ADMIN,
+        "Add team",
+        refused=[("text_input", "New team name", "Platform")],  # taken
+        accepted=[("text_input", "New team name", "Data")],
+        table=Team,
+        setup=_team,
+        opened=("people_teams_open",),
+        kept=[("text_input", "New team name")],
+    ),
+    Case(
+        "vendor_contact_add_{vendor}",  # per vendor: the query names it
+        "vendors/vendors.py",
+        ADMIN,
+        "Add contact",
+        refused=[("text_input", "Name", "Ana Account"), ("text_input", "Email", "ana-at-acme")],
+        accepted=[("text_input", "Email", "ana@acme.example")],
+        table=VendorContact,
+        setup=_vendor_page,
+        kept=[("text_input", "Name"), ("text_input", "Email")],
+    ),
+    Case(
+        "drift_add",
+        "governance/drift_policies.py",
+        VA,
+        "Save policy",
+        refused=[
+            ("text_input", "Metric (as the monitoring tool names it)", "psi_income"),
+            ("number_input", "Warning threshold", 0.2),
+            ("number_input", "Critical threshold", 0.1),  # below the warning: refused
+            ("text_input", "Runbook link", "https://runbooks.example/psi"),
+        ],
+        accepted=[("number_input", "Critical threshold", 0.3)],
+        table=DriftPolicy,
+        setup=_model,
+        opened=("drift_add_open",),
+        kept=[
+            ("text_input", "Metric (as the monitoring tool names it)"),
+            ("text_input", "Runbook link"),
+            ("number_input", "Warning threshold"),
+        ],
+    ),
+    Case(
         "actions_quick_add",
         "coordination/actions.py",
         VA,
@@ -199,7 +283,7 @@ def _typed(fills: list[Fill], kept: list[tuple[str, str]]) -> dict[tuple[str, st
     return {k: last[k] for k in kept}
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=[c.name.split("_{")[0] for c in CASES])
 def test_a_refused_add_keeps_the_typing_and_a_save_empties_the_form(
     app_env: Database, case: Case
 ) -> None:
@@ -207,7 +291,8 @@ def test_a_refused_add_keeps_the_typing_and_a_save_empties_the_form(
     before = _rows(app_env, case.table)
     at = run_page(case.page, case.actor, query=query, opened=case.opened)
     assert_no_exception(at)
-    first, second = f"{case.name}_0", f"{case.name}_1"
+    name = case.name.format(**query)
+    first, second = f"{name}_0", f"{name}_1"
     empty = {(kind, label): _in_form(at, kind, label, first).value for kind, label in case.kept}
     assert all(empty[k] != v for k, v in _typed(case.refused, case.kept).items())
 
