@@ -124,7 +124,7 @@ def test_follow_ups_empty_queue_and_one_click_done(app_env: Database) -> None:
 
 def test_people_page_adds_a_person_and_a_team(app_env: Database) -> None:
     at = run_page("coordination/people.py", VA, opened=("people_teams_open",))
-    at.text_input(key="people_team_name").input("Platform")
+    at.text_input(key="people_team_add_0_name").input("Platform")
     at.button(key="people_team_submit").click().run()
     at.text_input(key="people_add_0_name").input(XSS)
     at.text_input(key="people_add_0_email").input("val@example.com")
@@ -149,7 +149,9 @@ def test_actions_page_quick_add_and_table(app_env: Database) -> None:
     make_person(app_env, name="Ana", email="ana@example.com")
     at = run_page("coordination/actions.py", VA)
     assert "No action items match" in at.info[0].value
-    at.text_input(key="actions_quick_text").input("Send DPA @ana@example.com due:2030-01-02 !high")
+    at.text_input(key="actions_quick_add_0_text").input(
+        "Send DPA @ana@example.com due:2030-01-02 !high"
+    )
     at.button(key="actions_quick_submit").click().run()
     assert_no_exception(at)
     with app_env.read() as s:
@@ -227,15 +229,15 @@ def test_meeting_flow_create_agenda_minutes_actions_then_next_meeting_shows_carr
     # The meeting opens on its own page (issue 13: the list and the workspace are two pages).
     at = run_page("coordination/meeting.py", VA, query={"meeting": str(first.id)})
 
-    at.text_input(key="agenda_add_title").input("GPU quota")
+    at.text_input(key="agenda_add_0_title").input("GPU quota")
     at.button(key="agenda_add_submit").click().run()
     with app_env.read() as s:
         gpu = s.exec(select(AgendaItem).where(AgendaItem.title == "GPU quota")).one()
     at.text_area(key=f"agenda_{gpu.id}_{gpu.version}_minutes").input("Need 64 more H100 hours")
     at.button(key=f"ag_save_{gpu.id}").click().run()
     assert_no_exception(at)
-    at.text_input(key="meeting_action_title").input("Ask Lambda for a quote")
-    at.selectbox(key="meeting_action_owner").select("ana@example.com")
+    at.text_input(key="meeting_action_add_0_title").input("Ask Lambda for a quote")
+    at.selectbox(key="meeting_action_add_0_owner").select("ana@example.com")
     at.button(key="meeting_action_submit").click().run()
     assert_no_exception(at)
     with app_env.read() as s:
@@ -317,8 +319,10 @@ def test_meeting_page_reschedules_and_invites(app_env: Database) -> None:
         starts_at=datetime(2030, 3, 30, 8, 0, tzinfo=UTC),
     )
     at = run_page("coordination/meeting.py", VA, query={"meeting": str(m.id)})
-    at.multiselect(key="invite_people").select(at.multiselect(key="invite_people").options[0])
-    at.text_input(key="invite_outside").input("guest@vendor.example")
+    at.multiselect(key="meeting_invite_0_people").select(
+        at.multiselect(key="meeting_invite_0_people").options[0]
+    )
+    at.text_input(key="meeting_invite_0_outside").input("guest@vendor.example")
     at.button(key="invite_submit").click().run()
     assert_no_exception(at)
     move = f"meeting_{m.id}_{m.version}_move"

@@ -103,7 +103,7 @@ def test_only_the_open_tab_of_a_model_is_drawn(app_env: Database) -> None:
     closed = run_page(MODELS, VA, query={"model": str(model)})
     assert_no_exception(closed)
     assert not [t for t in closed.text_area if t.key.startswith(f"card_{model}_")]  # until opened
-    assert not [t for t in closed.text_input if t.key == "models_add_name"]
+    assert not [t for t in closed.text_input if t.key == "models_add_0_name"]
     card = run_page(MODELS, VA, query={"model": str(model)}, opened=(f"card_edit_open_{model}",))
     assert_no_exception(card)
     assert [t for t in card.text_area if t.key.startswith(f"card_{model}_")]  # the draft form

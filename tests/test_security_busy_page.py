@@ -40,7 +40,7 @@ def test_quick_add_while_the_write_lock_is_held_past_the_timeout_says_busy(
 ) -> None:
     at = run_page("actions.py", VA)
     assert_no_exception(at)
-    at.text_input(key="actions_quick_text").input("Send the DPA")
+    at.text_input(key="actions_quick_add_0_text").input("Send the DPA")
     path = Path(str(app_env.engine.url.database))
     holder = _hold_lock_in_another_process(path, BUSY_TIMEOUT_MS / 1000 + 3)
     started = time.monotonic()

@@ -14,7 +14,7 @@ HOSTILE = "**bold** [link](https://evil.example) ![img](https://evil.example/x.p
 
 def test_the_added_toast_on_action_items_shows_the_title_as_text(app_env: Database) -> None:
     at = run_page("actions.py", VA)
-    at.text_input(key="actions_quick_text").input(HOSTILE)
+    at.text_input(key="actions_quick_add_0_text").input(HOSTILE)
     at.button(key="actions_quick_submit").click().run()
     assert_no_exception(at)
     (toast,) = at.toast

@@ -8,7 +8,7 @@ record and the version it was opened at, and saves against that version.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import streamlit as st
@@ -28,12 +28,20 @@ def new_form_key(name: str) -> str:
     return f"{name}_{st.session_state.get(_counter(name), 0)}"
 
 
-def save_new(name: str, change: Callable[[], object], done: str) -> None:
-    """Save from the ``name`` form; on success the next run draws it empty."""
+def next_round(name: str) -> None:
+    """The ``name`` form was saved by the caller's own code: the next run draws it empty."""
+    st.session_state[_counter(name)] = st.session_state.get(_counter(name), 0) + 1
+
+
+def save_new(
+    name: str, change: Callable[[], object], done: str, *, clear: Iterable[str] = ()
+) -> None:
+    """Save from the ``name`` form; on success the next run draws it empty (and forgets the
+    ``clear`` keys of widgets outside the form, as ``save_and_rerun`` does)."""
     counter = _counter(name)
     round_now = st.session_state.get(counter, 0)
     st.session_state[counter] = round_now + 1
-    save_and_rerun(change, done)
+    save_and_rerun(change, done, clear=clear)
     st.session_state[counter] = round_now  # refused: the fields keep what was typed
 
 

@@ -13,7 +13,7 @@ from services.governance import incidents, obligations
 from services.governance.incident_views import IncidentView
 from services.governance.incidents import CATEGORY_LABELS, IncidentInput
 from services.vendors import vendors
-from ui.forms import edit_form
+from ui.forms import edit_form, new_form_key, save_new
 from ui.guard import allowed, save_and_rerun
 from ui.widgets import forget_opened, select_one
 
@@ -26,18 +26,27 @@ def incident_form(db: Database, actor: Actor, now: datetime, tz: ZoneInfo) -> No
         st.caption("Add a model first, on the Models page.")
         return
     st.subheader("Record an incident")
-    with st.form("incident_add", clear_on_submit=True):
-        title = st.text_input("What happened")
+    with st.form(key := new_form_key("incident_add")):
+        title = st.text_input("What happened", key=f"{key}_title")
         category = st.selectbox(
-            "Category", list(CATEGORY_LABELS), format_func=lambda c: CATEGORY_LABELS[c]
+            "Category",
+            list(CATEGORY_LABELS),
+            format_func=lambda c: CATEGORY_LABELS[c],
+            key=f"{key}_category",
         )
-        chosen = st.multiselect("Models involved", list(models), format_func=lambda m: models[m])
+        chosen = st.multiselect(
+            "Models involved", list(models), format_func=lambda m: models[m], key=f"{key}_models"
+        )
         c1, c2 = st.columns(2)
-        aware_day = c1.date_input("We became aware on", value=now.astimezone(tz).date())
-        aware_time = c2.time_input("at", value=time(9, 0))
-        severity = st.selectbox("Severity", ["critical", "high", "medium", "low"], index=1)
-        owner = select_one("Owner", {None: "(nobody)"} | people, key="incident_add_owner")
-        description = st.text_area("Description")
+        aware_day = c1.date_input(
+            "We became aware on", value=now.astimezone(tz).date(), key=f"{key}_day"
+        )
+        aware_time = c2.time_input("at", value=time(9, 0), key=f"{key}_time")
+        severity = st.selectbox(
+            "Severity", ["critical", "high", "medium", "low"], index=1, key=f"{key}_severity"
+        )
+        owner = select_one("Owner", {None: "(nobody)"} | people, key=f"{key}_owner")
+        description = st.text_area("Description", key=f"{key}_description")
         if st.form_submit_button("Record incident", type="primary"):
             data = IncidentInput(
                 title=title,
@@ -48,7 +57,8 @@ def incident_form(db: Database, actor: Actor, now: datetime, tz: ZoneInfo) -> No
                 owner_id=owner,
                 description=description,
             )
-            save_and_rerun(
+            save_new(
+                "incident_add",
                 lambda: incidents.record_incident(db, actor, data, now=now, tz=tz),
                 "Incident recorded: clocks started",
             )

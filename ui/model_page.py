@@ -15,6 +15,7 @@ from services.governance.choices import label
 from services.governance.inventory import ModelDetail, ModelInput
 from ui.charts_models import deployment_timeline
 from ui.data_memo import billing_memo
+from ui.forms import new_form_key, save_new
 from ui.guard import allowed, save_and_rerun
 from ui.state import database
 from ui.text import md_escape, md_table
@@ -265,14 +266,15 @@ def deployments_tab(actor: Actor, detail: ModelDetail) -> None:
         st.info("No deployments recorded. Record one below, or let the MLflow sync find aliases.")
     if not can(actor, "deployments.record") or not detail.versions:
         return
-    with st.form(f"deploy_{model_id}", clear_on_submit=True):
+    with st.form(key := new_form_key(form := f"deploy_{model_id}")):
         numbers = [v.number for v in detail.versions]
-        number = st.selectbox("Version", numbers, key=f"deploy_v_{model_id}")
-        env = st.text_input("Environment", "production", key=f"deploy_env_{model_id}")
-        reason = st.text_input("Reason", key=f"deploy_reason_{model_id}")
-        approver = st.text_input("Approver (email)", key=f"deploy_appr_{model_id}")
+        number = st.selectbox("Version", numbers, key=f"{key}_v")
+        env = st.text_input("Environment", "production", key=f"{key}_env")
+        reason = st.text_input("Reason", key=f"{key}_reason")
+        approver = st.text_input("Approver (email)", key=f"{key}_appr")
         if st.form_submit_button("Record deployment"):
-            save_and_rerun(
+            save_new(
+                form,
                 lambda: deployments.record_deployment(
                     db,
                     actor,
@@ -356,31 +358,31 @@ def add_model_form(actor: Actor) -> None:
 
 def _add_model_fields(actor: Actor) -> None:
     db = database()
-    with st.form("models_add", clear_on_submit=True):
-        name = st.text_input("Name", key="models_add_name")
-        purpose = st.text_area("Purpose", key="models_add_purpose")
+    with st.form(key := new_form_key("models_add")):
+        name = st.text_input("Name", key=f"{key}_name")
+        purpose = st.text_area("Purpose", key=f"{key}_purpose")
         c1, c2, c3 = st.columns(3)
         status = c1.selectbox(
             "Status",
             list(choices.STATUS_LABELS),
-            key="models_add_status",
+            key=f"{key}_status",
             format_func=choices.STATUS_LABELS.__getitem__,
         )
         risk = c2.selectbox(
             "Risk class",
             list(choices.RISK_LABELS),
-            key="models_add_risk",
+            key=f"{key}_risk",
             format_func=choices.RISK_LABELS.__getitem__,
         )
         role = c3.selectbox(
             "Our role",
             list(choices.ROLE_LABELS),
-            key="models_add_role",
+            key=f"{key}_role",
             index=1,
             format_func=choices.ROLE_LABELS.__getitem__,
         )
-        owner = st.text_input("Owner email", key="models_add_owner")
-        doc_owner = st.text_input("Documentation owner email", key="models_add_doc")
+        owner = st.text_input("Owner email", key=f"{key}_owner")
+        doc_owner = st.text_input("Documentation owner email", key=f"{key}_doc")
         if st.form_submit_button("Add model", type="primary"):
             data = ModelInput(
                 name=name,
@@ -391,4 +393,5 @@ def _add_model_fields(actor: Actor) -> None:
                 owner_email=owner or None,
                 documentation_owner_email=doc_owner or None,
             )
-            save_and_rerun(lambda: inventory.create_model(db, actor, data, now(db)), "Model added")
+            create = lambda: inventory.create_model(db, actor, data, now(db))  # noqa: E731
+            save_new("models_add", create, "Model added")

@@ -11,8 +11,8 @@ from services.access.access import Actor
 from services.governance import obligations
 from services.governance.obligations import STATE_LABELS, ObligationRow
 from services.vendors import vendors
-from ui.forms import edit_form
-from ui.guard import allowed, save_and_rerun
+from ui.forms import edit_form, new_form_key, save_new
+from ui.guard import allowed
 from ui.widgets import select_one
 
 
@@ -67,13 +67,14 @@ def evidence_section(db: Database, actor: Actor, choice: int, now: datetime) -> 
         )
     if not items:
         st.caption("No evidence yet: add a link or a file.")
-    with st.form(f"ev_add_{choice}", clear_on_submit=True):
-        title = st.text_input("Title")
-        url = st.text_input("Link (https://...)")
-        upload = st.file_uploader("or a file", key=f"ev_file_{choice}")
-        expires = st.date_input("Expires on", value=None)
+    with st.form(key := new_form_key(form := f"ev_add_{choice}")):
+        title = st.text_input("Title", key=f"{key}_title")
+        url = st.text_input("Link (https://...)", key=f"{key}_url")
+        upload = st.file_uploader("or a file", key=f"{key}_file")
+        expires = st.date_input("Expires on", value=None, key=f"{key}_expires")
         if st.form_submit_button("Add evidence"):
-            save_and_rerun(
+            save_new(
+                form,
                 lambda: obligations.add_evidence(
                     db,
                     actor,

@@ -9,6 +9,7 @@ from services.access import users
 from services.access.choices import ROLE
 from ui.auth import require_actor
 from ui.dialogs import confirm_button
+from ui.forms import add_form
 from ui.guard import allowed, save_and_rerun
 from ui.state import database
 from ui.widgets import lazy_expander
@@ -47,16 +48,24 @@ else:
     st.info("No users yet. Add the first one below.")
 
 
+def _user_fields(key: str) -> tuple[str, str, str]:
+    cols = st.columns([3, 2, 1])
+    email = cols[0].text_input("Email", placeholder="name@company.com", key=f"{key}_email")
+    name = cols[1].text_input("Name (optional)", key=f"{key}_name")
+    role = cols[2].selectbox(
+        "Role", users.ROLES, format_func=ROLE.label, help=ROLE_HELP, key=f"{key}_role"
+    )
+    return email, name, role
+
+
 def _add() -> None:
-    with st.form("add_user", clear_on_submit=True):
-        cols = st.columns([3, 2, 1])
-        email = cols[0].text_input("Email", placeholder="name@company.com")
-        name = cols[1].text_input("Name (optional)")
-        role = cols[2].selectbox("Role", users.ROLES, format_func=ROLE.label, help=ROLE_HELP)
-        if st.form_submit_button("Add user", type="primary"):
-            save_and_rerun(
-                lambda: users.add_user(db, actor, email, role, name=name or None), "User added."
-            )
+    add_form(
+        "add_user",
+        _user_fields,
+        lambda f: users.add_user(db, actor, f[0], f[2], name=f[1] or None),
+        submit="Add user",
+        done="User added.",
+    )
 
 
 def _change() -> None:

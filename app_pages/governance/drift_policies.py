@@ -14,7 +14,8 @@ from services.governance.drift import PolicyInput
 from services.governance.drift_rules import ACTION_LABELS, DRIFT_ACTIONS
 from services.vendors import vendors
 from ui.auth import require_actor
-from ui.guard import allowed, save_and_rerun
+from ui.forms import new_form_key, save_new
+from ui.guard import allowed
 from ui.state import database, settings
 from ui.widgets import lazy_expander, select_one
 
@@ -69,7 +70,7 @@ with allowed():
 
 def _reading() -> None:
     by_id = {p.id: p for p in rows}
-    with st.form("drift_reading", clear_on_submit=True):
+    with st.form(new_form_key("drift_reading")):
         pid = st.selectbox(
             "Policy", list(by_id), format_func=lambda i: f"{by_id[i].model}: {by_id[i].metric}"
         )
@@ -78,7 +79,8 @@ def _reading() -> None:
         day = c1.date_input("Observed on", value=now.astimezone(tz).date())
         at = c2.time_input("at", value=time(9, 0))
         if st.form_submit_button("Record reading"):
-            save_and_rerun(
+            save_new(
+                "drift_reading",
                 lambda: drift.record_reading(
                     db, actor, pid, value, datetime.combine(day, at, tzinfo=tz), tz=tz
                 ),
@@ -87,8 +89,8 @@ def _reading() -> None:
 
 
 def _new_policy() -> None:
-    with st.form("drift_add", clear_on_submit=True):
-        model = select_one("Model", models, key="drift_add_model")
+    with st.form(key := new_form_key("drift_add")):
+        model = select_one("Model", models, key=f"{key}_model")
         metric = st.text_input("Metric (as the monitoring tool names it)")
         direction = st.radio("Bad when the value is", ["above", "below"], horizontal=True)
         c1, c2 = st.columns(2)
@@ -97,8 +99,8 @@ def _new_policy() -> None:
         action = st.selectbox(
             "Action on a critical breach", DRIFT_ACTIONS, format_func=lambda a: ACTION_LABELS[a]
         )
-        owner = select_one("Owner", people, key="drift_add_owner")
-        approver = select_one("Approver", people, key="drift_add_approver")
+        owner = select_one("Owner", people, key=f"{key}_owner")
+        approver = select_one("Approver", people, key=f"{key}_approver")
         runbook = st.text_input("Runbook link")
         review_by = st.date_input("Review by", value=None)
         if st.form_submit_button("Save policy", type="primary"):
@@ -114,7 +116,9 @@ def _new_policy() -> None:
                 runbook_url=runbook or None,
                 review_by=review_by,
             )
-            save_and_rerun(lambda: drift.create_policy(db, actor, data), "Drift policy saved")
+            save_new(
+                "drift_add", lambda: drift.create_policy(db, actor, data), "Drift policy saved"
+            )
 
 
 if rows:

@@ -12,6 +12,7 @@ from services.coordination import meetings
 from services.core.clock import now
 from services.governance import experiments, inventory
 from ui.auth import require_actor
+from ui.forms import new_form_key, save_new
 from ui.guard import allowed, save_and_rerun
 from ui.report_forms import notes_and_sign_off
 from ui.state import database, settings
@@ -88,7 +89,7 @@ def _attach(picked: int) -> None:
 def _new_report() -> None:
     models = {m.id: m.name for m in inventory.list_models(db, actor)}
     gateway = build_mlflow(settings())
-    with st.form("report_new", clear_on_submit=True):
+    with st.form(new_form_key("report_new")):
         title = st.text_input("Title")
         model_id = st.selectbox(
             "Compare against production of",
@@ -128,7 +129,7 @@ def _new_report() -> None:
                     source=source,
                 )
 
-            save_and_rerun(_make, "Report saved")
+            save_new("report_new", _make, "Report saved")
 
 
 if can(actor, "reports.edit"):

@@ -15,7 +15,7 @@ from services.coordination import actions, meetings, people, recurrence
 from services.coordination.choices import ACTION_PRIORITY, ACTION_STATUS, AGENDA_STATUS
 from services.core import clock
 from services.core.statuses import OPEN_ACTION_STATUSES
-from ui.forms import attempt, edit_form
+from ui.forms import attempt, edit_form, new_form_key, save_new
 from ui.guard import allowed
 from ui.text import md_escape
 from ui.widgets import forget_opened, opened_version
@@ -83,21 +83,25 @@ def attendees(db: Database, actor: Actor, detail: meetings.MeetingDetail) -> Non
         directory = people.list_people(db, actor) if can(actor, "people.read") else []
     invited = {e for _, e in detail.attendees}
     candidates = {p.id: f"{p.name} <{p.email}>" for p in directory if p.email not in invited}
-    with st.form("meeting_invite", clear_on_submit=True):
+    with st.form(key := new_form_key("meeting_invite")):
         more = st.multiselect(
             "Invite people",
             list(candidates),
             format_func=candidates.__getitem__,
-            key="invite_people",
+            key=f"{key}_people",
         )
-        outside = st.text_input("Invite outside emails (comma separated)", key="invite_outside")
-        if st.form_submit_button("Invite", key="invite_submit") and attempt(
-            lambda: meetings.add_attendees(
-                db, actor, meeting_id, meetings.Attendees(tuple(more), tuple(outside.split(",")))
-            ),
-            "Invited",
-        ):
-            st.rerun()
+        outside = st.text_input("Invite outside emails (comma separated)", key=f"{key}_outside")
+        if st.form_submit_button("Invite", key="invite_submit"):
+            save_new(
+                "meeting_invite",
+                lambda: meetings.add_attendees(
+                    db,
+                    actor,
+                    meeting_id,
+                    meetings.Attendees(tuple(more), tuple(outside.split(","))),
+                ),
+                "Invited",
+            )
     if invited:
         u1, u2 = st.columns([3, 1])
         gone = u1.selectbox("Remove an attendee", sorted(invited), key="uninvite_pick")
@@ -169,13 +173,15 @@ def _agenda_item_form(db: Database, actor: Actor, item: meetings.AgendaRow) -> N
 
 
 def _add_to_agenda(db: Database, actor: Actor, meeting_id: int) -> None:
-    with st.form("agenda_add", clear_on_submit=True):
+    with st.form(key := new_form_key("agenda_add")):
         a1, a2 = st.columns([3, 1])
-        new_item = a1.text_input("New agenda item", key="agenda_add_title")
-        if a2.form_submit_button("Add to agenda", key="agenda_add_submit") and attempt(
-            lambda: meetings.add_agenda_item(db, actor, meeting_id, new_item), "Added"
-        ):
-            st.rerun()
+        new_item = a1.text_input("New agenda item", key=f"{key}_title")
+        if a2.form_submit_button("Add to agenda", key="agenda_add_submit"):
+            save_new(
+                "agenda_add",
+                lambda: meetings.add_agenda_item(db, actor, meeting_id, new_item),
+                "Added",
+            )
     with allowed():
         templates = {t.id: t.name for t in meetings.list_templates(db, actor) if t.id}
     t1, t2 = st.columns([3, 1])
@@ -255,35 +261,36 @@ def _add_action(db: Database, actor: Actor, detail: meetings.MeetingDetail) -> N
         others = people.list_people(db, actor) if can(actor, "people.read") else []
     emails = [e for _, e in detail.attendees]
     emails += [p.email for p in others if p.email not in emails]
-    with st.form("meeting_action_add", clear_on_submit=True):
+    with st.form(key := new_form_key("meeting_action_add")):
         b1, b2, b3, b4 = st.columns([4, 2, 2, 1])
         text = b1.text_input(
             "New action item",
-            key="meeting_action_title",
+            key=f"{key}_title",
             help="`@email`, `due:fri` and `!high` work here too",
         )
-        owner = b2.selectbox("Owner", ["", *emails], key="meeting_action_owner")
-        due = b3.date_input("Due", value=None, key="meeting_action_due")
+        owner = b2.selectbox("Owner", ["", *emails], key=f"{key}_owner")
+        due = b3.date_input("Due", value=None, key=f"{key}_due")
         priority = b4.selectbox(
             "Priority",
             ACTION_PRIORITY.values,
             index=1,
             format_func=ACTION_PRIORITY.label,
-            key="meeting_action_priority",
+            key=f"{key}_priority",
         )
-        if st.form_submit_button("Add action item", key="meeting_action_submit") and attempt(
-            lambda: actions.quick_add(
-                db,
-                actor,
-                actions.with_priority(text, priority),
-                default_owner_email=owner or None,
-                default_due=due,
-                meeting_id=detail.meeting.id,
-                today=clock.today(db),
-            ),
-            "Action item added",
-        ):
-            st.rerun()
+        if st.form_submit_button("Add action item", key="meeting_action_submit"):
+            save_new(
+                "meeting_action_add",
+                lambda: actions.quick_add(
+                    db,
+                    actor,
+                    actions.with_priority(text, priority),
+                    default_owner_email=owner or None,
+                    default_due=due,
+                    meeting_id=detail.meeting.id,
+                    today=clock.today(db),
+                ),
+                "Action item added",
+            )
 
 
 def notes(db: Database, actor: Actor, meeting: Meeting, editable: bool) -> None:

@@ -9,6 +9,7 @@ from db.engine import Database
 from db.models import Team
 from services.access.access import Actor
 from services.coordination import people
+from ui.forms import new_form_key, save_new
 from ui.guard import save_and_rerun
 
 
@@ -56,10 +57,10 @@ def teams_tab(db: Database, actor: Actor, teams: list[Team]) -> None:
             pd.DataFrame([{"Team": t.name, "Archived": t.archived} for t in teams]),
             hide_index=True,
         )
-    with st.form("people_team_add", clear_on_submit=True):
-        name = st.text_input("New team name", key="people_team_name")
+    with st.form(key := new_form_key("people_team_add")):
+        name = st.text_input("New team name", key=f"{key}_name")
         if st.form_submit_button("Add team", key="people_team_submit"):
-            save_and_rerun(lambda: people.create_team(db, actor, name), "Team added")
+            save_new("people_team_add", lambda: people.create_team(db, actor, name), "Team added")
     if teams:
         team_by_id = {t.id: t for t in teams}
         pick = st.selectbox(

@@ -15,7 +15,7 @@ from services.vendors import contracts
 from services.vendors.choices import RENEWAL_TYPE
 from services.vendors.contracts import ContractView
 from ui.contract_form import contract_form
-from ui.forms import edit_form
+from ui.forms import edit_form, new_form_key, save_new
 from ui.guard import allowed, save_and_rerun
 from ui.text import safe_link
 from ui.vendors.money import money_cell
@@ -89,10 +89,14 @@ def contract_history(db: Database, actor: Actor, pick: int, as_of: date) -> None
 
 
 def add_contract(db: Database, actor: Actor, as_of: date, others: list[ContractView]) -> None:
-    with st.form("contracts_add", clear_on_submit=True):
-        data = contract_form(db, actor, "contracts_add", None, as_of=as_of, others=others)
+    with st.form(key := new_form_key("contracts_add")):
+        data = contract_form(db, actor, key, None, as_of=as_of, others=others)
         if st.form_submit_button("Add contract", type="primary") and data is not None:
-            save_and_rerun(lambda: contracts.create_contract(db, actor, data), "Contract added")
+            save_new(
+                "contracts_add",
+                lambda: contracts.create_contract(db, actor, data),
+                "Contract added",
+            )
 
 
 def edit_contract(
@@ -110,16 +114,17 @@ def edit_contract(
 
 
 def amend_contract(db: Database, actor: Actor, pick: int, as_of: date) -> None:
-    with st.form(f"contracts_amend_{pick}", clear_on_submit=True):
-        effective = st.date_input("Effective date", value=as_of, key="contracts_amend_date")
-        summary = st.text_area("What changed", key="contracts_amend_summary")
+    with st.form(key := new_form_key(form := f"contracts_amend_{pick}")):
+        effective = st.date_input("Effective date", value=as_of, key=f"{key}_date")
+        summary = st.text_area("What changed", key=f"{key}_summary")
         change = (
-            st.text_input("Value change (e.g. -250.00)", key="contracts_amend_value")
+            st.text_input("Value change (e.g. -250.00)", key=f"{key}_value")
             if can(actor, "contracts.values")
             else ""
         )
         if st.form_submit_button("Record amendment"):
-            save_and_rerun(
+            save_new(
+                form,
                 lambda: history_service.add_amendment(
                     db,
                     actor,

@@ -17,6 +17,7 @@ from services.vendors import renewals
 from services.vendors.choices import DECISION, RENEWAL_TYPE
 from services.vendors.renewals import RenewalRow
 from ui.dialogs import confirm_button
+from ui.forms import new_form_key, save_new
 from ui.guard import save_and_rerun
 from ui.vendors.money import money_cell
 
@@ -66,16 +67,23 @@ def decide_panel(db: Database, actor: Actor, rows: list[RenewalRow], as_of: date
     if pick is None:
         return
     row = waiting[pick]
-    with st.form(f"renewals_decide_{pick}_{row.contract.decision_key}", clear_on_submit=True):
+    form = f"renewals_decide_{pick}_{row.contract.decision_key}"
+    with st.form(key := new_form_key(form)):
         decision = st.radio(
-            "Decision", DECISION.values, index=None, format_func=DECISION.label, horizontal=True
+            "Decision",
+            DECISION.values,
+            index=None,
+            format_func=DECISION.label,
+            horizontal=True,
+            key=f"{key}_decision",
         )
-        note = st.text_area("Note (why; the follow-up items carry it)")
+        note = st.text_area("Note (why; the follow-up items carry it)", key=f"{key}_note")
         if st.form_submit_button("Record decision", type="primary"):
             if decision is None:
                 st.error("Choose renew, renegotiate or cancel.")
                 return
-            save_and_rerun(
+            save_new(
+                form,
                 lambda: renewals.decide_renewal(
                     db, actor, pick, decision=decision, note=note, as_of=as_of
                 ),

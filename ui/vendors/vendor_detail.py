@@ -22,6 +22,7 @@ from services.vendors.choices import (
     VENDOR_STATUS,
 )
 from ui.charts_vendors import SpendRow, spend_trend
+from ui.forms import new_form_key, save_new
 from ui.guard import allowed, save_and_rerun
 from ui.query import show_not_found
 from ui.state import settings
@@ -174,18 +175,19 @@ def _work_and_spend(db: Database, actor: Actor, ov: overview.VendorOverview) -> 
 
 def _edit_contacts(db: Database, actor: Actor, vendor_id: int, contacts: list) -> None:  # type: ignore[type-arg]
     with st.expander("Add or remove a contact"):
-        with st.form(f"vendor_contact_add_{vendor_id}", clear_on_submit=True):
-            name = st.text_input("Name", key="vendor_contact_name")
-            email = st.text_input("Email", key="vendor_contact_email")
+        with st.form(key := new_form_key(form := f"vendor_contact_add_{vendor_id}")):
+            name = st.text_input("Name", key=f"{key}_name")
+            email = st.text_input("Email", key=f"{key}_email")
             role = st.selectbox(
                 "Role",
                 CONTACT_ROLE.values,
                 format_func=CONTACT_ROLE.label,
-                key="vendor_contact_role",
+                key=f"{key}_role",
             )
-            phone = st.text_input("Phone", key="vendor_contact_phone")
+            phone = st.text_input("Phone", key=f"{key}_phone")
             if st.form_submit_button("Add contact"):
-                save_and_rerun(
+                save_new(
+                    form,
                     lambda: vendors.add_contact(
                         db, actor, vendor_id, name=name, email=email, role=role, phone=phone
                     ),
