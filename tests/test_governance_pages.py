@@ -71,6 +71,28 @@ def test_a_va_records_an_incident_through_the_form(app_env: Database) -> None:
         assert rows[0].category == "death" and rows[0].evidence_hold
 
 
+def test_the_incident_form_defaults_to_now_so_an_early_record_is_not_refused(
+    app_env: Database,
+) -> None:
+    """Found at 06:30: the form's default time is now, not a fixed 09:00 later today (which
+    the service refuses as in the future)."""
+    from datetime import UTC, datetime
+
+    from db.clock import FrozenClock
+
+    model = make_model(app_env)
+    found = datetime(2026, 11, 23, 6, 30, 41, tzinfo=UTC)  # the test workspace's zone is UTC
+    at = run_page("governance/incidents.py", VA, clock=FrozenClock(found))
+    at.text_input[0].input("Scorer leaked PII")
+    at.multiselect[0].select(model)
+    at.button[0].click().run()
+    assert_no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    with app_env.read() as s:
+        [row] = s.exec(select(Incident)).all()
+    assert row.aware_at.replace(tzinfo=UTC) == found.replace(second=0)
+
+
 def test_obligations_page_draws_the_calendar_and_the_states(app_env: Database) -> None:
     model = make_model(app_env)
     obligations.assign_obligations(app_env, ADMIN, model)

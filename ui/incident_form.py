@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import streamlit as st
@@ -41,7 +41,13 @@ def incident_form(db: Database, actor: Actor, now: datetime, tz: ZoneInfo) -> No
         aware_day = c1.date_input(
             "We became aware on", value=now.astimezone(tz).date(), key=f"{key}_day"
         )
-        aware_time = c2.time_input("at", value=time(9, 0), key=f"{key}_time")
+        # Now, not a fixed hour: a default later today is refused as in the future, and an
+        # incident recorded as it is found is recorded at the time it was found.
+        aware_time = c2.time_input(
+            "at",
+            value=now.astimezone(tz).time().replace(second=0, microsecond=0),
+            key=f"{key}_time",
+        )
         severity = st.selectbox(
             "Severity", ["critical", "high", "medium", "low"], index=1, key=f"{key}_severity"
         )

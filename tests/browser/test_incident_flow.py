@@ -66,11 +66,13 @@ def _record_on_page(page: Any, aware_day: date) -> None:
     _choose(page, "Models involved", MODEL)
     # The date input is a segmented field: each part is typed into its own spin button.
     for part, value in (
-        ("year", aware_day.year),
-        ("month", aware_day.month),
-        ("day", aware_day.day),
+        ("year, We became aware on", aware_day.year),
+        ("month, We became aware on", aware_day.month),
+        ("day, We became aware on", aware_day.day),
+        ("hour, at", 9),
+        ("minute, at", 0),
     ):
-        segment = form.get_by_label(f"{part}, We became aware on")
+        segment = form.get_by_label(part)
         segment.click()
         segment.press_sequentially(f"{value:02d}")
     form.get_by_label("Description").click()
@@ -86,7 +88,7 @@ def test_a_va_records_a_serious_vendor_incident_and_a_lead_closes_it(
 ) -> None:
     db = Database.from_url(server.database_url)
     tz = get_settings().tz
-    # Yesterday at 09:00 (the form's default time) is in the past whatever the hour now.
+    # Yesterday at 09:00 (typed; the form's default is now) is in the past whatever the hour.
     aware_day = clock.today(db, tz) - timedelta(days=1)
     aware_at = datetime.combine(aware_day, time(9, 0), tzinfo=tz)
 
@@ -107,7 +109,7 @@ def test_a_va_records_a_serious_vendor_incident_and_a_lead_closes_it(
 
     # The clocks: the Art. 73(3) report is due at the end of the second day after awareness.
     [view] = incident_views.list_incidents(db, VA, tz=tz)  # what the page's tables draw
-    assert view.aware_at == aware_at  # the day typed into the form, at its default 09:00
+    assert view.aware_at == aware_at  # the day and time typed into the form
     assert [d.key for d in view.deadlines] == [
         "provider_notice",
         "initial_report",
