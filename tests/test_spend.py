@@ -571,6 +571,39 @@ def test_budget_stale_edit_is_refused(db: Database) -> None:
         budgets.update_budget(db, ADMIN, created.id, created.version, amount="30")
 
 
+def test_a_budget_saved_unchanged_keeps_its_version_and_writes_no_audit_row(
+    db: Database,
+) -> None:
+    from sqlmodel import func, select
+
+    from db.models import AuditEvent
+
+    def audits() -> int:
+        with db.read() as s:
+            return int(s.exec(select(func.count()).select_from(AuditEvent)).one())
+
+    team_id = make_team(db, "Ops")
+    created = budgets.create_budget(
+        db,
+        ADMIN,
+        name="Ops",
+        scope="team",
+        team_id=team_id,
+        amount="10",
+        starts_on=date(2026, 1, 1),
+    )
+    assert created.id is not None
+    before = audits()
+    # As the form sends them: the amount as it shows it, thresholds as stored.
+    same = budgets.update_budget(
+        db, ADMIN, created.id, created.version, amount="10.00", thresholds=created.thresholds
+    )
+    assert same.version == created.version and audits() == before
+    changed = budgets.update_budget(db, ADMIN, created.id, created.version, amount="12")
+    assert changed.version == created.version + 1 and audits() == before + 1
+    assert changed.amount == Decimal("12")
+
+
 def test_import_records_budgets_all_or_nothing(db: Database, tmp_path: Path) -> None:
     make_team(db, "Research")
     make_vendor(db, "OpenAI")

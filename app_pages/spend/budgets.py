@@ -69,7 +69,7 @@ lazy_expander(
 )
 if statuses:
     lazy_expander(
-        "Change or delete a budget",
+        "Change or archive a budget",
         lambda: change_budget(db, actor, statuses),
         key="budgets_change_open",
     )

@@ -224,7 +224,10 @@ def update_budget(
         if budget.version != version:
             raise ValueError("this budget changed since you opened it; reload and try again")
         clean = clean_fields({**budget.model_dump(), **values})
-        audit.apply_change(session, actor, budget, "budget", clean)
+        changed = {k: v for k, v in clean.items() if getattr(budget, k) != v}
+        if not changed:  # a form saved as it was opened: no new version, no audit row
+            return budget
+        audit.apply_change(session, actor, budget, "budget", changed)
         queue_threshold_notifications(session)
         return budget
 
