@@ -554,9 +554,10 @@ def test_budget_edit_needs_permission_and_refuses_extra_fields(db: Database) -> 
         )
 
 
-def test_budget_stale_edit_is_refused(db: Database) -> None:
+def _ops_budget(db: Database) -> Budget:
+    """A team budget of 10 a month, from January 2026."""
     team_id = make_team(db, "Ops")
-    created = budgets.create_budget(
+    return budgets.create_budget(
         db,
         ADMIN,
         name="Ops",
@@ -565,6 +566,10 @@ def test_budget_stale_edit_is_refused(db: Database) -> None:
         amount="10",
         starts_on=date(2026, 1, 1),
     )
+
+
+def test_budget_stale_edit_is_refused(db: Database) -> None:
+    created = _ops_budget(db)
     assert created.id is not None
     budgets.update_budget(db, ADMIN, created.id, created.version, amount="20")
     with pytest.raises(ValueError, match="changed since"):
@@ -582,16 +587,7 @@ def test_a_budget_saved_unchanged_keeps_its_version_and_writes_no_audit_row(
         with db.read() as s:
             return int(s.exec(select(func.count()).select_from(AuditEvent)).one())
 
-    team_id = make_team(db, "Ops")
-    created = budgets.create_budget(
-        db,
-        ADMIN,
-        name="Ops",
-        scope="team",
-        team_id=team_id,
-        amount="10",
-        starts_on=date(2026, 1, 1),
-    )
+    created = _ops_budget(db)
     assert created.id is not None
     before = audits()
     # As the form sends them: the amount as it shows it, thresholds as stored.
