@@ -444,6 +444,37 @@ def test_follow_ups_done_and_snooze_in_one_click(db: Database) -> None:
         followups.snooze(db, VA, "renewal", 1)
 
 
+def test_memoised_follow_ups_follow_every_change_per_person_and_day(db: Database) -> None:
+    """The page's memo holds each person's action items per day; any change to them, a new
+    one or one given to someone else empties it, and one person's never shows as another's."""
+    from ui.data_memo import VersionMemo
+
+    memos = VersionMemo()
+
+    def titles(who: Actor = VA, today: date = TODAY) -> list[str]:
+        memo = memos.for_version(review.data_version(db))
+        queue = followups.my_follow_ups(db, who, today=today, memo=memo)
+        assert queue == followups.my_follow_ups(db, who, today=today)
+        return [i.title for i in queue.items]
+
+    me = make_person(db, name="Val", email=VA.email)
+    lee = make_person(db, name="Lee", email=LEAD.email)
+    a = make_action(db, "a", owner_id=me, due_date=TODAY)
+    b = make_action(db, "b", owner_id=me, due_date=TODAY + timedelta(days=1))
+    make_action(db, "lee's", owner_id=lee, due_date=TODAY)
+    assert titles() == ["a", "b"]
+    assert titles(LEAD) == ["lee's"]
+    raw = make_action(db, "raw", owner_id=me, due_date=TODAY)  # no audit event: the count moves
+    assert titles() == ["a", "raw", "b"]
+    followups.mark_done(db, VA, "action", a)
+    assert titles() == ["raw", "b"]
+    followups.snooze(db, VA, "action", b, days=2, today=TODAY)
+    assert titles() == ["raw"]
+    assert titles(today=TODAY + timedelta(days=2)) == ["raw", "b"]  # b awake, on that day
+    bulk_edit.bulk_save(db, ADMIN, [{"id": raw, "version": 1, "owner_email": LEAD.email}])
+    assert titles() == [] and titles(LEAD) == ["lee's", "raw"]
+
+
 def test_follow_ups_without_a_person_is_an_empty_state(db: Database) -> None:
     queue = followups.my_follow_ups(db, VA, today=TODAY)
     assert queue.person_name is None and queue.items == []

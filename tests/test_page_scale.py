@@ -85,7 +85,8 @@ def test_follow_ups_draw_ten_cards_per_bucket_and_show_more_on_request(
     assert "Showing 10 of 53, most pressing first." in [c.value for c in at.caption]
     assert len(done_buttons()) == 10
     cards = [m.value for m in at.markdown if m.value.startswith("**late")]
-    assert cards[0] == "**late 00**"  # the longest overdue first
+    assert cards[0].startswith("**late 00**  \n")  # the longest overdue first
+    assert "Action item · due 2026-09-24 · open" in cards[0]  # what and when, under the title
     for shown in (20, 30, 40, 50):
         at.button(key="fu_more_overdue").click().run()
         assert len(done_buttons()) == shown

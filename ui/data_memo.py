@@ -69,6 +69,7 @@ def contracts_memo(db: Database) -> dict[Hashable, Any]:
     return _for(db, "contracts", contract_columns.data_version(db))
 
 
-def review_memo(db: Database) -> dict[Hashable, Any]:
-    """The memo for the current action items, their owners and teams (the review board)."""
-    return _for(db, "review", review.data_version(db))
+def coordination_memo(db: Database) -> dict[Hashable, Any]:
+    """The memo for the current action items, their owners and teams (the review board, and
+    each person's action items on My follow-ups)."""
+    return _for(db, "coordination", review.data_version(db))

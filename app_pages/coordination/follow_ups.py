@@ -10,6 +10,7 @@ from services.coordination import followups
 from services.coordination.choices import ACTION_PRIORITY
 from services.core import clock
 from ui.auth import require_actor
+from ui.data_memo import coordination_memo
 from ui.dialogs import confirm_button
 from ui.guard import allowed, save_and_rerun
 from ui.links import link_to_page
@@ -22,7 +23,7 @@ db = database()
 st.title("My follow-ups")
 
 with allowed():
-    queue = followups.my_follow_ups(db, actor, today=clock.today(db))
+    queue = followups.my_follow_ups(db, actor, today=clock.today(db), memo=coordination_memo(db))
 show_stale_cards(actor, mine=True)
 
 if queue.person_name is None:
@@ -63,14 +64,17 @@ for bucket, items in queue.by_bucket().items():
     st.subheader(f"{followups.BUCKET_LABELS[bucket]} ({len(items)})")
     shown = _shown(bucket)
     for item in items[:shown]:
-        with st.container(border=True):
-            text, done_col, snooze_col = st.columns([8, 1, 1])
+        # One row per card: its text as one markdown beside the buttons. Columns and a caption
+        # per card were twice the elements for the browser to mount, at 40 cards a page.
+        with st.container(border=True, horizontal=True, vertical_alignment="center"):
             flag = " :red[past SLA]" if item.flagged else ""
-            text.markdown(f"**{md_escape(item.title)}**{flag}")
             due = item.due.isoformat() if item.due else "no due date"
-            text.caption(
+            about = (
                 f"{KIND_LABEL[item.kind]} · due {due} · {md_escape(item.detail)} · "
                 f"{md_escape(ACTION_PRIORITY.label(item.priority))}"
+            )
+            st.markdown(
+                f"**{md_escape(item.title)}**{flag}  \n:small[:gray[{about}]]", width="stretch"
             )
             key = f"{item.kind}_{item.record_id}"
             may_close = followups.may_close(actor, item)
@@ -79,14 +83,13 @@ for bucket, items in queue.by_bucket().items():
                 confirm_button(
                     "Done",
                     key=f"fu_done_{key}",
-                    where=done_col,
                     title="Resolve this vendor ticket?",
                     message=f"{item.title}\n\nThe ticket is marked resolved for everyone.",
                     confirm_label="Resolve ticket",
                     change=partial(followups.mark_done, db, actor, item.kind, item.record_id),
                     done="Ticket resolved",
                 )
-            elif may_close and done_col.button("Done", key=f"fu_done_{key}"):
+            elif may_close and st.button("Done", key=f"fu_done_{key}"):
                 save_and_rerun(
                     partial(followups.mark_done, db, actor, item.kind, item.record_id),
                     "Marked done",
@@ -94,7 +97,7 @@ for bucket, items in queue.by_bucket().items():
             if (
                 item.can_snooze
                 and may_close
-                and snooze_col.button("Snooze", key=f"fu_snooze_{key}", help="Hide until tomorrow")
+                and st.button("Snooze", key=f"fu_snooze_{key}", help="Hide until tomorrow")
             ):
                 save_and_rerun(
                     partial(

@@ -11,7 +11,7 @@ from services.coordination.choices import ACTION_PRIORITY, ACTION_STATUS
 from services.core import clock
 from ui.auth import require_actor
 from ui.charts_review import completion_rate_figure
-from ui.data_memo import review_memo
+from ui.data_memo import coordination_memo
 from ui.guard import allowed
 from ui.state import database
 from ui.text import md_table
@@ -28,7 +28,7 @@ BLOCKED_CAP = 20  # on the board itself; the drill-down's "Blocked" lists up to 
 
 with allowed():
     board = review.board(
-        db, actor, today=clock.today(db), blocked_limit=BLOCKED_CAP, memo=review_memo(db)
+        db, actor, today=clock.today(db), blocked_limit=BLOCKED_CAP, memo=coordination_memo(db)
     )
 
 

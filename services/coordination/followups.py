@@ -21,6 +21,7 @@ from services.access.access import Actor, can, require
 from services.coordination import actions
 from services.coordination.people import person_for_email
 from services.core.clock import today as workspace_today
+from services.core.memo import Memo, remembered
 from services.core.statuses import OPEN_ACTION_STATUSES, OPEN_TICKET_STATUSES
 from services.vendors.terms import terms_of
 from services.vendors.tickets import ticket_views
@@ -94,8 +95,17 @@ def sort_key(item: FollowUp) -> tuple[int, date, int, int]:
 
 
 def my_follow_ups(
-    db: Database, actor: Actor, *, today: date | None = None, now: datetime | None = None
+    db: Database,
+    actor: Actor,
+    *,
+    today: date | None = None,
+    now: datetime | None = None,
+    memo: Memo | None = None,
 ) -> Queue:
+    """The signed-in person's queue. ``memo``: kept between calls by a caller that asks on
+    every rerun, fresh whenever the action items change (``review.data_version``); it holds
+    only their action items, by person and day (thousands for a busy owner). Renewals and
+    tickets are read fresh: a few per person, and a ticket's SLA passes with the clock."""
     require(db, actor, "actions.read")
     today = today or workspace_today(db)
     now = now or db.clock.now()
@@ -103,7 +113,14 @@ def my_follow_ups(
         person = person_for_email(s, actor.email)
         if person is None or person.id is None:
             return Queue(None, [])
-        items = _action_follow_ups(s, person.id, today)
+        person_id = person.id
+        items = list(
+            remembered(
+                memo,
+                ("follow_up_actions", person_id, today),
+                lambda: _action_follow_ups(s, person_id, today),
+            )
+        )
         if can(actor, "contracts.read"):
             items += _renewal_follow_ups(s, person.id, today)
         if can(actor, "tickets.read"):
