@@ -104,6 +104,26 @@ def test_a_stale_incident_step_or_close_is_refused_and_the_other_change_kept(
     assert _incident_row(app_env, incident_id).status == "closed"
 
 
+def test_a_refusal_stays_with_the_form_over_a_double_clicks_second_rerun(
+    app_env: Database,
+) -> None:
+    """The second click of a double click reruns the page right after the refused save: the
+    refusal is still said beside the form, opened afresh, until the next save."""
+    incident_id = _incident(app_env)
+    at = run_page("governance/incidents.py", LEAD)
+    _step_by_other(app_env, incident_id, "causal_link")
+    _save_step(at, "initial_report")
+    assert REFUSED in _errors(at)
+    at.run()  # the second click
+    assert_no_exception(at)
+    assert REFUSED in _errors(at)
+    assert _incident_row(app_env, incident_id).initial_report_at is None
+    _save_step(at, "initial_report")  # the form now shows, and saves against, the new version
+    assert_no_exception(at)
+    assert REFUSED not in _errors(at)
+    assert _incident_row(app_env, incident_id).initial_report_at is not None
+
+
 def _obligation(db: Database, obligation_id: int) -> obligations.ObligationRow:
     rows = obligations.list_obligations(db, ADMIN, today=FROZEN_TODAY)
     return next(r for r in rows if r.id == obligation_id)

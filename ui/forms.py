@@ -14,6 +14,7 @@ from typing import TypeVar
 import streamlit as st
 
 from ui.guard import save_and_rerun
+from ui.text import md_escape
 from ui.widgets import forget_opened, opened_version
 
 F = TypeVar("F")
@@ -89,6 +90,7 @@ def edit_form(
     buttons beside the form that act on the same record (keyed under the same prefix)."""
     form = f"{name}_{record_id}"
     opened = opened_version(form, version)
+    refused = f"_refused_{form}"
     with st.form(prefix := f"{form}_{opened}"):
         data = fields(prefix)
         submitted = st.form_submit_button(
@@ -96,7 +98,14 @@ def edit_form(
         )
         if submitted and data is not None:
             forget_opened(form)
-            save_and_rerun(lambda: save(data, opened), done)
+            st.session_state.pop(refused, None)
+            message = save_and_rerun(lambda: save(data, opened), done)
+            # Kept for the form as it opens next (at the version read now) until the next save:
+            # a double click's second click reruns the page before the refusal is read, and
+            # the form then stood there unsaved without a word.
+            st.session_state[refused] = (version, message)
+        elif (last := st.session_state.get(refused)) and last[0] == opened:
+            st.error(md_escape(last[1]))
     return opened
 
 
@@ -104,7 +113,6 @@ def attempt(change: Callable[[], object], done: str) -> object | None:
     """Run one service call and say ``done``; a refusal or a ValueError is shown and None
     returned. For changes whose result the page uses (a new record's id) before rerunning."""
     from ui.guard import allowed
-    from ui.text import md_escape
 
     with allowed():
         try:

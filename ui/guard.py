@@ -46,16 +46,19 @@ def allowed() -> Iterator[None]:
         st.stop()
 
 
-def save_and_rerun(change: Callable[[], object], done: str, *, clear: Iterable[str] = ()) -> None:
+def save_and_rerun(
+    change: Callable[[], object], done: str, *, clear: Iterable[str] = ()
+) -> str | None:
     """Run one service call from a form: a refusal or a ValueError is shown and nothing is
-    changed; on success a toast says ``done``, the ``clear`` widget keys are forgotten (a picker
-    does not slide on to the next record) and the page reruns to show the new state."""
+    changed (its text is returned); on success a toast says ``done``, the ``clear`` widget keys
+    are forgotten (a picker does not slide on to the next record) and the page reruns to show
+    the new state."""
     with allowed():
         try:
             change()
         except ValueError as exc:
             st.error(md_escape(exc))
-            return
+            return str(exc)
     for key in clear:
         st.session_state.pop(key, None)
     st.toast(md_escape(done))
