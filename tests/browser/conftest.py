@@ -178,8 +178,20 @@ def open_page(page: Any, url: str, shot: str | None = None) -> None:
 
 
 def open_section(page: Any, label: str) -> None:
-    """Click a closed section (ui.widgets.lazy_expander) open and wait for the run that draws it."""
-    page.locator("[data-testid='stExpander'] summary").filter(has_text=label).first.click()
+    """Click a closed section (ui.widgets.lazy_expander) open and wait for the run that draws it.
+
+    Waits for the section's content itself: on a loaded machine the rerun the click starts
+    could begin after ``wait_ready`` had already seen the page idle, and the next click landed
+    on fields being redrawn (a budget's Team picker never opened)."""
+    section = (
+        page.locator("[data-testid='stExpander']")
+        .filter(has=page.locator("summary").filter(has_text=label))
+        .first
+    )
+    section.locator("summary").click()
+    section.locator(
+        "[data-testid='stExpanderDetails'] [data-testid='stElementContainer']"
+    ).first.wait_for(timeout=PAGE_TIMEOUT_MS)
     wait_ready(page)
 
 
