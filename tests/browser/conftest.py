@@ -195,6 +195,32 @@ def open_section(page: Any, label: str) -> None:
     wait_ready(page)
 
 
+def pick(page: Any, box: Any, option: str | None = None) -> None:
+    """Open the selectbox ``box`` and pick the first option containing ``option`` (or the first).
+
+    Tried up to three times: on a loaded machine the click can land while a run that began after
+    ``wait_ready`` saw the page idle redraws the field, and its list never opens (seen in CI on a
+    budget's Team picker once in about ten runs)."""
+    for _ in range(3):
+        wait_ready(page)
+        field = box.locator("input").first
+        field.click()
+        choices = page.get_by_role("option")
+        if option is not None:
+            field.fill(option)  # the list is virtualised: filter it to the option
+            choices = choices.filter(has_text=option)
+        try:
+            choices.first.click(timeout=10_000)
+        except Exception as error:  # Playwright's TimeoutError; Playwright may be missing
+            if type(error).__name__ != "TimeoutError":
+                raise
+            page.keyboard.press("Escape")
+            continue
+        wait_ready(page)
+        return
+    pytest.fail(f"no option {option!r} opened in {box.inner_text()[:200]!r}")
+
+
 def nav_titles(page: Any) -> list[str]:
     # Only visible links: the refusal pages of other roles are registered with visibility hidden.
     links = page.locator(

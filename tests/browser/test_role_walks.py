@@ -24,7 +24,7 @@ from db.models import (
 from services.access import audit_names, users
 from services.demo import demo
 from services.vendors import renewals
-from tests.browser.conftest import SHOTS, main_text, open_page, open_section, wait_ready
+from tests.browser.conftest import SHOTS, main_text, open_page, open_section, pick, wait_ready
 from tests.conftest import FOCUS_SAMPLE, actor
 
 HEADER = "X-Forwarded-Email"
@@ -84,11 +84,7 @@ def _click(page: Any, name: str, nth: int = 0) -> None:
 
 def _choose(page: Any, label: str, option: str) -> None:
     """Pick ``option`` (text it contains) in the selectbox labelled ``label``."""
-    box = page.locator("[data-testid='stSelectbox']").filter(has_text=label).first
-    box.locator("input").click()
-    box.locator("input").fill(option)  # the list is virtualised: filter it to the option
-    page.get_by_role("option").filter(has_text=option).first.click()
-    wait_ready(page)
+    pick(page, page.locator("[data-testid='stSelectbox']").filter(has_text=label).first, option)
 
 
 def _fill(page: Any, label: str, text: str) -> None:
@@ -213,9 +209,7 @@ def test_finance_walk_import_mapping_spend_by_each_cost_and_a_budget(
         page.get_by_role("button", name="Create vendor and map").wait_for(timeout=15_000)
         page.keyboard.press("Escape")
         wait_ready(page)
-        unmatched.first.locator("input").click()
-        page.get_by_role("option").first.click()
-        wait_ready(page)
+        pick(page, unmatched.first)
         _click(page, "Map")
     _shot(page, "finance-imports-1440")
     open_page(page, f"{url}/spend")
