@@ -14,6 +14,7 @@ from services.demo import demo_billing
 from services.spend import billing_import, budgets, commitments, spend
 from tests.builders import focus_row, make_team, make_vendor, write_focus
 from ui import charts_spend
+from ui.text import md_escape
 
 XSS = "<img src=x onerror=alert(1)>"
 ADMIN = actor("admin")
@@ -205,7 +206,8 @@ def test_billing_names_are_shown_as_text(app_env: Database, tmp_path: Path) -> N
         for element in (*at.markdown, *at.caption, *at.info, *at.success):
             assert "<img" not in str(element.value)
     imports = run_page("spend/imports.py", ADMIN)
-    assert "**bold** :red[x] (OpenAI)" in _all_text(imports)  # st.text: literal
+    assert md_escape("**bold** :red[x]") in _all_text(imports)  # escaped in the names table
+    assert "**bold** :red[x]" in imports.selectbox(key="map_name").options  # plain text
 
 
 @pytest.mark.parametrize(
@@ -280,6 +282,52 @@ def test_imports_page_undo_and_one_click_mapping(app_env: Database, tmp_path: Pa
     assert_no_exception(at)
     assert spend.report(app_env, ADMIN, ["vendor"]) == []
     assert vendor_id
+
+
+NAME_COLUMNS = ("PublisherName", "ProviderName", "InvoiceIssuerName")
+
+
+def test_imports_page_maps_the_name_chosen_and_the_next_starts_without_a_vendor(
+    app_env: Database, tmp_path: Path
+) -> None:
+    vendor_id = make_vendor(app_env, "OpenAI")
+    path = write_focus(
+        tmp_path / "f.csv",
+        [
+            focus_row(**dict.fromkeys(NAME_COLUMNS, "Alpha Labs")),
+            focus_row(**dict.fromkeys(NAME_COLUMNS, "Beta AI"), BillingAccountId="2"),
+        ],
+    )
+    billing_import.import_files(app_env, ADMIN, [path])
+    at = run_page("spend/imports.py", actor("finance"))
+    assert at.selectbox(key="map_name").options == ["Alpha Labs", "Beta AI"]
+    at.selectbox(key="map_name").set_value("Beta AI").run()
+    picker = next(b for b in at.selectbox if (b.key or "").startswith("map_vendor_"))
+    picker.set_value(vendor_id).run()
+    next(b for b in at.button if (b.key or "").startswith("map_button_")).click().run()
+    assert_no_exception(at)
+    assert [u.name for u in billing_import.unmatched_names(app_env, ADMIN)] == ["Alpha Labs"]
+    assert at.selectbox(key="map_name").value == "Alpha Labs"
+    picker = next(b for b in at.selectbox if (b.key or "").startswith("map_vendor_"))
+    assert picker.value is None
+    assert next(b for b in at.button if (b.key or "").startswith("map_button_")).disabled
+
+
+def test_imports_page_shows_the_latest_imports_and_all_of_them_on_request(
+    app_env: Database, tmp_path: Path
+) -> None:
+    for n in range(12):
+        path = write_focus(tmp_path / f"export-{n:02d}.csv", [focus_row(BillingAccountId=str(n))])
+        billing_import.import_files(app_env, ADMIN, [path])
+    at = run_page("spend/imports.py", actor("finance"))
+    table = next(m.value for m in at.markdown if md_escape("export-11.csv") in m.value)
+    assert md_escape("export-07.csv") in table  # the latest five
+    assert md_escape("export-06.csv") not in table
+    assert not at.dataframe
+    at.session_state["imports_all_open"] = True
+    at.run()
+    [grid] = at.dataframe
+    assert len(grid.value) == 12
 
 
 def test_imports_page_saves_a_column_mapping(app_env: Database) -> None:
@@ -454,7 +502,7 @@ def test_imports_page_lists_a_name_again_after_its_vendor_is_renamed(
     assert billing_import.data_version(app_env) != before
     at.run()
     assert_no_exception(at)
-    assert "Acme AI (Acme AI)" in _all_text(at)
+    assert at.selectbox(key="map_name").options == ["Acme AI"]
 
 
 def test_finance_creates_the_missing_vendor_from_a_billing_name(

@@ -1,7 +1,7 @@
 """Billing names without a vendor: map each to the vendor the person picks, or create it.
 
-Rows are keyed by the billing name, not their position: after one name is mapped the next
-row's picker does not inherit its choice. No vendor is preselected.
+The vendor picker is keyed by the billing name, not its position: after one name is mapped the
+next name's picker does not inherit its choice. No vendor is preselected.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from services.spend.unmatched_vendors import create_vendor_for_billing_name
 from services.vendors.choices import VENDOR_CATEGORY
 from ui.guard import allowed, save_and_rerun
 from ui.spend_data import unmatched_names
+from ui.text import md_table
 
 SHOWN = 25
 
@@ -44,30 +45,47 @@ def unmatched_section(db: Database, actor: Actor) -> None:
         "Map a name once: it becomes an alias of the vendor and every chart uses it. A provider "
         "Opsdesk does not know yet can be added as a new vendor."
     )
-    for item in unmatched[:SHOWN]:
-        key = _key(item.name)
-        with st.container(horizontal=True, vertical_alignment="bottom"):
-            amounts = ", ".join(format_money(v, c) for c, v in item.totals.items())
-            st.text(f"{item.name} ({item.provider}) · {item.line_count:,} lines · {amounts}")
-            vendor_id = st.selectbox(
-                "Vendor",
-                list(vendors),
-                index=None,
-                placeholder="Choose a vendor",
-                format_func=lambda v: vendors[v],
-                key=f"map_vendor_{key}",
+    rows = [
+        {
+            "Billing name": u.name,
+            "Provider": u.provider,
+            "Lines": f"{u.line_count:,}",
+            "Cost": ", ".join(format_money(v, c) for c, v in u.totals.items()),
+        }
+        for u in unmatched
+    ]
+    st.markdown(md_table(rows[:SHOWN], list(rows[0])))
+    if len(rows) > SHOWN:
+        st.caption(f"{len(rows) - SHOWN:,} more names: each can be chosen below.")
+    _map_one(db, actor, list(dict.fromkeys(u.name for u in unmatched)), vendors)
+
+
+def _map_one(db: Database, actor: Actor, names: list[str], vendors: dict[int, str]) -> None:
+    """One name picker and one vendor picker, not a row of controls per name: those were most
+    of what the browser mounted on each visit to the page."""
+    if st.session_state.get("map_name") not in names:
+        st.session_state.pop("map_name", None)  # mapped a moment ago: start at the first name
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        name = st.selectbox("Billing name", names, key="map_name")
+        key = _key(name)
+        vendor_id = st.selectbox(
+            "Vendor",
+            list(vendors),
+            index=None,
+            placeholder="Choose a vendor",
+            format_func=lambda v: vendors[v],
+            key=f"map_vendor_{key}",
+        )
+        # Keyed by the name: a second click on Map reaches no button once that name is mapped.
+        if st.button("Map", key=f"map_button_{key}", disabled=vendor_id is None) and vendor_id:
+            save_and_rerun(
+                partial(billing_import.map_name_to_vendor, db, actor, name, vendor_id), "Mapped"
             )
-            if st.button("Map", key=f"map_button_{key}", disabled=vendor_id is None) and vendor_id:
-                save_and_rerun(
-                    partial(billing_import.map_name_to_vendor, db, actor, item.name, vendor_id),
-                    "Mapped",
-                )
-            # Its form is drawn only while it is open: 25 closed forms were most of what the
-            # page sent on every load.
-            pop = st.popover("New vendor", key=new_vendor_popover_key(item.name), on_change="rerun")
-            if pop.open:
-                with pop:
-                    _new_vendor_form(db, actor, item.name, key)
+        # Its form is drawn only while it is open.
+        pop = st.popover("New vendor", key=new_vendor_popover_key(name), on_change="rerun")
+        if pop.open:
+            with pop:
+                _new_vendor_form(db, actor, name, key)
 
 
 def _new_vendor_form(db: Database, actor: Actor, billing_name: str, key: str) -> None:
