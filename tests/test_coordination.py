@@ -26,7 +26,16 @@ from db.models import (
     Team,
 )
 from services.access.access import Actor, NotAllowed
-from services.coordination import actions, bulk_edit, followups, ics, meetings, people, review
+from services.coordination import (
+    actions,
+    bulk_edit,
+    followups,
+    ics,
+    meetings,
+    people,
+    review,
+    version,
+)
 from services.core.records import StaleEdit
 from services.record_imports import RecordError, import_file
 from tests.builders import (
@@ -452,7 +461,7 @@ def test_memoised_follow_ups_follow_every_change_per_person_and_day(db: Database
     memos = VersionMemo()
 
     def titles(who: Actor = VA, today: date = TODAY) -> list[str]:
-        memo = memos.for_version(review.data_version(db))
+        memo = memos.for_version(version.data_version(db))
         queue = followups.my_follow_ups(db, who, today=today, memo=memo)
         assert queue == followups.my_follow_ups(db, who, today=today)
         return [i.title for i in queue.items]
@@ -527,7 +536,7 @@ def test_memoised_review_board_follows_every_change_and_still_refuses(db: Databa
     memos = VersionMemo()
 
     def shown(today: date = TODAY) -> tuple[object, ...]:
-        memo = memos.for_version(review.data_version(db))
+        memo = memos.for_version(version.data_version(db))
         board = review.board(db, LEAD, today=today, memo=memo)
         assert board == review.board(db, LEAD, today=today)
         return (
@@ -582,7 +591,7 @@ def test_memoised_review_board_follows_every_change_and_still_refuses(db: Databa
         "over 30 days": 1,
     }
     with pytest.raises(NotAllowed):
-        review.board(db, VA, today=TODAY, memo=memos.for_version(review.data_version(db)))
+        review.board(db, VA, today=TODAY, memo=memos.for_version(version.data_version(db)))
 
 
 # --- imports ---------------------------------------------------------------------------------

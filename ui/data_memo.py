@@ -23,7 +23,7 @@ from typing import Any
 import streamlit as st
 
 from db.engine import Database
-from services.coordination import review
+from services.coordination import version
 from services.spend import billing_import
 from services.vendors import contract_columns
 
@@ -72,4 +72,4 @@ def contracts_memo(db: Database) -> dict[Hashable, Any]:
 def coordination_memo(db: Database) -> dict[Hashable, Any]:
     """The memo for the current action items, their owners and teams (the review board, and
     each person's action items on My follow-ups)."""
-    return _for(db, "coordination", review.data_version(db))
+    return _for(db, "coordination", version.data_version(db))

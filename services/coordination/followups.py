@@ -103,7 +103,7 @@ def my_follow_ups(
     memo: Memo | None = None,
 ) -> Queue:
     """The signed-in person's queue. ``memo``: kept between calls by a caller that asks on
-    every rerun, fresh whenever the action items change (``review.data_version``); it holds
+    every rerun, fresh whenever the action items change (``version.data_version``); it holds
     only their action items, by person and day (thousands for a busy owner). Renewals and
     tickets are read fresh: a few per person, and a ticket's SLA passes with the clock."""
     require(db, actor, "actions.read")
@@ -122,9 +122,9 @@ def my_follow_ups(
             )
         )
         if can(actor, "contracts.read"):
-            items += _renewal_follow_ups(s, person.id, today)
+            items += _renewal_follow_ups(s, person_id, today)
         if can(actor, "tickets.read"):
-            items += _ticket_follow_ups(s, person.id, today, now)
+            items += _ticket_follow_ups(s, person_id, today, now)
     items.sort(key=sort_key)
     return Queue(person.name, items)
 

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ScalarSelect, and_, case, func
-from sqlalchemy import select as sa_select
+from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
 from db.engine import Database
-from db.models import ActionItem, AuditEvent, Person, Team
+from db.models import ActionItem, Person, Team
 from services.access.access import Actor, require
 from services.coordination import actions
 from services.core.clock import today as workspace_today
@@ -69,33 +68,6 @@ class Board:
     blocked_total: int
 
 
-def data_version(db: Database) -> tuple[int, ...]:
-    """Changes whenever the board would read differently on the same day: a memo key.
-
-    Every service write (an action item's status, owner or due date, a person's or team's
-    name, a meeting's title, a deletion) records an audit event, whose top id moves with it;
-    the counts and top ids of action items, people and teams catch rows written without one
-    (a bulk load). One statement: counting 50,000 items by their index costs a few
-    milliseconds, the board's own queries tens.
-    """
-
-    def of(part: Any, table: Any) -> ScalarSelect[Any]:
-        return sa_select(part).select_from(table).scalar_subquery()
-
-    query = sa_select(
-        of(func.count(col(ActionItem.id)), ActionItem),
-        of(func.max(col(ActionItem.id)), ActionItem),
-        of(func.count(col(Person.id)), Person),
-        of(func.sum(col(Person.version)), Person),
-        of(func.count(col(Team.id)), Team),
-        of(func.max(col(Team.id)), Team),
-        of(func.max(col(AuditEvent.id)), AuditEvent),
-    )
-    with db.read() as session:
-        row = session.execute(query).one()
-    return tuple(int(v or 0) for v in row)
-
-
 def board(
     db: Database,
     actor: Actor,
@@ -105,7 +77,7 @@ def board(
     memo: Memo | None = None,
 ) -> Board:
     """The board as of ``today``. ``memo``: kept between calls by a caller that asks on every
-    rerun, fresh whenever ``data_version`` changes; both permissions the board needs are
+    rerun, fresh whenever ``version.data_version`` changes; both permissions the board needs are
     checked first either way (a warm memo skips the blocked list's own check)."""
     require(db, actor, "review.read")
     require(db, actor, "actions.read")

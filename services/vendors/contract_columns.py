@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from db.engine import Database
 from db.models import AuditEvent, Contract, Person, RenewalDecision, Vendor
+from services.core.versions import read_version, shape, top_id
 
 
 class ContractFacts(NamedTuple):
@@ -105,19 +106,13 @@ def data_version(db: Database) -> tuple[int, ...]:
     One statement, so a page pays one round trip for it.
     """
 
-    def shape(table: Any, versioned: bool = True) -> list[ScalarSelect[Any]]:
-        parts = [func.count(), func.max(table.id)]
-        if versioned:
-            parts.append(func.sum(table.version))
-        return [select(part).select_from(table).scalar_subquery() for part in parts]
-
-    query = select(
-        *shape(Contract),
-        *shape(Vendor),
-        *shape(Person),
-        *shape(RenewalDecision, versioned=False),
-        select(func.max(AuditEvent.id)).scalar_subquery(),
+    return read_version(
+        db,
+        [
+            *shape(Contract),
+            *shape(Vendor),
+            *shape(Person),
+            *shape(RenewalDecision, versioned=False),
+            top_id(AuditEvent),
+        ],
     )
-    with db.read() as session:
-        row = session.execute(query).one()
-    return tuple(int(v or 0) for v in row)
