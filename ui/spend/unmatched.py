@@ -64,7 +64,9 @@ def _map_one(db: Database, actor: Actor, names: list[str], vendors: dict[int, st
     """One name picker and one vendor picker, not a row of controls per name: those were most
     of what the browser mounted on each visit to the page."""
     if st.session_state.get("map_name") not in names:
-        st.session_state.pop("map_name", None)  # mapped a moment ago: start at the first name
+        # Mapped a moment ago: start at the first name left. Set, not removed: the browser
+        # sends the mapped name back on the rerun, and a removed key took it again.
+        st.session_state["map_name"] = names[0]
     with st.container(horizontal=True, vertical_alignment="bottom"):
         name = st.selectbox("Billing name", names, key="map_name")
         key = _key(name)
