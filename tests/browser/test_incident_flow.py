@@ -22,7 +22,7 @@ from services.governance import clocks, deployments, incident_views
 from services.governance.incidents import DeploymentHeld
 from services.governance.inventory import add_version
 from settings import get_settings
-from tests.browser.conftest import main_text, open_page, open_section, wait_ready
+from tests.browser.conftest import main_text, open_page, open_section, pick, wait_ready
 from tests.conftest import actor
 from tests.governance_record_builders import ADMIN, VA, make_vendor_model
 
@@ -54,8 +54,8 @@ def _page(browser: Any, email: str) -> Any:
 
 def _choose(page: Any, label: str, option: str) -> None:
     """Open a selectbox or multiselect by its label and pick ``option`` from the popover list."""
-    page.get_by_label(label).first.click()
-    page.get_by_role("option", name=option).first.click()
+    fields = page.locator("[data-testid='stSelectbox'], [data-testid='stMultiSelect']")
+    pick(page, fields.filter(has=page.get_by_label(label)).first, option)
     page.keyboard.press("Escape")  # a multiselect keeps its list open after a pick
 
 
