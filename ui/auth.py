@@ -22,6 +22,7 @@ import streamlit as st
 from services.access.access import Actor
 from services.access.users import ensure_local_admin, resolve_identity
 from ui.state import database, settings
+from ui.widgets import empty_cleared_pickers
 
 ACTOR_KEY = "_actor"
 
@@ -118,4 +119,5 @@ def require_actor() -> Actor:
     if not isinstance(actor, Actor):
         st.error("Not signed in.")
         st.stop()
+    empty_cleared_pickers()
     return actor

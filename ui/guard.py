@@ -12,6 +12,7 @@ from services.access.access import NotAllowed, require
 from ui.auth import require_actor
 from ui.state import database
 from ui.text import md_escape
+from ui.widgets import clear_pickers
 
 __all__ = ["DatabaseBusy", "allowed", "refuse_page", "save_and_rerun", "show_busy"]
 
@@ -59,8 +60,7 @@ def save_and_rerun(
         except ValueError as exc:
             st.error(md_escape(exc))
             return str(exc)
-    for key in clear:
-        st.session_state.pop(key, None)
+    clear_pickers(clear)
     st.toast(md_escape(done))
     st.rerun()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import TypeVar, cast
 
 import streamlit as st
@@ -102,3 +102,25 @@ def lazy_tabs(
         if tab.open:
             with tab:
                 draw()
+
+
+CLEARED = "_cleared_pickers"
+
+
+def clear_pickers(keys: Iterable[str]) -> None:
+    """Forget these pickers' choices once a save has used them: the next run shows them empty.
+
+    Removing a widget's state on the server is not enough: the browser kept showing the record
+    just saved (a decided renewal, no longer offered) above no form. So the keys are also noted,
+    and the next run sets each to None before its widget exists, which the browser is sent."""
+    keys = tuple(keys)
+    for key in keys:
+        st.session_state.pop(key, None)
+    if keys:
+        st.session_state[CLEARED] = keys
+
+
+def empty_cleared_pickers() -> None:
+    """Called at the top of every page run (``ui.auth.require_actor``), before any widget."""
+    for key in st.session_state.pop(CLEARED, ()):
+        st.session_state[key] = None

@@ -182,6 +182,8 @@ def test_lead_walk_review_board_renewal_decision_and_its_follow_up(
             )
         ).one()
     assert (decision.decision, decision.note) == ("renegotiate", "Ask for volume pricing")
+    # The picker shows no contract: not the next one, nor the one just decided above no form.
+    assert _select(page, "Contract").locator("input").first.input_value() == ""
     _shot(page, "lead-renewals-1440")
     # The lead closes the follow-up the decision created, from My follow-ups.
     open_page(page, f"{url}/follow-ups")
