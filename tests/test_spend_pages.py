@@ -11,7 +11,7 @@ from conftest import FROZEN_TODAY, actor, assert_no_exception, run_page
 
 from db.engine import Database
 from services.demo import demo_billing
-from services.spend import billing_import, budgets, commitments, spend
+from services.spend import billing_import, budgets, commitments, import_history, spend
 from tests.builders import focus_row, make_team, make_vendor, write_focus
 from ui import charts_spend
 from ui.text import md_escape
@@ -317,17 +317,27 @@ def test_imports_page_shows_the_latest_imports_and_all_of_them_on_request(
     app_env: Database, tmp_path: Path
 ) -> None:
     for n in range(12):
-        path = write_focus(tmp_path / f"export-{n:02d}.csv", [focus_row(BillingAccountId=str(n))])
-        billing_import.import_files(app_env, ADMIN, [path])
+        rows = [focus_row(BillingAccountId=str(n))] * (2 if n == 11 else 1)
+        billing_import.import_files(
+            app_env, ADMIN, [write_focus(tmp_path / f"e-{n:02d}.csv", rows)]
+        )
+    import_history.undo_import(app_env, ADMIN, 11)
     at = run_page("spend/imports.py", actor("finance"))
-    table = next(m.value for m in at.markdown if md_escape("export-11.csv") in m.value)
-    assert md_escape("export-07.csv") in table  # the latest five
-    assert md_escape("export-06.csv") not in table
+    table = next(m.value for m in at.markdown if md_escape("e-11.csv") in m.value)
+    lines = table.splitlines()
+    # Four short columns, so that it fits a narrow window; the latest five imports.
+    assert lines[0] == f"| {md_escape('#')} | File | Rows | At |"
+    assert [line.split(" | ")[1] for line in lines[2:]] == [
+        md_escape(f"e-{n:02d}.csv") for n in (11, 10, 9, 8, 7)
+    ]
+    assert f"| {md_escape('2 of 2 imported')} |" in lines[2]
+    assert f"| {md_escape('Undone: 1 of 1 imported')} |" in lines[3]
     assert not at.dataframe
     at.session_state["imports_all_open"] = True
     at.run()
     [grid] = at.dataframe
     assert len(grid.value) == 12
+    assert {"Format", "Replaced", "Rejected", "By"} <= set(grid.value.columns)
 
 
 def test_imports_page_saves_a_column_mapping(app_env: Database) -> None:

@@ -74,7 +74,7 @@ if rows:
         {
             "Clock": d.label,
             "Rule": d.rule,
-            "Due": d.due_at.astimezone(tz).isoformat(timespec="minutes") if d.due_at else "no date",
+            "Due": f"{d.due_at.astimezone(tz):%Y-%m-%d %H:%M}" if d.due_at else "no date",
             "Time left": clocks.time_left(d.due_at, now) if d.due_at and d.open else "",
             "Done": f"{d.done_at.astimezone(tz):%Y-%m-%d %H:%M}" if d.done_at else "",
         }

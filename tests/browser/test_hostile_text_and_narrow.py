@@ -81,9 +81,20 @@ def test_a_hostile_name_is_shown_as_text_and_never_runs(
     page.context.close()
 
 
-@pytest.mark.parametrize("path", ["", "follow-ups", "meetings", "vendors", "spend"])
+# How far the main area scrolls sideways: a table wider than the window must scroll inside its
+# own frame; when the whole page pans instead, the page's other content goes with it.
+PAGE_OVERFLOW = """() => {
+  const main = document.querySelector("[data-testid='stMain']");
+  return main.scrollWidth - main.clientWidth;
+}"""
+
+
+@pytest.mark.parametrize(
+    "path", ["", "follow-ups", "meetings", "vendors", "spend", "imports", "incidents", "review"]
+)
 def test_daily_pages_work_in_a_narrow_window(browser: Any, server: Any, path: str) -> None:
     page, _ = _page(browser, 420)
     open_page(page, f"{server.url}/{path}", shot=f"narrow-{path or 'today'}")
     assert main_text(page).strip()
+    assert page.evaluate(PAGE_OVERFLOW) <= 1, f"/{path} is wider than a 420 px window"
     page.context.close()
