@@ -23,9 +23,10 @@ ADMIN = Actor(email="admin@example.com", role="admin")
 
 
 def test_the_demo_has_eight_models_with_history_cards_cost_and_a_stale_card(db: Database) -> None:
-    demo.load(db, ADMIN, today=DAY)
+    counts = demo.load(db, ADMIN, today=DAY)
     rows = {r.name: r for r in inventory.list_models(db, ADMIN)}
     assert len(rows) == 8
+    assert counts["models"] == 8  # the summary printed counts the two governance systems too
     assert {r.source for r in rows.values()} == {"in_house", "vendor_api", "vendor_model"}
     fraud = rows["fraud-scorer"].id
     assert [d.version for d in deployments.history(db, ADMIN, fraud)][:2] == [4, 3]

@@ -84,8 +84,10 @@ def load(
         meetings.open_next_meeting(db, actor, meeting_id, today=day)
         counts["meetings"] += 1
     counts.update(_seed_billing(db, actor, day))
-    counts.update(governance_demo.seed(db, actor, day))
-    counts.update(models_demo.seed(db, actor, day))
+    # Both add models (the two governance systems, then the rest of the inventory): summed.
+    for part in (governance_demo.seed(db, actor, day), models_demo.seed(db, actor, day)):
+        for name, number in part.items():
+            counts[name] = counts.get(name, 0) + number
     return counts
 
 

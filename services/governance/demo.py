@@ -260,4 +260,4 @@ def seed(db: Database, actor: Actor, day: date) -> dict[str, int]:
         now=now,
         first_starts_at=datetime.combine(day + timedelta(days=7), time(15, 0), tzinfo=tz),
     )
-    return {"obligations": added, "incidents": 2, "drift policies": 3}
+    return {"models": 2, "obligations": added, "incidents": 2, "drift policies": 3}
