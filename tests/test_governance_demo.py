@@ -65,3 +65,10 @@ def test_the_high_risk_system_pack_has_nine_sections_and_gaps_where_records_are_
     }
     text = to_markdown(pack)
     assert "psi_income" in text and "Risk register v3" in text
+    [history] = [i for s in pack.sections for i in s.items if i.label == "Deployment history"]
+    header, *rows = history.table
+    # Four columns that wrap (a period, not two ISO stamps), so the page fits a phone.
+    assert header == ("Live", "Version", "By", "Reason")
+    assert history.text is not None and history.text.endswith("times in UTC.")
+    assert rows[-1][0].startswith("since ") and " to " in rows[0][0] and "T" not in rows[0][0]
+    assert rows[0][1].startswith("v") and " in " in rows[0][1]

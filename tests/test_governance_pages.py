@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conftest import actor, assert_no_exception, run_page
+from governance_builders import NOW
 from governance_record_builders import ADMIN, BERLIN, VA, make_model, make_vendor_model
 from sqlmodel import select
 
 from db.engine import Database
 from db.models import Incident
-from services.governance import drift, incidents, obligations
+from services.governance import cards, drift, incidents, obligations
+from services.governance.cards import CardContent, CardMetric
 from services.governance.drift import PolicyInput
 from services.governance.incidents import IncidentInput
+from services.governance.inventory import add_version
 
 LEAD = actor("lead")
 
@@ -138,6 +141,30 @@ def test_annex_iv_page_shows_the_pack_as_one_document_with_record_text_literally
     assert "<img" not in pack.replace("\\<img", "")  # escaped: shown, never rendered
     assert hostile in pack.replace("\\", "")
     assert "#### 1. General description" in pack
+
+
+def test_annex_iv_page_shows_the_versions_and_metrics_tables_not_missing(
+    app_env: Database,
+) -> None:
+    model = make_model(app_env)
+    add_version(app_env, ADMIN, model, number=1, run_id="run_a|1", now=NOW, metrics={})
+    content = CardContent(
+        texts={"overview": "Trees."},
+        metrics=(CardMetric("recall", 0.72, dataset="holdout", split="test", slice="EU"),),
+    )
+    draft = cards.save_draft(app_env, VA, model, content, expected_version=None, now=NOW)
+    cards.sign_off(app_env, actor("engineer"), model, expected_version=draft.version, now=NOW)
+    cards.publish(app_env, LEAD, model, expected_version=draft.version + 1, now=NOW)
+    at = run_page("governance/annex_iv.py", VA)
+    assert_no_exception(at)
+    [pack] = [m.value for m in at.markdown if "General description" in m.value]
+    assert "**Accuracy per group \\(card metrics per slice\\):** \n" in pack
+    assert "Accuracy per group \\(card metrics per slice\\):** Missing" not in pack
+    assert "| Metric | Dataset | Split | Slice | Value |" in pack
+    assert "| recall | holdout | test | EU | 0\\.72 |" in pack
+    assert "| v1 |" in pack and "run\\_a\\|1" in pack  # a run id's pipe stays in its cell
+    gaps = {item for item in at.dataframe[0].value["Missing"]}
+    assert "Accuracy per group (card metrics per slice)" not in gaps
 
 
 def test_finance_cannot_open_the_governance_pages(app_env: Database) -> None:

@@ -8,12 +8,12 @@ import streamlit as st
 from services.core import clock
 from services.governance import GUIDANCE, obligations
 from services.governance.annex_iv import annex_iv_pack
-from services.governance.annex_iv_render import to_markdown, to_pdf
+from services.governance.annex_iv_render import Item, to_markdown, to_pdf
 from ui.auth import require_actor
 from ui.data_memo import billing_memo
 from ui.guard import allowed
 from ui.state import database, settings
-from ui.text import md_escape
+from ui.text import md_escape, md_table
 from ui.widgets import select_one
 
 actor = require_actor()
@@ -47,15 +47,25 @@ if gaps:
     )
 else:
     st.success("Every section is filled from the records.")
+
+
+def _item(item: Item) -> str:
+    """One field as markdown: its text (or Missing), and its table (versions, metrics per
+    slice) under it, as the exports have them."""
+    text = md_escape(item.text) if item.text else ("" if item.table else "Missing")
+    line = f"**{md_escape(item.label)}:** {text}"
+    if not item.table:
+        return line
+    header, *rows = item.table
+    return f"{line}\n\n{md_table([dict(zip(header, r, strict=True)) for r in rows], header)}\n\n"
+
+
 # The pack reads as the document it exports, in one element: a collapsed expander per section
 # still mounted its content, and each element costs the browser a mount on every visit.
 st.markdown(
     "\n\n".join(
         f"#### {section.number}. {md_escape(section.title)}\n\n"
-        + "  \n".join(
-            f"**{md_escape(item.label)}:** {md_escape(item.text or 'Missing')}"
-            for item in section.items
-        )
+        + "  \n".join(_item(item) for item in section.items)
         for section in pack.sections
     )
 )

@@ -292,17 +292,18 @@ def _changes(session: Session, model_id: int, tz: ZoneInfo, who: str | None) -> 
         return Item("Deployment history", None, owner=who)
     return Item(
         "Deployment history",
-        f"{len(rows)} change(s).",
+        # Four columns, date and time apart, the zone said once: six columns with ISO stamps
+        # (which cannot wrap) ran past a phone's screen.
+        f"{len(rows)} change(s); times in {tz.key}.",
         table=(
-            ("From", "To", "Environment", "Version", "By", "Reason"),
+            ("Live", "Version", "By", "Reason"),
             *(
                 (
-                    d.started_at.astimezone(tz).isoformat(timespec="minutes"),
-                    d.ended_at.astimezone(tz).isoformat(timespec="minutes")
+                    f"{d.started_at.astimezone(tz):%Y-%m-%d %H:%M} to "
+                    f"{d.ended_at.astimezone(tz):%Y-%m-%d %H:%M}"
                     if d.ended_at
-                    else "live",
-                    d.environment,
-                    f"v{v.number}",
+                    else f"since {d.started_at.astimezone(tz):%Y-%m-%d %H:%M}",
+                    f"v{v.number} in {d.environment}",
                     d.started_by,
                     d.reason,
                 )

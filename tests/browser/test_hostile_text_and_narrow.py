@@ -90,7 +90,18 @@ PAGE_OVERFLOW = """() => {
 
 
 @pytest.mark.parametrize(
-    "path", ["", "follow-ups", "meetings", "vendors", "spend", "imports", "incidents", "review"]
+    "path",
+    [
+        "",
+        "follow-ups",
+        "meetings",
+        "vendors",
+        "spend",
+        "imports",
+        "incidents",
+        "review",
+        "annex-iv",
+    ],
 )
 def test_daily_pages_work_in_a_narrow_window(browser: Any, server: Any, path: str) -> None:
     page, _ = _page(browser, 420)
