@@ -9,7 +9,7 @@ from conftest import assert_no_exception, run_page
 
 from db.engine import Database
 from services.governance import cards, deployments, experiments
-from services.governance.cards import CardContent
+from services.governance.cards import CardContent, CardMetric
 from services.governance.experiments import RunSnapshot
 from tests.governance_builders import (
     ADMIN,
@@ -22,6 +22,7 @@ from tests.governance_builders import (
     make_version,
 )
 from ui.charts_models import deployment_timeline
+from ui.text import md_escape
 
 MODELS = "governance/models.py"
 REPORTS = "governance/experiment_reports.py"
@@ -96,6 +97,31 @@ def test_a_model_opens_on_a_pick_and_its_address_keeps_it(app_env: Database) -> 
     at.selectbox(key="models_pick").set_value(model).run()
     assert_no_exception(at)
     assert len(at.metric) == 4 and at.query_params["model"] in ([str(model)], str(model))
+
+
+def test_a_published_cards_metrics_read_as_a_table_of_four_named_columns(
+    app_env: Database,
+) -> None:
+    model = _workspace(app_env)
+    run = "0123456789abcdef0123456789abcdef"
+    content = CardContent(
+        texts={"overview": "Trees."},
+        metrics=(
+            CardMetric("auc", 0.91, dataset="holdout", split="test", source_run_id=run),
+            CardMetric("recall", 0.72, task="tabular-classification", slice="region=EU"),
+        ),
+    )
+    draft = cards.save_draft(app_env, VA, model, content, expected_version=None, now=NOW)
+    cards.sign_off(app_env, ENGINEER, model, expected_version=draft.version, now=NOW)
+    cards.publish(app_env, LEAD, model, expected_version=draft.version + 1, now=NOW)
+    at = run_page(MODELS, VA, query={"model": str(model)})
+    assert_no_exception(at)
+    [table] = [m.value for m in at.markdown if m.value.startswith("| Metric |")]
+    lines = table.splitlines()
+    assert lines[0] == "| Metric | Value | Evaluated on | Run |"
+    assert lines[2] == f"| auc | 0{md_escape('.')}91 | holdout / test | 01234567 |"
+    details = md_escape("slice region=EU, task tabular-classification")
+    assert lines[3] == f"| recall | 0{md_escape('.')}72 | {details} |  |"
 
 
 def test_only_the_open_tab_of_a_model_is_drawn(app_env: Database) -> None:

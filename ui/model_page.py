@@ -10,7 +10,7 @@ from services.access.access import Actor, can
 from services.core.clock import now, today
 from services.core.money import format_money
 from services.governance import cards, choices, deployments, inventory, operations
-from services.governance.cards import SHORT_FIELDS, TEXT_FIELDS, CardContent, CardView
+from services.governance.cards import SHORT_FIELDS, TEXT_FIELDS, CardContent, CardMetric, CardView
 from services.governance.choices import label
 from services.governance.inventory import ModelDetail, ModelInput
 from ui.charts_models import deployment_timeline
@@ -112,8 +112,23 @@ def _show_card(view: CardView) -> None:
     if shown:
         st.markdown("\n\n".join(shown))
     if view.content.metrics:
-        rows = [m.__dict__ for m in view.content.metrics]
-        st.markdown(md_table(rows, list(rows[0])))
+        rows = [_metric_row(m) for m in view.content.metrics]
+        # Columns no metric fills are left out: four at most, so the table fits a phone.
+        columns = [c for c in rows[0] if any(r[c] for r in rows)]
+        st.markdown(md_table(rows, columns))
+
+
+def _metric_row(m: CardMetric) -> dict[str, str]:
+    where = " / ".join(x for x in (m.dataset, m.split) if x)
+    details = [where, f"slice {m.slice}" if m.slice else "", f"task {m.task}" if m.task else ""]
+    return {
+        "Metric": m.metric,
+        "Value": f"{m.value:g}",
+        "Evaluated on": ", ".join(d for d in details if d),
+        # An MLflow run id is 32 characters that cannot wrap: its start, as a short commit hash
+        # is shown; the Versions tab shows each version's run whole.
+        "Run": (m.source_run_id or "")[:8],
+    }
 
 
 def _draft_form(actor: Actor, detail: ModelDetail, draft: CardView | None) -> None:
