@@ -222,6 +222,17 @@ def test_a_report_page_compares_and_an_engineer_signs_off(app_env: Database) -> 
     assert experiments.get_comparison(app_env, VA, report).report.status == "signed_off"
 
 
+def test_a_report_page_shows_each_runs_change_against_production(app_env: Database) -> None:
+    model = _workspace(app_env)  # v2 (auc 0.92) is live in production
+    runs = [RunSnapshot("r1", "trial-1", {}, {"auc": 0.95}), RunSnapshot("r2", "t2", {}, {})]
+    experiments.create_report(app_env, VA, title="Sweep", runs=runs, now=NOW, model_id=model)
+    at = run_page(REPORTS, VA)
+    assert_no_exception(at)
+    [auc] = at.dataframe[0].value.values.tolist()
+    assert auc == ["auc", "0.92", "0.95 (+0.03)", "", "trial-1"]
+    assert "In brackets: the change against production v2." in [c.value for c in at.caption]
+
+
 def test_the_timeline_has_a_bar_per_deployment_with_live_ones_to_now(db: Database) -> None:
     model = _workspace(db)
     views = deployments.history(db, VA, model)

@@ -42,7 +42,7 @@ else:
     )
     st.dataframe(
         pd.DataFrame(
-            [[m.metric, *m.values, m.best_run] for m in c.metrics],
+            [[m.metric, *experiments.value_texts(m), m.best_run] for m in c.metrics],
             columns=["Metric", *c.columns, "Best"],
         ),
         hide_index=True,
@@ -50,7 +50,7 @@ else:
     )
     baseline = next((i for i, run in enumerate(c.runs) if run.is_baseline), None)
     if baseline is not None:
-        st.caption(f"Deltas are against {c.columns[baseline]} (in the Markdown export).")
+        st.caption(f"In brackets: the change against {c.columns[baseline]}.")
     st.dataframe(
         pd.DataFrame([[k, *vs] for k, vs in c.params], columns=["Parameter", *c.columns]),
         hide_index=True,

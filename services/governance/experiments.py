@@ -336,6 +336,19 @@ def _fmt(value: float | None, signed: bool = False) -> str:
     return f"{value:+.4g}" if signed else f"{value:.4g}"
 
 
+def value_texts(line: MetricLine) -> list[str]:
+    """Each run's value of one metric, with its change against the baseline in brackets (none
+    for the baseline itself, or where the value did not move): as the page and the export
+    show them."""
+    out = []
+    for value, delta in zip(line.values, line.deltas, strict=True):
+        text = _fmt(value)
+        if delta is not None and delta != 0:
+            text += f" ({_fmt(delta, signed=True)})"
+        out.append(text)
+    return out
+
+
 def _cell(text: object) -> str:
     """A Markdown table cell: pipes escaped, on one line."""
     return str(text).replace("|", "\\|").replace("\n", " ")
@@ -357,13 +370,7 @@ def report_markdown(c: Comparison) -> str:
     rule = "| --- |" + " --- |" * len(c.columns)
     out += ["## Metrics\n", head, rule]
     for line in c.metrics:
-        cells = []
-        for value, delta in zip(line.values, line.deltas, strict=True):
-            text = _fmt(value)
-            if delta is not None and delta != 0:
-                text += f" ({_fmt(delta, signed=True)})"
-            cells.append(text)
-        out.append(f"| {_cell(line.metric)} | " + " | ".join(cells) + " |")
+        out.append(f"| {_cell(line.metric)} | " + " | ".join(value_texts(line)) + " |")
     out += [
         "",
         "Best run per metric: " + "; ".join(f"{m.metric}: {_cell(m.best_run)}" for m in c.metrics),
