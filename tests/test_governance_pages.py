@@ -45,6 +45,8 @@ def test_incidents_page_shows_time_left_the_notice_and_the_hold(app_env: Databas
     clocks_table = "\n".join(m.value for m in at.markdown).replace("\\", "")
     assert "| Art. 73(2) |" in clocks_table
     assert any("support@lumen.example" in t.label for t in at.text_area)
+    # A section's title holds no address: the browser links it, and a click opened mail.
+    assert not [e.label for e in at.expander if "@" in e.label]
     assert any("refused" in w.value for w in at.warning)
     assert "not legal advice" in at.caption[0].value
 

@@ -12,7 +12,7 @@ from ui.auth import require_actor
 from ui.guard import allowed
 from ui.incident_form import incident_actions, incident_form
 from ui.state import database, settings
-from ui.text import md_escape, md_table
+from ui.text import md_table
 from ui.widgets import lazy_expander
 
 actor = require_actor()
@@ -89,7 +89,9 @@ if rows:
     if v.notice_draft:
         to = v.notice_to or "(no vendor contact)"
         lazy_expander(
-            f"Draft notice to the provider, to {md_escape(to)}",
+            # No address here: Streamlit links an e-mail address even when escaped, and a click
+            # on it opened the mail client instead of the section. The text box names it.
+            "Draft notice to the provider",
             lambda: st.text_area(
                 f"Draft notice to the provider, to {to}",
                 value=v.notice_draft,
