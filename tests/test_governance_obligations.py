@@ -16,6 +16,7 @@ from tests.conftest import actor
 from tests.governance_record_builders import ADMIN, NOW, VA, make_model
 
 TODAY = NOW.date()
+FINANCE = actor("finance")
 
 
 def _obligation(db: Database, model_id: int, key: str) -> Obligation:
@@ -148,3 +149,29 @@ def test_finance_cannot_edit_obligations(db: Database) -> None:
     with pytest.raises(NotAllowed):
         obligations.assign_obligations(db, actor("finance"), model)
     assert obligations.assign_obligations(db, ADMIN, model) > 0
+
+
+def test_the_evidence_list_leaves_the_files_out_and_one_file_is_read_on_request(
+    db: Database,
+) -> None:
+    model = make_model(db)
+    obligations.assign_obligations(db, VA, model)
+    ob = _obligation(db, model, "art10_data_governance")
+    assert ob.id is not None
+    kept = obligations.add_evidence(
+        db, VA, ob.id, title="Datasheet", now=NOW, file_name="ds.csv", content=b"a,b\n1,2\n"
+    )
+    link = obligations.add_evidence(
+        db, VA, ob.id, title="Wiki", now=NOW + timedelta(hours=1), url="https://wiki.example/x"
+    )
+    items = obligations.list_evidence(db, VA, ob.id)
+    assert [(i.id, i.kind, i.file_name, i.url) for i in items] == [
+        (link, "link", None, "https://wiki.example/x"),
+        (kept, "file", "ds.csv", None),
+    ]
+    assert not hasattr(items[1], "content")
+    assert obligations.evidence_file(db, VA, kept) == b"a,b\n1,2\n"
+    with pytest.raises(ValueError, match="not a file"):
+        obligations.evidence_file(db, VA, link)
+    with pytest.raises(NotAllowed):
+        obligations.evidence_file(db, FINANCE, kept)

@@ -108,6 +108,28 @@ def test_obligations_page_draws_the_calendar_and_the_states(app_env: Database) -
     assert "Risk management system" in table["Obligation"].tolist()
 
 
+def test_evidence_opens_downloads_and_is_archived_from_the_page(app_env: Database) -> None:
+    model = make_model(app_env)
+    obligations.assign_obligations(app_env, ADMIN, model)
+    at = run_page("governance/obligations.py", VA)
+    chosen = at.selectbox(key="ob_pick").value
+    file_id = obligations.add_evidence(
+        app_env, VA, chosen, title="Risk register", now=NOW, file_name="r.pdf", content=b"%PDF"
+    )
+    obligations.add_evidence(
+        app_env, VA, chosen, title="Wiki", now=NOW, url="https://wiki.example/risk"
+    )
+    at = run_page("governance/obligations.py", VA, opened=("ob_evidence_open",))
+    assert_no_exception(at)
+    [download] = at.get("download_button")
+    assert download.proto.label == "Download"
+    [opener] = at.get("link_button")
+    assert opener.proto.url == "https://wiki.example/risk"
+    at.button(key=f"ev_archive_{file_id}").click().run()
+    assert_no_exception(at)
+    assert [e.title for e in obligations.list_evidence(app_env, VA, chosen)] == ["Wiki"]
+
+
 def test_drift_page_lists_policies_with_their_last_breach(app_env: Database) -> None:
     model = make_model(app_env)
     pid = drift.create_policy(

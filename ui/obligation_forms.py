@@ -7,12 +7,13 @@ from datetime import date, datetime
 import streamlit as st
 
 from db.engine import Database
-from services.access.access import Actor
+from services.access.access import Actor, can
 from services.governance import obligations
 from services.governance.obligations import STATE_LABELS, ObligationRow
 from services.vendors import vendors
 from ui.forms import edit_form, new_form_key, save_new
-from ui.guard import allowed
+from ui.guard import allowed, save_and_rerun
+from ui.text import safe_link
 from ui.widgets import select_one
 
 
@@ -59,12 +60,9 @@ def obligation_form(db: Database, actor: Actor, current: ObligationRow) -> None:
 def evidence_section(db: Database, actor: Actor, choice: int, now: datetime) -> None:
     with allowed():
         items = obligations.list_evidence(db, actor, choice)
+    editor = can(actor, "obligations.edit")
     for e in items:
-        where = e.url or e.file_name
-        st.text(
-            f"{e.title}: {where} (added {e.added_at:%Y-%m-%d} by {e.added_by}; "
-            f"expires {e.expires_on or 'never'})"
-        )
+        _evidence_row(db, actor, e, now, editor)
     if not items:
         st.caption("No evidence yet: add a link or a file.")
     with st.form(key := new_form_key(form := f"ev_add_{choice}")):
@@ -88,4 +86,34 @@ def evidence_section(db: Database, actor: Actor, choice: int, now: datetime) -> 
                     expires_on=expires,
                 ),
                 "Evidence added",
+            )
+
+
+def _evidence_row(
+    db: Database, actor: Actor, e: obligations.EvidenceItem, now: datetime, editor: bool
+) -> None:
+    """One piece of evidence: opened (a link) or downloaded (a file), and archived by those who
+    may edit obligations (it stops counting and stays in the record)."""
+    with st.container(horizontal=True, vertical_alignment="center"):
+        st.text(
+            f"{e.title}: {e.url or e.file_name} (added {e.added_at:%Y-%m-%d} by {e.added_by}; "
+            f"expires {e.expires_on or 'never'})"
+        )
+        link = safe_link(e.url)
+        if link:
+            st.link_button("Open", link)
+        elif e.kind == "file":
+            st.download_button(
+                "Download",
+                # Read when clicked: the list never holds the files.
+                data=lambda: obligations.evidence_file(db, actor, e.id),
+                file_name=e.file_name,
+                # Never the type the uploader claimed: the browser saves it, it never opens it.
+                mime="application/octet-stream",
+                on_click="ignore",
+                key=f"ev_file_{e.id}",
+            )
+        if editor and st.button("Archive", key=f"ev_archive_{e.id}"):
+            save_and_rerun(
+                lambda: obligations.archive_evidence(db, actor, e.id, now), "Evidence archived"
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, col, select
@@ -268,16 +269,43 @@ def add_evidence(
         return row.id
 
 
-def list_evidence(db: Database, actor: Actor, obligation_id: int) -> list[Evidence]:
+class EvidenceItem(NamedTuple):
+    """One piece of evidence as a list shows it: without the file's bytes."""
+
+    id: int
+    kind: str
+    title: str
+    url: str | None
+    file_name: str | None
+    sha256: str | None
+    added_by: str
+    added_at: datetime
+    expires_on: date | None
+
+
+def list_evidence(db: Database, actor: Actor, obligation_id: int) -> list[EvidenceItem]:
+    """The obligation's evidence, newest first, without the files' bytes (``evidence_file``
+    reads one when it is asked for: the list is drawn on every visit)."""
     require(db, actor, "governance.read", record_type="evidence", record_id=obligation_id)
+    columns = [col(getattr(Evidence, name)) for name in EvidenceItem._fields]
     with db.read() as s:
         rows = s.exec(
-            select(Evidence)
+            select(*columns)
             .where(Evidence.obligation_id == obligation_id)
             .where(col(Evidence.archived_at).is_(None))
             .order_by(col(Evidence.added_at).desc())
         ).all()
-        return list(rows)
+    return [EvidenceItem(*row) for row in rows]
+
+
+def evidence_file(db: Database, actor: Actor, evidence_id: int) -> bytes:
+    """The bytes of one evidence file, archived or not (the record keeps it)."""
+    require(db, actor, "governance.read", record_type="evidence", record_id=evidence_id)
+    with db.read() as s:
+        content = s.exec(select(Evidence.content).where(Evidence.id == evidence_id)).first()
+    if content is None:
+        raise ValueError(f"evidence {evidence_id} is not a file")
+    return content
 
 
 def archive_evidence(db: Database, actor: Actor, evidence_id: int, now: datetime) -> None:
