@@ -50,3 +50,6 @@ def test_today_and_my_follow_ups_list_stale_cards(app_env: Database) -> None:
     assert any(s.value.startswith("Model cards for you to refresh") for s in mine.subheader)
     text = "\n".join(m.value for m in mine.markdown).replace("\\", "")
     assert "| fraud-scorer |" in text
+    assert "| Model | Why |\n" in text  # no owner column: they are all the reader's own
+    everyone = "\n".join(m.value for m in at.markdown).replace("\\", "")
+    assert "| Model | Why | Documentation owner |" in everyone

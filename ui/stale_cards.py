@@ -28,10 +28,8 @@ def show_stale_cards(actor: Actor, *, mine: bool) -> None:
         ("Model cards for you to refresh" if mine else "Stale model cards") + f" ({len(items)})"
     )
     # A short list: a markdown table mounts in a fraction of a dataframe's time.
-    st.markdown(
-        md_table(
-            [{"Model": s.model, "Why": s.reason, "Documentation owner": s.owner} for s in items],
-            ["Model", "Why", "Documentation owner"],
-        )
-    )
+    rows = [{"Model": s.model, "Why": s.reason, "Documentation owner": s.owner} for s in items]
+    # In My follow-ups every card is the reader's own: the owner column would repeat their name.
+    columns = ["Model", "Why"] if mine else ["Model", "Why", "Documentation owner"]
+    st.markdown(md_table(rows, columns))
     link_to_page("models", "Models", actor)
