@@ -10,7 +10,7 @@ from governance_record_builders import ADMIN, BERLIN, VA, make_model, make_vendo
 from sqlmodel import select
 
 from db.engine import Database
-from db.models import Incident
+from db.models import ActionItem, DriftBreach, Incident
 from services.governance import cards, drift, incidents, obligations
 from services.governance.cards import CardContent, CardMetric
 from services.governance.drift import PolicyInput
@@ -142,6 +142,38 @@ def test_drift_page_lists_policies_with_their_last_breach(app_env: Database) -> 
     assert_no_exception(at)
     table = at.dataframe[0].value
     assert table["Level"].tolist() == ["critical"]
+
+
+def test_a_reading_starts_empty_and_an_untyped_one_records_nothing(app_env: Database) -> None:
+    model = make_model(app_env)
+    drift.create_policy(
+        app_env,
+        VA,
+        PolicyInput(
+            model_id=model,
+            metric="auc",
+            warning_threshold=0.8,
+            critical_threshold=0.7,
+            direction="below",  # a 0 read as a value would be a critical breach
+        ),
+    )
+    at = run_page("governance/drift_policies.py", VA, opened=("drift_reading_open",))
+    [value] = [n for n in at.number_input if n.label == "Value"]
+    assert value.value is None
+    [record] = [b for b in at.button if b.label == "Record reading"]
+    record.click().run()
+    assert_no_exception(at)
+    assert [e.value for e in at.error] == ["Enter the value read. Nothing was recorded."]
+    with app_env.read() as s:
+        assert s.exec(select(DriftBreach)).all() == [] and s.exec(select(ActionItem)).all() == []
+    [value] = [n for n in at.number_input if n.label == "Value"]
+    value.set_value(0.65)
+    [record] = [b for b in at.button if b.label == "Record reading"]
+    record.click().run()
+    assert_no_exception(at)
+    with app_env.read() as s:
+        [breach] = s.exec(select(DriftBreach)).all()
+        assert (breach.value, breach.level) == (0.65, "critical")
 
 
 def test_annex_iv_page_lists_gaps_with_owners_and_offers_both_downloads(

@@ -74,11 +74,16 @@ def _reading() -> None:
         pid = st.selectbox(
             "Policy", list(by_id), format_func=lambda i: f"{by_id[i].model}: {by_id[i].metric}"
         )
-        value = st.number_input("Value", format="%.4f")
+        # Empty until typed: a default of 0 was itself a reading, and under a "below" policy
+        # one click recorded a critical breach (an urgent action item, or a suspension).
+        value = st.number_input("Value", value=None, format="%.4f", placeholder="the value read")
         c1, c2 = st.columns(2)
         day = c1.date_input("Observed on", value=now.astimezone(tz).date())
         at = c2.time_input("at", value=time(9, 0))
         if st.form_submit_button("Record reading"):
+            if value is None:
+                st.error("Enter the value read. Nothing was recorded.")
+                return
             save_new(
                 "drift_reading",
                 lambda: drift.record_reading(
@@ -94,8 +99,8 @@ def _new_policy() -> None:
         metric = st.text_input("Metric (as the monitoring tool names it)")
         direction = st.radio("Bad when the value is", ["above", "below"], horizontal=True)
         c1, c2 = st.columns(2)
-        warning = c1.number_input("Warning threshold", format="%.4f")
-        critical = c2.number_input("Critical threshold", format="%.4f")
+        warning = c1.number_input("Warning threshold", value=None, format="%.4f")
+        critical = c2.number_input("Critical threshold", value=None, format="%.4f")
         action = st.selectbox(
             "Action on a critical breach", DRIFT_ACTIONS, format_func=lambda a: ACTION_LABELS[a]
         )
@@ -104,6 +109,9 @@ def _new_policy() -> None:
         runbook = st.text_input("Runbook link")
         review_by = st.date_input("Review by", value=None)
         if st.form_submit_button("Save policy", type="primary"):
+            if warning is None or critical is None:
+                st.error("Enter both thresholds. Nothing was saved.")
+                return
             data = PolicyInput(
                 model_id=model,
                 metric=metric,
