@@ -44,9 +44,10 @@ def dues_calendar(rows: Sequence[ObligationRow]) -> go.Figure:
     return go.Figure(
         data=traces,
         layout={
-            "height": 120 + 40 * len({r.model for r in rows}),
-            "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
-            "xaxis": {"title": {"text": "Due date (guidance, not legal advice)"}},
-            "legend": {"orientation": "h"},
+            # The legend above the plot and no axis title: below it, the legend ran over the
+            # title at most widths (the page's caption already says dates are guidance).
+            "height": 160 + 40 * len({r.model for r in rows}),
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         },
     )
