@@ -60,8 +60,10 @@ def completion_rate_figure(weeks: Sequence[WeekRate]) -> go.Figure:
                 "ticksuffix": "%",
                 "showgrid": False,
             },
-            "legend": {"orientation": "h", "y": -0.25},
-            "margin": {"l": 40, "r": 40, "t": 20, "b": 40},
+            # Above the plot: below it, a narrow window's slanted week labels pushed the axis
+            # title into the legend.
+            "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+            "margin": {"l": 40, "r": 40, "t": 10, "b": 40},
             "height": 340,
         },
     )
