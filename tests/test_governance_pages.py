@@ -125,6 +125,9 @@ def test_evidence_opens_downloads_and_is_archived_from_the_page(app_env: Databas
     assert download.proto.label == "Download"
     [opener] = at.get("link_button")
     assert opener.proto.url == "https://wiki.example/risk"
+    # The uploader announces the service's own limit, not the server's 512 MB.
+    [uploader] = at.get("file_uploader")
+    assert uploader.proto.max_upload_size_mb == obligations.MAX_EVIDENCE_BYTES // 2**20 == 10
     at.button(key=f"ev_archive_{file_id}").click().run()
     assert_no_exception(at)
     assert [e.title for e in obligations.list_evidence(app_env, VA, chosen)] == ["Wiki"]

@@ -267,3 +267,15 @@ def test_spend_trend_draws_one_line_per_currency() -> None:
     )
     assert [t.name for t in fig.data] == ["EUR", "USD"]
     assert list(fig.data[1].y) == [1.1, 2.0]
+
+
+def test_spreadsheet_import_announces_its_own_size_limit(app_env: Database) -> None:
+    """The uploader says 20 MB, what the importer accepts, not the server's 512 MB: a user
+    learns it before uploading, not after."""
+    from services import record_imports
+
+    at = run_page("vendors/vendors.py", ADMIN, opened=("record_import_vendors_open",))
+    assert_no_exception(at)
+    [uploader] = at.get("file_uploader")
+    assert uploader.proto.max_upload_size_mb == record_imports.MAX_RECORD_FILE_BYTES // 2**20
+    assert uploader.proto.max_upload_size_mb == 20

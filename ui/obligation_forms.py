@@ -68,7 +68,9 @@ def evidence_section(db: Database, actor: Actor, choice: int, now: datetime) -> 
     with st.form(key := new_form_key(form := f"ev_add_{choice}")):
         title = st.text_input("Title", key=f"{key}_title")
         url = st.text_input("Link (https://...)", key=f"{key}_url")
-        upload = st.file_uploader("or a file", key=f"{key}_file")
+        upload = st.file_uploader(
+            "or a file", key=f"{key}_file", max_upload_size=obligations.MAX_EVIDENCE_BYTES // 2**20
+        )
         expires = st.date_input("Expires on", value=None, key=f"{key}_expires")
         if st.form_submit_button("Add evidence"):
             save_new(

@@ -40,7 +40,12 @@ def _import_section(db: Database, actor: Actor, kind_name: str) -> None:
     )
     nonce_key = f"record_import_{kind_name}_nonce"
     nonce = st.session_state.get(nonce_key, 0)
-    upload = st.file_uploader("CSV file", type=["csv"], key=f"record_import_{kind_name}_{nonce}")
+    upload = st.file_uploader(
+        "CSV file",
+        type=["csv"],
+        key=f"record_import_{kind_name}_{nonce}",
+        max_upload_size=record_imports.MAX_RECORD_FILE_BYTES // 2**20,
+    )
     if upload is None:
         return
     data = upload.getvalue()

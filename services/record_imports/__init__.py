@@ -131,7 +131,9 @@ def _kind(db: Database, actor: Actor, kind_name: str) -> Kind:
 
 def _check_size(size: int, filename: str) -> None:
     if size > MAX_RECORD_FILE_BYTES:
-        raise RecordError(None, None, f"{filename} is larger than {MAX_RECORD_FILE_BYTES} bytes")
+        raise RecordError(
+            None, None, f"{filename} is larger than {MAX_RECORD_FILE_BYTES // 2**20} MB"
+        )
 
 
 def preview_bytes(
