@@ -45,13 +45,13 @@ with allowed():
         show_not_found("meeting", "meeting")
 
 meeting = detail.meeting
-nav = st.columns([1, 1, 1, 3])
-if nav[0].button("All meetings", key="meeting_back"):
-    switch_to("meetings", {})
-if detail.previous_id and nav[1].button("Previous", key="meeting_prev"):
-    _open(detail.previous_id)
-if detail.next_id and nav[2].button("Next", key="meeting_next"):
-    _open(detail.next_id)
+with st.container(horizontal=True):
+    if st.button("All meetings", key="meeting_back"):
+        switch_to("meetings", {})
+    if detail.previous_id and st.button("Previous", key="meeting_prev"):
+        _open(detail.previous_id)
+    if detail.next_id and st.button("Next", key="meeting_next"):
+        _open(detail.next_id)
 
 st.title(md_escape(meeting.title))
 repeats = f" · {describe(detail.series.rrule).lower()}" if detail.series else ""
@@ -65,9 +65,10 @@ if detail.attendees:
 for line in detail.money:  # empty for roles that may not see money
     st.text(line)
 
-d1, d2, d3 = st.columns([1, 1, 2])
-with allowed():
-    d1.download_button(
+# One bar of actions, wrapping on a narrow window (columns left gaps where a button is absent).
+bar = st.container(horizontal=True)
+with allowed(), bar:
+    st.download_button(
         "Download .ics",
         lambda: ics.meeting_ics(db, actor, meeting.id or 0),
         file_name=f"meeting-{meeting.id}.ics",
@@ -75,17 +76,19 @@ with allowed():
         key="meeting_ics",
     )
     if detail.series is not None:
-        d2.download_button(
+        st.download_button(
             "Series .ics",
             lambda: ics.series_ics(db, actor, detail.series.id or 0),  # type: ignore[union-attr]
             file_name=f"series-{detail.series.id}.ics",
             mime="text/calendar",
             key="series_ics",
         )
+if editable:
+    workspace.status_buttons(db, actor, meeting, bar)
 if (
     detail.series is not None
     and editable
-    and d3.button(
+    and bar.button(
         "Open next meeting (carry over open items)", key="meeting_open_next", type="primary"
     )
 ):
@@ -100,7 +103,6 @@ if (
         )
         _open(result.meeting_id)
 if editable:
-    workspace.status_buttons(db, actor, meeting)
     with st.expander("Reschedule or change attendees"):
         workspace.schedule(db, actor, detail)
         workspace.attendees(db, actor, detail)

@@ -7,6 +7,7 @@ from functools import partial
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from db.engine import Database
 from db.models import Meeting
@@ -31,14 +32,14 @@ def _opened(meeting: Meeting) -> tuple[str, int]:
     return form, opened_version(form, meeting.version)
 
 
-def status_buttons(db: Database, actor: Actor, meeting: Meeting) -> None:
-    s1, s2, _rest = st.columns([1, 1, 4])
+def status_buttons(db: Database, actor: Actor, meeting: Meeting, bar: DeltaGenerator) -> None:
+    """Mark as held and Cancel (or Restore), drawn into the page's action ``bar``."""
     cancel = "cancelled" if meeting.status != "cancelled" else "scheduled"
-    for column, status, label in (
-        (s1, "done", "Mark as held"),
-        (s2, cancel, "Cancel meeting" if cancel == "cancelled" else "Restore meeting"),
+    for status, label in (
+        ("done", "Mark as held"),
+        (cancel, "Cancel meeting" if cancel == "cancelled" else "Restore meeting"),
     ):
-        if meeting.status != status and column.button(label, key=f"meeting_status_{status}"):
+        if meeting.status != status and bar.button(label, key=f"meeting_status_{status}"):
             forget_opened(_opened(meeting)[0])  # a new version: the forms open afresh
             if attempt(
                 partial(meetings.set_meeting_status, db, actor, meeting.id or 0, status),
@@ -103,7 +104,7 @@ def attendees(db: Database, actor: Actor, detail: meetings.MeetingDetail) -> Non
                 "Invited",
             )
     if invited:
-        u1, u2 = st.columns([3, 1])
+        u1, u2 = st.columns([3, 1], vertical_alignment="bottom")
         gone = u1.selectbox("Remove an attendee", sorted(invited), key="uninvite_pick")
         if (
             u2.button("Remove", key="uninvite_submit")
@@ -174,7 +175,7 @@ def _agenda_item_form(db: Database, actor: Actor, item: meetings.AgendaRow) -> N
 
 def _add_to_agenda(db: Database, actor: Actor, meeting_id: int) -> None:
     with st.form(key := new_form_key("agenda_add")):
-        a1, a2 = st.columns([3, 1])
+        a1, a2 = st.columns([3, 1], vertical_alignment="bottom")
         new_item = a1.text_input("New agenda item", key=f"{key}_title")
         if a2.form_submit_button("Add to agenda", key="agenda_add_submit"):
             save_new(
@@ -184,7 +185,7 @@ def _add_to_agenda(db: Database, actor: Actor, meeting_id: int) -> None:
             )
     with allowed():
         templates = {t.id: t.name for t in meetings.list_templates(db, actor) if t.id}
-    t1, t2 = st.columns([3, 1])
+    t1, t2 = st.columns([3, 1], vertical_alignment="bottom")
     chosen = t1.selectbox(
         "Add the items of an agenda template",
         list(templates),
@@ -234,7 +235,7 @@ def _close_action(db: Database, actor: Actor, detail: meetings.MeetingDetail) ->
     open_actions = {a.id: a for a in detail.actions if a.status in OPEN_ACTION_STATUSES}
     if not open_actions:
         return
-    c1, c2, c3 = st.columns([4, 1, 1])
+    c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="bottom")
     target = c1.selectbox(
         "Close or drop an action item",
         list(open_actions),
@@ -262,7 +263,8 @@ def _add_action(db: Database, actor: Actor, detail: meetings.MeetingDetail) -> N
     emails = [e for _, e in detail.attendees]
     emails += [p.email for p in others if p.email not in emails]
     with st.form(key := new_form_key("meeting_action_add")):
-        b1, b2, b3, b4 = st.columns([4, 2, 2, 1])
+        # Priority at 2, not 1: at one ninth of the form its select read "Medi".
+        b1, b2, b3, b4 = st.columns([3, 2, 2, 2])
         text = b1.text_input(
             "New action item",
             key=f"{key}_title",
