@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
 from db.engine import Database
-from db.models import DriftBreach, Meeting, SupportTicket
-from services.access.access import Actor
+from db.models import DriftBreach, Meeting, Notification, SupportTicket, User
+from services import planning
+from services.access.access import PERMISSIONS, Actor
 from services.demo import demo
 from services.governance import incident_views, obligations
 from services.governance.annex_iv import annex_iv_pack
@@ -72,3 +73,25 @@ def test_the_high_risk_system_pack_has_nine_sections_and_gaps_where_records_are_
     assert history.text is not None and history.text.endswith("times in UTC.")
     assert rows[-1][0].startswith("since ") and " to " in rows[0][0] and "T" not in rows[0][0]
     assert rows[0][1].startswith("v") and " in " in rows[0][1]
+
+
+def test_demo_reminders_reach_no_user_who_may_not_read_their_record(
+    sqlite_db: Database, admin: Actor
+) -> None:
+    """An incident's clocks went by Slack to its owner, a finance user, who may not open the
+    Incidents page: governance and spend messages go only to roles that may read them (or to
+    people with no account)."""
+    demo.load(sqlite_db, admin, today=DAY)
+    planning.plan_all(sqlite_db, datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    needs = {"incident": "governance.read", "obligation": "governance.read", "budget": "spend.read"}
+    with sqlite_db.read() as s:
+        roles = {u.email.lower(): u.role for u in s.exec(select(User)).all()}
+        sent = [(n.record_type, n.recipient) for n in s.exec(select(Notification)).all()]
+    checked = [(kind, who) for kind, who in sent if kind in needs and who in roles]
+    assert {kind for kind, _ in checked} == set(needs)  # the demo has each kind
+    refused = [
+        (kind, who, roles[who])
+        for kind, who in checked
+        if roles[who] not in PERMISSIONS[needs[kind]]
+    ]
+    assert refused == []

@@ -177,7 +177,8 @@ def seed(db: Database, actor: Actor, day: date) -> dict[str, int]:
                 severity="critical",
                 model_ids=[chatbot.id],
                 aware_at=now - timedelta(days=2, hours=3),
-                owner_id=_person(s, "Dana Whitfield"),
+                # A lead: finance may not open incidents, and the owner is told of one at once.
+                owner_id=_person(s, "Maya Chen"),
                 description="Answer shown in the help centre; customer complained by email.",
             ),
             now=now,
