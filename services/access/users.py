@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from db.engine import Database
 from db.models import ROLES as ROLES
-from db.models import User
+from db.models import Person, User
 from services.access import audit
-from services.access.access import Actor, require
+from services.access.access import PERMISSIONS, Actor, require
+from services.access.choices import ROLE
 from services.core.emails import EmailError, check_one
 
 
@@ -172,3 +173,24 @@ def set_role(db: Database, actor: Actor, email: str, role: str) -> UserRow:
 
 def rename_user(db: Database, actor: Actor, email: str, name: str | None) -> UserRow:
     return _update(db, actor, email, name=_check_name(name))
+
+
+def check_owner(session: Session, person_id: int | None, permission: str, what: str) -> None:
+    """Refuse an owner who signs in under a role without ``permission``: an owner is told of the
+    record by Slack, so a finance user owning an incident would read there what the app hides.
+    People with no account are not held to a role (they are told only what a reminder says)."""
+    if person_id is None:
+        return
+    person = session.get(Person, person_id)
+    if person is None:
+        raise ValueError(f"no person {person_id}")
+    role = session.exec(
+        select(User.role).where(
+            func.lower(User.email) == person.email.lower(), col(User.active).is_(True)
+        )
+    ).first()
+    if role is not None and role not in PERMISSIONS[permission]:
+        raise ValueError(
+            f"{person.name} signs in as {ROLE.label(role).lower()}, a role that may not see "
+            f"{what}: choose an owner who may"
+        )

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from db.engine import Database
 from db.models import BREACH_SOURCES, DriftBreach, DriftPolicy, Model, Person
-from services.access import audit
+from services.access import audit, users
 from services.access.access import Actor, require
 from services.coordination.actions import create_action_in
 from services.core.records import check_version, check_web_url
@@ -50,8 +50,7 @@ def _fields(session: Session, data: PolicyInput) -> dict[str, object]:
     if session.get(Model, data.model_id) is None:
         raise ValueError(f"no model {data.model_id}")
     for pid in (data.owner_id, data.approver_id):
-        if pid is not None and session.get(Person, pid) is None:
-            raise ValueError(f"no person {pid}")
+        users.check_owner(session, pid, "governance.read", "drift policies")
     return {
         "model_id": data.model_id,
         "metric": metric,

@@ -29,7 +29,7 @@ from db.models import (
     Person,
     Vendor,
 )
-from services.access import audit
+from services.access import audit, users
 from services.access.access import Actor, require
 from services.core.records import check_version
 from services.delivery import outbox
@@ -114,8 +114,7 @@ def new_incident(
     models = [session.get(Model, i) for i in dict.fromkeys(data.model_ids)]
     if any(m is None for m in models):
         raise ValueError("no such model")
-    if data.owner_id is not None and session.get(Person, data.owner_id) is None:
-        raise ValueError(f"no person {data.owner_id}")
+    users.check_owner(session, data.owner_id, "governance.read", "incidents")
     serious = clocks.is_serious(data.category)
     incident = Incident(
         title=data.title.strip(),

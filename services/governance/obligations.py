@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 from db.engine import Database
 from db.models import OBLIGATION_STATUSES as OBLIGATION_STATUSES
 from db.models import Evidence, Model, Obligation, Person
-from services.access import audit
+from services.access import audit, users
 from services.access.access import Actor, require
 from services.core.records import check_version, check_web_url
 from services.governance import catalogue
@@ -215,8 +215,7 @@ def update_obligation(
         if ob is None or ob.archived_at is not None:
             raise ValueError(f"no obligation {obligation_id}")
         check_version(ob, expected_version, "obligation")
-        if owner_id is not None and s.get(Person, owner_id) is None:
-            raise ValueError(f"no person {owner_id}")
+        users.check_owner(s, owner_id, "governance.read", "obligations")
         changes = {"status": status, "due_date": due_date, "owner_id": owner_id, "note": note}
         audit.apply_change(s, actor, ob, "obligation", changes)
 
