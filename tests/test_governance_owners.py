@@ -15,6 +15,7 @@ from services.access import users
 from services.governance import drift, incidents, obligations
 from services.governance.drift import PolicyInput
 from services.governance.incidents import IncidentInput
+from services.vendors import vendors
 from tests.builders import make_person
 from tests.governance_record_builders import ADMIN, BERLIN, NOW, VA, make_model
 
@@ -119,3 +120,12 @@ def test_a_deactivated_finance_user_no_longer_holds_the_person_to_the_role(
 ) -> None:
     users.deactivate_user(db, ADMIN, "dana@example.com")
     assert _incident(db, make_model(db), people["finance"])
+
+
+def test_the_owner_pickers_leave_out_who_would_be_refused(
+    db: Database, people: dict[str, int]
+) -> None:
+    names = {p.name for p in vendors.owner_choices(db, VA, may="governance.read")}
+    assert names == {"Lee Lead", "Sam Slack"}
+    # A vendor's owner may be anyone: finance owns contracts.
+    assert "Dana Whitfield" in {p.name for p in vendors.owner_choices(db, VA)}

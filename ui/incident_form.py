@@ -21,7 +21,7 @@ from ui.widgets import forget_opened, select_one
 def incident_form(db: Database, actor: Actor, now: datetime, tz: ZoneInfo) -> None:
     with allowed():
         models = obligations.model_choices(db, actor)
-        people = {p.id: p.name for p in vendors.owner_choices(db, actor)}
+        people = {p.id: p.name for p in vendors.owner_choices(db, actor, may="governance.read")}
     if not models:
         st.caption("Add a model first, on the Models page.")
         return

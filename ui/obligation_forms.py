@@ -20,8 +20,11 @@ from ui.widgets import select_one
 def obligation_form(db: Database, actor: Actor, current: ObligationRow) -> None:
     choice = current.id
     with allowed():
-        people = {p.id: p.name for p in vendors.owner_choices(db, actor)}
+        people = {p.id: p.name for p in vendors.owner_choices(db, actor, may="governance.read")}
     owners: dict[int | None, str] = {None: "(nobody)"} | people
+    if current.owner_id is not None and current.owner_id not in owners:
+        # Kept in the list: falling back to "(nobody)" would drop the owner on any save.
+        owners[current.owner_id] = current.owner
 
     def fields(prefix: str) -> tuple[str, date, int | None, str]:
         status = st.selectbox(

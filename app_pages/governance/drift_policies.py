@@ -64,7 +64,7 @@ if not can(actor, "drift.edit"):
 with allowed():
     models = obligations.model_choices(db, actor)
     people: dict[int | None, str] = {None: "(nobody)"} | {
-        p.id: p.name for p in vendors.owner_choices(db, actor)
+        p.id: p.name for p in vendors.owner_choices(db, actor, may="governance.read")
     }
 
 

@@ -30,12 +30,13 @@ from db.models import (
     Person,
     SeatPool,
     SupportTicket,
+    User,
     Vendor,
     VendorAlias,
     VendorContact,
 )
 from services.access import audit
-from services.access.access import Actor, require
+from services.access.access import PERMISSIONS, Actor, require
 from services.core.records import (
     MAX_NAME_CHARS,
     InvalidRecord,
@@ -58,8 +59,9 @@ class PersonChoice:
     email: str
 
 
-def owner_choices(db: Database, actor: Actor) -> list[PersonChoice]:
-    """Internal people who can own a vendor, contract, seat pool or ticket."""
+def owner_choices(db: Database, actor: Actor, *, may: str | None = None) -> list[PersonChoice]:
+    """Internal people who can own a vendor, contract, seat pool or ticket; with ``may``, less
+    those who sign in under a role without that permission (``users.check_owner`` refuses them)."""
     require(db, actor, "vendors.read", record_type="person")
     with db.read() as s:
         rows = s.exec(
@@ -68,7 +70,15 @@ def owner_choices(db: Database, actor: Actor) -> list[PersonChoice]:
             .where(col(Person.is_internal).is_(True))
             .order_by(Person.name)
         ).all()
-    return [PersonChoice(p.id, p.name, p.email) for p in rows if p.id is not None]
+        barred: set[str] = set()
+        if may is not None:
+            signed = s.exec(select(User.email, User.role).where(col(User.active).is_(True)))
+            barred = {e.lower() for e, role in signed if role not in PERMISSIONS[may]}
+    return [
+        PersonChoice(p.id, p.name, p.email)
+        for p in rows
+        if p.id is not None and p.email.lower() not in barred
+    ]
 
 
 # --- vendors -----------------------------------------------------------------------------------
