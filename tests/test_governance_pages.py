@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from conftest import actor, assert_no_exception, run_page
@@ -42,6 +43,10 @@ def test_incidents_page_shows_time_left_the_notice_and_the_hold(app_env: Databas
     assert table["Next deadline"].iloc[0] == "Inform the provider (Art. 26(5))"
     assert table["Time left"].iloc[0].startswith("overdue by 2 h")
     assert table["Report due"].iloc[0] is not None
+    # Times read in the workspace zone, to the minute: no "+00:00" and no seconds.
+    assert table["Aware"].dt.tz is None and table["Report due"].dt.tz is None
+    shown = json.loads(at.dataframe[0].proto.columns)
+    assert shown["Aware"]["type_config"]["format"] == "YYYY-MM-DD HH:mm"
     clocks_table = "\n".join(m.value for m in at.markdown).replace("\\", "")
     assert "| Art. 73(2) |" in clocks_table
     assert any("support@lumen.example" in t.label for t in at.text_area)
@@ -145,6 +150,7 @@ def test_drift_page_lists_policies_with_their_last_breach(app_env: Database) -> 
     assert_no_exception(at)
     table = at.dataframe[0].value
     assert table["Level"].tolist() == ["critical"]
+    assert table["Last breach"].dt.tz is None
 
 
 def test_a_reading_starts_empty_and_an_untyped_one_records_nothing(app_env: Database) -> None:

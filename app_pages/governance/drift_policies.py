@@ -17,6 +17,7 @@ from ui.auth import require_actor
 from ui.forms import new_form_key, save_new
 from ui.guard import allowed
 from ui.state import database, settings
+from ui.times import local
 from ui.widgets import lazy_expander, select_one
 
 actor = require_actor()
@@ -42,7 +43,7 @@ if rows:
                     "Approver": p.approver,
                     "Runbook": p.runbook_url,
                     "Review by": p.review_by,
-                    "Last breach": p.last_breach_at.astimezone(tz) if p.last_breach_at else None,
+                    "Last breach": local(p.last_breach_at, tz),
                     "Level": p.last_breach_level,
                     "Value": p.last_breach_value,
                 }
@@ -51,7 +52,10 @@ if rows:
         ),
         hide_index=True,
         width="stretch",
-        column_config={"Runbook": st.column_config.LinkColumn()},
+        column_config={
+            "Runbook": st.column_config.LinkColumn(),
+            "Last breach": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
+        },
     )
 else:
     st.info(

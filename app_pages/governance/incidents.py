@@ -13,6 +13,7 @@ from ui.guard import allowed
 from ui.incident_form import incident_actions, incident_form
 from ui.state import database, settings
 from ui.text import md_table
+from ui.times import local
 from ui.widgets import lazy_expander
 
 actor = require_actor()
@@ -43,10 +44,10 @@ if rows:
                     "Category": v.category_label,
                     "Status": v.status,
                     "Models": ", ".join(v.models),
-                    "Aware": v.aware_at.astimezone(tz),
+                    "Aware": local(v.aware_at, tz),
                     "Next deadline": _next(v)[0],
                     "Time left": _next(v)[1],
-                    "Report due": v.report_due_at.astimezone(tz) if v.report_due_at else None,
+                    "Report due": local(v.report_due_at, tz),
                     "Deployments held": v.held,
                     "Owner": v.owner,
                 }
@@ -55,6 +56,10 @@ if rows:
         ),
         hide_index=True,
         width="stretch",
+        column_config={
+            c: st.column_config.DatetimeColumn(c, format="YYYY-MM-DD HH:mm")
+            for c in ("Aware", "Report due")
+        },
     )
 else:
     st.info(
