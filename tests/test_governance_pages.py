@@ -11,7 +11,7 @@ from governance_record_builders import ADMIN, BERLIN, VA, make_model, make_vendo
 from sqlmodel import select
 
 from db.engine import Database
-from db.models import ActionItem, DriftBreach, Incident
+from db.models import ActionItem, DriftBreach, DriftPolicy, Incident
 from services.governance import cards, drift, incidents, obligations
 from services.governance.cards import CardContent, CardMetric
 from services.governance.drift import PolicyInput
@@ -236,3 +236,77 @@ def test_finance_cannot_open_the_governance_pages(app_env: Database) -> None:
     make_model(app_env)
     at = run_page("governance/incidents.py", actor("finance"))
     assert any("Not allowed" in e.value for e in at.error)
+
+
+def _auc_policy(db: Database, **kw: object) -> int:
+    return drift.create_policy(
+        db,
+        VA,
+        PolicyInput(
+            model_id=kw.pop("model", None) or make_model(db),  # type: ignore[arg-type]
+            metric="auc",
+            warning_threshold=0.8,
+            critical_threshold=0.7,
+            direction="below",
+            **kw,  # type: ignore[arg-type]
+        ),
+    )
+
+
+def test_a_policy_is_changed_from_the_page_and_a_stale_save_is_refused(
+    app_env: Database,
+) -> None:
+    pid = _auc_policy(app_env, runbook_url="https://runbooks.example/auc")
+    at = run_page("governance/drift_policies.py", VA, opened=("drift_edit_open",))
+    assert_no_exception(at)
+    # The form opens filled from the policy.
+    assert at.number_input(key=f"drift_edit_{pid}_1_warning").value == 0.8
+    assert at.radio(key=f"drift_edit_{pid}_1_direction").value == "below"
+    assert at.text_input(key=f"drift_edit_{pid}_1_runbook").value == "https://runbooks.example/auc"
+    # Someone else saves first: this save is refused and changes nothing.
+    [row] = drift.list_policies(app_env, VA)
+    data = PolicyInput(
+        model_id=row.model_id,
+        metric="auc",
+        warning_threshold=0.85,
+        critical_threshold=0.7,
+        direction="below",
+    )
+    drift.update_policy(app_env, VA, pid, data, expected_version=1)
+    at.number_input(key=f"drift_edit_{pid}_1_critical").set_value(0.6)
+    next(b for b in at.button if b.label == "Save changes").click().run()
+    assert_no_exception(at)
+    assert at.error
+    [row] = drift.list_policies(app_env, VA)
+    assert (row.warning_threshold, row.critical_threshold, row.version) == (0.85, 0.7, 2)
+    # The next run opens the form afresh at version 2, with the other save's values.
+    at.run()
+    assert at.number_input(key=f"drift_edit_{pid}_2_warning").value == 0.85
+    at.number_input(key=f"drift_edit_{pid}_2_critical").set_value(0.6)
+    next(b for b in at.button if b.label == "Save changes").click().run()
+    assert_no_exception(at)
+    [row] = drift.list_policies(app_env, VA)
+    assert (row.warning_threshold, row.critical_threshold, row.version) == (0.85, 0.6, 3)
+
+
+def test_a_policy_is_archived_after_a_confirmation_and_written_again_comes_back(
+    app_env: Database,
+) -> None:
+    pid = _auc_policy(app_env)
+    drift.record_reading(app_env, VA, pid, 0.65, app_env.clock.now(), tz=BERLIN)
+    at = run_page("governance/drift_policies.py", VA, opened=("drift_edit_open",))
+    at.button(key=f"drift_archive_{pid}").click().run()
+    assert drift.list_policies(app_env, VA) != []  # one click only asks
+    at.button(key=f"confirm_drift_archive_{pid}_yes").click().run()
+    assert_no_exception(at)
+    assert drift.list_policies(app_env, VA) == []
+    assert not at.dataframe  # the table is gone with its only policy
+    # The same metric written again is the same policy, live again, with its breach.
+    with app_env.read() as s:
+        archived = s.get(DriftPolicy, pid)
+        assert archived is not None and archived.archived_at is not None
+        assert [b.policy_id for b in s.exec(select(DriftBreach)).all()] == [pid]
+    again = _auc_policy(app_env, model=archived.model_id, action="retrain")
+    assert again == pid
+    [row] = drift.list_policies(app_env, VA)
+    assert (row.action, row.last_breach_level) == ("retrain", "critical")

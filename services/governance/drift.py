@@ -65,17 +65,31 @@ def _fields(session: Session, data: PolicyInput) -> dict[str, object]:
     }
 
 
-def _unique(session: Session, model_id: int, metric: str, policy_id: int | None) -> None:
+def _unique(
+    session: Session, model_id: int, metric: str, policy_id: int | None
+) -> DriftPolicy | None:
+    """Refuse a second live policy on a model's metric; return an archived one on it."""
     other = session.exec(
         select(DriftPolicy).where(DriftPolicy.model_id == model_id, DriftPolicy.metric == metric)
     ).first()
-    if other is not None and other.id != policy_id:
+    if other is None or other.id == policy_id:
+        return None
+    if other.archived_at is None:
         raise ValueError(f"the model has a drift policy on {metric!r} already")
+    if policy_id is not None:
+        raise ValueError(f"the model has an archived drift policy on {metric!r}")
+    return other
 
 
 def new_policy(session: Session, actor: Actor, data: PolicyInput) -> DriftPolicy:
     fields = _fields(session, data)
-    _unique(session, data.model_id, str(fields["metric"]), None)
+    archived = _unique(session, data.model_id, str(fields["metric"]), None)
+    if archived is not None:
+        # A model's metric has one policy row, archived or not (a unique constraint): one
+        # written again on an archived policy's metric brings it back, with its breaches.
+        changes = {**fields, "archived_at": None, "archived_by": None}
+        audit.apply_change(session, actor, archived, "driftpolicy", changes, action="restore")
+        return archived
     policy = DriftPolicy(**fields)  # type: ignore[arg-type]
     session.add(policy)
     session.flush()
@@ -225,7 +239,9 @@ class PolicyRow:
     warning_threshold: float
     critical_threshold: float
     action: str
+    owner_id: int | None
     owner: str
+    approver_id: int | None
     approver: str
     runbook_url: str | None
     review_by: date | None
@@ -262,7 +278,9 @@ def policy_rows(session: Session, *, model_id: int | None = None) -> list[Policy
                 warning_threshold=p.warning_threshold,
                 critical_threshold=p.critical_threshold,
                 action=p.action,
+                owner_id=p.owner_id,
                 owner=people.get(p.owner_id, "") if p.owner_id else "",
+                approver_id=p.approver_id,
                 approver=people.get(p.approver_id, "") if p.approver_id else "",
                 runbook_url=p.runbook_url,
                 review_by=p.review_by,
