@@ -11,8 +11,10 @@ from sqlmodel import select
 from db.engine import Database
 from db.models import AgendaItem, AuditEvent, Meeting, MeetingAttendee, Notification, SupportTicket
 from services.access.access import NotAllowed
+from services.core.records import StaleEdit
 from services.governance import incident_views, incidents
 from services.governance.incidents import DeploymentHeld, IncidentInput
+from tests.builders import make_person
 from tests.governance_record_builders import (
     ADMIN,
     BERLIN,
@@ -177,3 +179,89 @@ def test_recording_a_deployment_of_a_held_model_is_refused_until_an_admin_releas
     assert deployments.record_deployment(
         db, VA, model, version_number=1, environment="production", at=NOW, reason="hotfix"
     )
+
+
+def _details(view: incident_views.IncidentView, **kw: object) -> incidents.IncidentDetails:
+    fields: dict[str, object] = {
+        "title": view.title,
+        "description": view.description,
+        "severity": view.severity,
+        "status": view.status,
+        "owner_id": view.owner_id,
+    }
+    return incidents.IncidentDetails(**(fields | kw))  # type: ignore[arg-type]
+
+
+def test_an_incident_is_corrected_and_handed_over_once_with_the_new_owner_told(
+    db: Database,
+) -> None:
+    ids = make_vendor_model(db)
+    incident_id = _record(db, ids["model"], owner=ids["owner"])
+    view = _view(db, incident_id)
+    new_owner = make_person(db, "Nina Next", "nina@example.com")
+    change = _details(
+        view, title=" Wrong dispatch priorities (east) ", status="investigating", owner_id=new_owner
+    )
+    incidents.update_details(db, VA, incident_id, change, expected_version=view.version)
+    # The same form saved again (a double click) is refused: it was opened at the old version.
+    with pytest.raises(StaleEdit):
+        incidents.update_details(db, VA, incident_id, change, expected_version=view.version)
+    after = _view(db, incident_id)
+    assert (after.title, after.status, after.owner) == (
+        "Wrong dispatch priorities (east)",
+        "investigating",
+        "Nina Next",
+    )
+    assert after.deadlines == view.deadlines  # the clocks run as recorded
+    with db.read() as s:
+        told = s.exec(select(Notification).where(Notification.kind == "incident_owner")).all()
+        assert [(n.recipient, n.channel) for n in told] == [("nina@example.com", "slack")]
+        attendees = s.exec(
+            select(MeetingAttendee.email).where(
+                MeetingAttendee.meeting_id == after.review_meeting_id
+            )
+        ).all()
+        assert sorted(attendees) == ["nina@example.com", "olga@example.com"]
+        events = s.exec(
+            select(AuditEvent).where(
+                AuditEvent.record_type == "incident", AuditEvent.action == "update"
+            )
+        ).all()
+        assert len(events) == 1 and '"owner_id"' in (events[0].after or "")
+    # Handed back and forth: each hand-over is told once, the meeting keeps one row each.
+    incidents.update_details(
+        db, VA, incident_id, _details(after, owner_id=ids["owner"]), expected_version=2
+    )
+    incidents.update_details(
+        db, VA, incident_id, _details(after, owner_id=new_owner), expected_version=3
+    )
+    with db.read() as s:
+        told = s.exec(select(Notification).where(Notification.kind == "incident_owner")).all()
+        assert [n.recipient for n in told] == [
+            "nina@example.com",
+            "olga@example.com",
+            "nina@example.com",
+        ]
+        attendees = s.exec(
+            select(MeetingAttendee.email).where(
+                MeetingAttendee.meeting_id == after.review_meeting_id
+            )
+        ).all()
+        assert sorted(attendees) == ["nina@example.com", "olga@example.com"]
+
+
+def test_a_closed_incident_or_a_bad_status_is_not_changed(db: Database) -> None:
+    model = make_model(db)
+    incident_id = _record(db, model)
+    view = _view(db, incident_id)
+    with pytest.raises(ValueError, match="closing is separate"):
+        incidents.update_details(db, VA, incident_id, _details(view, status="closed"),
+                                 expected_version=1)  # fmt: skip
+    with pytest.raises(ValueError, match="title"):
+        incidents.update_details(db, VA, incident_id, _details(view, title="  "),
+                                 expected_version=1)  # fmt: skip
+    incidents.close_incident(db, LEAD, incident_id, expected_version=1, now=NOW)
+    with pytest.raises(ValueError, match="closed"):
+        incidents.update_details(db, VA, incident_id, _details(view, severity="low"),
+                                 expected_version=2)  # fmt: skip
+    assert _view(db, incident_id).severity == view.severity

@@ -6,13 +6,13 @@ import json
 from datetime import timedelta
 
 from conftest import actor, assert_no_exception, run_page
-from governance_builders import NOW
+from governance_builders import NOW, make_person
 from governance_record_builders import ADMIN, BERLIN, VA, make_model, make_vendor_model
 from sqlmodel import select
 
 from db.engine import Database
 from db.models import ActionItem, DriftBreach, DriftPolicy, Incident
-from services.governance import cards, drift, incidents, obligations
+from services.governance import cards, drift, incident_views, incidents, obligations
 from services.governance.cards import CardContent, CardMetric
 from services.governance.drift import PolicyInput
 from services.governance.incidents import IncidentInput
@@ -310,3 +310,29 @@ def test_a_policy_is_archived_after_a_confirmation_and_written_again_comes_back(
     assert again == pid
     [row] = drift.list_policies(app_env, VA)
     assert (row.action, row.last_breach_level) == ("retrain", "critical")
+
+
+def test_an_incident_is_handed_over_from_the_page_and_its_step_form_still_saves(
+    app_env: Database,
+) -> None:
+    model = make_model(app_env)
+    incident_id = _incident(app_env, model)
+    nina = make_person(app_env, "Nina Next", "nina@example.com")
+    opened = (f"incident_details_open_{incident_id}",)
+    at = run_page("governance/incidents.py", VA, opened=opened)
+    assert_no_exception(at)
+    prefix = f"incident_details_{incident_id}_1"
+    assert at.text_input(key=f"{prefix}_title").value == "Chatbot gave dosage advice"
+    at.selectbox(key=f"{prefix}_owner").select(nina)
+    at.selectbox(key=f"{prefix}_status").select("investigating")
+    next(b for b in at.button if b.label == "Save changes").click().run()
+    assert_no_exception(at)
+    [view] = incident_views.list_incidents(app_env, VA, tz=BERLIN)
+    assert (view.owner, view.status, view.version) == ("Nina Next", "investigating", 2)
+    # The step form, drawn before the save at version 1, opens afresh: its save is taken.
+    at.run()
+    next(b for b in at.button if b.label == "Save step").click().run()
+    assert_no_exception(at)
+    assert not at.error
+    [view] = incident_views.list_incidents(app_env, VA, tz=BERLIN)
+    assert view.version == 3 and view.causal_link_at is not None

@@ -80,6 +80,7 @@ def incident_actions(
         reason = st.text_input("Reason to release the hold", key=f"inc_reason_{v.id}")
         if st.button("Release the deployment hold", key=f"inc_release_{v.id}"):
             forget_opened(f"incident_{v.id}")  # the release is a new version of the incident
+            forget_opened(f"incident_details_{v.id}")
             save_and_rerun(
                 lambda: incidents.release_hold(db, actor, v.id, reason, now=now), "Hold released"
             )
@@ -106,6 +107,7 @@ def _step_and_close(
 
     def record(data: tuple[str, datetime], opened: int) -> None:
         incidents.record_step(db, actor, v.id, *data, expected_version=opened, now=now)
+        forget_opened(f"incident_details_{v.id}")  # this person's own change: opens afresh
 
     # The close button acts on the incident as this person opened it, like the step form: a
     # close after someone else's change is refused with a message, never applied unread.

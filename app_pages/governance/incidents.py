@@ -10,6 +10,7 @@ from services.core import clock
 from services.governance import GUIDANCE, clocks, incident_views
 from ui.auth import require_actor
 from ui.guard import allowed
+from ui.incident_details import details_form
 from ui.incident_form import incident_actions, incident_form
 from ui.state import database, settings
 from ui.text import md_table
@@ -111,6 +112,12 @@ if rows:
         f"{v.review_meeting_id or '-'} (Meetings page)"
     )
     incident_actions(db, actor, v, now, tz)
+    if v.status != "closed" and can(actor, "incidents.edit"):
+        lazy_expander(
+            "Change the incident or hand it over",
+            lambda: details_form(db, actor, v),
+            key=f"incident_details_open_{pick}",
+        )
 
 if can(actor, "incidents.edit"):
     lazy_expander(

@@ -30,6 +30,7 @@ class IncidentView:
     models: list[str]
     model_ids: list[int]
     vendors: list[str]
+    owner_id: int | None
     owner: str
     owner_email: str | None
     deadlines: list[clocks.Deadline]
@@ -105,6 +106,7 @@ def views(session: Session, incidents: list[Incident], tz: ZoneInfo) -> list[Inc
                 models=[n for _, n in models.get(i.id, [])],
                 model_ids=[m for m, _ in models.get(i.id, [])],
                 vendors=[n for _, n in vendors.get(i.id, [])],
+                owner_id=i.owner_id,
                 owner=owner.name if owner else "",
                 owner_email=owner.email if owner else None,
                 deadlines=items,

@@ -148,22 +148,74 @@ def new_incident(
     return incident
 
 
-def _announce(session: Session, incident: Incident) -> None:
-    """A Slack message to the owner at once: the clocks have started."""
+def _announce(session: Session, incident: Incident, *, handed_over: bool = False) -> None:
+    """A Slack message to the owner at once: the clocks have started (or run already, for an
+    owner it was handed to, told once per hand-over)."""
     owner = session.get(Person, incident.owner_id) if incident.owner_id else None
     if owner is None or incident.id is None:
         return
+    what = f"{incident.title} ({CATEGORY_LABELS[incident.category]})"
     outbox.enqueue(
         session,
-        kind="incident_recorded",
+        kind="incident_owner" if handed_over else "incident_recorded",
         record_type="incident",
         record_id=incident.id,
-        occurrence="recorded",
+        occurrence=f"owner:{owner.id}:v{incident.version}" if handed_over else "recorded",
         channel="slack",
         recipient=owner.email.lower(),
-        subject=f"Incident recorded: {incident.title} ({CATEGORY_LABELS[incident.category]})",
+        subject=f"Incident handed to you: {what}" if handed_over else f"Incident recorded: {what}",
         body="The reporting clocks run from the time we became aware. " + clocks.COUNTING_RULE,
     )
+
+
+@dataclass(frozen=True)
+class IncidentDetails:
+    """What can be corrected after recording. The category and the time of awareness set the
+    clocks and stay as recorded: a wrong one is recorded again and the first closed, both kept."""
+
+    title: str
+    description: str
+    severity: str
+    status: str
+    owner_id: int | None
+
+
+def update_details(
+    db: Database,
+    actor: Actor,
+    incident_id: int,
+    details: IncidentDetails,
+    *,
+    expected_version: int,
+) -> None:
+    """Correct an open incident's title, description or severity, move it between open,
+    investigating and reported, or hand it to another owner (who is told at once)."""
+    require(db, actor, "incidents.edit", record_type="incident", record_id=incident_id)
+    title = details.title.strip()
+    if not title or len(title) > 300:
+        raise ValueError("an incident needs a title of at most 300 characters")
+    if details.severity not in INCIDENT_SEVERITIES:
+        raise ValueError(f"severity must be one of {', '.join(INCIDENT_SEVERITIES)}")
+    if details.status not in OPEN_STATUSES:
+        raise ValueError(f"status must be one of {', '.join(OPEN_STATUSES)}; closing is separate")
+    with db.write() as s:
+        incident = _get(s, incident_id)
+        check_version(incident, expected_version, "incident")
+        if incident.status == "closed":
+            raise ValueError("the incident is closed: its record stays as it was closed")
+        users.check_owner(s, details.owner_id, "governance.read", "incidents")
+        handed_over = details.owner_id is not None and details.owner_id != incident.owner_id
+        changes = {
+            "title": title,
+            "description": details.description.strip(),
+            "severity": details.severity,
+            "status": details.status,
+            "owner_id": details.owner_id,
+        }
+        audit.apply_change(s, actor, incident, "incident", changes)
+        if handed_over:
+            _announce(s, incident, handed_over=True)
+            review_meetings.invite_owner(s, actor, incident)
 
 
 def record_incident(

@@ -114,3 +114,28 @@ def schedule(
         detail=f"post-incident review of incident {incident.id}",
     )
     return meeting
+
+
+def invite_owner(session: Session, actor: Actor, incident: Incident) -> None:
+    """A new owner joins the incident's review meeting while it is still to be held (the next
+    planning pass puts them on the calendar event)."""
+    meeting = (
+        session.get(Meeting, incident.review_meeting_id) if incident.review_meeting_id else None
+    )
+    owner = session.get(Person, incident.owner_id) if incident.owner_id else None
+    if meeting is None or owner is None or meeting.status != "scheduled" or meeting.id is None:
+        return
+    emails = session.exec(
+        select(MeetingAttendee.email).where(MeetingAttendee.meeting_id == meeting.id)
+    ).all()
+    if owner.email.lower() in {e.lower() for e in emails}:
+        return
+    session.add(MeetingAttendee(meeting_id=meeting.id, person_id=owner.id, email=owner.email))
+    audit.record(
+        session,
+        actor,
+        "update",
+        "meeting",
+        meeting.id,
+        detail=f"{owner.email} invited: incident {incident.id} handed to them",
+    )
