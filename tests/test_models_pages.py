@@ -239,3 +239,54 @@ def test_the_timeline_has_a_bar_per_deployment_with_live_ones_to_now(db: Databas
     fig = deployment_timeline(views, NOW + timedelta(days=10))
     assert [bar.text[0] for bar in fig.data] == ["v1", "v2"]
     assert fig.data[1].x[0] == timedelta(days=7).total_seconds() * 1000
+
+
+def test_a_model_is_changed_from_its_page_vendor_and_contract_included(app_env: Database) -> None:
+    """Issue: a model could be added but never changed: a risk class assessed after the model
+    was added, a retirement, a new owner or the vendor contract it runs under had no way in."""
+    from services.governance.inventory import get_model
+    from tests.builders import make_contract, make_person, make_vendor
+
+    model = make_model(app_env, "doc-summarizer", risk_class="unassessed", status="staging")
+    vendor = make_vendor(app_env, "Lumen LLM")
+    contract = make_contract(app_env, vendor, title="Lumen API enterprise")
+    make_person(app_env, "Olga Owner", "olga@example.com")
+    opened = (f"models_edit_open_{model}",)
+    at = run_page(MODELS, VA, query={"model": str(model)}, opened=opened)
+    assert_no_exception(at)
+    prefix = f"models_edit_{model}_1"
+    assert at.text_input(key=f"{prefix}_name").value == "doc-summarizer"
+    assert at.selectbox(key=f"{prefix}_status").value == "staging"
+    # A vendor's API with no vendor named is refused, and nothing changes.
+    at.selectbox(key=f"{prefix}_source").select("vendor_api")
+    next(b for b in at.button if b.label == "Save changes").click().run()
+    assert_no_exception(at)
+    assert any("needs the vendor" in e.value for e in at.error)
+    assert get_model(app_env, VA, model, today=NOW.date()).model.version == 1
+    at.run()
+    prefix = f"models_edit_{model}_1"
+    at.selectbox(key=f"{prefix}_source").select("vendor_api")
+    at.selectbox(key=f"{prefix}_vendor").select(vendor)
+    at.selectbox(key=f"{prefix}_contract").select(contract)
+    at.selectbox(key=f"{prefix}_risk").select("limited")
+    at.selectbox(key=f"{prefix}_status").select("production")
+    at.text_input(key=f"{prefix}_owner").input("Olga@Example.com")
+    next(b for b in at.button if b.label == "Save changes").click().run()
+    assert_no_exception(at)
+    saved = get_model(app_env, VA, model, today=NOW.date())
+    m = saved.model
+    assert (m.source, m.vendor_id, m.contract_id) == ("vendor_api", vendor, contract)
+    assert (m.risk_class, m.status, m.version) == ("limited", "production", 2)
+    assert saved.row.owner == "Olga Owner" and saved.contract is not None
+    # The page now reads the contract it is covered by, and the form opens at version 2.
+    assert any("Covered by Lumen LLM · Lumen API enterprise" in c.value for c in at.caption)
+    assert at.selectbox(key=f"models_edit_{model}_2_contract").value == contract
+
+
+def test_the_change_form_is_only_for_roles_that_edit_models(app_env: Database) -> None:
+    model = make_model(app_env)
+    for role, shown in ((VA, True), (ENGINEER, True), (FINANCE, False)):
+        at = run_page(MODELS, role, query={"model": str(model)})
+        assert_no_exception(at)
+        labels = [e.label for e in at.expander]
+        assert any(label.startswith("Change this model") for label in labels) is shown, role

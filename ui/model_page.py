@@ -12,11 +12,12 @@ from services.core.money import format_money
 from services.governance import cards, choices, deployments, inventory, operations
 from services.governance.cards import SHORT_FIELDS, TEXT_FIELDS, CardContent, CardMetric, CardView
 from services.governance.choices import label
-from services.governance.inventory import ModelDetail, ModelInput
+from services.governance.inventory import ModelDetail
 from ui.charts_models import deployment_timeline
 from ui.data_memo import billing_memo
 from ui.forms import new_form_key, save_new
 from ui.guard import allowed, save_and_rerun
+from ui.model_form import change_model_form
 from ui.state import database
 from ui.text import md_escape, md_table
 from ui.widgets import forget_opened, lazy_expander, lazy_tabs, opened_version
@@ -41,6 +42,8 @@ def model_detail(actor: Actor, picked: int) -> None:
             f"Covered by {c.vendor} · {c.title}: term ends {c.current_term_end}, "
             f"cancellation deadline {c.cancellation_deadline}"
         )
+    if can(actor, "models.edit"):
+        change_model_form(actor, picked)
     lazy_tabs(
         {
             "Card": lambda: card_tab(actor, detail),
@@ -365,48 +368,3 @@ def operations_tab(actor: Actor, detail: ModelDetail) -> None:
         )
     else:
         st.caption("No billing rows are attributed to this model (tag them with model=NAME).")
-
-
-def add_model_form(actor: Actor) -> None:
-    lazy_expander("Add a model", lambda: _add_model_fields(actor), key="models_add_open")
-
-
-def _add_model_fields(actor: Actor) -> None:
-    db = database()
-    with st.form(key := new_form_key("models_add")):
-        name = st.text_input("Name", key=f"{key}_name")
-        purpose = st.text_area("Purpose", key=f"{key}_purpose")
-        c1, c2, c3 = st.columns(3)
-        status = c1.selectbox(
-            "Status",
-            list(choices.STATUS_LABELS),
-            key=f"{key}_status",
-            format_func=choices.STATUS_LABELS.__getitem__,
-        )
-        risk = c2.selectbox(
-            "Risk class",
-            list(choices.RISK_LABELS),
-            key=f"{key}_risk",
-            format_func=choices.RISK_LABELS.__getitem__,
-        )
-        role = c3.selectbox(
-            "Our role",
-            list(choices.ROLE_LABELS),
-            key=f"{key}_role",
-            index=1,
-            format_func=choices.ROLE_LABELS.__getitem__,
-        )
-        owner = st.text_input("Owner email", key=f"{key}_owner")
-        doc_owner = st.text_input("Documentation owner email", key=f"{key}_doc")
-        if st.form_submit_button("Add model", type="primary"):
-            data = ModelInput(
-                name=name,
-                purpose=purpose,
-                status=status,
-                risk_class=risk,
-                ai_act_role=role,
-                owner_email=owner or None,
-                documentation_owner_email=doc_owner or None,
-            )
-            create = lambda: inventory.create_model(db, actor, data, now(db))  # noqa: E731
-            save_new("models_add", create, "Model added")

@@ -13,6 +13,7 @@ from services.governance.inventory import ModelFilter
 from ui import model_page
 from ui.auth import require_actor
 from ui.guard import allowed
+from ui.model_form import add_model_form
 from ui.state import database
 
 actor = require_actor()
@@ -94,4 +95,4 @@ else:
         model_page.model_detail(actor, picked)
 
 if can(actor, "models.edit"):
-    model_page.add_model_form(actor)
+    add_model_form(actor)
