@@ -290,3 +290,36 @@ def test_the_change_form_is_only_for_roles_that_edit_models(app_env: Database) -
         assert_no_exception(at)
         labels = [e.label for e in at.expander]
         assert any(label.startswith("Change this model") for label in labels) is shown, role
+
+
+def test_a_version_is_added_by_hand_with_its_metrics_and_a_bad_one_changes_nothing(
+    app_env: Database,
+) -> None:
+    """The Versions tab said versions "are added by hand", and offered no way to."""
+    from services.governance.inventory import get_model
+
+    model = make_model(app_env, "churn-predictor")
+    query = {"model": str(model), "tab": "Versions"}
+    at = run_page(MODELS, VA, query=query)
+    assert_no_exception(at)
+    key = f"version_add_{model}_0"  # open at once: the model has no version yet
+    assert at.number_input(key=f"{key}_number").value == 1
+    at.text_area(key=f"{key}_metrics").input("auc=0.91\nf1 0.8")
+    next(b for b in at.button if b.label == "Add version").click().run()
+    assert_no_exception(at)
+    refusal = "metric 'f1 0.8' is not name=number (e.g. auc=0.91)"
+    assert [e.value for e in at.error] == [md_escape(refusal)]
+    assert get_model(app_env, VA, model, today=NOW.date()).versions == []
+    at.text_area(key=f"{key}_metrics").input("auc=0.91, f1=0.8")
+    at.text_input(key=f"{key}_run").input("run-7")
+    next(b for b in at.button if b.label == "Add version").click().run()
+    assert_no_exception(at)
+    [version] = get_model(app_env, VA, model, today=NOW.date()).versions
+    assert (version.number, version.run_id, version.registered_by) == (1, "run-7", VA.email)
+    assert version.metrics == {"auc": 0.91, "f1": 0.8}
+    # The form opens afresh at the next number; the table shows the version.
+    assert at.number_input(key=f"version_add_{model}_1_number").value == 2
+    assert at.dataframe[-1].value["Version"].tolist() == [1]
+    at.number_input(key=f"version_add_{model}_1_number").set_value(1)
+    next(b for b in at.button if b.label == "Add version").click().run()
+    assert [e.value for e in at.error] == [md_escape("version 1 exists already")]

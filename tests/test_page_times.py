@@ -22,6 +22,9 @@ SCRIPTS = [p.script for p in PAGES if p.script != "coordination/meeting.py"] + [
     "coordination/meeting.py?meeting",
     "vendors/vendors.py?vendor",
     "governance/models.py?model",
+    "governance/models.py?model&tab=Versions",
+    "governance/models.py?model&tab=Deployments",
+    "governance/models.py?model&tab=Operations and cost",
 ]
 
 
@@ -68,9 +71,11 @@ def _raw_times(frame: pd.DataFrame, config: dict[str, dict[str, object]]) -> lis
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_no_table_shows_a_raw_timestamp(demo_env: Database, script: str) -> None:
-    script, _, param = script.partition("?")
-    query = {param: "1"} if param else None
-    at = run_page(script, actor("admin"), query=query)
+    script, _, params = script.partition("?")
+    query = {
+        name: value or "1" for name, _, value in (p.partition("=") for p in params.split("&") if p)
+    }
+    at = run_page(script, actor("admin"), query=query or None)
     assert_no_exception(at)
     raw = {
         i: _raw_times(frame.value, json.loads(frame.proto.columns or "{}"))

@@ -18,8 +18,9 @@ from ui.data_memo import billing_memo
 from ui.forms import new_form_key, save_new
 from ui.guard import allowed, save_and_rerun
 from ui.model_form import change_model_form
-from ui.state import database
+from ui.state import database, settings
 from ui.text import md_escape, md_table
+from ui.times import local
 from ui.widgets import forget_opened, lazy_expander, lazy_tabs, opened_version
 
 
@@ -47,7 +48,7 @@ def model_detail(actor: Actor, picked: int) -> None:
     lazy_tabs(
         {
             "Card": lambda: card_tab(actor, detail),
-            "Versions": lambda: versions_tab(detail),
+            "Versions": lambda: versions_tab(actor, detail),
             "Deployments": lambda: deployments_tab(actor, detail),
             "Operations and cost": lambda: operations_tab(actor, detail),
         },
@@ -229,7 +230,14 @@ def _draft_fields(
             )
 
 
-def versions_tab(detail: ModelDetail) -> None:
+def versions_tab(actor: Actor, detail: ModelDetail) -> None:
+    if can(actor, "models.edit"):
+        lazy_expander(
+            "Add a version by hand (teams without MLflow)",
+            lambda: _add_version(actor, detail),
+            key=f"version_add_open_{detail.model.id}",
+            expanded=not detail.versions,
+        )
     if not detail.versions:
         st.info("No versions yet: they arrive from MLflow, or are added by hand.")
         return
@@ -240,14 +248,46 @@ def versions_tab(detail: ModelDetail) -> None:
                     "Version": v.number,
                     "Run": v.run_id or "",
                     "Status": v.status,
-                    "Registered": v.registered_at,
+                    "Registered": local(v.registered_at, settings().tz),
                     **{f"metric: {k}": m for k, m in v.metrics.items()},
                 }
                 for v in detail.versions
             ]
         ),
         hide_index=True,
+        column_config={"Registered": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")},
     )
+
+
+def _add_version(actor: Actor, detail: ModelDetail) -> None:
+    db = database()
+    model_id = detail.model.id or 0
+    following = max((v.number for v in detail.versions), default=0) + 1
+    with st.form(key := new_form_key(form := f"version_add_{model_id}")):
+        c1, c2 = st.columns([1, 3])
+        number = c1.number_input("Version", 1, 1_000_000, following, key=f"{key}_number")
+        run_id = c2.text_input("Run id (optional)", key=f"{key}_run")
+        metrics = st.text_area(
+            "Metrics (optional): name=value, one per line or comma separated",
+            placeholder="auc=0.91\nlatency_ms=41",
+            key=f"{key}_metrics",
+        )
+        description = st.text_area("What changed", key=f"{key}_description")
+        if st.form_submit_button("Add version", type="primary"):
+            save_new(
+                form,
+                lambda: inventory.add_version(
+                    db,
+                    actor,
+                    model_id,
+                    number=int(number),
+                    now=now(db),
+                    run_id=run_id.strip() or None,
+                    description=description,
+                    metrics=inventory.parse_metrics(metrics),
+                ),
+                f"Version {int(number)} added",
+            )
 
 
 def deployments_tab(actor: Actor, detail: ModelDetail) -> None:
@@ -255,9 +295,8 @@ def deployments_tab(actor: Actor, detail: ModelDetail) -> None:
     with allowed():
         views = deployments.history(db, actor, model_id)
     day = st.date_input("Which version was in production on", today(db), key=f"asof_{model_id}")
-    from ui.state import settings
-
-    live = deployments.live_on(db, actor, model_id, day, settings().tz)
+    tz = settings().tz
+    live = deployments.live_on(db, actor, model_id, day, tz)
     st.write("In production that day: " + (", ".join(f"v{v.version}" for v in live) or "none"))
     if views:
         st.plotly_chart(deployment_timeline(views, now(db)), key=f"timeline_{model_id}")
@@ -268,8 +307,8 @@ def deployments_tab(actor: Actor, detail: ModelDetail) -> None:
                         "Version": v.version,
                         "Environment": v.environment,
                         "Alias": v.alias or "",
-                        "From": v.started_at,
-                        "To": v.ended_at,
+                        "From": local(v.started_at, tz),
+                        "To": local(v.ended_at, tz),
                         "By": v.started_by,
                         "Reason": v.reason,
                         "Approver": v.approver or "",
@@ -279,7 +318,12 @@ def deployments_tab(actor: Actor, detail: ModelDetail) -> None:
                 ]
             ),
             hide_index=True,
+            column_config={
+                c: st.column_config.DatetimeColumn(c, format="YYYY-MM-DD HH:mm")
+                for c in ("From", "To")
+            },
         )
+        st.caption(f"Times in {tz.key}. No end: still live in that environment.")
     else:
         st.info("No deployments recorded. Record one below, or let the MLflow sync find aliases.")
     if not can(actor, "deployments.record") or not detail.versions:

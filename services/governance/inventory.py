@@ -4,6 +4,7 @@ Act class and role, and their versions."""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -367,6 +368,26 @@ def find_model(db: Database, actor: Actor, name: str) -> Model:
     if model is None:
         raise GovernanceError(f"no model named {name.strip()!r}")
     return model
+
+
+def parse_metrics(text: str) -> dict[str, float]:
+    """``auc=0.91, latency_ms=41`` (commas or new lines between) as metric -> value."""
+    out: dict[str, float] = {}
+    for part in text.replace("\n", ",").split(","):
+        if not part.strip():
+            continue
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if not sep or not name or len(name) > 250 or not math.isfinite(number):
+            raise GovernanceError(f"metric {part.strip()!r} is not name=number (e.g. auc=0.91)")
+        if name in out:
+            raise GovernanceError(f"metric {name!r} is given twice")
+        out[name] = number
+    return out
 
 
 def add_version(
