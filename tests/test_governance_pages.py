@@ -8,11 +8,19 @@ from datetime import timedelta
 from conftest import actor, assert_no_exception, run_page
 from governance_builders import NOW, make_person
 from governance_record_builders import ADMIN, BERLIN, VA, make_model, make_vendor_model
-from sqlmodel import select
+from sqlmodel import col, select
 
 from db.engine import Database
-from db.models import ActionItem, DriftBreach, DriftPolicy, Incident
-from services.governance import cards, drift, incident_views, incidents, obligations
+from db.models import (
+    ActionItem,
+    AgendaItem,
+    DriftBreach,
+    DriftPolicy,
+    GovernanceReview,
+    Incident,
+    Meeting,
+)
+from services.governance import cards, drift, incident_views, incidents, obligations, reviews
 from services.governance.cards import CardContent, CardMetric
 from services.governance.drift import PolicyInput
 from services.governance.incidents import IncidentInput
@@ -336,3 +344,63 @@ def test_an_incident_is_handed_over_from_the_page_and_its_step_form_still_saves(
     assert not at.error
     [view] = incident_views.list_incidents(app_env, VA, tz=BERLIN)
     assert view.version == 3 and view.causal_link_at is not None
+
+
+def _agenda(db: Database, meeting_id: int) -> dict[str, str]:
+    with db.read() as s:
+        rows = s.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting_id)).all()
+        return {a.title: a.details for a in rows}
+
+
+def test_a_governance_review_series_is_set_up_from_the_meetings_page(app_env: Database) -> None:
+    """Governance reviews existed only in the demo: no page or command could start one."""
+    _incident(app_env, make_model(app_env))
+    at = run_page("coordination/meetings.py", VA, opened=("meetings_new_open",))
+    at.text_input(key="new_title").input("AI governance review")
+    at.checkbox(key="new_review").check()
+    at.button(key="new_submit").click().run()  # one-off: refused
+    assert_no_exception(at)
+    assert "repeats" in at.error[0].value
+    with app_env.read() as s:
+        assert s.exec(select(GovernanceReview)).all() == []
+    at.radio(key="new_kind").set_value("monthly")
+    at.button(key="new_submit").click().run()
+    assert_no_exception(at)
+    with app_env.read() as s:
+        [review] = s.exec(select(GovernanceReview)).all()
+        first = s.exec(
+            select(Meeting)
+            .where(Meeting.series_id == review.series_id)
+            .order_by(col(Meeting.starts_at))
+        ).first()
+    assert first is not None and first.title == "AI governance review"
+    assert at.query_params["meeting"] in ([str(first.id)], str(first.id))
+    agenda = _agenda(app_env, first.id or 0)
+    assert "Chatbot gave dosage advice" in agenda["Open incidents and their clocks"]
+
+
+def test_a_review_meeting_refills_its_agenda_and_other_meetings_offer_no_refill(
+    app_env: Database,
+) -> None:
+    now = app_env.clock.now()
+    created = reviews.create_review_series(
+        app_env, VA, title="AI governance review", first_starts_at=now + timedelta(days=20),
+        tz=BERLIN, now=now,
+    )  # fmt: skip
+    meeting_id = created.first_meeting_id or 0
+    assert "Chatbot" not in _agenda(app_env, meeting_id)["Open incidents and their clocks"]
+    _incident(app_env, make_model(app_env))  # recorded after the agenda was filled
+    at = run_page("coordination/meeting.py", VA, query={"meeting": str(meeting_id)})
+    at.button(key="meeting_refill").click().run()
+    assert_no_exception(at)
+    assert (
+        "Chatbot gave dosage advice"
+        in _agenda(app_env, meeting_id)["Open incidents and their clocks"]
+    )
+    with app_env.read() as s:
+        review_meeting = s.exec(
+            select(Meeting).where(col(Meeting.title).startswith("Post-incident review"))
+        ).one()
+    other = run_page("coordination/meeting.py", VA, query={"meeting": str(review_meeting.id)})
+    assert_no_exception(other)
+    assert not [b for b in other.button if b.key == "meeting_refill"]

@@ -10,13 +10,14 @@ from services.coordination import ics, meetings
 from services.coordination.choices import MEETING_STATUS
 from services.coordination.recurrence import describe
 from services.core import clock
+from services.governance import reviews
 from ui.auth import require_actor
 from ui.coordination import meeting_workspace as workspace
 from ui.forms import attempt
-from ui.guard import allowed
+from ui.guard import allowed, save_and_rerun
 from ui.links import switch_to
 from ui.query import id_from_query, show_not_found
-from ui.state import database
+from ui.state import database, settings
 from ui.text import md_escape
 
 actor = require_actor()
@@ -85,6 +86,16 @@ with allowed(), bar:
         )
 if editable:
     workspace.status_buttons(db, actor, meeting, bar)
+    with allowed():
+        review = detail.series is not None and reviews.is_review(db, actor, detail.series.id)
+    if review and bar.button("Refill the agenda from the records", key="meeting_refill"):
+        # Items already discussed keep their text; open, unminuted ones take today's records.
+        save_and_rerun(
+            lambda: reviews.fill_review_agenda(
+                db, actor, meeting.id or 0, now=clock.now(db), tz=settings().tz
+            ),
+            "Agenda refilled from the records",
+        )
 if (
     detail.series is not None
     and editable

@@ -10,6 +10,7 @@ Budgets page. Decisions become action items and open items carry over like any m
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, func, select
@@ -164,6 +165,11 @@ def fill_upcoming(session: Session, actor: Actor, now: datetime, tz: ZoneInfo) -
     return sum(fill_meeting(session, actor, m, now, tz) for m in meetings)
 
 
+class ReviewSeries(NamedTuple):
+    series_id: int
+    first_meeting_id: int | None
+
+
 def create_review_series(
     db: Database,
     actor: Actor,
@@ -174,7 +180,8 @@ def create_review_series(
     now: datetime,
     rule: str = "monthly",
     attendees: Attendees = Attendees(),
-) -> int:
+    duration_minutes: int = 60,
+) -> ReviewSeries:
     """A recurring governance review; its first meetings get their agenda from the records."""
     require(db, actor, "meetings.edit", record_type="meeting_series")
     series, meetings = create_series(
@@ -185,7 +192,7 @@ def create_review_series(
         timezone=tz.key,
         first_starts_at=first_starts_at,
         attendees=attendees,
-        duration_minutes=60,
+        duration_minutes=duration_minutes,
         today=now.astimezone(tz).date(),
     )
     assert series.id is not None
@@ -195,7 +202,7 @@ def create_review_series(
             fresh = s.get(Meeting, meeting.id)
             if fresh is not None:
                 fill_meeting(s, actor, fresh, now, tz)
-    return series.id
+    return ReviewSeries(series.id, meetings[0].id if meetings else None)
 
 
 def fill_review_agenda(
@@ -207,3 +214,13 @@ def fill_review_agenda(
         if meeting is None:
             raise ValueError(f"no meeting {meeting_id}")
         return fill_meeting(s, actor, meeting, now, tz)
+
+
+def is_review(db: Database, actor: Actor, series_id: int | None) -> bool:
+    """Whether the series is a governance review (its agendas are filled from the records)."""
+    require(db, actor, "meetings.read", record_type="meeting_series", record_id=series_id)
+    if series_id is None:
+        return False
+    with db.read() as s:
+        found = s.exec(select(GovernanceReview.id).where(GovernanceReview.series_id == series_id))
+        return found.first() is not None

@@ -10,6 +10,7 @@ from db.engine import Database
 from services.access.access import Actor
 from services.coordination import meetings, people, recurrence
 from services.core import clock
+from services.governance import reviews
 from ui.forms import attempt
 from ui.guard import allowed
 from ui.links import switch_to
@@ -75,7 +76,20 @@ def new_meeting(db: Database, actor: Actor, workspace_tz: str) -> None:
         with v3:
             labels = {cid: label for cid, _vid, label in contracts}
             contract_id = _optional("Contract (optional)", labels, "new_contract")
+        review = st.checkbox(
+            "Governance review: each meeting's agenda is filled from the records",
+            key="new_review",
+            help="Open incidents and their clocks, drift breaches, stale model cards, obligations "
+            "due or missing evidence, and renewals of the contracts models depend on; refreshed "
+            "in the week before each meeting.",
+        )
         if not st.form_submit_button("Create", type="primary", key="new_submit"):
+            return
+        if review and (kind == "One-off" or vendor_id or template_id or contract_id):
+            st.error(
+                "A governance review repeats and takes its agenda from the records: choose how "
+                "often, and leave the vendor, template and contract empty. Nothing was created."
+            )
             return
         common = {
             "title": title,
@@ -92,6 +106,19 @@ def new_meeting(db: Database, actor: Actor, workspace_tz: str) -> None:
 
         def _create() -> int:
             start = recurrence.localize(datetime.combine(day, at_time), recurrence.zone(tz))
+            if review:
+                review_series = reviews.create_review_series(
+                    db,
+                    actor,
+                    title=title,
+                    first_starts_at=start,
+                    tz=recurrence.zone(tz),
+                    now=clock.now(db),
+                    rule=kind,
+                    attendees=common["attendees"],  # type: ignore[arg-type]
+                    duration_minutes=int(minutes),
+                )
+                return review_series.first_meeting_id or 0
             if kind == "One-off":
                 return meetings.create_meeting(db, actor, starts_at=start, **common).id or 0  # type: ignore[arg-type]
             _series, created = meetings.create_series(
