@@ -64,6 +64,20 @@ def test_users_page_deactivates_and_changes_role(app_env: Database, boss) -> Non
     assert users.resolve_identity(app_env, "va@example.com") is None
 
 
+def test_users_page_renames_a_user(app_env: Database, boss) -> None:  # type: ignore[no-untyped-def]
+    """The name a user signs in under could be given when adding them and never changed."""
+    users.add_user(app_env, boss, "va@example.com", "va")
+    at = run_page("admin/users.py", boss, opened=("users_change_open",))
+    at.selectbox(key="users_target").select("va@example.com").run()
+    [save] = [b for b in at.button if b.label == "Save name"]
+    assert save.disabled  # nothing typed yet
+    at.text_input(key="users_name_va@example.com").input("  Priya Nair ").run()
+    next(b for b in at.button if b.label == "Save name").click().run()
+    assert_no_exception(at)
+    assert users.resolve_identity(app_env, "va@example.com").name == "Priya Nair"  # type: ignore[union-attr]
+    assert at.dataframe[0].value.set_index("Email").loc["va@example.com", "Name"] == "Priya Nair"
+
+
 @pytest.mark.parametrize("page", ["users.py", "audit.py"])
 @pytest.mark.parametrize("role", ["va", "lead", "finance"])
 def test_admin_pages_refuse_other_roles_and_audit_it(

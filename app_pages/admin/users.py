@@ -71,10 +71,13 @@ def _add() -> None:
 def _change() -> None:
     emails = [r.email for r in rows]
     by_email = {r.email: r for r in rows}
-    cols = st.columns([3, 2])
+    cols = st.columns([3, 2, 2])
     target = cols[0].selectbox("User", emails, key="users_target")
     current = by_email[target]
-    new_role = cols[1].selectbox(
+    new_name = cols[1].text_input(
+        "Name (optional)", value=current.name or "", key=f"users_name_{target}"
+    )
+    new_role = cols[2].selectbox(
         "Role",
         users.ROLES,
         index=users.ROLES.index(current.role),
@@ -82,14 +85,18 @@ def _change() -> None:
         key=f"users_role_{target}",
         help=ROLE_HELP,
     )
-    buttons = st.columns(3)
-    if buttons[0].button("Save role", disabled=new_role == current.role):
+    buttons = st.container(horizontal=True)
+    if buttons.button("Save name", disabled=new_name.strip() == (current.name or "")):
+        save_and_rerun(
+            lambda: users.rename_user(db, actor, target, new_name.strip() or None), "Name saved."
+        )
+    if buttons.button("Save role", disabled=new_role == current.role):
         save_and_rerun(lambda: users.set_role(db, actor, target, new_role), "Role changed.")
     if current.active:
         confirm_button(
             "Deactivate",
             key=f"users_deactivate_{target}",
-            where=buttons[1],
+            where=buttons,
             help="Refused from this user's next click on",
             title="Deactivate this user?",
             message=f"{target} can no longer use Opsdesk from their next click on. "
@@ -98,10 +105,12 @@ def _change() -> None:
             change=lambda: users.deactivate_user(db, actor, target),
             done="User deactivated.",
         )
-    elif buttons[1].button("Reactivate"):
+    elif buttons.button("Reactivate"):
         save_and_rerun(lambda: users.activate_user(db, actor, target), "User reactivated.")
 
 
 lazy_expander("Add a user", _add, key="users_add_open", expanded=not rows)
 if rows:
-    lazy_expander("Change a user's role or deactivate them", _change, key="users_change_open")
+    lazy_expander(
+        "Change a user's name or role, or deactivate them", _change, key="users_change_open"
+    )
