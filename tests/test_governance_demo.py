@@ -95,3 +95,11 @@ def test_demo_reminders_reach_no_user_who_may_not_read_their_record(
         if roles[who] not in PERMISSIONS[needs[kind]]
     ]
     assert refused == []
+
+
+def test_the_demo_has_a_user_of_every_role_but_admin(sqlite_db: Database, admin: Actor) -> None:
+    """The engineer signs off what a VA drafts: the demo had no one to try that as."""
+    demo.load(sqlite_db, admin, today=DAY)
+    with sqlite_db.read() as s:
+        roles = {u.role for u in s.exec(select(User)).all()}
+    assert roles == {"va", "lead", "finance", "engineer"}

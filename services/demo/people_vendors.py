@@ -174,6 +174,8 @@ def seed_people(ws: Workspace) -> None:
         ("Maya Chen", "lead"),
         ("Elena Petrova", "lead"),
         ("Dana Whitfield", "finance"),
+        # An ML engineer: signs off the model cards and experiment reports a VA drafts.
+        ("Omar Haddad", "engineer"),
     ]:
         email = people[name].email
         if session.execute(select(User).where(col(User.email) == email)).first() is None:
