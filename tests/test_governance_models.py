@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -192,6 +193,22 @@ def test_publishing_keeps_the_draft_beside_the_published_version(db: Database) -
     with db.read() as s:
         rows = s.exec(select(CardRow).where(CardRow.model_id == model)).all()
     assert sorted((r.number, r.status) for r in rows) == [(0, "draft"), (1, "published")]
+
+
+def test_an_unchanged_draft_is_not_published_twice(db: Database) -> None:
+    """A double click on Publish (the draft's version does not move) made v1 and an identical
+    v2, both kept for good."""
+    model = make_model(db)
+    draft = cards.save_draft(db, VA, model, _content(), expected_version=None, now=NOW)
+    cards.publish(db, LEAD, model, expected_version=draft.version, now=NOW)
+    with pytest.raises(GovernanceError, match="same as published version 1"):
+        cards.publish(db, LEAD, model, expected_version=draft.version, now=NOW)
+    assert [c.number for c in cards.published(db, VA, model)] == [1]
+    # A new review date alone is a change worth a version.
+    content = dataclasses.replace(_content(), review_by=NOW.date())
+    again = cards.save_draft(db, VA, model, content, expected_version=draft.version, now=NOW)
+    cards.publish(db, LEAD, model, expected_version=again.version, now=NOW)
+    assert [c.number for c in cards.published(db, VA, model)] == [2, 1]
 
 
 def test_the_database_refuses_to_change_a_published_card(db: Database) -> None:

@@ -32,11 +32,13 @@ def model_detail(actor: Actor, picked: int) -> None:
     model = detail.model
     st.header(model.name)
     st.text(model.purpose or model.description or "No purpose written yet.")
-    facts = st.columns(4)
-    facts[0].metric("Status", label(choices.STATUS_LABELS, model.status))
-    facts[1].metric("EU AI Act risk", label(choices.RISK_LABELS, model.risk_class))
-    facts[2].metric("Our role", label(choices.ROLE_LABELS, model.ai_act_role))
-    facts[3].metric("Versions", len(detail.versions))
+    # Each fact as wide as its text, wrapping to a new line: in quarter-width columns
+    # "Development" read "Developm…" at 1,300 px.
+    with st.container(horizontal=True, gap="large"):
+        st.metric("Status", label(choices.STATUS_LABELS, model.status), width="content")
+        st.metric("EU AI Act risk", label(choices.RISK_LABELS, model.risk_class), width="content")
+        st.metric("Our role", label(choices.ROLE_LABELS, model.ai_act_role), width="content")
+        st.metric("Versions", len(detail.versions), width="content")
     if detail.contract is not None:
         c = detail.contract
         st.caption(
@@ -158,14 +160,14 @@ def _draft_form(actor: Actor, detail: ModelDetail, draft: CardView | None) -> No
     )
     if draft is None:
         return
-    sign_col, publish_col = st.columns(2)
-    if can(actor, "cards.sign_off") and sign_col.button("Sign off draft", key=f"{key}_sign"):
+    bar = st.container(horizontal=True)
+    if can(actor, "cards.sign_off") and bar.button("Sign off draft", key=f"{key}_sign"):
         forget_opened(form)
         save_and_rerun(
             lambda: cards.sign_off(db, actor, model_id, expected_version=opened, now=now(db)),
             "Draft signed off",
         )
-    if can(actor, "cards.publish") and publish_col.button(
+    if can(actor, "cards.publish") and bar.button(
         "Publish card", type="primary", key=f"{key}_publish"
     ):
         forget_opened(form)

@@ -246,6 +246,13 @@ def publish(
             .where(ModelCard.model_id == model_id)
             .order_by(col(ModelCard.number).desc())
         ).first()
+        latest = _card(session, model_id, last) if last else None
+        if latest is not None and _view(session, latest).content == _view(session, draft).content:
+            # Published cards never change: a second click on Publish, or a round with no edit,
+            # added an identical version for good.
+            raise GovernanceError(
+                f"the draft is the same as published version {last}: change it before publishing"
+            )
         copied = {
             k: v
             for k, v in draft.model_dump().items()
