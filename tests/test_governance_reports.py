@@ -84,6 +84,11 @@ def test_a_signed_off_report_is_frozen_and_goes_on_a_meeting_agenda(db: Database
         item = s.get(AgendaItem, item_id)
     assert item is not None and item.title == "Experiment review: Sweep"
     assert "Best auc (higher is better): trial-2" in item.details
+    # A second click puts nothing more on the agenda.
+    assert experiments.attach_to_meeting(db, VA, report_id, meeting) == item_id
+    with db.read() as s:
+        titles = s.exec(select(AgendaItem.title).where(AgendaItem.meeting_id == meeting)).all()
+    assert titles == ["Experiment review: Sweep"]
 
 
 def test_runs_from_a_csv_name_the_bad_cell() -> None:

@@ -288,6 +288,10 @@ def attach_to_meeting(db: Database, actor: Actor, report_id: int, meeting_id: in
             raise GovernanceError(f"no meeting {meeting_id}")
         report = session.get(ExperimentReport, report_id)
         assert report is not None
+        if report.meeting_id == meeting_id and report.agenda_item_id is not None:
+            on_agenda = session.get(AgendaItem, report.agenda_item_id)
+            if on_agenda is not None and on_agenda.id is not None:
+                return on_agenda.id  # a second click: the item is there once
         last = session.exec(
             select(AgendaItem.position)
             .where(AgendaItem.meeting_id == meeting_id)
