@@ -11,6 +11,7 @@ from sqlmodel import func, select
 
 from db.engine import Database
 from db.models import DriftPolicy, Incident, Obligation
+from services import record_imports
 from services.access import users
 from services.governance import drift, incidents, obligations
 from services.governance.drift import PolicyInput
@@ -30,7 +31,7 @@ def people(db: Database) -> dict[str, int]:
     users.add_user(db, ADMIN, "dana@example.com", "finance")
     users.add_user(db, ADMIN, "lee@example.com", "lead")
     return {
-        "finance": make_person(db, "Dana Whitfield", "Dana@Example.com"),
+        "finance": make_person(db, "Dana Whitfield", "dana@example.com"),
         "lead": make_person(db, "Lee Lead", "lee@example.com"),
         "no account": make_person(db, "Sam Slack", "sam@example.com"),
     }
@@ -129,3 +130,27 @@ def test_the_owner_pickers_leave_out_who_would_be_refused(
     assert names == {"Lee Lead", "Sam Slack"}
     # A vendor's owner may be anyone: finance owns contracts.
     assert "Dana Whitfield" in {p.name for p in vendors.owner_choices(db, VA)}
+
+
+def test_a_spreadsheet_naming_a_finance_owner_is_refused_at_its_row_and_column(
+    db: Database, people: dict[str, int]
+) -> None:
+    make_model(db, "fraud-scorer")
+    incidents_csv = (
+        b"title,model,category,aware_at,owner_email\n"
+        b"Outage,fraud-scorer,not serious,2026-10-20T10:00+00:00,lee@example.com\n"
+        b"Leak,fraud-scorer,not serious,2026-10-21T10:00+00:00,dana@example.com\n"
+    )
+    with pytest.raises(record_imports.RecordError) as refused:
+        record_imports.import_bytes(db, ADMIN, "incidents", incidents_csv, "i.csv")
+    assert (refused.value.row, refused.value.column) == (3, "owner_email")
+    assert "signs in as finance" in refused.value.problem
+    assert _count(db, Incident) == 0
+    policies_csv = (
+        b"model,metric,warning_threshold,critical_threshold,action,approver_email\n"
+        b"fraud-scorer,psi,0.1,0.2,retrain,dana@example.com\n"
+    )
+    with pytest.raises(record_imports.RecordError) as refused:
+        record_imports.import_bytes(db, ADMIN, "drift-policies", policies_csv, "p.csv")
+    assert (refused.value.row, refused.value.column) == (2, "approver_email")
+    assert _count(db, DriftPolicy) == 0

@@ -26,7 +26,7 @@ from db.models import Model
 from services.access.access import Actor
 from services.governance.drift import PolicyInput, new_policy
 from services.record_imports import RecordError, Row
-from services.record_imports.vendors import person_id
+from services.record_imports.vendors import governance_owner_id
 
 KIND = "drift-policies"
 PERMISSION = "drift.edit"
@@ -65,8 +65,10 @@ def import_rows(session: Session, actor: Actor, rows: list[Row]) -> int:
             critical_threshold=_number(number, values, "critical_threshold"),
             direction=values.get("direction", "").lower() or "above",
             action=ACTION_WORDS.get(action, action.replace(" ", "_")),
-            owner_id=person_id(session, number, values, "owner_email"),
-            approver_id=person_id(session, number, values, "approver_email"),
+            owner_id=governance_owner_id(session, number, values, "owner_email", "drift policies"),
+            approver_id=governance_owner_id(
+                session, number, values, "approver_email", "drift policies"
+            ),
             runbook_url=values.get("runbook_url") or None,
             review_by=review_by,
         )

@@ -33,7 +33,7 @@ from services.access.access import Actor
 from services.core.clock import session_now
 from services.governance.incidents import IncidentInput, new_incident, parse_category
 from services.record_imports import RecordError, Row
-from services.record_imports.vendors import person_id, vendor_id
+from services.record_imports.vendors import governance_owner_id, vendor_id
 from settings import get_settings
 
 KIND = "incidents"
@@ -97,7 +97,7 @@ def import_rows(session: Session, actor: Actor, rows: list[Row]) -> int:
             occurred_at=with_offset(number, values, "occurred_at"),
             causal_link_at=with_offset(number, values, "causal_link_at"),
             vendor_ids=vendors,
-            owner_id=person_id(session, number, values, "owner_email"),
+            owner_id=governance_owner_id(session, number, values, "owner_email", "incidents"),
         )
         try:
             new_incident(session, actor, data, now=now, tz=tz)

@@ -31,6 +31,7 @@ from sqlmodel import Session
 from integrations.billing.input_rules import date_problem
 from services.access import audit
 from services.access.access import Actor
+from services.access.users import check_owner
 from services.core.choices import Choices
 from services.core.records import (
     InvalidRecord,
@@ -122,6 +123,19 @@ def person_id(session: Session, row: int, values: dict[str, str], column: str) -
         return person_id_for_email(session, values.get(column))
     except InvalidRecord as exc:
         raise RecordError(row, column, str(exc)) from None
+
+
+def governance_owner_id(
+    session: Session, row: int, values: dict[str, str], column: str, what: str
+) -> int | None:
+    """``person_id``, refusing a user whose role may not see governance records (their
+    reminders would tell them what the app hides), with the row and column named."""
+    found = person_id(session, row, values, column)
+    try:
+        check_owner(session, found, "governance.read", what)
+    except ValueError as exc:
+        raise RecordError(row, column, str(exc)) from None
+    return found
 
 
 def checked_column(row: int, column: str, check: Callable[..., object], *args: object) -> object:
