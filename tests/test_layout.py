@@ -100,3 +100,19 @@ def test_no_page_script_passes_150_lines() -> None:
         if (n := len(p.read_text().splitlines())) > PAGE_MAX_LINES
     }
     assert long == {}, f"pages over {PAGE_MAX_LINES} lines: {long}"
+
+
+def test_no_page_script_calls_a_function_before_defining_it() -> None:
+    """A page runs top to bottom: a lazy expander's lambda calling a function defined further
+    down raised NameError on every opening ("Put on a meeting's agenda" did)."""
+    late = []
+    for path in sorted(PAGES_DIR.rglob("*.py")):
+        body = ast.parse(path.read_text()).body
+        defined = {n.name: n.lineno for n in body if isinstance(n, ast.FunctionDef)}
+        for stmt in body:
+            if isinstance(stmt, ast.FunctionDef):
+                continue
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Name) and defined.get(node.id, 0) > stmt.lineno:
+                    late.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.id}")
+    assert late == []

@@ -233,6 +233,33 @@ def test_a_report_page_shows_each_runs_change_against_production(app_env: Databa
     assert "In brackets: the change against production v2." in [c.value for c in at.caption]
 
 
+def test_a_report_goes_on_a_meeting_agenda_from_the_page_once(app_env: Database) -> None:
+    """Opening "Put on a meeting's agenda" raised NameError: the page called a function it
+    defined further down."""
+    from sqlmodel import select
+
+    from db.models import AgendaItem
+    from services.coordination.meetings import create_meeting
+
+    runs = [RunSnapshot("r1", "trial-1", {}, {"auc": 0.9})]
+    report = experiments.create_report(app_env, VA, title="Sweep", runs=runs, now=NOW)
+    opened = (f"report_attach_open_{report}",)
+    empty = run_page(REPORTS, VA, opened=opened)
+    assert_no_exception(empty)
+    assert "No meetings ahead: create one on the Meetings page." in [c.value for c in empty.caption]
+    meeting = create_meeting(
+        app_env, ADMIN, title="Model review", starts_at=NOW + timedelta(days=30), timezone="UTC"
+    ).id
+    at = run_page(REPORTS, VA, opened=opened)
+    assert_no_exception(at)
+    for _ in range(2):  # a second click adds nothing
+        at.button(key=f"report_attach_{report}").click().run()
+        assert_no_exception(at)
+    with app_env.read() as s:
+        titles = s.exec(select(AgendaItem.title).where(AgendaItem.meeting_id == meeting)).all()
+    assert titles == ["Experiment review: Sweep"]
+
+
 def test_the_timeline_has_a_bar_per_deployment_with_live_ones_to_now(db: Database) -> None:
     model = _workspace(db)
     views = deployments.history(db, VA, model)

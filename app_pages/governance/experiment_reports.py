@@ -24,6 +24,26 @@ st.title("Experiment reports")
 with allowed():
     reports = experiments.list_reports(db, actor)
 
+
+def _attach(picked: int) -> None:
+    upcoming = meetings.list_meetings(db, actor, since=now(db), limit=50)
+    if upcoming:
+        options = {m.id: f"{m.title} · {m.local_start:%Y-%m-%d %H:%M}" for m in upcoming}
+        meeting = st.selectbox(
+            "Meeting",
+            list(options),
+            format_func=options.__getitem__,
+            key=f"report_meeting_{picked}",
+        )
+        if st.button("Put on the meeting's agenda", key=f"report_attach_{picked}"):
+            save_and_rerun(
+                lambda: experiments.attach_to_meeting(db, actor, picked, meeting),
+                "Added to the agenda as an experiment review",
+            )
+    else:
+        st.caption("No meetings ahead: create one on the Meetings page.")
+
+
 if not reports:
     st.info(
         "No experiment reports yet. Make one below from an MLflow experiment's runs or "
@@ -67,23 +87,6 @@ else:
         lazy_expander(
             "Put on a meeting's agenda", lambda: _attach(picked), key=f"report_attach_open_{picked}"
         )
-
-
-def _attach(picked: int) -> None:
-    upcoming = meetings.list_meetings(db, actor, since=now(db), limit=50)
-    if upcoming:
-        options = {m.id: f"{m.title} · {m.local_start:%Y-%m-%d %H:%M}" for m in upcoming}
-        meeting = st.selectbox(
-            "Meeting",
-            list(options),
-            format_func=options.__getitem__,
-            key=f"report_meeting_{picked}",
-        )
-        if st.button("Put on the meeting's agenda", key=f"report_attach_{picked}"):
-            save_and_rerun(
-                lambda: experiments.attach_to_meeting(db, actor, picked, meeting),
-                "Added to the agenda as an experiment review",
-            )
 
 
 def _new_report() -> None:
