@@ -47,6 +47,21 @@ def _migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory: pytest.TempPathFactory, _migrated_sqlite_template: Path) -> Path:
+    """A SQLite file with the demo workspace, loaded once for the session (copy it per test)."""
+    import shutil
+
+    from services.demo import demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copyfile(_migrated_sqlite_template, path)
+    db = Database.from_url(f"sqlite:///{path}")
+    demo.load(db, Actor.cli(), today=FROZEN_TODAY)
+    db.dispose()
+    return path
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     """The test's clock, frozen at FROZEN_AT; move it with ``clock.advance`` / ``clock.set``."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +13,6 @@ import pytest
 from conftest import actor, assert_no_exception, run_page
 
 from db.engine import Database
-from services.access.access import Actor
 from ui.navigation import PAGES
 
 # And the pages that show one record when its id is in the URL: the first demo record of each.
@@ -26,18 +24,6 @@ SCRIPTS = [p.script for p in PAGES if p.script != "coordination/meeting.py"] + [
     "governance/models.py?model&tab=Deployments",
     "governance/models.py?model&tab=Operations and cost",
 ]
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory, _migrated_sqlite_template: Path) -> Path:
-    from services.demo import demo
-
-    path = tmp_path_factory.mktemp("demo-times") / "demo.db"
-    shutil.copyfile(_migrated_sqlite_template, path)
-    db = Database.from_url(f"sqlite:///{path}")
-    demo.load(db, Actor.cli(), today=datetime(2026, 12, 1, tzinfo=UTC).date())
-    db.dispose()
-    return path
 
 
 @pytest.fixture

@@ -56,18 +56,6 @@ ROLES_WITHOUT = [
 ]
 
 
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory, _migrated_sqlite_template: Path) -> Path:
-    from services.demo import demo
-
-    path = tmp_path_factory.mktemp("demo-ids") / "demo.db"
-    shutil.copyfile(_migrated_sqlite_template, path)
-    db = Database.from_url(f"sqlite:///{path}")
-    demo.load(db, Actor.cli())
-    db.dispose()
-    return path
-
-
 @pytest.fixture
 def demo_db(demo_file: Path, tmp_path: Path) -> Database:
     path = tmp_path / "opsdesk.db"

@@ -15,7 +15,7 @@ from services.governance.drift import PolicyInput, PolicyRow
 from services.governance.drift_rules import ACTION_LABELS, DRIFT_ACTIONS
 from ui.dialogs import confirm_button
 from ui.forms import add_form, edit_form, new_form_key, save_new
-from ui.widgets import select_one
+from ui.widgets import keeping, select_one
 
 DIRECTIONS = ["above", "below"]
 NO_THRESHOLDS = "Enter both thresholds. Nothing was saved."
@@ -152,11 +152,8 @@ def change_policy_form(
         key="drift_edit_pick",
     )
     current = by_id[chosen]
-    # The present owner and approver stay choosable, so a save never drops them unseen.
-    choices = dict(people)
-    for pid, name in ((current.owner_id, current.owner), (current.approver_id, current.approver)):
-        if pid is not None and pid not in choices:
-            choices[pid] = name
+    choices = keeping(people, current.owner_id, current.owner)
+    choices = keeping(choices, current.approver_id, current.approver)
 
     def fields(prefix: str) -> PolicyInput | None:
         data = _fields(prefix, models, choices, current)

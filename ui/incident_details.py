@@ -14,7 +14,7 @@ from services.governance.incidents import OPEN_STATUSES, IncidentDetails
 from services.vendors import vendors
 from ui.forms import edit_form
 from ui.guard import allowed
-from ui.widgets import forget_opened, select_one
+from ui.widgets import forget_opened, keeping, select_one
 
 SEVERITIES = ["critical", "high", "medium", "low"]
 
@@ -23,9 +23,7 @@ def details_form(db: Database, actor: Actor, v: IncidentView) -> None:
     with allowed():
         people = {p.id: p.name for p in vendors.owner_choices(db, actor, may="governance.read")}
     owners: dict[int | None, str] = {None: "(nobody)"} | people
-    if v.owner_id is not None and v.owner_id not in owners:
-        # Kept in the list: falling back to "(nobody)" would drop the owner on any save.
-        owners[v.owner_id] = v.owner
+    owners = keeping(owners, v.owner_id, v.owner)
 
     def fields(prefix: str) -> IncidentDetails:
         title = st.text_input("What happened", value=v.title, key=f"{prefix}_title")

@@ -3,8 +3,6 @@ and the vendor and contract it comes under), with the same fields."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import streamlit as st
 
 from services.access.access import Actor
@@ -15,24 +13,15 @@ from services.governance.model_edit import LinkChoices
 from ui.forms import edit_form, new_form_key, save_new
 from ui.guard import allowed
 from ui.state import database
-from ui.widgets import lazy_expander, select_one
+from ui.widgets import keeping, lazy_expander, select_one
 
 NEW = ModelInput(name="", ai_act_role="deployer")
 
 
-def _pick(label: str, options: Mapping[str, str], value: str, key: str) -> str:
-    values = list(options)
-    return st.selectbox(
-        label, values, index=values.index(value), format_func=options.__getitem__, key=key
-    )
-
-
 def _with(options: dict[int, str], current: int | None, missing: str) -> dict[int | None, str]:
     """``options`` after "(none)", keeping the present value even when no longer offered."""
-    out: dict[int | None, str] = {None: "(none)"} | options
-    if current is not None and current not in out:
-        out[current] = missing
-    return out
+    offered: dict[int | None, str] = {None: "(none)"} | options
+    return keeping(offered, current, missing)
 
 
 def _fields(prefix: str, links: LinkChoices, current: ModelInput) -> ModelInput:
@@ -40,17 +29,25 @@ def _fields(prefix: str, links: LinkChoices, current: ModelInput) -> ModelInput:
     purpose = st.text_area("Purpose", value=current.purpose, key=f"{prefix}_purpose")
     c1, c2, c3 = st.columns(3)
     with c1:
-        status = _pick("Status", choices.STATUS_LABELS, current.status, f"{prefix}_status")
+        status = select_one(
+            "Status", choices.STATUS_LABELS, current=current.status, key=f"{prefix}_status"
+        )
     with c2:
-        risk = _pick("Risk class", choices.RISK_LABELS, current.risk_class, f"{prefix}_risk")
+        risk = select_one(
+            "Risk class", choices.RISK_LABELS, current=current.risk_class, key=f"{prefix}_risk"
+        )
     with c3:
-        role = _pick("Our role", choices.ROLE_LABELS, current.ai_act_role, f"{prefix}_role")
+        role = select_one(
+            "Our role", choices.ROLE_LABELS, current=current.ai_act_role, key=f"{prefix}_role"
+        )
     general = st.checkbox(
         "General-purpose AI model", value=current.general_purpose, key=f"{prefix}_gpai"
     )
     s1, s2, s3 = st.columns(3)
     with s1:
-        source = _pick("Source", choices.SOURCE_LABELS, current.source, f"{prefix}_source")
+        source = select_one(
+            "Source", choices.SOURCE_LABELS, current=current.source, key=f"{prefix}_source"
+        )
     with s2:
         vendor = select_one(
             "From vendor",

@@ -14,7 +14,7 @@ from services.vendors import vendors
 from ui.forms import edit_form, new_form_key, save_new
 from ui.guard import allowed, save_and_rerun
 from ui.text import safe_link
-from ui.widgets import select_one
+from ui.widgets import keeping, select_one
 
 
 def obligation_form(db: Database, actor: Actor, current: ObligationRow) -> None:
@@ -22,9 +22,7 @@ def obligation_form(db: Database, actor: Actor, current: ObligationRow) -> None:
     with allowed():
         people = {p.id: p.name for p in vendors.owner_choices(db, actor, may="governance.read")}
     owners: dict[int | None, str] = {None: "(nobody)"} | people
-    if current.owner_id is not None and current.owner_id not in owners:
-        # Kept in the list: falling back to "(nobody)" would drop the owner on any save.
-        owners[current.owner_id] = current.owner
+    owners = keeping(owners, current.owner_id, current.owner)
 
     def fields(prefix: str) -> tuple[str, date, int | None, str]:
         status = st.selectbox(

@@ -21,6 +21,15 @@ def select_one(label: str, options: Mapping[K, str], *, current: K | None = None
     return cast(K, chosen)
 
 
+def keeping(options: Mapping[K, str], current: K | None, label: str) -> dict[K, str]:
+    """``options`` with ``current`` added (as ``label``) when it is no longer among them: a
+    select falling back to its first option would change the record on any save."""
+    kept = dict(options)
+    if current is not None and current not in kept:
+        kept[current] = label
+    return kept
+
+
 def select_optional(
     label: str, options: Mapping[K, str], *, current: K | None = None, key: str, placeholder: str
 ) -> K | None:
