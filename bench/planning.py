@@ -6,6 +6,13 @@ added and inserts them, with the driver's own executemany in one transaction, in
 fresh copies of the same workspace: the notification rows only (the baseline the target is
 on) and every row the pass wrote (notifications, renewal meetings with their attendees and
 agenda, audit events), reported beside it.
+
+The target is judged at the issue's size (100,000 action items, 10,000 contracts: #8 and #19
+measured planning there). Smaller workspaces are reported with their ratio but not judged: a
+pass has a cost that does not grow with the data (a new process compiles its statements, reads
+the rules and people, opens and commits), while the baseline shrinks with the rows, so the ratio
+of any fixed cost grows without bound as the workspace shrinks. That fixed cost is measured as a
+pass over the demo workspace and printed beside the smaller figure.
 """
 
 from __future__ import annotations
@@ -21,9 +28,36 @@ from bench.harness import Figure, drop_database, fresh_database, log, run_child
 TARGET = 3.0
 
 
+def _plan_once(url: str, timeout: float) -> dict[str, Any] | None:
+    run = run_child([sys.executable, "-m", "bench.tasks", "plan-reminders", url], timeout=timeout)
+    if run.returncode != 0:
+        return None
+    outcome: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    return outcome
+
+
+def fixed_cost(bench: Any, kind: str) -> str:
+    """A first pass over the demo workspace (a few dozen rows): what any pass costs at least."""
+    runs: list[float] = []
+    planned = 0
+    for i in range(bench.args.runs):
+        url = fresh_database(kind, f"{bench.args.tag}rem_demo{i}", template=bench.demo_base(kind))
+        outcome = _plan_once(url, bench.args.plan_timeout)
+        drop_database(url)
+        if outcome is None:
+            return "a pass over the demo workspace did not finish"
+        runs.append(outcome["seconds"])
+        planned = outcome["planned"]
+    return (
+        f"a first pass over the demo workspace ({planned} planned) takes "
+        f"{statistics.median(runs):.3f} s, whatever the size"
+    )
+
+
 def reminders_at(bench: Any, kind: str, factor: float, today: Any) -> None:
     args = bench.args
     scale = generate.scaled(generate.SCALES["reminders"], args.scale_factor * factor)
+    judged = args.scale_factor * factor >= 1
     base = fresh_database(kind, f"{args.tag}rem_base", template=bench.demo_base(kind))
     log(f"{kind}: building the reminders workspace {scale}")
     found = generate.top_up(base, scale, bench.files)
@@ -36,19 +70,12 @@ def reminders_at(bench: Any, kind: str, factor: float, today: Any) -> None:
     unfinished = ""
     for i in range(args.runs):
         url = fresh_database(kind, f"{args.tag}rem_{i}", template=base)
-        run = run_child(
-            [sys.executable, "-m", "bench.tasks", "plan-reminders", url],
-            timeout=args.plan_timeout,
-        )
-        if run.returncode != 0:
+        outcome = _plan_once(url, args.plan_timeout)
+        if outcome is None:
             drop_database(url)
-            unfinished = (
-                f"plan_all did not finish within {args.plan_timeout:.0f} s "
-                f"(stopped; exit {run.returncode})"
-            )
+            unfinished = f"plan_all did not finish within {args.plan_timeout:.0f} s (stopped)"
             log(f"  {unfinished}")
             break
-        outcome = json.loads(run.stdout.strip().splitlines()[-1])
         plan_runs.append(outcome["seconds"])
         planned = outcome["planned"]
         notified = fresh_database(kind, f"{args.tag}rem_n{i}", template=base)
@@ -68,6 +95,7 @@ def reminders_at(bench: Any, kind: str, factor: float, today: Any) -> None:
             f"{notified_runs[-1]:.3f} s notifications, {all_runs[-1]:.3f} s every row"
         )
     drop_database(base)
+    fixed = "" if judged else "; not judged (below the issue's size): " + fixed_cost(bench, kind)
     size = f"{found['action items']:,} action items, {found['contracts']:,} contracts"
     value = statistics.median(plan_runs) if plan_runs and not unfinished else None
     every_row = statistics.median(all_runs) if all_runs else None
@@ -83,8 +111,8 @@ def reminders_at(bench: Any, kind: str, factor: float, today: Any) -> None:
             baseline_label="one bulk insert of its notification rows (driver executemany)",
             baseline=statistics.median(notified_runs) if notified_runs else None,
             baseline_runs=notified_runs,
-            target=f"ratio <= {TARGET:g}",
-            limit=TARGET,
+            target=f"ratio <= {TARGET:g}" if judged else "reported only",
+            limit=TARGET if judged else None,
             size=size,
             notes=(
                 (unfinished + "; " if unfinished else "")
@@ -95,6 +123,7 @@ def reminders_at(bench: Any, kind: str, factor: float, today: Any) -> None:
                     if value and every_row
                     else "-"
                 )
+                + fixed
             ),
         ).judge()
     )
