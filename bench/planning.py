@@ -28,12 +28,13 @@ from bench.harness import Figure, drop_database, fresh_database, log, run_child
 TARGET = 3.0
 
 
-def _plan_once(url: str, timeout: float) -> dict[str, Any] | None:
+def _plan_once(url: str, timeout: float) -> tuple[dict[str, Any] | None, int]:
+    """One first pass in a child process: its outcome (None when it failed) and exit code."""
     run = run_child([sys.executable, "-m", "bench.tasks", "plan-reminders", url], timeout=timeout)
     if run.returncode != 0:
-        return None
+        return None, run.returncode
     outcome: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
-    return outcome
+    return outcome, 0
 
 
 def fixed_cost(bench: Any, kind: str) -> str:
@@ -42,10 +43,10 @@ def fixed_cost(bench: Any, kind: str) -> str:
     planned = 0
     for i in range(bench.args.runs):
         url = fresh_database(kind, f"{bench.args.tag}rem_demo{i}", template=bench.demo_base(kind))
-        outcome = _plan_once(url, bench.args.plan_timeout)
+        outcome, code = _plan_once(url, bench.args.plan_timeout)
         drop_database(url)
         if outcome is None:
-            return "a pass over the demo workspace did not finish"
+            return f"a pass over the demo workspace did not finish (exit {code})"
         runs.append(outcome["seconds"])
         planned = outcome["planned"]
     return (
@@ -70,10 +71,12 @@ def reminders_at(bench: Any, kind: str, factor: float, today: Any) -> None:
     unfinished = ""
     for i in range(args.runs):
         url = fresh_database(kind, f"{args.tag}rem_{i}", template=base)
-        outcome = _plan_once(url, args.plan_timeout)
+        outcome, code = _plan_once(url, args.plan_timeout)
         if outcome is None:
             drop_database(url)
-            unfinished = f"plan_all did not finish within {args.plan_timeout:.0f} s (stopped)"
+            unfinished = (
+                f"plan_all did not finish within {args.plan_timeout:.0f} s (stopped; exit {code})"
+            )
             log(f"  {unfinished}")
             break
         plan_runs.append(outcome["seconds"])
