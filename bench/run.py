@@ -414,7 +414,9 @@ class Bench:
                 for n in range(messages):
                     outbox.enqueue(
                         session,
-                        kind="bench",
+                        # Stands for an action item reminder: the outbox takes only kinds the
+                        # Delivery log names.
+                        kind="action_item",
                         record_type="bench",
                         record_id=n,
                         occurrence="once",

@@ -87,3 +87,20 @@ def test_settings_lists_the_default_reminder_rules(app_env: Database) -> None:
 def test_settings_refuses_non_admins(app_env: Database) -> None:
     at = run_page("admin/admin_settings.py", actor("va"))
     assert at.error
+
+
+def test_delivery_log_names_kinds_statuses_and_channels_and_shows_local_times(
+    app_env: Database,
+) -> None:
+    queue(app_env, 1, kind="contract")
+    queue(app_env, 1, start=1, kind="test_message")
+    at = run_page("admin/delivery_log.py", actor("admin"))
+    assert_no_exception(at)
+    frame = at.dataframe[0].value
+    assert sorted(frame["Kind"]) == ["Cancellation deadline reminder", "Test message"]
+    assert set(frame["Status"]) == {"Queued"} and set(frame["Channel"]) == {"Slack"}
+    for column in ("Created", "Next attempt"):
+        assert frame[column].dt.tz is None  # the workspace zone, no "+00:00"
+    at.selectbox(key="log_kind").select("test_message").run()
+    assert_no_exception(at)
+    assert list(at.dataframe[0].value["Kind"]) == ["Test message"]

@@ -12,6 +12,7 @@ from db.models import CHANNELS as CHANNELS
 from db.models import NOTIFICATION_STATUSES, Notification
 from services.access import audit
 from services.access.access import Actor, require
+from services.delivery.choices import NOTIFICATION_KIND
 
 STATUSES = NOTIFICATION_STATUSES
 LOG_LIMIT = 500
@@ -21,6 +22,7 @@ LOG_LIMIT = 500
 class LogFilter:
     status: str | None = None
     channel: str | None = None
+    kind: str | None = None
     text: str | None = None
 
 
@@ -38,13 +40,21 @@ def list_notifications(
         if f.channel not in CHANNELS:
             raise ValueError(f"unknown channel {f.channel!r}")
         stmt = stmt.where(col(Notification.channel) == f.channel)
+    if f.kind:
+        if f.kind not in NOTIFICATION_KIND:
+            raise ValueError(f"unknown notification kind {f.kind!r}")
+        stmt = stmt.where(col(Notification.kind) == f.kind)
     if f.text:
-        like = f"%{f.text.strip()}%"
+        text = f.text.strip()
+        like = f"%{text}%"
+        # People search by the kind's name as the log shows it ("calendar invite").
+        named = [k for k, label in NOTIFICATION_KIND.items() if text.casefold() in label.casefold()]
         stmt = stmt.where(
             or_(
                 col(Notification.subject).ilike(like),
                 col(Notification.recipient).ilike(like),
                 col(Notification.kind).ilike(like),
+                col(Notification.kind).in_(named),
             )
         )
     stmt = stmt.order_by(col(Notification.created_at).desc(), col(Notification.id).desc())

@@ -22,6 +22,7 @@ from db import bulk
 from db.engine import Database
 from db.models import CHANNELS, NOTIFICATION_STATUSES, Notification
 from services.core.clock import session_now
+from services.delivery.choices import NOTIFICATION_KIND
 
 STATUSES = NOTIFICATION_STATUSES
 LEASE_SECONDS = 120
@@ -119,6 +120,8 @@ def notification_values(
     as JSON text (``payload_json``)."""
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
+    if kind not in NOTIFICATION_KIND:
+        raise ValueError(f"unknown notification kind {kind!r}: name it in NOTIFICATION_KIND")
     values = {
         "dedupe_key": dedupe_key(kind, record_type, record_id, occurrence, channel),
         "kind": kind,
