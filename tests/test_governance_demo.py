@@ -103,3 +103,31 @@ def test_the_demo_has_a_user_of_every_role_but_admin(sqlite_db: Database, admin:
     with sqlite_db.read() as s:
         roles = {u.role for u in s.exec(select(User)).all()}
     assert roles == {"va", "lead", "finance", "engineer"}
+
+
+def test_demo_records_name_the_people_who_did_the_work_not_the_command(
+    sqlite_db: Database, admin: Actor
+) -> None:
+    """A card published "by cli:root" told the demo's story badly: Priya the VA drafts, Omar
+    the engineer signs off and deploys, Maya the lead publishes and closes."""
+    from db.models import Deployment, Evidence, ExperimentReport, Incident, ModelCard
+
+    demo.load(sqlite_db, admin, today=DAY)
+    with sqlite_db.read() as s:
+        # By name: the demo has two leads (Maya and Elena), so a role names no one person.
+        users = {u.name: u for u in s.exec(select(User)).all()}
+        published = [c for c in s.exec(select(ModelCard)).all() if c.number > 0]
+        evidence = s.exec(select(Evidence)).all()
+        closed = [i for i in s.exec(select(Incident)).all() if i.status == "closed"]
+        reports = s.exec(select(ExperimentReport)).all()
+        started = {d.started_by for d in s.exec(select(Deployment)).all()}
+    va, engineer, lead = users["Priya Nair"], users["Omar Haddad"], users["Maya Chen"]
+    assert (va.role, engineer.role, lead.role) == ("va", "engineer", "lead")
+    assert published and evidence and closed and reports
+    assert {(c.drafted_by, c.signed_off_by, c.published_by) for c in published} == {
+        (va.email, engineer.email, lead.email)
+    }
+    assert {e.added_by for e in evidence} == {va.email}
+    assert {i.closed_by for i in closed} == {lead.email}
+    assert {r.created_by for r in reports} == {va.email}
+    assert started == {engineer.email}

@@ -39,6 +39,12 @@ def _person(session: Session, name: str) -> int | None:
     return row.id if row else None
 
 
+def _email(session: Session, name: str, fallback: str) -> str:
+    """Who a demo record names as its author: the demo person, not the command that loaded it."""
+    row = session.exec(select(Person).where(Person.name == name)).first()
+    return row.email if row else fallback
+
+
 def _model(session: Session, name: str, **values: Any) -> Model:
     row = session.exec(select(Model).where(Model.name == name)).first()
     if row is None:
@@ -99,7 +105,7 @@ def _systems(session: Session, now: datetime) -> tuple[Model, Model]:
                     environment="production",
                     started_at=now - timedelta(weeks=weeks) + timedelta(days=2),
                     ended_at=None if number == 2 else now - timedelta(weeks=6, days=-2),
-                    started_by="demo",
+                    started_by=_email(session, "Omar Haddad", "demo"),
                     reason=f"v{number} passed validation",
                 )
             )
@@ -133,7 +139,7 @@ def _states(session: Session, actor: Actor, scorer: Model, day: date, now: datet
                     kind="link",
                     title=title,
                     url=f"https://docs.example.com/governance/{key}",
-                    added_by=actor.email,
+                    added_by=_email(session, "Priya Nair", actor.email),
                     added_at=now - timedelta(days=40),
                     expires_on=day + timedelta(days=expires_in) if expires_in is not None else None,
                 )
@@ -203,7 +209,7 @@ def seed(db: Database, actor: Actor, day: date) -> dict[str, int]:
         closed.status, closed.closed_at, closed.closed_by = (
             "closed",
             now - timedelta(days=30),
-            actor.email,
+            _email(s, "Maya Chen", actor.email),
         )
         s.add(closed)
         owner, approver = _person(s, "Omar Haddad"), _person(s, "Elena Petrova")

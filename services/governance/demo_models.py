@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from db.engine import Database
 from db.models import Contract, ContractSla, Model, ModelCostSource, Person, Vendor
+from services.access import users
 from services.access.access import Actor
 from services.governance import cards, deployments, experiments, inventory, operations
 from services.governance.cards import CardContent, CardMetric
@@ -156,12 +157,17 @@ def seed(db: Database, actor: Actor, day: date) -> dict[str, int]:
         vendors = {v.name: v.id or 0 for v in session.exec(select(Vendor)).all()}
         contracts = {c.vendor_id: c.id or 0 for c in session.exec(select(Contract)).all()}
         existing = {m.name for m in session.exec(select(Model)).all()}
+    crew = _Crew(
+        va=_persona(db, people, "Priya Nair", actor),
+        engineer=_persona(db, people, "Omar Haddad", actor),
+        lead=_persona(db, people, "Maya Chen", actor),
+    )
     made = 0
     for spec in MODELS:
         if spec.name in existing:
             continue
         model_id = _model(db, actor, spec, people, vendors, contracts, now)
-        _history(db, actor, model_id, spec, rng, now)
+        _history(db, actor, crew, model_id, spec, rng, now)
         made += 1
     anthropic = vendors.get("Anthropic")
     if anthropic is not None and contracts.get(anthropic) is not None:
@@ -181,6 +187,23 @@ def seed(db: Database, actor: Actor, day: date) -> dict[str, int]:
                     )
                 )
     return {"models": made}
+
+
+@dataclass(frozen=True)
+class _Crew:
+    """Who does what in the demo's story: the VA drafts, the engineer signs off and deploys,
+    the lead publishes (the way the roles divide the work; see services/access/access.py)."""
+
+    va: Actor
+    engineer: Actor
+    lead: Actor
+
+
+def _persona(db: Database, people: dict[str, str], name: str, fallback: Actor) -> Actor:
+    """The demo person's own account, so cards and reports name them rather than the command
+    line that loaded the demo; ``fallback`` when that account is gone or inactive."""
+    email = people.get(name)
+    return (users.resolve_identity(db, email) if email else None) or fallback
 
 
 def _model(
@@ -226,7 +249,13 @@ def _metrics(spec: DemoModel, number: int, rng: random.Random) -> dict[str, floa
 
 
 def _history(
-    db: Database, actor: Actor, model_id: int, spec: DemoModel, rng: random.Random, now: datetime
+    db: Database,
+    actor: Actor,
+    crew: _Crew,
+    model_id: int,
+    spec: DemoModel,
+    rng: random.Random,
+    now: datetime,
 ) -> None:
     span = 150  # days from the first version to today
     for number in range(1, spec.versions + 1):
@@ -245,7 +274,7 @@ def _history(
         for number in range(1, spec.versions + 1):
             deployments.record_deployment(
                 db,
-                actor,
+                crew.engineer,
                 model_id,
                 version_number=number,
                 environment=env,
@@ -256,14 +285,14 @@ def _history(
         if spec.status == "retired":
             deployments.record_deployment(
                 db,
-                actor,
+                crew.engineer,
                 model_id,
                 version_number=None,
                 environment=env,
                 at=now - timedelta(days=30),
                 reason="pilot ended",
             )
-    _card(db, actor, model_id, spec, now)
+    _card(db, crew, model_id, spec, now)
     if spec.status in ("production", "staging"):
         _operations(db, actor, model_id, spec, rng, now)
     if spec.name == "fraud-scorer":
@@ -278,7 +307,7 @@ def _history(
         ]
         experiments.create_report(
             db,
-            actor,
+            crew.va,
             title="Fraud scorer: depth sweep",
             runs=runs,
             now=now - timedelta(days=2),
@@ -289,8 +318,8 @@ def _history(
         )
 
 
-def _card(db: Database, actor: Actor, model_id: int, spec: DemoModel, now: datetime) -> None:
-    detail = inventory.get_model(db, actor, model_id, today=now.date())
+def _card(db: Database, crew: _Crew, model_id: int, spec: DemoModel, now: datetime) -> None:
+    detail = inventory.get_model(db, crew.va, model_id, today=now.date())
     if not detail.versions:
         return
     texts = {
@@ -307,7 +336,7 @@ def _card(db: Database, actor: Actor, model_id: int, spec: DemoModel, now: datet
     )
     draft = cards.save_draft(
         db,
-        actor,
+        crew.va,
         model_id,
         CardContent(
             texts=texts,
@@ -320,14 +349,20 @@ def _card(db: Database, actor: Actor, model_id: int, spec: DemoModel, now: datet
     )
     if spec.name in ("demand-forecaster",):
         return  # still a draft
-    cards.publish(
-        db, actor, model_id, expected_version=draft.version, now=now - timedelta(days=139)
-    )
+    _sign_and_publish(db, crew, model_id, draft.version, now - timedelta(days=139))
     if spec.name in ("fraud-scorer", "support-chatbot"):
         return  # stale on purpose: production moved on since this card
     newest = detail.versions[0]
-    again = cards.draft_from_version(db, actor, model_id, newest.id, now=now - timedelta(days=10))
-    cards.publish(db, actor, model_id, expected_version=again.version, now=now - timedelta(days=9))
+    again = cards.draft_from_version(db, crew.va, model_id, newest.id, now=now - timedelta(days=10))
+    _sign_and_publish(db, crew, model_id, again.version, now - timedelta(days=9))
+
+
+def _sign_and_publish(db: Database, crew: _Crew, model_id: int, version: int, at: datetime) -> None:
+    cards.sign_off(db, crew.engineer, model_id, expected_version=version, now=at)
+    # A sign-off moves the draft on a version.
+    cards.publish(
+        db, crew.lead, model_id, expected_version=version + 1, now=at + timedelta(hours=2)
+    )
 
 
 def _operations(
