@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -70,7 +71,7 @@ def test_retry_and_cancel_follow_the_status_and_are_audited(db: Database) -> Non
     with pytest.raises(ValueError):
         delivery_log.retry(db, actor("admin"), second.id or 0)  # still queued
     again = delivery_log.retry(db, actor("admin"), first.id or 0)
-    assert again.status == "queued" and again.attempts == 0
+    assert again.status == "queued" and again.attempts == 0 and again.last_error is None
     with db.read() as session:
         actions = [
             e.action
@@ -79,6 +80,10 @@ def test_retry_and_cancel_follow_the_status_and_are_audited(db: Database) -> Non
             )
         ]
     assert actions == ["cancel", "retry"]
+    with db.read() as session:
+        retried = session.exec(select(AuditEvent).where(col(AuditEvent.action) == "retry")).one()
+    # The error the retry cleared stays in the audit trail.
+    assert "cancelled by" in json.loads(retried.before or "{}")["last_error"]
     with pytest.raises(NotAllowed):
         delivery_log.cancel(db, actor("finance"), second.id or 0)
 

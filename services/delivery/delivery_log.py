@@ -84,7 +84,9 @@ def retry(db: Database, actor: Actor, row_id: int) -> Notification:
             )
         before = audit.snapshot(row)
         row.status, row.next_attempt_at, row.attempts = "queued", db.clock.now(), 0
-        row.lease_until = None
+        # A queued row showing "cancelled by ..." or an old failure reads as still broken; the
+        # audit event below keeps the error it had.
+        row.lease_until, row.last_error = None, None
         session.add(row)
         audit.record(
             session,
