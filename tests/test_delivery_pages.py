@@ -79,8 +79,11 @@ def test_settings_lists_the_default_reminder_rules(app_env: Database) -> None:
     at = run_page("admin/admin_settings.py", actor("admin"))
     assert_no_exception(at)
     (editor,) = at.dataframe
-    assert {"action_item", "contract", "meeting_invite"} <= set(editor.value["Kind"])
-    contract = editor.value[editor.value["Kind"] == "contract"].iloc[0]
+    # Named as the Delivery log names the notifications each rule plans.
+    assert {"Action item reminder", "Cancellation deadline reminder", "Calendar invite"} <= set(
+        editor.value["Kind"]
+    )
+    contract = editor.value[editor.value["Kind"] == "Cancellation deadline reminder"].iloc[0]
     assert contract["Offsets (days)"] == "120,90,60,30,14,7"
 
 

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from services.delivery import connections, reminders
+from services.delivery.choices import NOTIFICATION_KIND
 from ui.auth import require_actor
 from ui.guard import allowed
 from ui.state import database, settings
@@ -73,7 +74,7 @@ frame = pd.DataFrame(
     [
         {
             "Id": r.id,
-            "Kind": r.kind,
+            "Kind": NOTIFICATION_KIND.label(r.kind),
             "When": reminders.rule_description(r.kind),
             "Offsets (days)": r.offsets_days,
             "Slack channel": r.channel_target or "",
