@@ -73,6 +73,8 @@ def test_the_high_risk_system_pack_has_nine_sections_and_gaps_where_records_are_
     assert history.text is not None and history.text.endswith("times in UTC.")
     assert rows[-1][0].startswith("since ") and " to " in rows[0][0] and "T" not in rows[0][0]
     assert rows[0][1].startswith("v") and " in " in rows[0][1]
+    # Named as the pack names owners: an email is one word that cannot wrap on a phone.
+    assert {row[2] for row in rows} == {"Omar Haddad"}
 
 
 def test_demo_reminders_reach_no_user_who_may_not_read_their_record(

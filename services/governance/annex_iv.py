@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Hashable, MutableMapping, Sequence
+from collections.abc import Hashable, Mapping, MutableMapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -120,7 +120,11 @@ def build_pack(
     memo: CostMemo | None = None,
 ) -> Pack:
     assert model.id is not None
-    people = {p.id: p.name for p in session.exec(select(Person)).all()}
+    everyone = session.exec(select(Person)).all()
+    people = {p.id: p.name for p in everyone}
+    # Who signed or deployed is stored as an email; the pack names the person, as it names
+    # owners (an email is also one unbreakable word that ran a phone's table off the screen).
+    named = {p.email.lower(): p.name for p in everyone if p.email}
     owner = people.get(model.owner_id) if model.owner_id else None
     doc_owner = people.get(model.documentation_owner_id) if model.documentation_owner_id else None
     doc_owner = doc_owner or owner
@@ -185,7 +189,7 @@ def build_pack(
         card_field("Design and architecture", "overview"),
         card_field("Data: training data and lineage", "training_data"),
         _compute(session, actor, model.id, card, doc_owner, memo),
-        _validation(session, model.id, owner),
+        _validation(session, model.id, owner, named),
     ]
     metrics = (
         session.exec(
@@ -214,7 +218,7 @@ def build_pack(
             "Risk management system (Art. 9) evidence", risk, people.get(risk_owner or 0) or owner
         )
     ]
-    s6 = [_changes(session, model.id, tz, owner)]
+    s6 = [_changes(session, model.id, tz, owner, named)]
     std, std_owner = _evidence_text(session, model.id, "art17_quality_management")
     s7 = [
         field(
@@ -256,7 +260,7 @@ def _compute(
     return Item("Computational resources and their cost", text or None, owner=who)
 
 
-def _validation(session: Session, model_id: int, who: str | None) -> Item:
+def _validation(session: Session, model_id: int, who: str | None, named: Mapping[str, str]) -> Item:
     reports = session.exec(
         select(ExperimentReport)
         .where(ExperimentReport.model_id == model_id, ExperimentReport.status == "signed_off")
@@ -273,7 +277,7 @@ def _validation(session: Session, model_id: int, who: str | None) -> Item:
                 (
                     r.title,
                     r.signed_off_at.date().isoformat() if r.signed_off_at else "",
-                    r.signed_off_by or "",
+                    _person(r.signed_off_by, named),
                 )
                 for r in reports
             ),
@@ -281,7 +285,17 @@ def _validation(session: Session, model_id: int, who: str | None) -> Item:
     )
 
 
-def _changes(session: Session, model_id: int, tz: ZoneInfo, who: str | None) -> Item:
+def _person(email: str | None, named: Mapping[str, str]) -> str:
+    """The person's name for an email Opsdesk recorded; the email itself (or ``cli:root``,
+    ``mlflow-sync``) when no person has it."""
+    if not email:
+        return ""
+    return named.get(email.lower(), email)
+
+
+def _changes(
+    session: Session, model_id: int, tz: ZoneInfo, who: str | None, named: Mapping[str, str]
+) -> Item:
     rows = session.exec(
         select(Deployment, ModelVersion)
         .join(ModelVersion, col(ModelVersion.id) == Deployment.model_version_id)
@@ -304,7 +318,7 @@ def _changes(session: Session, model_id: int, tz: ZoneInfo, who: str | None) -> 
                     if d.ended_at
                     else f"since {d.started_at.astimezone(tz):%Y-%m-%d %H:%M}",
                     f"v{v.number} in {d.environment}",
-                    d.started_by,
+                    _person(d.started_by, named),
                     d.reason,
                 )
                 for d, v in rows
