@@ -90,6 +90,13 @@ def _refusal(spec: PageSpec) -> Callable[[], None]:
     return body
 
 
+def _to(page: st.Page) -> Callable[[], None]:
+    def body() -> None:
+        st.switch_page(page)
+
+    return body
+
+
 with st.sidebar:
     if settings.auth_mode == "local":
         st.caption("Local admin (single-user mode: no sign-in)")
@@ -105,16 +112,21 @@ sections: dict[str, list[st.Page]] = {name: [] for name in SECTIONS}
 hidden: list[st.Page] = []
 for spec in PAGES:
     if can(actor, spec.permission):
-        sections[spec.section].append(
-            st.Page(
-                str(PAGES_DIR / spec.script),
-                title=spec.title,
-                icon=spec.icon,
-                url_path=spec.url_path,
-                default=spec.default,
-                visibility="visible" if spec.in_menu else "hidden",
-            )
+        page = st.Page(
+            str(PAGES_DIR / spec.script),
+            title=spec.title,
+            icon=spec.icon,
+            # Streamlit serves the default page at "/" only, yet wants its own path unique.
+            url_path=f"{spec.url_path}-home" if spec.default else spec.url_path,
+            default=spec.default,
+            visibility="visible" if spec.in_menu else "hidden",
         )
+        sections[spec.section].append(page)
+        if spec.default:
+            # "/today" (a bookmark, a link someone shared) would otherwise say "Page not found".
+            hidden.append(
+                st.Page(_to(page), title=spec.title, url_path=spec.url_path, visibility="hidden")
+            )
     else:
         hidden.append(
             st.Page(_refusal(spec), title=spec.title, url_path=spec.url_path, visibility="hidden")

@@ -35,6 +35,18 @@ def test_page_opens_without_exception(demo_server: Any, admin_page: Any, spec: P
     assert "Page not found" not in admin_page.content()
 
 
+def test_the_landing_page_opens_at_its_own_path_too(demo_server: Any, admin_page: Any) -> None:
+    """Streamlit serves the default page at "/" only: "/today", bookmarked or shared, said
+    "Page not found" over it. It now lands on Today at "/", with Today marked in the menu."""
+    open_page(admin_page, f"{demo_server.url}/today")
+    admin_page.wait_for_url(f"{demo_server.url}/")
+    wait_ready(admin_page)
+    assert "Page not found" not in admin_page.content()
+    assert admin_page.get_by_role("heading", name="Today", exact=True).count() == 1
+    current = admin_page.locator("[data-testid='stSidebarNav'] a[aria-current='page']")
+    assert current.inner_text().strip().endswith("Today")
+
+
 @pytest.mark.parametrize(
     ("path", "tab", "marker"),
     [
