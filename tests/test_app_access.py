@@ -126,11 +126,17 @@ def test_navigation_lists_exactly_the_pages_of_the_role(oidc_app: Database, role
     at = app_as(f"{role}@example.com").run()
     assert_no_exception(at)
     # Every page is registered; the role's own pages run their script, the others are hidden
-    # callables that refuse (no script path).
-    expected = {str(ROOT / "app_pages" / s.script) for s in PAGES if can(actor(role), s.permission)}
+    # callables that refuse (no script path). The landing page, served at "/", keeps its own
+    # path too, as a hidden callable that leads to "/".
+    own = [s for s in PAGES if can(actor(role), s.permission)]
+    expected = {str(ROOT / "app_pages" / s.script) for s in own}
     infos = list(at._registered_pages.values())
-    assert len(infos) == len(PAGES)
+    landing = [s.url_path for s in own if s.default]
+    assert landing == ["today"]
+    assert len(infos) == len(PAGES) + len(landing)
     assert {info["script_path"] for info in infos if info.get("script_path")} == expected
+    paths = sorted(info.get("url_pathname", "") for info in infos)
+    assert paths == sorted(["", *(s.url_path for s in PAGES)])  # "" is the landing page at "/"
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[s.url_path for s in PAGES])
