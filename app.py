@@ -8,6 +8,7 @@ still registered, hidden, with a body that refuses (and audits) a visit by URL.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import streamlit as st
 
@@ -15,6 +16,7 @@ from services.access.access import can
 from settings import get_settings
 from ui.auth import sign_in
 from ui.guard import DatabaseBusy, refuse_page, show_busy
+from ui.links import switch_to
 from ui.navigation import PAGES, PAGES_DIR, SECTIONS, PageSpec
 from ui.state import freeze_imported_heap
 from ui.text import md_escape
@@ -90,13 +92,6 @@ def _refusal(spec: PageSpec) -> Callable[[], None]:
     return body
 
 
-def _to(page: st.Page) -> Callable[[], None]:
-    def body() -> None:
-        st.switch_page(page)
-
-    return body
-
-
 with st.sidebar:
     if settings.auth_mode == "local":
         st.caption("Local admin (single-user mode: no sign-in)")
@@ -125,7 +120,12 @@ for spec in PAGES:
         if spec.default:
             # "/today" (a bookmark, a link someone shared) would otherwise say "Page not found".
             hidden.append(
-                st.Page(_to(page), title=spec.title, url_path=spec.url_path, visibility="hidden")
+                st.Page(
+                    partial(switch_to, spec.url_path, {}),
+                    title=spec.title,
+                    url_path=spec.url_path,
+                    visibility="hidden",
+                )
             )
     else:
         hidden.append(
