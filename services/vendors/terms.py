@@ -31,8 +31,11 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
+_DAY = timedelta(days=1)
+
+
 def term_end(start: date, initial_months: int, renewal_months: int, k: int) -> date:
-    return add_months(start, initial_months + k * renewal_months) - timedelta(days=1)
+    return add_months(start, initial_months + k * renewal_months) - _DAY
 
 
 @dataclass(frozen=True)
@@ -85,14 +88,18 @@ def compute_terms(
     months_elapsed = (as_of.year - start_date.year) * 12 + as_of.month - start_date.month
     first_k = max(0, (months_elapsed - initial_term_months) // renewal_period_months - 1)
     current: tuple[date, int] | None = None
+    # term_end(k), with the months counted on rather than worked out again for each k: a
+    # planning pass computes thousands of contracts' terms.
+    months = initial_term_months + first_k * renewal_period_months
     for k in range(first_k, first_k + MAX_RENEWALS):
-        end = term_end(start_date, initial_term_months, renewal_period_months, k)
+        end = add_months(start_date, months) - _DAY
         if current is None and end >= as_of:
             current = (end, k)
         if end - notice >= as_of:
             # notice_days >= 0, so this term also ended on or after as_of: current is set.
             assert current is not None
             return Terms(current[0], end - notice, current[1], end)
+        months += renewal_period_months
     raise ValueError("as-of date too far beyond the contract's start")
 
 
