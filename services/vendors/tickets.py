@@ -35,6 +35,7 @@ from services.core.records import (
 from services.core.statuses import OPEN_TICKET_STATUSES, SLA_CLOCK_STATUSES
 
 _CONTRACT = bulk.table_of(Contract)
+_VENDOR = bulk.table_of(Vendor)
 
 
 def past_sla(rows: list[TicketView], now: datetime) -> list[TicketView]:
@@ -116,21 +117,24 @@ def _sla_contracts(s: Session, tickets: list[SupportTicket]) -> dict[tuple[int, 
     c = _CONTRACT.c
     columns = [c[name] for name in _SLA_COLUMNS]
     # Each vendor's newest live contract with an SLA, picked by the database: a vendor can
-    # hold thousands of contracts.
-    ranked = (
-        sa_select(
-            *columns,
-            func.row_number()
-            .over(partition_by=c.vendor_id, order_by=(c.start_date.desc(), c.id.desc()))
-            .label("rank"),
+    # hold thousands of contracts. One top row per vendor rather than a rank over them all.
+    other = _CONTRACT.alias("newest")
+    vendor = _VENDOR.c
+    newest = (
+        sa_select(other.c.id)
+        .where(
+            other.c.vendor_id == vendor.id,
+            other.c.sla_hours.is_not(None),
+            other.c.cancelled.is_(False),
         )
-        .where(c.vendor_id.in_(vendor_ids), c.sla_hours.is_not(None), c.cancelled.is_(False))
-        .subquery()
+        .order_by(other.c.start_date.desc(), other.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
     newest_with_sla: dict[int, Any] = {
         row[1]: row
         for row in s.execute(
-            sa_select(*(ranked.c[name] for name in _SLA_COLUMNS)).where(ranked.c.rank == 1)
+            sa_select(*columns).where(c.id.in_(sa_select(newest).where(vendor.id.in_(vendor_ids))))
         ).all()
     }
     by_id: dict[int | None, Any] = {
