@@ -1,13 +1,14 @@
 """The rows planning writes set-based are exactly the rows the one-by-one path writes, on both
 databases: action item reminders (one INSERT ... SELECT) get the same keys, recipients, subjects,
 bodies, payloads and send times; renewal agendas (one INSERT ... SELECT) the same items as ORM
-objects; a meeting invite whose event was encoded once the same payload text."""
+objects; a meeting invite whose event was encoded once the same payload text; the invite of a
+renewal meeting planned from what the pass wrote the same invite as one planned from a read."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +16,18 @@ from sqlalchemy import delete
 from sqlmodel import col, select
 
 from db.engine import Database
-from db.models import ActionItem, AgendaItem, Meeting, Notification, Person, ReminderRule
+from db.models import (
+    ActionItem,
+    AgendaItem,
+    Contract,
+    Meeting,
+    Notification,
+    Person,
+    ReminderRule,
+    Team,
+    User,
+    Vendor,
+)
 from services.delivery import outbox
 from services.delivery.reminders import plan_all
 from services.delivery.reminders.agenda_rows import insert_agendas
@@ -190,3 +202,64 @@ def test_an_invite_payload_is_the_sorted_json_of_its_content(db: Database) -> No
     event_text = json.dumps(payload["event"], sort_keys=True)
     assert payload["fingerprint"] == hashlib.sha256(event_text.encode()).hexdigest()[:16]
     assert payload["event"]["summary"] == 'Vendor "sync" — Überblick'
+
+
+def _calendar_rows(db: Database) -> dict[str, tuple[Any, ...]]:
+    with db.read() as s:
+        found = s.exec(
+            select(Notification).where(col(Notification.channel) == "google_calendar")
+        ).all()
+    return {n.dedupe_key: tuple(getattr(n, name) for name in COLUMNS) for n in found}
+
+
+def test_a_new_renewal_meetings_invite_is_the_one_read_back_from_what_was_written(
+    db: Database,
+) -> None:
+    """The pass plans the invites of the decision meetings it creates from the values it wrote
+    (title, time, agenda, attendees), not from a read of them: a later pass, which reads them
+    back, must find the very same event, or it would rewrite every invite."""
+    long_name = "Überprüfungs-Anbieter “Ω” " * 7  # the meeting title is cut at 200
+    with db.write() as s:
+        team = Team(name="ML platform")
+        s.add(team)
+        s.flush()
+        owner = Person(
+            name="Ada", email="Ada@Example.com", timezone="Asia/Kolkata", team_id=team.id
+        )
+        lead = Person(name="Lee", email="lee@example.com", team_id=team.id, is_lead=True)
+        s.add_all([owner, lead, User(email="Fin@Example.com", role="finance")])
+        vendor = Vendor(name=long_name)
+        s.add(vendor)
+        s.flush()
+        for n, (day, notice) in enumerate([(1, 30), (15, 30), (20, 400 // 10)]):
+            s.add(
+                Contract(
+                    vendor_id=vendor.id,
+                    title=f'GPU "cluster" {n} — it\'s {"x" * 40 * n}',
+                    start_date=date(2026, 1, day),
+                    initial_term_months=12,
+                    renewal_type="auto",
+                    renewal_period_months=12,
+                    notice_days=notice,
+                    owner_id=owner.id,
+                )
+            )
+    now = datetime(2026, 11, 10, 9, 30, tzinfo=UTC)
+    assert plan_all(db, now) > 0
+    planned = _calendar_rows(db)
+    with db.read() as s:
+        meetings = s.exec(select(Meeting)).all()
+    assert len(meetings) == 3 and len(planned) == 3
+    assert {len(m.title) for m in meetings} == {200}
+    for row in planned.values():
+        event = json.loads(row[COLUMNS.index("payload")])["event"]
+        assert event["attendees"] == ["ada@example.com", "fin@example.com", "lee@example.com"]
+        assert "Cancellation deadline" in event["description"]
+    # A later pass reads the meetings back and finds nothing to change.
+    assert plan_all(db, now + timedelta(minutes=5)) == 0
+    assert _calendar_rows(db) == planned
+    # Planned from scratch out of what is in the database: the same invites, byte for byte.
+    with db.write() as s:
+        s.execute(delete(Notification).where(col(Notification.channel) == "google_calendar"))
+    plan_all(db, now)
+    assert _calendar_rows(db) == planned

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import select as sa_select
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from db import bulk
 from db.models import (
@@ -61,6 +62,16 @@ class MeetingFacts(NamedTuple):
 class MeetingPlanning(PlannerBase):
     # --- meetings: agenda reminders and calendar events ------------------------------------
 
+    def __init__(self, session: Session, now: datetime) -> None:
+        super().__init__(session, now)
+        # What planning a meeting reads, by meeting id: filled by ``meetings`` for the meetings
+        # in the database, and by ``plan_new_meetings`` for those this pass creates.
+        self._agenda: dict[int, list[str]] = {}  # agenda item titles, in order
+        self._attendees: dict[int, set[str]] = {}
+        self._calendar_rows: dict[int, list[Notification]] = {}
+        self._agenda_queued: dict[int, list[tuple[int, str]]] = {}
+        self._agenda_keys: set[str] = set()
+
     def meetings(self) -> None:
         since = self.now - timedelta(days=MEETING_LOOKBACK_DAYS)
         # Columns, not ORM objects: a pass can read thousands of meetings and changes none.
@@ -72,14 +83,8 @@ class MeetingPlanning(PlannerBase):
                 )
             ).all()
         ]
-        invite_rule = self.rules.get("meeting_invite")
-        agenda_rule = self.rules.get("meeting_agenda")
-        # What each meeting needs, read for all of them at once rather than per meeting.
-        ids = [m.id for m in meetings if m.id is not None]
-        self._agenda: dict[int, list[str]] = {}  # agenda item titles, in order
-        self._attendees: dict[int, set[str]] = {}
-        self._calendar_rows: dict[int, list[Notification]] = {}
-        # The same meetings, named by a subquery rather than by thousands of bound ids.
+        # What each meeting needs, read for all of them at once rather than per meeting; the
+        # same meetings named by a subquery rather than by thousands of bound ids.
         recent = sa_select(_MEETING.c.id).where(_MEETING.c.starts_at >= since)
         agenda, attendees = _AGENDA.c, _ATTENDEE.c
         for meeting_id, title in self.session.execute(
@@ -101,9 +106,22 @@ class MeetingPlanning(PlannerBase):
         ).all():
             self._calendar_rows.setdefault(row.record_id, []).append(row)
         self._agenda_queued = self._queued_rows("meeting_agenda", "meeting")
-        self._agenda_keys = self._existing_keys("meeting_agenda", "meeting", ids)
+        self._agenda_keys = self._existing_keys("meeting_agenda", "meeting", recent)
+        self._plan_calendar(meetings)
+
+    def plan_new_meetings(self, new: Sequence[tuple[MeetingFacts, list[str], set[str]]]) -> None:
+        """Invites and agenda checks for meetings this pass has just written, each given with
+        its agenda titles and attendee emails (lower case): what ``meetings`` would read back,
+        taken from what was written instead. Nothing can be queued for them yet."""
+        for meeting, titles, emails in new:
+            self._agenda[meeting.id] = titles
+            self._attendees[meeting.id] = emails
+        self._plan_calendar([meeting for meeting, _, _ in new])
+
+    def _plan_calendar(self, meetings: Sequence[MeetingFacts]) -> None:
+        invite_rule = self.rules.get("meeting_invite")
+        agenda_rule = self.rules.get("meeting_agenda")
         for meeting in meetings:
-            assert meeting.id is not None
             if invite_rule.enabled:
                 self.meeting_event(meeting)
             if agenda_rule.enabled:

@@ -19,8 +19,9 @@ from db.models import (
 from services.access import audit
 from services.core.clock import session_now
 from services.delivery import outbox
-from services.delivery.reminders.agenda_rows import insert_agendas
-from services.delivery.reminders.planner import ContractFacts, PlannerBase
+from services.delivery.reminders.agenda_rows import insert_agendas, item_title
+from services.delivery.reminders.plan_meetings import MEETING_COLUMNS, MeetingFacts, MeetingPlanning
+from services.delivery.reminders.planner import ContractFacts
 from services.delivery.reminders.schedule import (
     RENEWAL_MEETING_HOUR,
     RENEWAL_MEETING_LAST_HOUR,
@@ -32,7 +33,9 @@ from services.delivery.reminders.schedule import (
 )
 
 
-class RenewalPlanning(PlannerBase):
+class RenewalPlanning(MeetingPlanning):
+    """Decision meetings, whose invites ``MeetingPlanning`` plans as they are made."""
+
     # --- renewal decision meetings -------------------------------------------------------
 
     def renewal_meetings(self) -> None:
@@ -65,10 +68,22 @@ class RenewalPlanning(PlannerBase):
         attendees: list[dict[str, Any]] = []
         agendas: list[tuple[int, list[tuple[str, str]]]] = []
         events: list[dict[str, Any]] = []
+        # Each new meeting as the calendar planning reads one back, with its agenda titles and
+        # attendees: its invite is planned from these rather than from a read of every row.
+        new: list[tuple[MeetingFacts, list[str], set[str]]] = []
         for meeting, contract, term_end, deadline in slotted:
             meeting_id = meeting["id"] = ids[contract.id]
-            attendees += self._renewal_attendees(meeting_id, contract, finance)
-            agendas.append((meeting_id, renewal_agenda(contract, term_end, deadline)))
+            attending = self._renewal_attendees(meeting_id, contract, finance)
+            attendees += attending
+            agenda = renewal_agenda(contract, term_end, deadline)
+            agendas.append((meeting_id, agenda))
+            new.append(
+                (
+                    MeetingFacts(*(meeting[name] for name in MEETING_COLUMNS)),
+                    [item_title(heading, details) for heading, details in agenda],
+                    {row["email"] for row in attending},
+                )
+            )
             events.append(
                 bulk.values(
                     AuditEvent,
@@ -87,6 +102,7 @@ class RenewalPlanning(PlannerBase):
         insert_agendas(self.session, agendas)
         bulk.insert_all(self.session, AuditEvent, events)
         self.planned += len(ids)
+        self.plan_new_meetings(new)
 
     def _renewal_due(self) -> list[tuple[ContractFacts, date, date]]:
         """(contract, current term end, cancellation deadline) of each contract whose decision

@@ -8,8 +8,8 @@ from datetime import date, datetime
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Select, update
 from sqlalchemy import select as sa_select
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from db import bulk
@@ -301,19 +301,19 @@ class PlannerBase:
         self.flush_cancels()
         self.flush_queued()
 
-    def _existing_keys(self, kind: str, record_type: str, record_ids: list[int]) -> set[str]:
+    def _existing_keys(
+        self, kind: str, record_type: str, record_ids: list[int] | Select[Any]
+    ) -> set[str]:
+        """The dedupe keys of ``kind`` the records already have: ids given as a list (bound in
+        batches), or as a query of them (one statement, however many there are)."""
         n = _NOTIFICATION.c
+        of_kind = sa_select(n.dedupe_key).where(n.record_type == record_type, n.kind == kind)
+        if not isinstance(record_ids, list):
+            return set(self.session.execute(of_kind.where(n.record_id.in_(record_ids))).scalars())
         keys: set[str] = set()
         for start in range(0, len(record_ids), KEY_BATCH):
-            keys.update(
-                self.session.execute(
-                    sa_select(n.dedupe_key).where(
-                        n.record_type == record_type,
-                        n.record_id.in_(record_ids[start : start + KEY_BATCH]),
-                        n.kind == kind,
-                    )
-                ).scalars()
-            )
+            batch = record_ids[start : start + KEY_BATCH]
+            keys.update(self.session.execute(of_kind.where(n.record_id.in_(batch))).scalars())
         return keys
 
     def _queued_rows(self, kind: str, record_type: str) -> dict[int, list[tuple[int, str]]]:
