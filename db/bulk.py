@@ -11,6 +11,7 @@ rows with no conflict to skip go to Postgres by COPY.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from operator import itemgetter
 from typing import Any
 
@@ -64,29 +65,22 @@ def _statement(
     names = list(rows[0])
     if any(len(row) != len(names) for row in rows):
         raise ValueError(f"{table.name}: every row must give the same columns")
-    processors = [
-        (i, process)
-        for i, name in enumerate(names)
-        if (process := table.c[name].type._cached_bind_processor(dialect)) is not None
-    ]
-    take = itemgetter(*names)
-    converted: list[tuple[Any, ...]] = []
-    # Many rows share a value in a converted column (the same send time, the same stamp):
-    # each distinct value is converted once.
-    seen: list[dict[Any, Any]] = [{} for _ in processors]
-    for row in rows:
-        found = take(row)
-        if len(names) == 1:
-            found = (found,)
-        if processors:
-            items = list(found)
-            for (i, process), memo in zip(processors, seen, strict=True):
-                value = items[i]
-                if value not in memo:
-                    memo[value] = process(value)
-                items[i] = memo[value]
-            found = tuple(items)
-        converted.append(found)
+    # Column by column: each column's values taken from every row at once. Times and dates
+    # many rows share (the same send time, the same stamp) are converted once per distinct
+    # value; anything else value by value, since equal values can convert differently
+    # (Decimal("1.0") and Decimal("1.00") are equal, but not the same money text).
+    columns = [list(map(itemgetter(name), rows)) for name in names]
+    for i, name in enumerate(names):
+        process = table.c[name].type._cached_bind_processor(dialect)
+        if process is None:
+            continue
+        distinct = set(columns[i])
+        if all(value is None or isinstance(value, date) for value in distinct):
+            converted_values = {value: process(value) for value in distinct}
+            columns[i] = list(map(converted_values.__getitem__, columns[i]))
+        else:
+            columns[i] = list(map(process, columns[i]))
+    converted = list(zip(*columns, strict=True))
     quote = dialect.identifier_preparer.quote
     mark = "?" if dialect.paramstyle == "qmark" else "%s"
     sql = (
