@@ -3,6 +3,8 @@ speaking Calendar v3 and an OAuth token endpoint named by the credentials file's
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -74,6 +76,13 @@ def event(key: str = "meeting:1", hour: int = 15, tz: str = "Europe/Berlin") -> 
 @given(st.text(min_size=0, max_size=600))
 def test_event_ids_always_match_googles_pattern(key: str) -> None:
     assert re.fullmatch(EVENT_ID_PATTERN, event_id_for(key))
+
+
+@given(st.text(min_size=0, max_size=600))
+def test_event_ids_are_the_base32hex_of_the_keys_sha256(key: str) -> None:
+    # The ids of events already in calendars: they must never change.
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    assert event_id_for(key) == base64.b32hexencode(digest).decode().rstrip("=").lower()
 
 
 def test_event_ids_are_stable_and_distinct() -> None:

@@ -26,7 +26,8 @@ def calendar_description(
     characters as Google receives them."""
     lines = [f"- {title}" for title in titles]
     full = _compose(lines, 0, link)
-    if sent_description_length(full) <= limit:
+    # HTML escaping makes a character at most five ("&amp;"): a short text fits unmeasured.
+    if len(full) * 5 <= limit or sent_description_length(full) <= limit:
         return full
     shown: list[str] = []
     for index, line in enumerate(lines):

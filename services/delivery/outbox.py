@@ -43,8 +43,12 @@ def payload_json(payload: dict[str, Any], encoded: Mapping[str, str] | None = No
     values are JSON text already, as this encoder writes them (a large value the caller had
     encoded anyway, which is not encoded twice)."""
     if encoded:
-        parts = {key: _PAYLOAD.encode(value) for key, value in payload.items()} | dict(encoded)
-        items = (f"{encode_basestring_ascii(key)}: {parts[key]}" for key in sorted(parts))
+        # A string value written by the encoder's own escaping, without a call into the encoder.
+        parts = {
+            key: encode_basestring_ascii(value) if type(value) is str else _PAYLOAD.encode(value)
+            for key, value in payload.items()
+        } | dict(encoded)
+        items = [f"{encode_basestring_ascii(key)}: {parts[key]}" for key in sorted(parts)]
         return "{" + ", ".join(items) + "}"
     link = payload.get("link")
     if len(payload) == 1 and isinstance(link, str):

@@ -77,7 +77,8 @@ class Rules:
         self._resolved: dict[str, Rule] = {}  # a kind's rule for records with none of their own
 
     def get(self, kind: str, record_type: str | None = None, record_id: int | None = None) -> Rule:
-        own = self.record.get((kind, record_type or "", record_id or 0))
+        # Most workspaces have no rule of a record's own: then no key to build for each record.
+        own = self.record.get((kind, record_type or "", record_id or 0)) if self.record else None
         if own is None:
             if kind not in self._resolved:
                 self._resolved[kind] = self._resolve(kind, None)
