@@ -263,3 +263,31 @@ def test_a_new_renewal_meetings_invite_is_the_one_read_back_from_what_was_writte
         s.execute(delete(Notification).where(col(Notification.channel) == "google_calendar"))
     plan_all(db, now)
     assert _calendar_rows(db) == planned
+
+
+def test_existing_keys_are_read_in_batches_of_ids_or_by_a_query(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.delivery.reminders import Planner, planner
+
+    ids = _workspace(db)
+    plan_all(db, FROZEN_AT)
+    with db.read() as s:
+        expected = {
+            key
+            for key, record_id in s.exec(
+                select(Notification.dedupe_key, Notification.record_id).where(
+                    col(Notification.kind) == "action_item"
+                )
+            ).all()
+            if record_id in ids[::2]
+        }
+    assert expected
+    monkeypatch.setattr(planner, "ID_BATCH", 7)
+    with db.write() as s:
+        found = Planner(s, FROZEN_AT)._existing_keys("action_item", "action_item", ids[::2])
+        every = Planner(s, FROZEN_AT)._existing_keys(
+            "action_item", "action_item", select(ActionItem.id)
+        )
+    assert found == expected
+    assert every >= expected and len(every) > len(expected)
