@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
 from db.engine import Database
@@ -134,6 +133,10 @@ def _pg_backup(url: str, target: Path) -> None:
 
 
 def known_revisions(url: str) -> set[str]:
+    # Imported here: alembic costs every command a tenth of a second to load, and only restores
+    # read the migration scripts (as db.migrate loads it only to migrate).
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config(url))
     return {rev.revision for rev in script.walk_revisions()}
 
