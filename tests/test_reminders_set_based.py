@@ -268,7 +268,7 @@ def test_a_new_renewal_meetings_invite_is_the_one_read_back_from_what_was_writte
 def test_existing_keys_are_read_in_batches_of_ids_or_by_a_query(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services.delivery.reminders import Planner, planner
+    from services.delivery.reminders import Planner, dedupe_keys
 
     ids = _workspace(db)
     plan_all(db, FROZEN_AT)
@@ -283,7 +283,7 @@ def test_existing_keys_are_read_in_batches_of_ids_or_by_a_query(
             if record_id in ids[::2]
         }
     assert expected
-    monkeypatch.setattr(planner, "ID_BATCH", 7)
+    monkeypatch.setattr(dedupe_keys, "ID_BATCH", 7)
     with db.write() as s:
         found = Planner(s, FROZEN_AT)._existing_keys("action_item", "action_item", ids[::2])
         every = Planner(s, FROZEN_AT)._existing_keys(

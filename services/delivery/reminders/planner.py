@@ -22,6 +22,7 @@ from db.models import (
 )
 from services.core.workdays import WorkingDays
 from services.delivery import outbox
+from services.delivery.reminders.dedupe_keys import existing_keys
 from services.delivery.reminders.rules import (
     Rule,
     Rules,
@@ -47,8 +48,6 @@ from settings import get_settings
 _NOTIFICATION = bulk.table_of(Notification)
 _CONTRACT = bulk.table_of(Contract)
 _VENDOR = bulk.table_of(Vendor)
-# Ids written as numbers into one statement (``_existing_keys``), this many at most.
-ID_BATCH = 5000
 
 # --- planning --------------------------------------------------------------------------
 
@@ -306,29 +305,7 @@ class PlannerBase:
     def _existing_keys(
         self, kind: str, record_type: str, record_ids: list[int] | Select[Any]
     ) -> set[str]:
-        """The dedupe keys of ``kind`` the records already have: ids given as a list, or as a
-        query of them (one statement, however many there are)."""
-        n = _NOTIFICATION.c
-        if not isinstance(record_ids, list):
-            of_kind = sa_select(n.dedupe_key).where(n.record_type == record_type, n.kind == kind)
-            return set(self.session.execute(of_kind.where(n.record_id.in_(record_ids))).scalars())
-        # The ids written into the statement as numbers: SQLAlchemy would bind an IN list of
-        # thousands one parameter at a time, costing a pass more than the query does.
-        connection = self.session.connection()
-        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        table = connection.dialect.identifier_preparer.quote(_NOTIFICATION.name)
-        keys: set[str] = set()
-        for start in range(0, len(record_ids), ID_BATCH):
-            ids = ",".join(str(int(i)) for i in record_ids[start : start + ID_BATCH])
-            keys.update(
-                key
-                for (key,) in connection.exec_driver_sql(
-                    f"SELECT dedupe_key FROM {table} "
-                    f"WHERE record_type = {mark} AND kind = {mark} AND record_id IN ({ids})",
-                    (record_type, kind),
-                )
-            )
-        return keys
+        return existing_keys(self.session, kind, record_type, record_ids)
 
     def _queued_rows(self, kind: str, record_type: str) -> dict[int, list[tuple[int, str]]]:
         """record id -> its queued (id, occurrence) rows of ``kind``, in one query."""
