@@ -182,7 +182,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     set_role_cmd.add_argument("--role", required=True, choices=roles)
     set_role_cmd.set_defaults(handler=_user_set_role)
 
-    _add_import_records(sub)
+    _add_import_records(sub, with_kinds=command_word(argv) in (None, "import-records"))
     reports = sub.add_parser("report", help="reports as CSV or JSON").add_subparsers(
         dest="report", required=True
     )
@@ -207,20 +207,26 @@ OWN_COMMANDS = {
 BUILT_IN = frozenset({"db", "demo", "user", "import-records"})
 
 
-def command_modules(argv: Sequence[str] | None) -> list[str]:
-    """The `cli_commands` modules the command in ``argv`` needs (all of them for help)."""
-    everything = sorted(m.name for m in pkgutil.iter_modules(cli_commands.__path__))
+def command_word(argv: Sequence[str] | None) -> str | None:
+    """The command ``argv`` runs, or None for help (or no argv: every command)."""
     if argv is None or "-h" in argv or "--help" in argv:
-        return everything
+        return None
     words = iter(argv)
     for word in words:
         if word == "--now":
             next(words, None)
         elif not word.startswith("-"):
-            if word in BUILT_IN:
-                return []
-            return [OWN_COMMANDS[word]] if word in OWN_COMMANDS else everything
-    return everything
+            return word
+    return None
+
+
+def command_modules(argv: Sequence[str] | None) -> list[str]:
+    """The `cli_commands` modules the command in ``argv`` needs (all of them for help)."""
+    everything = sorted(m.name for m in pkgutil.iter_modules(cli_commands.__path__))
+    word = command_word(argv)
+    if word in BUILT_IN:
+        return []
+    return [OWN_COMMANDS[word]] if word in OWN_COMMANDS else everything
 
 
 def _import_records(args: argparse.Namespace) -> int:
@@ -229,9 +235,13 @@ def _import_records(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_import_records(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_import_records(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], *, with_kinds: bool
+) -> None:
     cmd = sub.add_parser("import-records", help="import records from a CSV file: all rows or none")
-    cmd.add_argument("kind", choices=sorted(record_imports.kinds()))
+    # Listing the kinds loads every domain's services (a tenth of a second): only this command
+    # and help need them.
+    cmd.add_argument("kind", choices=sorted(record_imports.kinds()) if with_kinds else None)
     cmd.add_argument("file", type=Path)
     cmd.set_defaults(handler=_import_records)
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 import cli
 from db.engine import Database
 from db.models import ActionItem, Contract, CostRollup, Person, User, Vendor
+from services import record_imports
 from settings import get_settings
 from tests.conftest import ROOT
 
@@ -254,3 +255,18 @@ def test_the_console_script_keeps_its_output_and_exit_codes(tmp_path: Path) -> N
         timeout=120,
     )  # fmt: skip
     assert handled.returncode == 0 and handled.stdout.endswith("exit handler ran\n")
+
+
+def _kind_choices(parser: argparse.ArgumentParser) -> object:
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return next(a for a in sub.choices["import-records"]._actions if a.dest == "kind").choices
+
+
+def test_only_import_records_and_help_list_the_record_kinds() -> None:
+    """Listing them imports every domain's services, which no other command needs."""
+    kinds = sorted(record_imports.kinds())
+    assert _kind_choices(cli.build_parser(["import-records", "people", "f.csv"])) == kinds
+    assert _kind_choices(cli.build_parser(["--help"])) == kinds
+    assert _kind_choices(cli.build_parser(None)) == kinds
+    for words in (["import-billing", "f.csv"], ["db", "upgrade"], ["remind"]):
+        assert _kind_choices(cli.build_parser(words)) is None

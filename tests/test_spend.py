@@ -304,6 +304,62 @@ def test_crossing_thresholds_queues_one_notification_each(db: Database, tmp_path
     assert status.crossed == [50, 75, 90]
 
 
+def test_an_imports_budget_totals_from_memory_equal_those_read_back(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A one-file columnar import sums its own rollups from memory for the threshold check.
+    Every window, basis and currency filter gives the totals a read of the whole table gives,
+    down to the exponent (a Decimal sum keeps the most places of its amounts)."""
+    make_vendor(db, "OpenAI")
+    may, june = date(2026, 5, 1), date(2026, 6, 1)
+    # An earlier import: one slice the next file replaces, one it leaves alone.
+    _import_rows(
+        db,
+        tmp_path,
+        [
+            _day_row(may, "4.5", BillingAccountId="replaced"),
+            _day_row(may, "0.125", BillingAccountId="kept", Tags='{"team": "Infra"}'),
+        ],
+    )
+    amounts = ["0.1", "0.10", "12", "-3.250", "1.123456", "100.00000001", "7.5", "0.000"]
+    rows = [
+        {
+            **_day_row(
+                (may if i % 3 else june) + timedelta(days=i),
+                amount,
+                BillingAccountId="replaced" if i % 2 else "fresh",
+                BillingCurrency="EUR" if i % 4 == 3 else "USD",
+                ProviderName="OpenAI" if i % 2 else "Lambda Labs",
+                PublisherName="OpenAI" if i % 2 else "Lambda Labs",
+                InvoiceIssuerName="OpenAI" if i % 2 else "Lambda Labs",
+                Tags='{"team": "Research"}' if i % 3 else '{"team": "Infra"}',
+            ),
+            "BilledCost": f"{amount}0" if "." in amount else f"{amount}.5",
+        }
+        for i, amount in enumerate(amounts)
+    ]
+    seen: list[spend.FreshRollups | None] = []
+    queue = budgets.queue_threshold_notifications
+
+    def spy(session: object, **kw: object) -> int:
+        seen.append(kw.get("fresh"))  # type: ignore[arg-type]
+        return queue(session, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(budgets, "queue_threshold_notifications", spy)
+    _import_rows(db, tmp_path, rows)
+    [fresh] = seen
+    assert fresh is not None  # the columnar path read the file
+    windows = [(may, june), (june, date(2026, 7, 1)), (date(2026, 1, 1), date(2027, 1, 1))]
+    windows.append((date(2025, 1, 1), date(2025, 2, 1)))  # no day of the file
+    with db.read() as s:
+        for start, end in windows:
+            for currencies in (None, frozenset({"USD"}), frozenset({"EUR", "USD"})):
+                for basis in ("effective", "billed"):
+                    read = spend.period_totals(s, start, end, currencies, basis)
+                    summed = spend.period_totals(s, start, end, currencies, basis, fresh)
+                    assert sorted(map(repr, summed)) == sorted(map(repr, read))
+
+
 def test_long_and_short_windows_count_the_same_days(db: Database, tmp_path: Path) -> None:
     """Windows past SCAN_DAYS read SQLite's rollups without the day index: same days, same
     money, start counted and end not."""

@@ -42,7 +42,7 @@ from services.spend.column_mappings import (
     mapping_spec,
     save_mapping,
 )
-from services.spend.columnar_writer import delete_lines, import_columnar
+from services.spend.columnar_writer import WrittenRollups, delete_lines, import_columnar
 from services.spend.import_history import data_version, imported_days, list_imports, undo_import
 from services.spend.import_writer import (
     LineWriter,
@@ -184,6 +184,7 @@ def import_files(
     hashes = [file_sha256(s.path, scan) for s, scan in zip(sources, scans, strict=True)]
     results: list[FileResult] = []
     batch_ids: list[int] = []
+    written: list[WrittenRollups | None] = []
     seen: set[str] = set()
     try:
         with db.write() as session:
@@ -193,13 +194,19 @@ def import_files(
                     results.append(duplicate)
                     continue
                 seen.add(sha)
+                rollups = Rollups()
                 results.append(
-                    _import_one(session, actor, source, sha, scan.reason, options, batch_ids)
+                    _import_one(
+                        session, actor, source, sha, scan.reason, options, batch_ids, rollups
+                    )
                 )
+                written.append(rollups.written)
             if batch_ids:
-                budgets.queue_threshold_notifications(
-                    session, days=imported_days(session, batch_ids)
-                )
+                # One file's rollups in memory are summed there. Of several, a later one may
+                # have replaced an earlier one's slices: those are read back from the table.
+                fresh = written[0] if len(written) == 1 else None
+                days = fresh.days() if fresh is not None else imported_days(session, batch_ids)
+                budgets.queue_threshold_notifications(session, days=days, fresh=fresh)
     except OperationalError as exc:
         # Disk full, read-only file, lost connection: the transaction was rolled back whole.
         reason = str(exc.orig) if exc.orig is not None else str(exc)
@@ -241,6 +248,7 @@ def _import_one(
     not_columnar: str | None,
     options: _Options,
     batch_ids: list[int],
+    rollups: Rollups,
 ) -> FileResult:
     parsed = parse_file(
         source.path,
@@ -267,7 +275,6 @@ def _import_one(
         # This connection only (each session opens its own): 64 MiB of page cache, so index
         # pages are not spilled to the WAL again and again during a bulk insert.
         conn.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
-    rollups = Rollups()
     imported = None
     if not_columnar is None:
         imported = _columnar(conn, parsed, import_id, rollups, source, options)
@@ -360,7 +367,7 @@ def _columnar(
             progress(source.name, done, max(estimate, done))
 
     try:
-        written, slices = import_columnar(
+        written, slices, rollups.written = import_columnar(
             LineWriter(conn), source.path, parsed.header, options.tag_keys, import_id, report
         )
     except columnar.NotColumnar:

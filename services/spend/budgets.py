@@ -35,7 +35,7 @@ from services.core.clock import session_today
 from services.core.money import exact_sum, format_money, round_to
 from services.delivery import outbox
 from services.spend.budget_fields import clean_fields, parse_thresholds
-from services.spend.spend import Total, TotalsMemo, memoised_period_totals
+from services.spend.spend import FreshRollups, Total, TotalsMemo, memoised_period_totals
 from settings import get_settings
 
 FORECAST_MIN_DAYS = 7  # days of the period before its own run rate is used
@@ -147,7 +147,11 @@ def budget_statuses(
 
 
 def _statuses(
-    session: Session, budgets: Sequence[Budget], today: date, memo: TotalsMemo | None = None
+    session: Session,
+    budgets: Sequence[Budget],
+    today: date,
+    memo: TotalsMemo | None = None,
+    fresh: FreshRollups | None = None,
 ) -> list[BudgetStatus]:
     """The status of each budget already started, with one read per distinct period (this
     month, this budget year) rather than one per budget."""
@@ -159,7 +163,7 @@ def _statuses(
             windows.setdefault(_trailing_key(budget, today), []).append(budget)
     reads = {
         (start, end, basis): memoised_period_totals(
-            session, start, end, frozenset(b.currency for b in members), basis, memo
+            session, start, end, frozenset(b.currency for b in members), basis, memo, fresh
         )
         for (start, end, basis), members in windows.items()
     }
@@ -257,14 +261,19 @@ def _alert_recipients(session: Session) -> list[str]:
 
 
 def queue_threshold_notifications(
-    session: Session, *, today: date | None = None, days: tuple[date, date] | None = None
+    session: Session,
+    *,
+    today: date | None = None,
+    days: tuple[date, date] | None = None,
+    fresh: FreshRollups | None = None,
 ) -> int:
     """Queue one outbox row per newly crossed threshold and recipient; returns how many.
 
     ``days``: the first and last day of the costs just written. A threshold is crossed by the
     actual cost of the current period alone, so only budgets whose period overlaps those days
     can have crossed a new one (last month's export leaves this month's budgets alone, and
-    reading their totals was a twentieth of a large import).
+    reading their totals was a twentieth of a large import). ``fresh``: the rollups just
+    written, summed from memory (``spend.period_totals``).
     """
     day = today or session_today(session)
     budgets = [
@@ -276,7 +285,7 @@ def queue_threshold_notifications(
         return 0
     recipients = _alert_recipients(session)
     queued = 0
-    for status in _statuses(session, budgets, day):
+    for status in _statuses(session, budgets, day, fresh=fresh):
         budget = status.budget
         assert budget.id is not None
         for pct in status.crossed:

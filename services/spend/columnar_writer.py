@@ -30,6 +30,7 @@ from integrations.billing.columnar import (
 )
 from services.core.money import round_to
 from services.spend.import_writer import LINE_COLUMNS, LineWriter
+from services.spend.spend import NamedTotal
 
 WIDTHS = {
     "provider": 200, "publisher": 200, "source_name": 200, "InvoiceIssuerName": 200,
@@ -58,8 +59,9 @@ def import_columnar(
     tag_keys: Sequence[str],
     import_id: int,
     progress: Progress | None = None,
-) -> tuple[int, Slices]:
-    """Write the file's cost lines and rollups; returns the rows written and the slices."""
+) -> tuple[int, Slices, WrittenRollups | None]:
+    """Write the file's cost lines and rollups; returns the rows written, the slices and the
+    rollups as written (None when there were none)."""
     written = 0
     rollups = ColumnarRollups()
     for batch in focus_batches(path, header, tag_keys):
@@ -73,7 +75,7 @@ def import_columnar(
         if progress is not None:
             progress(written)
     if not written:
-        return 0, []
+        return 0, [], None
     # In the order of the rollups' unique key: its index then grows at the end instead of
     # taking each row at a random place (the cost of files with thousands of accounts).
     table = rollups.finish().sort_by([(key, "ascending") for key in ROLLUP_KEYS])
@@ -85,7 +87,67 @@ def import_columnar(
     _write(writer, "costrollup", ROLLUP_COLUMNS, import_id, columns)
     slices = table.group_by(["account", "period"], use_threads=False).aggregate([])
     accounts, periods = slices["account"].to_pylist(), slices["period"].to_pylist()
-    return written, sorted(zip(accounts, periods, strict=True))
+    return written, sorted(zip(accounts, periods, strict=True)), WrittenRollups(import_id, table)
+
+
+class WrittenRollups:
+    """One import's rollups as written (``spend.FreshRollups``): budget totals sum them here
+    rather than read them back from the table."""
+
+    def __init__(self, import_id: int, table: pa.Table) -> None:
+        self._import_id = import_id
+        self.table = table
+
+    @property
+    def import_ids(self) -> tuple[int]:
+        return (self._import_id,)
+
+    def days(self) -> tuple[date, date]:
+        """The first and last day of these rollups."""
+        found = pc.min_max(self.table["day"]).as_py()
+        return found["min"], found["max"]
+
+    def totals(
+        self, start: date, end: date, currencies: frozenset[str] | None, basis: str
+    ) -> list[NamedTotal]:
+        table = self.table
+        day = table["day"]
+        keep = pc.and_(
+            pc.greater_equal(day, pa.scalar(start, pa.date32())),
+            pc.less(day, pa.scalar(end, pa.date32())),
+        )
+        if currencies:
+            keep = pc.and_(keep, pc.is_in(table["currency"], pa.array(sorted(currencies))))
+        keys = ["source", "provider", "issuer", "team", "currency"]
+        rows = table.filter(keep)
+        text = rows["billed" if basis == "billed" else "effective"]
+        # Each amount is canonical text: its scale is the number of digits after the point.
+        point = pc.find_substring(text, ".")
+        scale = pc.if_else(
+            pc.less(point, 0), 0, pc.subtract(pc.subtract(pc.utf8_length(text), point), 1)
+        )
+        # Exact in 38 digits: ``ColumnarRollups`` refused any file whose sum of all amounts,
+        # at its largest scale, could need more.
+        common = pc.max(scale).as_py() or 0
+        grouped = (
+            rows.select(keys)
+            .append_column("amount", pc.cast(text, pa.decimal128(MAX_DIGITS, common)))
+            .append_column("scale", scale)
+            .group_by(keys, use_threads=False)
+            .aggregate([("amount", "sum"), ("scale", "max")])
+        )
+        quanta: dict[int, Decimal] = {}
+        out = []
+        for row in grouped.to_pylist():
+            places = row["scale_max"]
+            quantum = quanta.get(places)
+            if quantum is None:
+                quantum = quanta[places] = Decimal(1).scaleb(-places)
+            # Only zeros are cut: no amount of the group has more places than its largest,
+            # which is the exponent a Decimal sum of them would have.
+            total = round_to(row["amount_sum"], quantum)
+            out.append((*(row[k] for k in keys), total))
+        return out
 
 
 def _write(

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, text
 from sqlalchemy.exc import OperationalError
@@ -18,6 +18,9 @@ from sqlalchemy.exc import OperationalError
 from db.models import CostLine, CostRollup
 from integrations.billing import CostRow
 from services.core.money import EXACT
+
+if TYPE_CHECKING:  # the columnar writer imports this module
+    from services.spend.columnar_writer import WrittenRollups
 
 INSERT_BATCH_ROWS = 5_000
 MAX_CACHED_MOMENTS = 100_000
@@ -76,6 +79,7 @@ class Rollups:
     def __init__(self) -> None:
         self.totals: dict[RollupKey, list[Any]] = {}
         self.written_slices: list[tuple[str, date]] | None = None  # set by the columnar path
+        self.written: WrittenRollups | None = None  # the columnar path's rollups as written
 
     def add(self, key: RollupKey, billed: Decimal, effective: Decimal) -> None:
         found = self.totals.get(key)
