@@ -14,6 +14,7 @@ from bench.generate import write_focus_csv
 from db.engine import Database
 from integrations.billing import columnar
 from services.spend import billing_import
+from services.spend.columnar_writer import ColumnarRollups
 from tests.builders import FOCUS_COLUMNS, focus_row, write_focus
 
 ADMIN = actor("admin")
@@ -74,6 +75,33 @@ def test_columnar_and_row_paths_store_the_same_generated_export(
 ) -> None:
     path = write_focus_csv(tmp_path / "gen.csv", 12_000)
     _both_ways(db, path, tmp_path)
+
+
+@pytest.mark.parametrize("shrink", [True, False])
+def test_batches_that_do_or_do_not_shrink_when_grouped_store_what_the_row_path_does(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shrink: bool
+) -> None:
+    """Batches of a few rollup keys are grouped one by one; once a batch hardly shrinks, the
+    rest are kept whole until the partial totals are compacted. Both store the row path's
+    rollups."""
+    monkeypatch.setattr(columnar, "BLOCK_BYTES", 64 * 1024)
+    monkeypatch.setattr(ColumnarRollups, "COMPACT_ROWS", 1_000)
+    shrinks: list[bool] = []
+    add = ColumnarRollups.add
+
+    def spy(self: ColumnarRollups, *args: Any) -> None:
+        add(self, *args)
+        shrinks.append(self.shrinks)
+
+    monkeypatch.setattr(ColumnarRollups, "add", spy)
+    if shrink:  # one day, account and service: each batch groups into a row or two
+        rows = [focus_row(BilledCost=f"{i}.{i % 7}", ListCost="NULL") for i in range(3_000)]
+        path = write_focus(tmp_path / "few.csv", rows)
+    else:
+        path = write_focus_csv(tmp_path / "many.csv", 3_000, accounts=400)
+    _both_ways(db, path, tmp_path)
+    assert len(shrinks) > 5
+    assert all(shrinks) if shrink else not any(shrinks)
 
 
 def test_columnar_and_row_paths_store_the_same_focus_sample(db: Database, tmp_path: Path) -> None:

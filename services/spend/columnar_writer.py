@@ -231,6 +231,7 @@ class ColumnarRollups:
     def __init__(self) -> None:
         self.partials: list[pa.Table] = []
         self.partial_rows = 0
+        self.shrinks = True
         self.whole_digits = 1
         self.lines = 0
 
@@ -257,7 +258,10 @@ class ColumnarRollups:
         )
         self.whole_digits = max(self.whole_digits, batch.whole_digits)
         self.lines += batch.size
-        grouped = _group(table)
+        # Files with a few accounts shrink a hundredfold when grouped per batch; files with
+        # thousands hardly shrink, and grouping each batch before the whole was double work.
+        grouped = _group(table) if self.shrinks else table.select(PARTIAL_COLUMNS)
+        self.shrinks = self.shrinks and grouped.num_rows * 2 <= table.num_rows
         self.partials.append(grouped)
         self.partial_rows += grouped.num_rows
         if self.partial_rows > self.COMPACT_ROWS:  # memory stays flat on long files
@@ -294,6 +298,9 @@ def _with_sums(table: pa.Table, billed: pa.Array, effective: pa.Array) -> pa.Tab
     return table.set_column(table.schema.get_field_index("effective"), "effective", effective)
 
 
+PARTIAL_COLUMNS = (*ROLLUP_KEYS, "billed", "effective", "lines", "billed_scale", "effective_scale")
+
+
 def _group(table: pa.Table) -> pa.Table:
     grouped = table.group_by(list(ROLLUP_KEYS), use_threads=False).aggregate(
         [
@@ -311,7 +318,9 @@ def _group(table: pa.Table) -> pa.Table:
         "billed_scale_max": "billed_scale",
         "effective_scale_max": "effective_scale",
     }
-    return grouped.rename_columns([names.get(n, n) for n in grouped.schema.names])
+    return grouped.rename_columns([names.get(n, n) for n in grouped.schema.names]).select(
+        PARTIAL_COLUMNS
+    )
 
 
 def _trimmed(sums: pa.ChunkedArray, scales: pa.ChunkedArray) -> pa.Array:
