@@ -128,6 +128,48 @@ def _pg_admin() -> Any:
     return create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
 
 
+def _idle_share(seconds: float) -> float:
+    """The share of both cores' time spent idle over the next ``seconds`` (/proc/stat)."""
+
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as fh:
+            fields = [int(v) for v in fh.readline().split()[1:]]
+        return fields[3] + fields[4], sum(fields)  # idle and iowait, all
+
+    idle, total = sample()
+    time.sleep(seconds)
+    idle2, total2 = sample()
+    return (idle2 - idle) / max(total2 - total, 1)
+
+
+def settle(postgres: bool, max_seconds: float = 30.0) -> None:
+    """Before a figure's runs: let the work the last figure left finish first.
+
+    Postgres writes a large load's pages at its next checkpoint and vacuums the tables it
+    filled; the kernel writes dirty pages back. On two cores, any of that landing on a
+    half-second planning pass moved it by a third (the first two of five runs, after the
+    Postgres delivery figure). Checkpoint and sync now, then wait (at most ``max_seconds``)
+    for a second in which the cores were nine-tenths idle.
+    """
+    if postgres and os.environ.get("BENCH_POSTGRES_URL"):
+        from sqlalchemy import text
+
+        engine = _pg_admin()
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("CHECKPOINT"))
+        finally:
+            engine.dispose()
+    os.sync()
+    if not Path("/proc/stat").is_file():
+        return
+    deadline = time.monotonic() + max_seconds
+    while time.monotonic() < deadline:
+        if _idle_share(1.0) >= 0.9:
+            return
+    log(f"  still busy after {max_seconds:.0f} s of waiting; measuring anyway")
+
+
 def fresh_database(kind: str, name: str, *, template: str | None = None) -> str:
     """A new empty database (or a copy of ``template``) named ``name``; returns its URL."""
     name = re.sub(r"[^a-z0-9_]", "_", name.lower())

@@ -44,6 +44,7 @@ from bench.harness import (
     machine_info,
     pg_base_url,
     run_child,
+    settle,
     venv_bin,
 )
 from settings import get_settings
@@ -140,8 +141,10 @@ class Bench:
         pandas: list[float] = []
         pandas_mem: list[float] = []
         last_url = ""
+        template = self.demo_base(kind)
+        settle(postgres="postgres" in self.args.dbs)  # the file may just have been written
         for i in range(runs):
-            url = fresh_database(kind, f"{self.args.tag}{key}_{i}", template=self.demo_base(kind))
+            url = fresh_database(kind, f"{self.args.tag}{key}_{i}", template=template)
             run = run_child(
                 [venv_bin("opsdesk"), "import-billing", str(path)],
                 env={"OPSDESK_DATABASE_URL": url},
@@ -819,6 +822,7 @@ def main(argv: list[str] | None = None) -> int:
                 bench.multiprocess_figure()
             continue
         for kind in dbs:
+            settle(postgres="postgres" in dbs)
             getattr(bench, f"{figure}_figure")(kind)
     log(f"done in {time.monotonic() - started:.0f} s; wrote bench/RESULTS.md")
     return 0
