@@ -558,3 +558,44 @@ def test_past_ten_vendors_the_smallest_share_one_other_series() -> None:
     assert drawn == pytest.approx(float(sum(Decimal(f"{100 - n}.5") for n in range(14)) + 1))
     ten = charts_spend.monthly_by(rows[:10], "USD", "vendor", "t")
     assert [t.name for t in ten.data] == [f"V{n:02d}" for n in range(10)]
+
+
+def test_a_spend_chart_is_built_once_per_view_and_follows_new_billing_data(
+    app_env: Database, tmp_path: Path
+) -> None:
+    """Charts are kept on the view they draw (one per filter and billing data version): a rerun
+    draws the same figure, a new import draws a new one."""
+    first = [focus_row(BilledCost="100.00", ChargePeriodStart=f"{FROZEN_TODAY}T00:00:00Z")]
+    billing_import.import_files(app_env, ADMIN, [write_focus(tmp_path / "a.csv", first)])
+    at = run_page("spend/spend.py", actor("finance"))
+    assert_no_exception(at)
+
+    def spec() -> str:
+        return "".join(str(c.proto.spec) for c in at.get("plotly_chart"))
+
+    drawn = spec()
+    assert "100" in drawn
+    built: list[object] = []
+    original = charts_spend.monthly_by
+
+    def counting(*args: object, **kwargs: object) -> object:
+        built.append(args)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    charts_spend.monthly_by = counting  # type: ignore[assignment]
+    try:
+        at.run()
+        assert (built, spec()) == ([], drawn)
+        again = [
+            focus_row(
+                BilledCost="7.25",
+                BillingAccountId="other",
+                ChargePeriodStart=f"{FROZEN_TODAY}T00:00:00Z",
+            )
+        ]
+        billing_import.import_files(app_env, ADMIN, [write_focus(tmp_path / "b.csv", again)])
+        at.run()
+        assert_no_exception(at)
+        assert len(built) == 1 and "107.25" in spec()
+    finally:
+        charts_spend.monthly_by = original  # type: ignore[assignment]

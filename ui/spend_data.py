@@ -8,7 +8,9 @@ before anything cached is read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
 
 import streamlit as st
 
@@ -25,6 +27,16 @@ class SpendView:
     monthly: list[spend.SpendRow]  # per month, vendor, team, service and currency
     daily: list[spend.SpendRow]  # per day, vendor and currency
     anomalies: list[spend.Anomaly]
+    # Figures drawn from this view, by chart, currency and cost basis: building one cost about
+    # 10 ms a rerun at a hundred times the demo (Spend was the slowest page switch).
+    charts: dict[Hashable, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def chart(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """The figure under ``key``, built on first use (figures are only read when drawn)."""
+        found = self.charts.get(key)
+        if found is None:
+            found = self.charts[key] = build()
+        return found
 
 
 CACHE_SECONDS = 600

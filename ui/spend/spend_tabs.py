@@ -40,17 +40,32 @@ class SpendContext:
 
 def by_vendor(c: SpendContext) -> None:
     title = c.titled("by month and vendor")
-    st.plotly_chart(charts_spend.monthly_by(c.view.monthly, c.currency, "vendor", title, c.basis))
+    st.plotly_chart(
+        c.view.chart(
+            ("vendor", c.currency, c.basis),
+            lambda: charts_spend.monthly_by(c.view.monthly, c.currency, "vendor", title, c.basis),
+        )
+    )
 
 
 def by_team(c: SpendContext) -> None:
     title = c.titled("by month and team")
-    st.plotly_chart(charts_spend.monthly_by(c.view.monthly, c.currency, "team", title, c.basis))
+    st.plotly_chart(
+        c.view.chart(
+            ("team", c.currency, c.basis),
+            lambda: charts_spend.monthly_by(c.view.monthly, c.currency, "team", title, c.basis),
+        )
+    )
 
 
 def by_service(c: SpendContext) -> None:
     title = c.titled("by service")
-    st.plotly_chart(charts_spend.totals_by(c.view.monthly, c.currency, "service", title, c.basis))
+    st.plotly_chart(
+        c.view.chart(
+            ("service", c.currency, c.basis),
+            lambda: charts_spend.totals_by(c.view.monthly, c.currency, "service", title, c.basis),
+        )
+    )
 
 
 def budget_tab(c: SpendContext) -> None:
@@ -74,7 +89,12 @@ def anomalies(c: SpendContext) -> None:
         f"{spend.ANOMALY_FACTOR}× the median of its previous {spend.ANOMALY_WINDOW_DAYS} days "
         f"(missing days count as zero) and at least {spend.ANOMALY_FLOOR} above it."
     )
-    st.plotly_chart(charts_spend.daily_with_anomalies(c.view.daily, found, c.currency))
+    st.plotly_chart(
+        c.view.chart(
+            ("anomalies", c.currency),
+            lambda: charts_spend.daily_with_anomalies(c.view.daily, found, c.currency),
+        )
+    )
     if not found:
         st.success("No anomalies in this selection.")
         return
