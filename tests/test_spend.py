@@ -21,7 +21,7 @@ from db.models import Budget, Contract, CostLine, Notification, SeatPool, User
 from services import record_imports
 from services.access.access import NotAllowed
 from services.core.export import to_csv, to_json
-from services.spend import billing_import, budgets, commitments, spend
+from services.spend import billing_import, budgets, commitments, period_totals, spend
 from settings import get_settings
 from tests.builders import counts, focus_row, make_team, make_vendor, write_focus
 
@@ -338,7 +338,7 @@ def test_an_imports_budget_totals_from_memory_equal_those_read_back(
         }
         for i, amount in enumerate(amounts)
     ]
-    seen: list[spend.FreshRollups | None] = []
+    seen: list[period_totals.FreshRollups | None] = []
     queue = budgets.queue_threshold_notifications
 
     def spy(session: object, **kw: object) -> int:
@@ -355,8 +355,8 @@ def test_an_imports_budget_totals_from_memory_equal_those_read_back(
         for start, end in windows:
             for currencies in (None, frozenset({"USD"}), frozenset({"EUR", "USD"})):
                 for basis in ("effective", "billed"):
-                    read = spend.period_totals(s, start, end, currencies, basis)
-                    summed = spend.period_totals(s, start, end, currencies, basis, fresh)
+                    read = period_totals.period_totals(s, start, end, currencies, basis)
+                    summed = period_totals.period_totals(s, start, end, currencies, basis, fresh)
                     assert sorted(map(repr, summed)) == sorted(map(repr, read))
 
 
@@ -367,11 +367,12 @@ def test_long_and_short_windows_count_the_same_days(db: Database, tmp_path: Path
     days = [start - timedelta(days=1), start, date(2025, 7, 4), date(2025, 12, 31)]
     _import_rows(db, tmp_path, [_day_row(d, f"{i + 1}.25") for i, d in enumerate(days)])
     end = date(2025, 12, 31)
-    assert (end - start).days > spend.SCAN_DAYS
+    assert (end - start).days > period_totals.SCAN_DAYS
     with db.read() as s:
 
         def total(a: date, b: date) -> Decimal:
-            return sum((t[3] for t in spend.period_totals(s, a, b, None, "billed")), Decimal(0))
+            totals = period_totals.period_totals(s, a, b, None, "billed")
+            return sum((t[3] for t in totals), Decimal(0))
 
         assert total(start, end) == Decimal("2.25") + Decimal("3.25")
         assert total(start, end + timedelta(days=1)) == Decimal("9.75")

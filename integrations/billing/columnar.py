@@ -13,6 +13,7 @@ could come near 38 digits, which the row path then sums in Python's exact contex
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -37,6 +38,7 @@ from integrations.billing.common import (
 
 BLOCK_BYTES = 8 * 1024 * 1024
 SCAN_BYTES = 8 * 1024 * 1024
+HASH_CHUNK_BYTES = 1024 * 1024
 MAX_DIGITS = 38  # decimal128
 STRICT_AMOUNT = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)$"
 TEXT_COLUMNS = (
@@ -137,6 +139,19 @@ def _stray_quote(window: bytes) -> bool:
     between_ordinary = ~_SPECIAL[before] & ~_SPECIAL[after]
     empty_then_ordinary = _FIELD_START[before] & (after == ord('"')) & ~_SPECIAL[second]
     return bool(np.any(between_ordinary | empty_then_ordinary))
+
+
+def file_sha256(path: Path, scan: ByteScan | None = None) -> str:
+    """The file's SHA-256; ``scan`` sees the same bytes (one read serves both)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(HASH_CHUNK_BYTES):
+            digest.update(chunk)
+            if scan is not None:
+                scan.feed(chunk)
+    if scan is not None:
+        scan.finish()
+    return digest.hexdigest()
 
 
 def can_read(path: Path) -> str | None:

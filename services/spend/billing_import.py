@@ -20,7 +20,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +41,7 @@ from services.spend.column_mappings import (
     mapping_spec,
     save_mapping,
 )
-from services.spend.columnar_writer import WrittenRollups, delete_lines, import_columnar
+from services.spend.columnar_writer import delete_lines, import_columnar
 from services.spend.import_history import data_version, imported_days, list_imports, undo_import
 from services.spend.import_writer import (
     LineWriter,
@@ -53,6 +52,7 @@ from services.spend.import_writer import (
     team_of,
     write_rows,
 )
+from services.spend.period_totals import FreshRollups
 from services.spend.unmatched_names import UnmatchedName, map_name_to_vendor, unmatched_names
 from settings import get_settings
 
@@ -74,7 +74,6 @@ __all__ = [
     "unmatched_names",
 ]
 
-HASH_CHUNK_BYTES = 1024 * 1024
 IMPORT_CACHE_KIB = 64 * 1024
 
 Progress = Callable[[str, int, int], None]  # filename, rows done, estimated rows in the file
@@ -136,19 +135,6 @@ class _Options:
     progress: Progress | None
 
 
-def file_sha256(path: Path, scan: columnar.ByteScan | None = None) -> str:
-    """The file's SHA-256; ``scan`` sees the same bytes (one read serves both)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(HASH_CHUNK_BYTES):
-            digest.update(chunk)
-            if scan is not None:
-                scan.feed(chunk)
-    if scan is not None:
-        scan.finish()
-    return digest.hexdigest()
-
-
 def _check_sizes(sources: list[SourceFile], limit: int) -> None:
     for source in sources:  # size first, before any parsing or hashing
         if not source.path.is_file():
@@ -181,10 +167,10 @@ def import_files(
     options = _Options(fmt, mapping, mapping_id, lenient, settings.tag_keys, progress)
     _check_sizes(sources, settings.max_import_bytes)
     scans = [columnar.ByteScan() for _ in sources]
-    hashes = [file_sha256(s.path, scan) for s, scan in zip(sources, scans, strict=True)]
+    hashes = [columnar.file_sha256(s.path, scan) for s, scan in zip(sources, scans, strict=True)]
     results: list[FileResult] = []
     batch_ids: list[int] = []
-    written: list[WrittenRollups | None] = []
+    written: list[FreshRollups | None] = []
     seen: set[str] = set()
     try:
         with db.write() as session:

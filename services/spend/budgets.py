@@ -35,7 +35,7 @@ from services.core.clock import session_today
 from services.core.money import exact_sum, format_money, round_to
 from services.delivery import outbox
 from services.spend.budget_fields import clean_fields, parse_thresholds
-from services.spend.spend import FreshRollups, Total, TotalsMemo, memoised_period_totals
+from services.spend.period_totals import FreshRollups, Total, TotalsMemo, memoised_period_totals
 from settings import get_settings
 
 FORECAST_MIN_DAYS = 7  # days of the period before its own run rate is used
@@ -137,7 +137,7 @@ def budget_statuses(
     db: Database, actor: Actor, *, today: date, memo: TotalsMemo | None = None
 ) -> list[BudgetStatus]:
     """Each active budget's current period: actual, forecast and thresholds crossed. ``memo``:
-    see ``spend.memoised_period_totals``; budgets themselves are read every time."""
+    see ``period_totals.memoised_period_totals``; budgets themselves are read every time."""
     require(db, actor, "spend.read", record_type="budget")
     with db.read() as session:
         budgets = session.exec(
@@ -273,7 +273,7 @@ def queue_threshold_notifications(
     actual cost of the current period alone, so only budgets whose period overlaps those days
     can have crossed a new one (last month's export leaves this month's budgets alone, and
     reading their totals was a twentieth of a large import). ``fresh``: the rollups just
-    written, summed from memory (``spend.period_totals``).
+    written, summed from memory (``period_totals``).
     """
     day = today or session_today(session)
     budgets = [

@@ -30,7 +30,7 @@ from integrations.billing.columnar import (
 )
 from services.core.money import round_to
 from services.spend.import_writer import LINE_COLUMNS, LineWriter
-from services.spend.spend import NamedTotal
+from services.spend.period_totals import NamedTotal
 
 WIDTHS = {
     "provider": 200, "publisher": 200, "source_name": 200, "InvoiceIssuerName": 200,
@@ -91,7 +91,7 @@ def import_columnar(
 
 
 class WrittenRollups:
-    """One import's rollups as written (``spend.FreshRollups``): budget totals sum them here
+    """One import's rollups as written (``period_totals.FreshRollups``): budget totals sum them here
     rather than read them back from the table."""
 
     def __init__(self, import_id: int, table: pa.Table) -> None:

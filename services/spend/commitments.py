@@ -24,7 +24,8 @@ from db.models import Contract, CostRollup, SeatPool, Vendor
 from services.access.access import Actor, can, require
 from services.core.money import EXACT, exact_sum, round_to
 from services.core.vendor_matching import match_vendor, vendor_names
-from services.spend.spend import add_months, days_within
+from services.spend.period_totals import days_within
+from services.spend.spend import add_months
 
 BURN_RATE_DAYS = 30
 ZERO = Decimal(0)

@@ -19,8 +19,8 @@ from db.models import CostLine, CostRollup
 from integrations.billing import CostRow
 from services.core.money import EXACT
 
-if TYPE_CHECKING:  # the columnar writer imports this module
-    from services.spend.columnar_writer import WrittenRollups
+if TYPE_CHECKING:
+    from services.spend.period_totals import FreshRollups
 
 INSERT_BATCH_ROWS = 5_000
 MAX_CACHED_MOMENTS = 100_000
@@ -79,7 +79,7 @@ class Rollups:
     def __init__(self) -> None:
         self.totals: dict[RollupKey, list[Any]] = {}
         self.written_slices: list[tuple[str, date]] | None = None  # set by the columnar path
-        self.written: WrittenRollups | None = None  # the columnar path's rollups as written
+        self.written: FreshRollups | None = None  # the columnar path's rollups as written
 
     def add(self, key: RollupKey, billed: Decimal, effective: Decimal) -> None:
         found = self.totals.get(key)
