@@ -8,19 +8,22 @@ on an upgrade from a read lock. Postgres runs the same code through psycopg 3.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from db.clock import Clock, SystemClock, active
 
 BUSY_TIMEOUT_MS = 5000
+# A pooled Postgres connection idle longer than this is pinged before use (see _ping_when_idle).
+PING_AFTER_IDLE_S = 10.0
 
 
 class DatabaseBusy(RuntimeError):
@@ -69,8 +72,42 @@ def make_engine(url: str, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS, **kwargs: A
         )
         _setup_sqlite(engine, busy_timeout_ms)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it has sat idle, not on every checkout.
+
+    ``pool_pre_ping`` pinged on every checkout: a round trip before each read, several on every
+    rerun of a page, for a check that matters only to a connection that sat in the pool while
+    the server restarted or an idle timeout closed it. A connection checked in moments ago is
+    used as is; if the server went away in those moments, its first query fails, SQLAlchemy
+    sees the disconnect and replaces the pool's connections.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _fresh(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle = time.monotonic() - record.info.get("idle_since", 0.0)
+        if idle < PING_AFTER_IDLE_S:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_conn, None):
+                # The pool drops this connection and checks out (or opens) another.
+                raise DisconnectionError() from exc
+            raise
 
 
 class Database:

@@ -9,10 +9,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import NullPool
 from sqlmodel import select
 
+import db.engine as engine_module
 from db.engine import Database, DatabaseBusy
 from db.models import Contract, Team, Vendor
 
@@ -146,3 +148,39 @@ def test_a_failed_write_transaction_leaves_nothing_behind(db: Database) -> None:
         assert s.exec(select(Team)).all() == []
     with db.read() as s:
         assert s.execute(text("SELECT 1")).scalar() == 1
+
+
+def _backend_pid(db: Database) -> int:
+    with db.read() as session:
+        return int(session.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+@pytest.mark.postgres
+def test_a_postgres_connection_back_from_the_pool_is_pinged_only_after_sitting_idle(
+    postgres_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pings: list[object] = []
+    ping = postgres_db.engine.dialect.do_ping
+    monkeypatch.setattr(
+        postgres_db.engine.dialect, "do_ping", lambda conn: pings.append(conn) or ping(conn)
+    )
+    first = _backend_pid(postgres_db)
+    assert _backend_pid(postgres_db) == first  # the same pooled connection, used at once
+    assert pings == []
+    monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_S", 0.0)
+    assert _backend_pid(postgres_db) == first
+    assert len(pings) == 1
+
+
+@pytest.mark.postgres
+def test_an_idle_postgres_connection_the_server_closed_is_replaced_before_use(
+    postgres_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gone = _backend_pid(postgres_db)
+    killer = create_engine(postgres_db.engine.url, poolclass=NullPool)
+    with killer.connect() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": gone}).scalar()
+    killer.dispose()
+    monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_S", 0.0)
+    # The read never sees the dead connection: the ping finds it closed and the pool opens one.
+    assert _backend_pid(postgres_db) != gone
