@@ -19,7 +19,7 @@ period containing today is checked, so importing last year's history alerts nobo
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -93,25 +93,50 @@ def forecast(
     )
 
 
-def _target_costs(session: Session, budget: Budget, read: list[Total]) -> tuple[str, list[Decimal]]:
+def _target_costs(
+    budget: Budget, names: Mapping[tuple[str, int | None], str], read: list[Total]
+) -> tuple[str, list[Decimal]]:
     """The budget's target name and costs; ``read``: the totals of the budget's period."""
     rows = [r for r in read if r[2] == budget.currency]
     if budget.scope == "team":
-        team = session.get(Team, budget.team_id)
-        name = team.name if team else "?"
+        name = names.get(("team", budget.team_id), "?")
         folded = name.casefold()
         return name, [r[3] for r in rows if r[1].casefold() == folded]
-    vendor = session.get(Vendor, budget.vendor_id)
-    return (vendor.name if vendor else "?"), [r[3] for r in rows if r[0] == budget.vendor_id]
+    name = names.get(("vendor", budget.vendor_id), "?")
+    return name, [r[3] for r in rows if r[0] == budget.vendor_id]
+
+
+def _target_names(session: Session, budgets: Sequence[Budget]) -> dict[tuple[str, int | None], str]:
+    """The name of every team and vendor the budgets are for, read at once: asking the session
+    for each budget's target went back to the database every time (its map holds no object
+    nobody references)."""
+    team_ids = {b.team_id for b in budgets if b.scope == "team" and b.team_id is not None}
+    vendor_ids = {b.vendor_id for b in budgets if b.scope != "team" and b.vendor_id is not None}
+    names: dict[tuple[str, int | None], str] = {}
+    if team_ids:
+        for team_id, name in session.exec(
+            select(col(Team.id), col(Team.name)).where(col(Team.id).in_(team_ids))
+        ):
+            names["team", team_id] = name
+    if vendor_ids:
+        for vendor_id, name in session.exec(
+            select(col(Vendor.id), col(Vendor.name)).where(col(Vendor.id).in_(vendor_ids))
+        ):
+            names["vendor", vendor_id] = name
+    return names
 
 
 def _status(
-    session: Session, budget: Budget, today: date, read: list[Total], trailing: list[Total]
+    budget: Budget,
+    names: Mapping[tuple[str, int | None], str],
+    today: date,
+    read: list[Total],
+    trailing: list[Total],
 ) -> BudgetStatus:
     start, end = period_bounds(budget, today)
-    target, costs = _target_costs(session, budget, read)
+    target, costs = _target_costs(budget, names, read)
     actual = exact_sum(costs)
-    _name, recent = _target_costs(session, budget, trailing)
+    _name, recent = _target_costs(budget, names, trailing)
     expected, method = forecast(actual, exact_sum(recent), start, end, today)
     percent = (actual / budget.amount * 100) if budget.amount > 0 else Decimal(0)
     crossed = [t for t in parse_thresholds(budget.thresholds) if percent >= t]
@@ -167,10 +192,11 @@ def _statuses(
         )
         for (start, end, basis), members in windows.items()
     }
+    names = _target_names(session, current)
     return [
         _status(
-            session,
             b,
+            names,
             today,
             reads[_read_key(b, today)],
             reads.get(_trailing_key(b, today), []),
