@@ -167,6 +167,15 @@ def _action_follow_ups(s: Session, person_id: int, today: date) -> list[FollowUp
 def _renewal_follow_ups(s: Session, person_id: int, today: date) -> list[FollowUp]:
     """Undecided renewals of the person's contracts whose deadline is inside the window."""
     items: list[FollowUp] = []
+    # Every decision on the person's contracts at once: a query per contract in the window was
+    # a round trip each to Postgres on every rerun of the page.
+    decided = set(
+        s.exec(
+            select(col(RenewalDecision.contract_id), col(RenewalDecision.term_end))
+            .join(Contract, col(Contract.id) == RenewalDecision.contract_id)
+            .where(Contract.owner_id == person_id)
+        ).all()
+    )
     for c, vendor in s.exec(
         select(Contract, Vendor.name)
         .join(Vendor, col(Vendor.id) == Contract.vendor_id)
@@ -180,12 +189,7 @@ def _renewal_follow_ups(s: Session, person_id: int, today: date) -> list[FollowU
         days = terms.days_to_deadline(today)
         if not 0 <= days <= RENEWAL_WINDOW_DAYS:
             continue
-        decided = s.exec(
-            select(RenewalDecision.id)
-            .where(RenewalDecision.contract_id == c.id)
-            .where(RenewalDecision.term_end == terms.decision_key)
-        ).first()
-        if decided is not None:
+        if (c.id, terms.decision_key) in decided:
             continue
         items.append(
             FollowUp(
