@@ -104,18 +104,19 @@ class Rules:
 
 def list_rules(db: Database, actor: Actor) -> list[ReminderRule]:
     require(db, actor, "settings.manage", record_type="reminder_rule")
+    query = select(ReminderRule).order_by(
+        col(ReminderRule.record_type).is_not(None), col(ReminderRule.kind), col(ReminderRule.id)
+    )
+    with db.read() as session:
+        rules = list(session.exec(query).all())
+    if DEFAULT_RULES.keys() <= {r.kind for r in rules if r.record_type is None}:
+        return rules
+    # Only a workspace missing a default rule takes the write lock: a view of the settings
+    # page on SQLite would otherwise wait for (and hold up) every writer.
     with db.write() as session:
         ensure_default_rules(session)
     with db.read() as session:
-        return list(
-            session.exec(
-                select(ReminderRule).order_by(
-                    col(ReminderRule.record_type).is_not(None),
-                    col(ReminderRule.kind),
-                    col(ReminderRule.id),
-                )
-            ).all()
-        )
+        return list(session.exec(query).all())
 
 
 def rule_description(kind: str) -> str:
