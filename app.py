@@ -12,7 +12,7 @@ from functools import partial
 
 import streamlit as st
 
-from services.access.access import can
+from services.access.access import Actor, can
 from settings import get_settings
 from ui.auth import sign_in
 from ui.guard import DatabaseBusy, refuse_page, show_busy
@@ -103,39 +103,56 @@ with st.sidebar:
         if settings.auth_mode == "oidc":
             st.button("Sign out", on_click=st.logout)
 
-sections: dict[str, list[st.Page]] = {name: [] for name in SECTIONS}
-hidden: list[st.Page] = []
-for spec in PAGES:
-    if can(actor, spec.permission):
-        page = st.Page(
-            str(PAGES_DIR / spec.script),
-            title=spec.title,
-            icon=spec.icon,
-            # Streamlit serves the default page at "/" only, yet wants its own path unique.
-            url_path=f"{spec.url_path}-home" if spec.default else spec.url_path,
-            default=spec.default,
-            visibility="visible" if spec.in_menu else "hidden",
-        )
-        sections[spec.section].append(page)
-        if spec.default:
-            # "/today" (a bookmark, a link someone shared) would otherwise say "Page not found".
+
+MENU_KEY = "_menu"
+
+
+def _menu(actor: Actor) -> dict[str, list[st.Page]]:
+    """The navigation a role sees, built once per session and role: building two dozen pages
+    (each resolving and checking its script's path) was a share of every rerun. Pages that
+    role may not open stay registered, hidden, with a body that refuses."""
+    kept = st.session_state.get(MENU_KEY)
+    if kept is not None and kept[0] == actor.role:
+        return kept[1]  # type: ignore[no-any-return]
+    sections: dict[str, list[st.Page]] = {name: [] for name in SECTIONS}
+    hidden: list[st.Page] = []
+    for spec in PAGES:
+        if can(actor, spec.permission):
+            page = st.Page(
+                str(PAGES_DIR / spec.script),
+                title=spec.title,
+                icon=spec.icon,
+                # Streamlit serves the default page at "/" only, yet wants its own path unique.
+                url_path=f"{spec.url_path}-home" if spec.default else spec.url_path,
+                default=spec.default,
+                visibility="visible" if spec.in_menu else "hidden",
+            )
+            sections[spec.section].append(page)
+            if spec.default:
+                # "/today" (a bookmark, a link someone shared) would otherwise say "Page not found".
+                hidden.append(
+                    st.Page(
+                        partial(switch_to, spec.url_path, {}),
+                        title=spec.title,
+                        url_path=spec.url_path,
+                        visibility="hidden",
+                    )
+                )
+        else:
             hidden.append(
                 st.Page(
-                    partial(switch_to, spec.url_path, {}),
-                    title=spec.title,
-                    url_path=spec.url_path,
-                    visibility="hidden",
+                    _refusal(spec), title=spec.title, url_path=spec.url_path, visibility="hidden"
                 )
             )
-    else:
-        hidden.append(
-            st.Page(_refusal(spec), title=spec.title, url_path=spec.url_path, visibility="hidden")
-        )
-menu = {name: pages for name, pages in sections.items() if pages}
-# Hidden pages go last in the first section, so no section header shows for them alone.
-menu[next(iter(menu))].extend(hidden)
+    menu = {name: pages for name, pages in sections.items() if pages}
+    # Hidden pages go last in the first section, so no section header shows for them alone.
+    menu[next(iter(menu))].extend(hidden)
+    st.session_state[MENU_KEY] = (actor.role, menu)
+    return menu
+
+
 # Expanded: an admin's seventeen pages would otherwise fold the Admin section behind "View more".
 try:
-    st.navigation(menu, expanded=True).run()
+    st.navigation(_menu(actor), expanded=True).run()
 except DatabaseBusy as exc:  # a write outside ui.guard.allowed(): still no crash page
     show_busy(exc)

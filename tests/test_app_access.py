@@ -177,6 +177,11 @@ def test_a_role_change_applies_on_the_next_rerun(oidc_app: Database) -> None:
     users.set_role(oidc_app, actor("admin", "setup@example.com"), "va@example.com", "finance")
     at.run()
     assert at.session_state["_actor"].role == "finance"
+    # The menu kept for the session was the VA's: it is built afresh for the new role.
+    scripts = {i["script_path"] for i in at._registered_pages.values() if i.get("script_path")}
+    assert scripts == {
+        str(ROOT / "app_pages" / s.script) for s in PAGES if can(actor("finance"), s.permission)
+    }
 
 
 def test_the_sidebar_shows_the_user_name_as_text(oidc_app: Database) -> None:
