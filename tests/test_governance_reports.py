@@ -358,3 +358,55 @@ def test_memoised_annex_iv_cost_follows_new_billing_rows_and_rules_and_stays_hid
     again = [focus_row(EffectiveCost="30.00", Tags='{"model": "fraud-scorer"}')]
     import_files(db, ADMIN, [write_focus(tmp_path / "b.csv", again)])
     assert cost_text() == cost_text(memoised=False) == "Compute cost from billing: 30.00 USD"
+
+
+def test_the_annex_iv_pack_quotes_each_obligations_live_evidence_and_who_owes_a_gap(
+    db: Database,
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from db.models import Obligation
+    from services.governance import obligations
+    from services.governance.annex_iv import annex_iv_pack
+
+    owner = make_person(db, "Rita Risk", "rita@example.com")
+    model = make_model(db, "fraud-scorer", ai_act_role="provider")
+    other = make_model(db, "churn-model", ai_act_role="provider")
+    obligations.assign_obligations(db, ADMIN, model)
+    obligations.assign_obligations(db, ADMIN, other)
+    with db.write() as s:
+        ids = {(ob.model_id, ob.catalogue_key): ob.id for ob in s.exec(select(Obligation)).all()}
+        quality = s.get(Obligation, ids[model, "art17_quality_management"])
+        assert quality is not None
+        quality.owner_id = owner
+
+    def evidence(model_id: int, key: str, title: str) -> int:
+        return obligations.add_evidence(
+            db,
+            LEAD,
+            ids[model_id, key],
+            title=title,
+            url=f"https://wiki.example/{title.replace(' ', '-')}",
+            now=NOW,
+        )
+
+    evidence(model, "art9_risk_management", "Risk register")
+    gone = evidence(model, "art9_risk_management", "Old risk register")
+    obligations.archive_evidence(db, LEAD, gone, NOW)
+    evidence(model, "art47_declaration", "Signed declaration")
+    evidence(model, "art72_post_market_monitoring", "Monitoring plan")
+    evidence(other, "art17_quality_management", "Another system's QMS")
+
+    pack = annex_iv_pack(db, LEAD, model, now=NOW, tz=ZoneInfo("UTC"))
+    items = {item.label: item for section in pack.sections for item in section.items}
+    day = NOW.date()
+    assert items["Risk management system (Art. 9) evidence"].text == (
+        f"Risk register (https://wiki.example/Risk-register, added {day} by {LEAD.email})"
+    )
+    assert items["EU declaration of conformity (Art. 47)"].text.startswith("Signed declaration")
+    plan = items["Post-market monitoring plan and review cadence"].text
+    assert plan.startswith("Monitoring plan")
+    # No evidence of its own: a gap, owed by the obligation's owner, not the model's.
+    quality_item = items["Standards applied and quality management evidence"]
+    assert quality_item.text is None
+    assert quality_item.owner == "Rita Risk"

@@ -94,21 +94,32 @@ def _tag(tags: str, key: str) -> str | None:
     return None if value is None else str(value)
 
 
-def _evidence_text(session: Session, model_id: int, key: str) -> tuple[str | None, int | None]:
-    """Evidence titles of one obligation, and the obligation's owner (who owes a gap)."""
-    ob = session.exec(
-        select(Obligation).where(Obligation.model_id == model_id, Obligation.catalogue_key == key)
-    ).first()
-    if ob is None:
-        return None, None
-    rows = session.exec(
-        select(Evidence).where(Evidence.obligation_id == ob.id, col(Evidence.archived_at).is_(None))
-    ).all()
-    text = "; ".join(
-        f"{e.title} ({e.url or e.file_name}, added {e.added_at.date()} by {e.added_by})"
-        for e in rows
-    )
-    return text or None, ob.owner_id
+EvidenceTexts = Mapping[str, tuple[str | None, int | None]]
+
+
+def _evidence_texts(session: Session, model_id: int) -> dict[str, tuple[str | None, int | None]]:
+    """Per catalogue key, the evidence titles of the model's obligation and the obligation's
+    owner (who owes a gap): two reads for the whole pack, not two per section."""
+    obligations = {
+        ob.id: ob
+        for ob in session.exec(select(Obligation).where(Obligation.model_id == model_id)).all()
+    }
+    lines: dict[int | None, list[str]] = {}
+    if obligations:
+        for e in session.exec(
+            select(Evidence)
+            .where(
+                col(Evidence.obligation_id).in_(obligations), col(Evidence.archived_at).is_(None)
+            )
+            .order_by(col(Evidence.id))
+        ).all():
+            lines.setdefault(e.obligation_id, []).append(
+                f"{e.title} ({e.url or e.file_name}, added {e.added_at.date()} by {e.added_by})"
+            )
+    return {  # one obligation per key and model (uq_obligation_key)
+        ob.catalogue_key: ("; ".join(lines.get(ob_id, [])) or None, ob.owner_id)
+        for ob_id, ob in obligations.items()
+    }
 
 
 def build_pack(
@@ -212,14 +223,15 @@ def build_pack(
         else field("Accuracy per group (card metrics per slice)", None),
     ]
     s4 = [card_field("Appropriateness of the performance metrics (trade-offs)", "tradeoffs")]
-    risk, risk_owner = _evidence_text(session, model.id, "art9_risk_management")
+    evidence = _evidence_texts(session, model.id)
+    risk, risk_owner = evidence.get("art9_risk_management", (None, None))
     s5 = [
         field(
             "Risk management system (Art. 9) evidence", risk, people.get(risk_owner or 0) or owner
         )
     ]
     s6 = [_changes(session, model.id, tz, owner, named)]
-    std, std_owner = _evidence_text(session, model.id, "art17_quality_management")
+    std, std_owner = evidence.get("art17_quality_management", (None, None))
     s7 = [
         field(
             "Standards applied and quality management evidence",
@@ -227,11 +239,11 @@ def build_pack(
             people.get(std_owner or 0) or owner,
         )
     ]
-    decl, decl_owner = _evidence_text(session, model.id, "art47_declaration")
+    decl, decl_owner = evidence.get("art47_declaration", (None, None))
     s8 = [
         field("EU declaration of conformity (Art. 47)", decl, people.get(decl_owner or 0) or owner)
     ]
-    s9 = _monitoring(session, model.id, owner)
+    s9 = _monitoring(session, model.id, owner, evidence)
     sections = [
         Section(n, SECTION_TITLES[n - 1], items)
         for n, items in enumerate((s1, s2, s3, s4, s5, s6, s7, s8, s9), start=1)
@@ -327,7 +339,9 @@ def _changes(
     )
 
 
-def _monitoring(session: Session, model_id: int, who: str | None) -> list[Item]:
+def _monitoring(
+    session: Session, model_id: int, who: str | None, evidence: EvidenceTexts
+) -> list[Item]:
     policies = drift.policy_rows(session, model_id=model_id)
     items = [
         Item(
@@ -351,7 +365,7 @@ def _monitoring(session: Session, model_id: int, who: str | None) -> list[Item]:
         if policies
         else Item("Drift policies", None, owner=who)
     ]
-    pmm, _ = _evidence_text(session, model_id, "art72_post_market_monitoring")
+    pmm, _ = evidence.get("art72_post_market_monitoring", (None, None))
     items.append(Item("Post-market monitoring plan and review cadence", pmm, owner=who))
     items.append(
         Item(
