@@ -91,3 +91,41 @@ def test_policy_changes_are_audited_and_bad_thresholds_refused(db: Database) -> 
         events = s.exec(select(AuditEvent).where(AuditEvent.record_type == "driftpolicy")).all()
         assert [e.action for e in events] == ["create", "update", "archive"]
         assert '"action": "roll_back"' in (events[1].after or "")
+
+
+def test_each_policy_lists_its_own_latest_breach_whatever_order_readings_arrive_in(
+    db: Database,
+) -> None:
+    pid, model, owner = _policy(db)
+    other = drift.create_policy(
+        db,
+        VA,
+        PolicyInput(
+            model_id=model,
+            metric="accuracy_drop",
+            warning_threshold=0.02,
+            critical_threshold=0.05,
+            owner_id=owner,
+        ),
+    )
+    quiet = drift.create_policy(
+        db,
+        VA,
+        PolicyInput(
+            model_id=model, metric="latency_p99", warning_threshold=1, critical_threshold=2
+        ),
+    )
+    # A backfill: the newest reading of the first policy is recorded before older ones.
+    drift.record_reading(db, VA, pid, 0.12, READ_AT + timedelta(days=2), tz=BERLIN)
+    drift.record_reading(db, VA, pid, 0.30, READ_AT, tz=BERLIN)
+    drift.record_reading(db, VA, pid, 0.40, READ_AT + timedelta(days=1), tz=BERLIN)
+    drift.record_reading(db, VA, other, 0.06, READ_AT - timedelta(days=5), tz=BERLIN)
+    rows = {r.metric: r for r in drift.list_policies(db, VA, model_id=model)}
+    assert (rows["psi_income"].last_breach_value, rows["psi_income"].last_breach_level) == (
+        0.12,
+        "warning",
+    )
+    assert rows["psi_income"].last_breach_at == READ_AT + timedelta(days=2)
+    assert rows["accuracy_drop"].last_breach_value == 0.06
+    assert rows["latency_p99"].last_breach_at is None and quiet == rows["latency_p99"].id
+    assert rows["psi_income"].owner == rows["accuracy_drop"].owner != ""

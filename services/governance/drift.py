@@ -12,14 +12,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from db.engine import Database
-from db.models import BREACH_SOURCES, DriftBreach, DriftPolicy, Model, Person
+from db.models import BREACH_SOURCES, DriftBreach, DriftPolicy, Model
 from services.access import audit, users
 from services.access.access import Actor, require
 from services.coordination.actions import create_action_in
-from services.core.records import check_version, check_web_url
+from services.core.records import check_version, check_web_url, people_by_id
 from services.governance import drift_rules
 from services.governance.incidents import IncidentInput, new_incident
 
@@ -251,6 +253,25 @@ class PolicyRow:
     version: int
 
 
+def _last_breaches(session: Session, policy_ids: list[int]) -> dict[int, DriftBreach]:
+    """Each policy's latest breach: picked by the database, since breaches pile up for years
+    and every one of them was read on each view of the policies."""
+    if not policy_ids:
+        return {}
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=col(DriftBreach.policy_id),
+            order_by=(col(DriftBreach.observed_at).desc(), col(DriftBreach.id).desc()),
+        )
+        .label("rank")
+    )
+    ranked = select(DriftBreach, rank).where(col(DriftBreach.policy_id).in_(policy_ids)).subquery()
+    latest = aliased(DriftBreach, ranked)
+    rows = session.execute(select(latest).where(ranked.c.rank == 1)).scalars()
+    return {b.policy_id: b for b in rows}
+
+
 def policy_rows(session: Session, *, model_id: int | None = None) -> list[PolicyRow]:
     query = (
         select(DriftPolicy, Model)
@@ -260,10 +281,11 @@ def policy_rows(session: Session, *, model_id: int | None = None) -> list[Policy
     if model_id is not None:
         query = query.where(DriftPolicy.model_id == model_id)
     pairs = session.exec(query.order_by(col(Model.name), col(DriftPolicy.metric))).all()
-    people = {p.id: p.name for p in session.exec(select(Person)).all()}
-    last: dict[int, DriftBreach] = {}
-    for seen in session.exec(select(DriftBreach).order_by(col(DriftBreach.observed_at))).all():
-        last[seen.policy_id] = seen
+    named = people_by_id(
+        session, {p.owner_id for p, _ in pairs} | {p.approver_id for p, _ in pairs}
+    )
+    people = {i: person.name for i, person in named.items()}
+    last = _last_breaches(session, [p.id for p, _ in pairs if p.id is not None])
     rows = []
     for p, m in pairs:
         assert p.id is not None
