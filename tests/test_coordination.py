@@ -473,7 +473,7 @@ def test_memoised_follow_ups_follow_every_change_per_person_and_day(db: Database
     make_action(db, "lee's", owner_id=lee, due_date=TODAY)
     assert titles() == ["a", "b"]
     assert titles(LEAD) == ["lee's"]
-    raw = make_action(db, "raw", owner_id=me, due_date=TODAY)  # no audit event: the count moves
+    raw = make_action(db, "raw", owner_id=me, due_date=TODAY)  # no audit event: the top id moves
     assert titles() == ["a", "raw", "b"]
     followups.mark_done(db, VA, "action", a)
     assert titles() == ["raw", "b"]
@@ -553,7 +553,7 @@ def test_memoised_review_board_follows_every_change_and_still_refuses(db: Databa
     assert shown()[0] == [("Ana", "Platform", 1, 1, 0)]
     assert shown()[2]["1-7 days"] == 1
 
-    # Written outside a service, with no audit event: the count catches it.
+    # Written outside a service, with no audit event: the top id catches it.
     make_action(db, "raw", owner_id=ana, due_date=TODAY + timedelta(days=3))
     assert shown()[0] == [("Ana", "Platform", 2, 1, 0)]
     made = actions.create_action(db, ADMIN, title="new", due_date=TODAY - timedelta(days=10))
